@@ -1,0 +1,87 @@
+/*
+ * cli.h - the glassmaster command line: the command table and what every
+ * command shares (errors, help, progress).  Only cli/ prints or chooses an
+ * exit status.
+ *
+ * Adding a command, the checklist:
+ *   1. cli/cmd_<name>.c: option parsing, library calls, output; it defines
+ *      `const struct gm_command gm_cmd_<name>` with its usage line(s);
+ *   2. one line in the table in cli/main.c and one in cli/Makefile.inc;
+ *   3. man/glassmaster-<name>.1 (mdoc) whose SYNOPSIS renders to exactly
+ *      the usage lines (tests/cli/help_synopsis.sh checks it), listed in
+ *      man/Makefile.inc and in glassmaster(1);
+ *   4. tests in tests/cli/ for its behaviour and exit statuses;
+ *   5. a section in README.md.
+ */
+#ifndef GM_CLI_H
+#define GM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+/* Exit statuses, as documented in glassmaster(1). */
+enum {
+	GM_EXIT_OK = 0,
+	GM_EXIT_MISMATCH = 1,
+	GM_EXIT_USAGE = 2,
+	GM_EXIT_DEVICE = 3,
+	GM_EXIT_INTERRUPTED = 130
+};
+
+struct gm_command {
+	const char *name;
+	/* Runs the command: argv[0] is the command's name. */
+	int (*run)(int argc, char **argv);
+	const char *summary;	/* one line for `glassmaster --help` */
+	const char *usage;	/* synopsis lines, each "glassmaster <name> ..." */
+	const char *help;	/* description and options */
+};
+
+/* The commands, in the order --help lists them; NULL-terminated. */
+extern const struct gm_command *const gm_commands[];
+
+/* One per cli/cmd_<name>.c (and `help` in main.c). */
+extern const struct gm_command gm_cmd_help;
+extern const struct gm_command gm_cmd_verify;
+
+/* Print a command's full help (usage, then help text) to f. */
+void cli_help(const struct gm_command *cmd, FILE *f);
+
+/*
+ * Report a usage error for cmd: "glassmaster: <cmd>: <message>" and a
+ * pointer to the help.  Returns GM_EXIT_USAGE.
+ */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Report the library error on ctx: "glassmaster: <cmd>: <message>".
+ * Returns the exit status of its code (ret is the negative code).
+ */
+int cli_fail(const char *cmd, struct gm_ctx *ctx, int ret);
+
+/* Parse a decimal integer in [min, max]; false when it is not one. */
+bool cli_parse_int(const char *s, long long min, long long max,
+		   long long *out);
+
+/* Progress on stderr: shown when stderr is a terminal, or when forced. */
+struct cli_progress {
+	bool enabled;
+	const char *what;	/* "checking" */
+	double start;		/* seconds, monotonic */
+	double last;		/* last redraw */
+	bool drawn;
+};
+
+void cli_progress_init(struct cli_progress *p, const char *what, int mode);
+/* mode for cli_progress_init: */
+enum { CLI_PROGRESS_AUTO, CLI_PROGRESS_ALWAYS, CLI_PROGRESS_NEVER };
+/* A gm_progress_fn: arg is the struct cli_progress. */
+void cli_progress_update(void *arg, uint64_t done, uint64_t total);
+/* Clear the progress line if one was drawn. */
+void cli_progress_done(struct cli_progress *p);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * common.c - what the commands share: error reporting, help, number
+ * parsing and the progress line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "banned.h"
+
+void cli_help(const struct gm_command *cmd, FILE *f)
+{
+	const char *line = cmd->usage;
+	bool first = true;
+
+	/* Every usage line is printed with the same "usage: " indent. */
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		fprintf(f, "%s%.*s\n", first ? "usage: " : "       ", (int)len, line);
+		first = false;
+		line += len + (end ? 1 : 0);
+	}
+	fprintf(f, "\n%s", cmd->help);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "glassmaster: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'glassmaster help %s' for more information.\n", cmd);
+	return GM_EXIT_USAGE;
+}
+
+int cli_fail(const char *cmd, struct gm_ctx *ctx, int ret)
+{
+	enum gm_err code = (enum gm_err)-ret;
+	const char *msg = gm_error(ctx);
+
+	fprintf(stderr, "glassmaster: %s: %s\n", cmd,
+		*msg ? msg : gm_err_message(code));
+	return gm_err_exit_status(code);
+}
+
+bool cli_parse_int(const char *s, long long min, long long max,
+		   long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_init(struct cli_progress *p, const char *what, int mode)
+{
+	memset(p, 0, sizeof(*p));
+	p->what = what;
+	p->enabled = mode == CLI_PROGRESS_ALWAYS
+		     || (mode == CLI_PROGRESS_AUTO && isatty(STDERR_FILENO));
+	p->start = p->last = now();
+}
+
+void cli_progress_update(void *arg, uint64_t done, uint64_t total)
+{
+	struct cli_progress *p = arg;
+	double t = now(), elapsed, rate;
+
+	if (!p->enabled || (t - p->last < 0.25 && done < total))
+		return;
+	p->last = t;
+	elapsed = t - p->start;
+	rate = elapsed > 0 ? (double)done / elapsed : 0;
+	fprintf(stderr, "\r%s: %.1f / %.1f MiB", p->what,
+		(double)done / 1048576.0, (double)total / 1048576.0);
+	if (total)
+		fprintf(stderr, " (%3.0f%%)", 100.0 * (double)done / (double)total);
+	fprintf(stderr, ", %.1f MiB/s", rate / 1048576.0);
+	if (total && rate > 0 && done < total)
+		fprintf(stderr, ", %.0f s left", (double)(total - done) / rate);
+	fprintf(stderr, "\033[K");
+	p->drawn = true;
+}
+
+void cli_progress_done(struct cli_progress *p)
+{
+	if (p->drawn)
+		fprintf(stderr, "\r\033[K");
+	p->drawn = false;
+}

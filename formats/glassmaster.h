@@ -1,0 +1,12 @@
+/*
+ * glassmaster.h - the umbrella header of libglassmaster: include this one
+ * and link with `pkg-config --libs glassmaster`.
+ */
+#ifndef GLASSMASTER_H
+#define GLASSMASTER_H
+
+#include "error.h"
+#include "formats.h"
+#include "verify.h"
+
+#endif

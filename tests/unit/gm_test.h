@@ -1,0 +1,19 @@
+/*
+ * gm_test.h - how unit tests are written here.
+ *
+ * A test is one function declared with GM_TEST(name) in a file
+ * tests/unit/test_<suite>.c; the build greps those lines (gen-registry.sh)
+ * to make the table the runner registers with CUnit, so adding a test is
+ * writing the function.  Names are unique across all files.
+ */
+#ifndef GM_TEST_H
+#define GM_TEST_H
+
+#include <CUnit/CUnit.h>
+
+#define GM_TEST(name) void gm_test_##name(void)
+
+/* Path of a file under the source tree's tests/ (for data files). */
+const char *gm_test_srcdir(void);
+
+#endif

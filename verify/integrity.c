@@ -1,0 +1,199 @@
+/*
+ * integrity.c - the integrity check of a raw image: every sector's sync,
+ * header address, EDC and ECC (ECMA-130 14, Annex A) and, when the image
+ * carries subchannel, every Q frame's CRC (ECMA-130 22.3.5).  The file is
+ * read in large blocks and each sector is checked in the same pass.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "verify.h"
+#include "banned.h"
+
+#define BLOCK_SECTORS 1024
+
+void gm_integrity_opts_init(struct gm_integrity_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->first_lba = GM_LBA_ANY;
+}
+
+static size_t guess_sector_size(uint64_t size)
+{
+	const size_t sub = GM_SECTOR_RAW + GM_SUB_SIZE;
+
+	if (size % GM_SECTOR_RAW != 0 && size % sub == 0)
+		return sub;
+	return GM_SECTOR_RAW;
+}
+
+/* Read exactly len bytes unless the file ends; returns bytes read or -1. */
+static ssize_t read_full(int fd, uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+struct check_state {
+	const struct gm_integrity_opts *opts;
+	struct gm_integrity_report *report;
+	int32_t anchor_lba;	/* LBA of sector 0, once known */
+};
+
+/* The first good data sector tells the LBA of the image's first sector. */
+static void find_anchor(struct check_state *st, const uint8_t *buf, size_t len,
+			uint64_t index)
+{
+	struct gm_sector_info info;
+
+	for (size_t off = 0; off < len; off += st->report->sector_size, index++) {
+		if (gm_sector_check(buf + off, GM_LBA_ANY, &info, NULL)
+		    == GM_CHECK_GOOD) {
+			st->anchor_lba = info.lba - (int32_t)index;
+			st->report->first_lba = st->anchor_lba;
+			return;
+		}
+	}
+}
+
+static void check_sector(struct check_state *st, const uint8_t *sector,
+			 uint64_t index)
+{
+	struct gm_bad_sector bad;
+	enum gm_sector_check status;
+	int32_t expected = st->anchor_lba == GM_LBA_ANY
+			   ? GM_LBA_ANY : st->anchor_lba + (int32_t)index;
+
+	memset(&bad, 0, sizeof(bad));
+	status = gm_sector_check(sector, expected, &bad.info, NULL);
+	st->report->by_mode[bad.info.mode]++;
+	if (st->report->sector_size > GM_SECTOR_RAW) {
+		uint8_t q[12];
+
+		gm_sub_channel(sector + GM_SECTOR_RAW, GM_SUB_Q, q);
+		bad.q_bad = !gm_subq_crc_ok(q);
+	}
+	if (status == GM_CHECK_BAD_SYNC)	/* audio: nothing to check */
+		status = GM_CHECK_GOOD;
+	if (status != GM_CHECK_GOOD)
+		st->report->bad++;
+	if (bad.q_bad)
+		st->report->q_bad++;
+	if (status != GM_CHECK_GOOD || bad.q_bad)
+		st->report->failed++;
+	if ((status != GM_CHECK_GOOD || bad.q_bad) && st->opts->on_bad) {
+		bad.index = index;
+		bad.lba = st->anchor_lba == GM_LBA_ANY
+			  ? (int32_t)index : st->anchor_lba + (int32_t)index;
+		st->opts->on_bad(st->opts->arg, &bad);
+	}
+}
+
+int gm_integrity_check_raw(struct gm_ctx *ctx, const char *path,
+			   const struct gm_integrity_opts *opts,
+			   struct gm_integrity_report *report)
+{
+	struct gm_integrity_opts defaults;
+	struct check_state st;
+	struct stat sb;
+	uint8_t *buf = NULL;
+	uint64_t size, index = 0;
+	size_t ssize;
+	int fd, ret = 0;
+
+	if (opts == NULL) {
+		gm_integrity_opts_init(&defaults);
+		opts = &defaults;
+	}
+	memset(report, 0, sizeof(*report));
+	report->first_lba = GM_LBA_ANY;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gm_error_set_errno(ctx, errno == ENOENT ? GM_ERR_NOENT
+					  : GM_ERR_IO, errno, "cannot open '%s'", path);
+	if (fstat(fd, &sb) != 0) {
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot stat '%s'", path);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		ret = gm_error_set(ctx, GM_ERR_INVALID,
+				   "'%s' is not a regular file", path);
+		goto out;
+	}
+	size = (uint64_t)sb.st_size;
+	ssize = opts->sector_size ? opts->sector_size : guess_sector_size(size);
+	if (ssize != GM_SECTOR_RAW && ssize != GM_SECTOR_RAW + GM_SUB_SIZE) {
+		ret = gm_error_set(ctx, GM_ERR_INVALID,
+				   "sector size %zu is neither 2352 nor 2448", ssize);
+		goto out;
+	}
+	if (size == 0 || size % ssize != 0) {
+		ret = gm_error_set(ctx, GM_ERR_FORMAT,
+				   "'%s' is %llu bytes, not a whole number of "
+				   "%zu-byte raw sectors", path,
+				   (unsigned long long)size, ssize);
+		goto out;
+	}
+	report->sector_size = ssize;
+	report->sectors = size / ssize;
+	buf = malloc(ssize * BLOCK_SECTORS);
+	if (buf == NULL) {
+		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	st.opts = opts;
+	st.report = report;
+	st.anchor_lba = opts->first_lba;
+	report->first_lba = opts->first_lba;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	while (index < report->sectors) {
+		ssize_t n = read_full(fd, buf, ssize * BLOCK_SECTORS);
+
+		if (n < 0) {
+			ret = gm_error_set_errno(ctx, GM_ERR_IO, errno,
+						 "cannot read '%s' at sector %llu",
+						 path, (unsigned long long)index);
+			goto out;
+		}
+		if (n == 0 || (size_t)n % ssize != 0) {
+			ret = gm_error_set(ctx, GM_ERR_IO,
+					   "'%s' changed size while it was read "
+					   "(at sector %llu)", path,
+					   (unsigned long long)index);
+			goto out;
+		}
+		if (st.anchor_lba == GM_LBA_ANY)
+			find_anchor(&st, buf, (size_t)n, index);
+		for (size_t off = 0; off < (size_t)n; off += ssize)
+			check_sector(&st, buf + off, index++);
+		if (opts->progress)
+			opts->progress(opts->arg, index * ssize, size);
+	}
+	if (report->failed)
+		ret = gm_error_set(ctx, GM_ERR_MISMATCH,
+				   "'%s': %llu of %llu sectors failed their check",
+				   path, (unsigned long long)report->failed,
+				   (unsigned long long)report->sectors);
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,70 @@
+/*
+ * verify.h - checking discs and images.
+ *
+ * This version checks the integrity of raw images (2352-byte sectors, or
+ * 2448 with interleaved subchannel): the sync, header address, EDC and ECC
+ * of every data sector and, where there is subchannel, the CRC of every Q
+ * frame (ECMA-130 14 and 22.3.5).  Comparing a source against a master
+ * comes with the image formats and drives.
+ */
+#ifndef GM_VERIFY_H
+#define GM_VERIFY_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "formats.h"
+
+/* Called with bytes done and bytes in all; total is 0 when unknown. */
+typedef void (*gm_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/* One sector that failed its check. */
+struct gm_bad_sector {
+	uint64_t index;		/* position in the image, from 0 */
+	int32_t lba;		/* the address it should have */
+	struct gm_sector_info info;	/* mode, status, header address */
+	bool q_bad;		/* its Q subchannel CRC failed */
+};
+
+/* Called once per bad sector, in order. */
+typedef void (*gm_bad_sector_fn)(void *arg, const struct gm_bad_sector *bad);
+
+struct gm_integrity_opts {
+	/* 2352, or 2448 for raw sectors each followed by 96 bytes of
+	   interleaved subchannel; 0 guesses from the file size (2352 unless
+	   only 2448 divides it). */
+	size_t sector_size;
+	/* LBA of the image's first sector; GM_LBA_ANY takes it from the first
+	   data sector whose header and EDC are good. */
+	int32_t first_lba;
+	gm_bad_sector_fn on_bad;
+	gm_progress_fn progress;
+	void *arg;		/* passed to on_bad and progress */
+};
+
+struct gm_integrity_report {
+	size_t sector_size;
+	uint64_t sectors;
+	int32_t first_lba;	/* GM_LBA_ANY when no data sector told it */
+	uint64_t by_mode[GM_MODE_INVALID + 1];	/* sectors of each kind */
+	uint64_t bad;		/* sectors with a failed sector check */
+	uint64_t q_bad;		/* sectors with a bad Q CRC */
+	uint64_t failed;	/* sectors with either */
+};
+
+/* Options with their defaults: guess the sector size and first LBA. */
+void gm_integrity_opts_init(struct gm_integrity_opts *opts);
+
+/*
+ * Check every sector of the raw image at path.  Audio sectors (no sync)
+ * are counted, not reported.  Returns 0 when every sector is good,
+ * -GM_ERR_MISMATCH when some are not (the report and on_bad tell which),
+ * or another negative code when the file cannot be checked (not found,
+ * not a whole number of sectors, read error), with the message on ctx.
+ * The file is opened read-only.
+ */
+int gm_integrity_check_raw(struct gm_ctx *ctx, const char *path,
+			   const struct gm_integrity_opts *opts,
+			   struct gm_integrity_report *report);
+
+#endif
