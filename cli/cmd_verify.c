@@ -53,7 +53,7 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 
 static const char *bad_reason(const struct gm_bad_sector *b)
 {
-	if (b->info.status == GM_CHECK_GOOD || b->info.status == GM_CHECK_BAD_SYNC)
+	if (b->info.status == GM_CHECK_GOOD)
 		return "bad Q subchannel CRC";
 	return gm_sector_check_name(b->info.status);
 }
@@ -102,8 +102,7 @@ static void print_json(const char *path, const struct gm_integrity_report *r,
 		       "\"status\": \"%s\", \"q_crc_bad\": %s}", i ? ", " : "",
 		       (long)b->lba, (unsigned long long)b->index,
 		       gm_sector_mode_name(b->info.mode),
-		       b->info.status == GM_CHECK_BAD_SYNC ? "good"
-		       : gm_sector_check_name(b->info.status),
+		       gm_sector_check_name(b->info.status),
 		       b->q_bad ? "true" : "false");
 	}
 	printf("], \"list_complete\": %s}\n", bad->overflow ? "false" : "true");
@@ -135,8 +134,7 @@ static void print_text(const char *path, const struct gm_integrity_report *r,
 
 		printf("LBA %ld: %s (%s)", (long)b->lba, bad_reason(b),
 		       gm_sector_mode_name(b->info.mode));
-		if (b->q_bad && b->info.status != GM_CHECK_GOOD
-		    && b->info.status != GM_CHECK_BAD_SYNC)
+		if (b->q_bad && b->info.status != GM_CHECK_GOOD)
 			printf(", bad Q subchannel CRC");
 		printf("\n");
 	}

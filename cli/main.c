@@ -27,7 +27,7 @@ static const struct gm_command *find_command(const char *name)
 static void main_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: glassmaster [--version] [--help] <command> [args]\n"
+		"usage: glassmaster [--version] [--help] command [args]\n"
 		"\n"
 		"Rip, master and verify optical discs.\n"
 		"\n"

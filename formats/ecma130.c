@@ -443,7 +443,7 @@ const char *gm_sector_check_name(enum gm_sector_check status)
 {
 	switch (status) {
 	case GM_CHECK_GOOD: return "good";
-	case GM_CHECK_BAD_SYNC: return "no sync";
+	case GM_CHECK_BAD_SYNC: return "bad sync";
 	case GM_CHECK_BAD_MODE: return "bad mode byte";
 	case GM_CHECK_BAD_ADDRESS: return "wrong header address";
 	case GM_CHECK_BAD_EDC: return "bad EDC";

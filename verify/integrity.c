@@ -58,6 +58,25 @@ struct check_state {
 	int32_t anchor_lba;	/* LBA of sector 0, once known */
 };
 
+/*
+ * A sector without a sync pattern is audio, unless its header still names
+ * the expected address with a data mode: then it is a data sector whose
+ * sync was damaged.  Sets info->mode from the header in that case.
+ */
+static bool damaged_sync(const uint8_t *sector, int32_t expected,
+			 struct gm_sector_info *info)
+{
+	int32_t lba;
+	uint8_t mode;
+
+	if (expected == GM_LBA_ANY || !gm_header_decode(sector, &lba, &mode)
+	    || lba != expected || mode > 2)
+		return false;
+	info->mode = mode == 0 ? GM_MODE_0 : mode == 1 ? GM_MODE_1 : GM_MODE_2;
+	info->lba = lba;
+	return true;
+}
+
 /* The first good data sector tells the LBA of the image's first sector. */
 static void find_anchor(struct check_state *st, const uint8_t *buf, size_t len,
 			uint64_t index)
@@ -84,15 +103,15 @@ static void check_sector(struct check_state *st, const uint8_t *sector,
 
 	memset(&bad, 0, sizeof(bad));
 	status = gm_sector_check(sector, expected, &bad.info, NULL);
-	st->report->by_mode[bad.info.mode]++;
 	if (st->report->sector_size > GM_SECTOR_RAW) {
 		uint8_t q[12];
 
 		gm_sub_channel(sector + GM_SECTOR_RAW, GM_SUB_Q, q);
 		bad.q_bad = !gm_subq_crc_ok(q);
 	}
-	if (status == GM_CHECK_BAD_SYNC)	/* audio: nothing to check */
-		status = GM_CHECK_GOOD;
+	if (status == GM_CHECK_BAD_SYNC && !damaged_sync(sector, expected, &bad.info))
+		status = bad.info.status = GM_CHECK_GOOD;	/* audio */
+	st->report->by_mode[bad.info.mode]++;
 	if (status != GM_CHECK_GOOD)
 		st->report->bad++;
 	if (bad.q_bad)

@@ -22,7 +22,8 @@ typedef void (*gm_progress_fn)(void *arg, uint64_t done, uint64_t total);
 struct gm_bad_sector {
 	uint64_t index;		/* position in the image, from 0 */
 	int32_t lba;		/* the address it should have */
-	struct gm_sector_info info;	/* mode, status, header address */
+	struct gm_sector_info info;	/* mode, status (GM_CHECK_GOOD for an
+					   audio sector), header address */
 	bool q_bad;		/* its Q subchannel CRC failed */
 };
 

@@ -1,0 +1,51 @@
+# lib.sh - sourced by the command-line tests.  Each test is run as
+# `sh tests/cli/NAME.sh BUILDDIR SRCDIR`; it exits 0 when it passes and
+# prints what went wrong otherwise.
+set -u
+builddir=${1:?usage: $0 BUILDDIR SRCDIR}
+srcdir=${2:?usage: $0 BUILDDIR SRCDIR}
+GM="$builddir/glassmaster"
+MKRAW="$builddir/tests/gm-mkraw"
+T=$(mktemp -d "${TMPDIR:-/tmp}/gm-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# run STATUS CMD...: run CMD with stdout to $T/out and stderr to $T/err,
+# and fail unless it exits with STATUS.
+run() {
+	want=$1
+	shift
+	set +e
+	"$@" > "$T/out" 2> "$T/err"
+	got=$?
+	set -e
+	if [ "$got" -ne "$want" ]; then
+		echo "command: $*" >&2
+		echo "--- stdout" >&2; cat "$T/out" >&2
+		echo "--- stderr" >&2; cat "$T/err" >&2
+		fail "exit status $got, expected $want"
+	fi
+}
+
+# contains FILE TEXT: fail unless FILE has the fixed string TEXT.
+contains() {
+	grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$1' lacks: $2"; }
+}
+
+# lacks FILE TEXT: fail if FILE has the fixed string TEXT.
+lacks() {
+	! grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$1' has: $2"; }
+}
+
+# poke FILE OFFSET: flip the bits of one byte of FILE in place.
+poke() {
+	old=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	new=$((old ^ 0xff))
+	printf "$(printf '\\%03o' "$new")" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+set -e

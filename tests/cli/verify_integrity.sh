@@ -1,0 +1,71 @@
+# verify_integrity.sh - `verify --integrity` finds exactly the damaged
+# sectors of raw images, in Mode 1, Mode 2 Form 1 and with subchannel,
+# and rejects bad input with status 2.
+. "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
+
+# A clean Mode 1 image at LBA 0: intact, exit 0.
+"$MKRAW" -n 600 -r 3 "$T/m1.bin"
+cp "$T/m1.bin" "$T/m1.orig"
+run 0 "$GM" verify --integrity "$T/m1.bin"
+contains "$T/out" "INTACT: '$T/m1.bin': 600 sectors checked"
+contains "$T/out" "LBA 0-599"
+contains "$T/out" "mode 1: 600"
+
+# One byte in each region of sector 417: user data and EDC give bad EDC,
+# the P and Q parity bad ECC, the sync bad sync (the header still says
+# it is a data sector at that address), the header a wrong address.
+for case in 100:EDC 2065:EDC 2100:ECC 2300:ECC 5:SYNC 13:ADDR; do
+	off=${case%%:*}
+	cp "$T/m1.orig" "$T/m1.bin"
+	poke "$T/m1.bin" $((417 * 2352 + off))
+	run 1 "$GM" verify --integrity "$T/m1.bin"
+	contains "$T/out" "DAMAGED: '$T/m1.bin': 1 of 600 sectors failed their check"
+	case ${case#*:} in
+	EDC) contains "$T/out" "LBA 417: bad EDC (mode 1)" ;;
+	ECC) contains "$T/out" "LBA 417: bad ECC (mode 1)" ;;
+	SYNC) contains "$T/out" "LBA 417: bad sync (mode 1)" ;;
+	ADDR) contains "$T/out" "LBA 417: wrong header address (mode 1)" ;;
+	esac
+	[ "$(grep -c '^LBA ' "$T/out")" -eq 1 ] || fail "more than one bad sector listed"
+done
+
+# The original is untouched by every check (opened read-only).
+cp "$T/m1.orig" "$T/ro.bin"
+chmod 0444 "$T/ro.bin"
+run 0 "$GM" verify --integrity "$T/ro.bin"
+cmp "$T/ro.bin" "$T/m1.orig" || fail "the image changed"
+
+# JSON: verdict, counts and the bad sector.
+cp "$T/m1.orig" "$T/m1.bin"
+poke "$T/m1.bin" $((9 * 2352 + 700))
+run 1 "$GM" verify --integrity --json "$T/m1.bin"
+contains "$T/out" '"verdict": "DAMAGED"'
+contains "$T/out" '"failed": 1'
+contains "$T/out" '{"lba": 9, "index": 9, "mode": "mode 1", "status": "bad EDC", "q_crc_bad": false}'
+
+# Mode 2 Form 1 at LBA 1000 with subchannel (2448-byte sectors).
+"$MKRAW" -m 2 -s 1000 -n 300 -q "$T/f1.img"
+run 0 "$GM" verify --integrity "$T/f1.img"
+contains "$T/out" "sector size 2448, LBA 1000-1299"
+contains "$T/out" "mode 2 form 1: 300"
+contains "$T/out" "Q subchannel CRC errors: 0"
+# damage the Q channel of sector 20 (bit 6 of a subchannel symbol)
+poke "$T/f1.img" $((20 * 2448 + 2352 + 40))
+run 1 "$GM" verify --integrity "$T/f1.img"
+contains "$T/out" "LBA 1020: bad Q subchannel CRC (mode 2 form 1)"
+
+# The first LBA can be given, and a wrong one shows as wrong addresses.
+run 1 "$GM" verify --integrity --first-lba 5 "$T/m1.orig"
+contains "$T/out" "LBA 5: wrong header address (mode 1)"
+
+# Bad input: missing file, a directory, a truncated image.
+run 2 "$GM" verify --integrity "$T/missing.bin"
+contains "$T/err" "glassmaster: verify: cannot open '$T/missing.bin': No such file or directory"
+run 2 "$GM" verify --integrity "$T"
+contains "$T/err" "is not a regular file"
+head -c 100000 "$T/m1.orig" > "$T/short.bin"
+run 2 "$GM" verify --integrity --sector-size 2352 "$T/short.bin"
+contains "$T/err" "'$T/short.bin' is 100000 bytes, not a whole number of 2352-byte raw sectors"
+: > "$T/empty.bin"
+run 2 "$GM" verify --integrity "$T/empty.bin"
+contains "$T/err" "is 0 bytes"
