@@ -320,7 +320,7 @@ struct gm_q_layout {
  * the track's ISRC (ADR 3) in frames of index 1 or above whose absolute
  * frame number is 75 modulo 100, as the Red Book's "at least once in 100
  * frames" allows.  In a pregap (index 0) the relative time counts down
- * and is 00:00:00 on the pregap's last sector, as pressed discs show;
+ * to index 1 (00:00:01 on the pregap's last sector, as cdrdao writes it);
  * from index 1 on it counts up from 00:00:00.  The lead-out is track 0xAA,
  * index 1, with relative time from its start.  Returns false when lba is
  * before the first track's pregap.

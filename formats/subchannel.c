@@ -304,7 +304,7 @@ bool gm_subq_generate(const struct gm_q_layout *layout, int32_t lba,
 		q->control = t->control;
 		q->track = t->number;
 		q->index = (uint8_t)index;
-		q->rel = frames_to_msf(index == 0 ? t->index[1] - 1 - lba
+		q->rel = frames_to_msf(index == 0 ? t->index[1] - lba
 						  : lba - t->index[1]);
 	}
 

@@ -11,7 +11,8 @@
 
 #include <CUnit/CUnit.h>
 
-#define GM_TEST(name) void gm_test_##name(void)
+/* The prototype first keeps -Wmissing-prototypes quiet. */
+#define GM_TEST(name) void gm_test_##name(void); void gm_test_##name(void)
 
 /* Path of a file under the source tree's tests/ (for data files). */
 const char *gm_test_srcdir(void);

@@ -500,7 +500,7 @@ GM_TEST(ecma130_edc_known)
 GM_TEST(ecma130_edc_random)
 {
 	static const size_t big[] = {2048, 2056, 2064, 2332, 2336, 2352};
-	uint8_t buf[GM_SECTOR_RAW];
+	uint8_t buf[GM_SECTOR_RAW] = {0};
 	int bad = 0;
 
 	rng_seed(1);
@@ -724,11 +724,12 @@ GM_TEST(ecma130_encode_form2_layout)
 			CU_ASSERT_EQUAL(memcmp(raw + 20, sh, 4), 0);
 			CU_ASSERT_EQUAL(memcmp(raw + 24, user, GM_SECTOR_FORM2),
 					0);
-			if (with_edc)
+			if (with_edc) {
 				CU_ASSERT_EQUAL(get_le32(raw + 2348),
 						ref_edc(raw + 16, 2332));
-			else
+			} else {
 				CU_ASSERT_EQUAL(memcmp(raw + 2348, zero4, 4), 0);
+			}
 			CU_ASSERT_EQUAL(gm_sector_classify(raw),
 					GM_MODE_2_FORM_2);
 		}
