@@ -37,6 +37,7 @@ void gm_ctx_free(struct gm_ctx *ctx)
 	free(ctx);
 }
 
+__attribute__((format(printf, 4, 0)))
 static int error_vset(struct gm_ctx *ctx, enum gm_err code, int errnum,
 		      const char *fmt, va_list ap)
 {
