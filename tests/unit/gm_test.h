@@ -14,6 +14,14 @@
 /* The prototype first keeps -Wmissing-prototypes quiet. */
 #define GM_TEST(name) void gm_test_##name(void); void gm_test_##name(void)
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* Deterministic pseudo-random data (xorshift32); seed 0 picks a default. */
+void gm_test_rng_seed(uint32_t seed);
+uint32_t gm_test_rng_next(void);
+void gm_test_rng_fill(uint8_t *buf, size_t len);
+
 /* Path of a file under the source tree's tests/ (for data files). */
 const char *gm_test_srcdir(void);
 

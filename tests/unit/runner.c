@@ -1,6 +1,7 @@
 /*
  * runner.c - runs the unit tests registered in gm_test_table with CUnit's
- * basic interface and ends with the line "N passed, N failed" (tests).
+ * basic interface and ends with the line "N passed, N failed" (tests);
+ * also the helpers gm_test.h promises the tests.
  *
  * Usage: gm-unit [SUITE[/TEST]]   run all tests, or a suite, or one test.
  */
@@ -21,6 +22,30 @@ const char *gm_test_srcdir(void)
 	const char *dir = getenv("GM_TEST_SRCDIR");
 
 	return dir != NULL ? dir : TESTS_SRCDIR;
+}
+
+static uint32_t rng_state = 0x2545f491u;
+
+void gm_test_rng_seed(uint32_t seed)
+{
+	rng_state = seed != 0 ? seed : 0x2545f491u;
+}
+
+uint32_t gm_test_rng_next(void)
+{
+	uint32_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	rng_state = x;
+	return x;
+}
+
+void gm_test_rng_fill(uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(gm_test_rng_next() >> 24);
 }
 
 static int selected(const struct gm_test_entry *t, const char *filter)

@@ -19,34 +19,6 @@
 #include "gm_test.h"
 
 /* ---------------------------------------------------------------------
- * Deterministic pseudo-random data (xorshift32)
- */
-
-static uint32_t rng_state = 0x2545F491u;
-
-static void rng_seed(uint32_t seed)
-{
-	rng_state = seed != 0 ? seed : 0x2545F491u;
-}
-
-static uint32_t rng_next(void)
-{
-	uint32_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	rng_state = x;
-	return x;
-}
-
-static void rng_fill(uint8_t *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)(rng_next() >> 24);
-}
-
-/* ---------------------------------------------------------------------
  * Reference code, independent of the library
  */
 
@@ -198,7 +170,7 @@ static const int32_t test_lbas[] = {
 /* A Mode 1 sector at lba with random user data (also returned in user). */
 static void make_mode1(uint8_t *raw, int32_t lba, uint8_t *user)
 {
-	rng_fill(user, GM_SECTOR_USER);
+	gm_test_rng_fill(user, GM_SECTOR_USER);
 	memset(raw, 0xA5, GM_SECTOR_RAW);
 	gm_sector_encode_mode1(raw, lba, user);
 }
@@ -207,7 +179,7 @@ static void make_form1(uint8_t *raw, int32_t lba, uint8_t *user)
 {
 	static const uint8_t sh[4] = {1, 2, GM_SUBMODE_DATA, 0};
 
-	rng_fill(user, GM_SECTOR_USER);
+	gm_test_rng_fill(user, GM_SECTOR_USER);
 	memset(raw, 0xA5, GM_SECTOR_RAW);
 	gm_sector_encode_form1(raw, lba, sh, user);
 }
@@ -216,7 +188,7 @@ static void make_form2(uint8_t *raw, int32_t lba, uint8_t *user, bool edc)
 {
 	static const uint8_t sh[4] = {1, 3, GM_SUBMODE_AUDIO, 0x05};
 
-	rng_fill(user, GM_SECTOR_FORM2);
+	gm_test_rng_fill(user, GM_SECTOR_FORM2);
 	memset(raw, 0xA5, GM_SECTOR_RAW);
 	gm_sector_encode_form2(raw, lba, sh, user, edc);
 }
@@ -256,8 +228,8 @@ GM_TEST(ecma130_reference_selfcheck)
 	raw[12 + 5] = 1;
 	CU_ASSERT(ref_ecc_failures(raw, false) > 0);
 	CU_ASSERT_EQUAL(ref_ecc_failures(raw, false), 2); /* one P, one Q */
-	rng_seed(11);
-	rng_fill(raw, sizeof(raw));
+	gm_test_rng_seed(11);
+	gm_test_rng_fill(raw, sizeof(raw));
 	CU_ASSERT(ref_ecc_failures(raw, false) > 100);
 }
 
@@ -503,22 +475,22 @@ GM_TEST(ecma130_edc_random)
 	uint8_t buf[GM_SECTOR_RAW] = {0};
 	int bad = 0;
 
-	rng_seed(1);
+	gm_test_rng_seed(1);
 	for (size_t len = 0; len <= 100; len++) {
-		rng_fill(buf, len);
+		gm_test_rng_fill(buf, len);
 		if (gm_edc(buf, len) != ref_edc(buf, len))
 			bad++;
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
 		for (int rep = 0; rep < 4; rep++) {
-			rng_fill(buf, big[i]);
+			gm_test_rng_fill(buf, big[i]);
 			CU_ASSERT_EQUAL(gm_edc(buf, big[i]),
 					ref_edc(buf, big[i]));
 		}
 	}
 	/* Unaligned start addresses. */
-	rng_fill(buf, sizeof(buf));
+	gm_test_rng_fill(buf, sizeof(buf));
 	for (size_t off = 1; off < 8; off++)
 		CU_ASSERT_EQUAL(gm_edc(buf + off, 2064),
 				ref_edc(buf + off, 2064));
@@ -530,8 +502,8 @@ GM_TEST(ecma130_edc_update_chain)
 	uint32_t whole;
 	int bad = 0;
 
-	rng_seed(2);
-	rng_fill(buf, sizeof(buf));
+	gm_test_rng_seed(2);
+	gm_test_rng_fill(buf, sizeof(buf));
 	whole = ref_edc(buf, sizeof(buf));
 	CU_ASSERT_EQUAL(gm_edc(buf, sizeof(buf)), whole);
 	for (size_t k = 0; k <= sizeof(buf); k += (k < 40 ? 1 : 13)) {
@@ -569,9 +541,9 @@ GM_TEST(ecma130_ecc_generate)
 {
 	uint8_t raw[GM_SECTOR_RAW], copy[GM_SECTOR_RAW];
 
-	rng_seed(3);
+	gm_test_rng_seed(3);
 	for (int rep = 0; rep < 4; rep++) {
-		rng_fill(raw, sizeof(raw));
+		gm_test_rng_fill(raw, sizeof(raw));
 		CU_ASSERT(ref_ecc_failures(raw, false) > 0);
 		memcpy(copy, raw, sizeof(raw));
 		gm_ecc_generate(raw, false);
@@ -603,8 +575,8 @@ GM_TEST(ecma130_ecc_check_detects)
 	};
 	uint8_t raw[GM_SECTOR_RAW];
 
-	rng_seed(4);
-	rng_fill(raw, sizeof(raw));
+	gm_test_rng_seed(4);
+	gm_test_rng_fill(raw, sizeof(raw));
 	gm_ecc_generate(raw, false);
 	CU_ASSERT_TRUE(gm_ecc_check(raw, false));
 	for (size_t i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
@@ -635,7 +607,7 @@ GM_TEST(ecma130_encode_mode1_layout)
 	uint8_t raw[GM_SECTOR_RAW], user[GM_SECTOR_USER];
 	static const uint8_t zero8[8] = {0};
 
-	rng_seed(5);
+	gm_test_rng_seed(5);
 	for (size_t i = 0; i < NLBAS; i++) {
 		uint8_t h[4];
 
@@ -671,12 +643,12 @@ GM_TEST(ecma130_encode_form1_layout)
 	};
 	uint8_t raw[GM_SECTOR_RAW], user[GM_SECTOR_USER];
 
-	rng_seed(6);
+	gm_test_rng_seed(6);
 	for (size_t i = 0; i < NLBAS; i++) {
 		for (int j = 0; j < 2; j++) {
 			uint8_t h[4], sh[4];
 
-			rng_fill(user, sizeof(user));
+			gm_test_rng_fill(user, sizeof(user));
 			memset(raw, 0xA5, sizeof(raw));
 			gm_sector_encode_form1(raw, test_lbas[i], sh_in[j], user);
 			memcpy(sh, sh_in[j], 4);
@@ -706,12 +678,12 @@ GM_TEST(ecma130_encode_form2_layout)
 	uint8_t raw[GM_SECTOR_RAW], user[GM_SECTOR_FORM2];
 	static const uint8_t zero4[4] = {0};
 
-	rng_seed(7);
+	gm_test_rng_seed(7);
 	for (size_t i = 0; i < NLBAS; i++) {
 		for (int with_edc = 0; with_edc < 2; with_edc++) {
 			uint8_t h[4], sh[4];
 
-			rng_fill(user, sizeof(user));
+			gm_test_rng_fill(user, sizeof(user));
 			memset(raw, 0xA5, sizeof(raw));
 			gm_sector_encode_form2(raw, test_lbas[i], sh_in, user,
 					       with_edc != 0);
@@ -742,8 +714,8 @@ GM_TEST(ecma130_encode_mode2_mode0_layout)
 	uint8_t h[4];
 	int nonzero = 0;
 
-	rng_seed(8);
-	rng_fill(user, sizeof(user));
+	gm_test_rng_seed(8);
+	gm_test_rng_fill(user, sizeof(user));
 	user[0] = 0x10;		/* subheader copies must not agree */
 	user[4] = 0x11;
 	memset(raw, 0xA5, sizeof(raw));
@@ -769,7 +741,7 @@ GM_TEST(ecma130_classify)
 {
 	uint8_t raw[GM_SECTOR_RAW], user[GM_SECTOR_MODE2];
 
-	rng_seed(9);
+	gm_test_rng_seed(9);
 	make_mode1(raw, 100, user);
 	CU_ASSERT_EQUAL(gm_sector_classify(raw), GM_MODE_1);
 	raw[15] = 7;
@@ -802,7 +774,7 @@ GM_TEST(ecma130_classify)
 	CU_ASSERT_EQUAL(gm_sector_classify(raw), GM_MODE_0);
 
 	/* Random bytes without sync: audio. */
-	rng_fill(raw, sizeof(raw));
+	gm_test_rng_fill(raw, sizeof(raw));
 	raw[0] = 0x55;
 	CU_ASSERT_EQUAL(gm_sector_classify(raw), GM_MODE_AUDIO);
 	memset(raw, 0, sizeof(raw));
@@ -872,7 +844,7 @@ GM_TEST(ecma130_check_good)
 	uint8_t out[GM_SECTOR_RAW + 16];
 	struct gm_sector_info info;
 
-	rng_seed(10);
+	gm_test_rng_seed(10);
 	for (size_t i = 0; i < NLBAS; i++) {
 		int32_t lba = test_lbas[i];
 
@@ -912,7 +884,7 @@ GM_TEST(ecma130_check_good)
 	}
 
 	/* Formless Mode 2. */
-	rng_fill(in, GM_SECTOR_MODE2);
+	gm_test_rng_fill(in, GM_SECTOR_MODE2);
 	in[1] = 0x00;
 	in[5] = 0x01;
 	gm_sector_encode_mode2(raw, 777, in);
@@ -936,7 +908,7 @@ GM_TEST(ecma130_check_wrong_address)
 	uint8_t out[GM_SECTOR_RAW + 16];
 	struct gm_sector_info info;
 
-	rng_seed(12);
+	gm_test_rng_seed(12);
 	make_mode1(raw, 5000, in);
 	CU_ASSERT_EQUAL(check(raw, 5001, &info, out), GM_CHECK_BAD_ADDRESS);
 	CU_ASSERT_EQUAL(info.lba, 5000);
@@ -960,7 +932,7 @@ GM_TEST(ecma130_check_mode1_corruption)
 	uint8_t out[GM_SECTOR_RAW + 16];
 	struct gm_sector_info info;
 
-	rng_seed(13);
+	gm_test_rng_seed(13);
 	for (size_t i = 0; i < NLBAS; i++) {
 		int32_t lba = test_lbas[i];
 		int32_t other = lba == GM_LBA_MAX ? lba - 1 : lba + 1;
@@ -1034,7 +1006,7 @@ GM_TEST(ecma130_check_form1_corruption)
 	uint8_t out[GM_SECTOR_RAW + 16];
 	struct gm_sector_info info;
 
-	rng_seed(14);
+	gm_test_rng_seed(14);
 	for (size_t i = 0; i < NLBAS; i++) {
 		int32_t lba = test_lbas[i];
 		int32_t other = lba == GM_LBA_MAX ? lba - 1 : lba + 1;
@@ -1097,7 +1069,7 @@ GM_TEST(ecma130_check_form2)
 	uint8_t out[GM_SECTOR_RAW + 16];
 	struct gm_sector_info info;
 
-	rng_seed(15);
+	gm_test_rng_seed(15);
 	/* With EDC. */
 	make_form2(good, 2222, in, true);
 	memcpy(raw, good, sizeof(raw));
@@ -1131,7 +1103,7 @@ GM_TEST(ecma130_check_bad_mode_and_audio)
 	uint8_t out[GM_SECTOR_RAW + 16];
 	struct gm_sector_info info;
 
-	rng_seed(16);
+	gm_test_rng_seed(16);
 	make_mode1(raw, 300, in);
 	raw[15] = 7;
 	CU_ASSERT_EQUAL(check(raw, 300, &info, out), GM_CHECK_BAD_MODE);
@@ -1143,7 +1115,7 @@ GM_TEST(ecma130_check_bad_mode_and_audio)
 	CU_ASSERT_EQUAL(info.mode, GM_MODE_INVALID);
 
 	/* Audio: random bytes that do not begin with the sync pattern. */
-	rng_fill(raw, sizeof(raw));
+	gm_test_rng_fill(raw, sizeof(raw));
 	raw[0] = 0x55;
 	CU_ASSERT_EQUAL(check(raw, 300, &info, out), GM_CHECK_BAD_SYNC);
 	CU_ASSERT_EQUAL(info.mode, GM_MODE_AUDIO);
@@ -1161,7 +1133,7 @@ GM_TEST(ecma130_check_every_byte)
 	struct gm_sector_info info;
 	long good_mode1 = 0, good_form1 = 0;
 
-	rng_seed(17);
+	gm_test_rng_seed(17);
 	make_mode1(good, 123456, in);
 	CU_ASSERT_EQUAL(gm_sector_check(good, 123456, NULL, NULL),
 			GM_CHECK_GOOD);
@@ -1241,8 +1213,8 @@ GM_TEST(ecma130_scramble)
 	CU_ASSERT_EQUAL(memcmp(raw + 12, want, GM_SCRAMBLE_SIZE), 0);
 
 	/* Random data: XOR from byte 12 on; twice is the identity. */
-	rng_seed(18);
-	rng_fill(orig, sizeof(orig));
+	gm_test_rng_seed(18);
+	gm_test_rng_fill(orig, sizeof(orig));
 	memcpy(raw, orig, sizeof(raw));
 	gm_scramble(raw);
 	CU_ASSERT_EQUAL(memcmp(raw, orig, 12), 0);

@@ -16,34 +16,6 @@
 #include "gm_test.h"
 
 /* ---------------------------------------------------------------------
- * Deterministic pseudo-random data (xorshift32)
- */
-
-static uint32_t rng_state = 0x9E3779B9u;
-
-static void rng_seed(uint32_t seed)
-{
-	rng_state = seed != 0 ? seed : 0x9E3779B9u;
-}
-
-static uint32_t rng_next(void)
-{
-	uint32_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	rng_state = x;
-	return x;
-}
-
-static void rng_fill(uint8_t *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)(rng_next() >> 24);
-}
-
-/* ---------------------------------------------------------------------
  * Reference code, independent of the library
  */
 
@@ -266,9 +238,9 @@ GM_TEST(subchannel_interleave_roundtrip)
 	uint8_t a[96], b[96], c[96], ref[96];
 	int bad = 0;
 
-	rng_seed(21);
+	gm_test_rng_seed(21);
 	for (int rep = 0; rep < 200; rep++) {
-		rng_fill(a, sizeof(a));
+		gm_test_rng_fill(a, sizeof(a));
 		gm_sub_deinterleave(a, b);
 		ref_deinterleave(a, ref);
 		if (memcmp(b, ref, 96) != 0)
@@ -278,7 +250,7 @@ GM_TEST(subchannel_interleave_roundtrip)
 			bad++;
 
 		/* The other way: deinterleaved data first. */
-		rng_fill(a, sizeof(a));
+		gm_test_rng_fill(a, sizeof(a));
 		gm_sub_interleave(a, b);
 		ref_deinterleave(b, ref);
 		if (memcmp(ref, a, 96) != 0)
@@ -294,9 +266,9 @@ GM_TEST(subchannel_channel_extract)
 {
 	uint8_t in[96], ref[96], out[12];
 
-	rng_seed(22);
+	gm_test_rng_seed(22);
 	for (int rep = 0; rep < 20; rep++) {
-		rng_fill(in, sizeof(in));
+		gm_test_rng_fill(in, sizeof(in));
 		ref_deinterleave(in, ref);
 		for (int ch = GM_SUB_P; ch <= GM_SUB_W; ch++) {
 			memset(out, 0xEE, sizeof(out));
@@ -325,9 +297,9 @@ GM_TEST(subchannel_crc16)
 
 	CU_ASSERT_EQUAL(gm_crc16("123456789", 9), 0x31C3);
 	CU_ASSERT_EQUAL(gm_crc16("", 0), 0);
-	rng_seed(23);
+	gm_test_rng_seed(23);
 	for (size_t len = 0; len < sizeof(buf); len++) {
-		rng_fill(buf, len);
+		gm_test_rng_fill(buf, len);
 		if (gm_crc16(buf, len) != ref_crc16(buf, len))
 			bad++;
 	}
@@ -356,9 +328,9 @@ GM_TEST(subchannel_q_crc_ok)
 	CU_ASSERT_FALSE(gm_subq_crc_ok(q));
 
 	/* Random frames with a good CRC, then each single-bit error. */
-	rng_seed(24);
+	gm_test_rng_seed(24);
 	for (int rep = 0; rep < 50; rep++) {
-		rng_fill(q, 10);
+		gm_test_rng_fill(q, 10);
 		ref_q_finish(q);
 		if (!gm_subq_crc_ok(q))
 			bad++;
