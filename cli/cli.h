@@ -46,6 +46,8 @@ extern const struct gm_command *const gm_commands[];
 /* One per cli/cmd_<name>.c (and `help` in main.c). */
 extern const struct gm_command gm_cmd_help;
 extern const struct gm_command gm_cmd_verify;
+extern const struct gm_command gm_cmd_info;
+extern const struct gm_command gm_cmd_convert;
 
 /* Print a command's full help (usage, then help text) to f. */
 void cli_help(const struct gm_command *cmd, FILE *f);
@@ -57,11 +59,17 @@ void cli_help(const struct gm_command *cmd, FILE *f);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Report the option getopt_long() rejected last; returns GM_EXIT_USAGE. */
+int cli_bad_option(const char *cmd, char **argv);
+
 /*
  * Report the library error on ctx: "glassmaster: <cmd>: <message>".
  * Returns the exit status of its code (ret is the negative code).
  */
 int cli_fail(const char *cmd, struct gm_ctx *ctx, int ret);
+
+/* Print s as a JSON string (quoted and escaped). */
+void cli_json_string(FILE *f, const char *s);
 
 /* Parse a decimal integer in [min, max]; false when it is not one. */
 bool cli_parse_int(const char *s, long long min, long long max,

@@ -58,27 +58,11 @@ static const char *bad_reason(const struct gm_bad_sector *b)
 	return gm_sector_check_name(b->info.status);
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void print_json(const char *path, const struct gm_integrity_report *r,
 		       const struct bad_list *bad)
 {
 	printf("{\"image\": ");
-	json_string(path);
+	cli_json_string(stdout, path);
 	printf(", \"verdict\": \"%s\", \"sector_size\": %zu, \"sectors\": %llu",
 	       r->failed ? "DAMAGED" : "INTACT", r->sector_size,
 	       (unsigned long long)r->sectors);
@@ -198,11 +182,7 @@ static int cmd_verify(int argc, char **argv)
 			cli_help(&gm_cmd_verify, stdout);
 			return GM_EXIT_OK;
 		default:
-			if (optopt)
-				return cli_usage_error("verify", "option '-%c' is "
-						       "unknown or lacks its value", optopt);
-			return cli_usage_error("verify", "option '%s' is unknown "
-					       "or lacks its value", argv[optind - 1]);
+			return cli_bad_option("verify", argv);
 		}
 	}
 	if (!integrity)

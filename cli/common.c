@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'glassmaster help %s' for more information.\n", cmd);
 	return GM_EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, char **argv)
+{
+	if (optopt)
+		return cli_usage_error(cmd, "option '-%c' is unknown or lacks its "
+				       "value", optopt);
+	return cli_usage_error(cmd, "option '%s' is unknown or lacks its value",
+			       argv[optind - 1]);
 }
 
 int cli_fail(const char *cmd, struct gm_ctx *ctx, int ret)
@@ -110,4 +120,20 @@ void cli_progress_done(struct cli_progress *p)
 	if (p->drawn)
 		fprintf(stderr, "\r\033[K");
 	p->drawn = false;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
 }

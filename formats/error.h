@@ -12,6 +12,7 @@
 #define GM_ERROR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * X(NAME, default message, CLI exit status).  Append only: the numeric
@@ -88,5 +89,8 @@ const char *gm_err_name(enum gm_err code);
 
 /* The exit status the command line uses for a code (3 for unknown codes). */
 int gm_err_exit_status(enum gm_err code);
+
+/* Progress of long work: bytes done and bytes in all (0 when unknown). */
+typedef void (*gm_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "formats.h"
+#include "image.h"
 #include "verify.h"
 
 #endif

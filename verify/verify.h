@@ -14,9 +14,7 @@
 
 #include "error.h"
 #include "formats.h"
-
-/* Called with bytes done and bytes in all; total is 0 when unknown. */
-typedef void (*gm_progress_fn)(void *arg, uint64_t done, uint64_t total);
+#include "image.h"
 
 /* One sector that failed its check. */
 struct gm_bad_sector {
@@ -67,5 +65,30 @@ void gm_integrity_opts_init(struct gm_integrity_opts *opts);
 int gm_integrity_check_raw(struct gm_ctx *ctx, const char *path,
 			   const struct gm_integrity_opts *opts,
 			   struct gm_integrity_report *report);
+
+/* ---------------------------------------------------------------------
+ * File systems in data tracks
+ */
+
+struct gm_fs_info {
+	bool iso9660;		/* a primary volume descriptor at sector 16 */
+	char iso_label[33];	/* its volume identifier, trailing blanks cut */
+	uint32_t iso_blocks;	/* volume space size, in logical blocks */
+	uint32_t iso_block_size;
+	bool joliet;		/* a Joliet supplementary descriptor */
+	bool udf;		/* an NSR02/NSR03 volume recognition sequence */
+	char udf_revision[8];	/* "NSR02" or "NSR03" */
+	char udf_label[128];	/* logical volume identifier, when libudf reads it */
+};
+
+/*
+ * Look for ISO 9660 (ECMA-119: the volume descriptors from sector 16, read
+ * through libiso9660's accessors) and UDF (ECMA-167 volume recognition;
+ * the label through libudf when path is a plain 2048-byte image) in the
+ * data track of src that starts at lba.  path may be NULL.  Returns 0 (with
+ * *fs zeroed when nothing is found) or a negative code for a read failure.
+ */
+int gm_fs_probe(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
+		const char *path, struct gm_fs_info *fs);
 
 #endif

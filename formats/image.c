@@ -1,0 +1,668 @@
+/*
+ * image.c - the disc model's helpers, the registry of image formats with
+ * probing (the best bid wins), the generic image sector source, and the
+ * safe writing of output file sets.
+ *
+ * The source reads stored sectors in runs with one pread per run and
+ * converts them to the kind asked for: cooked sectors get sync, header,
+ * EDC and ECC (ECMA-130 14, Annex A), unstored pregaps and postgaps are
+ * synthesised, and subchannel comes from the image or is generated from the
+ * layout (ECMA-130 22).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image_private.h"
+#include "banned.h"
+
+static const struct gm_format_ops *const formats[] = {
+	&gm_format_cue,
+	&gm_format_iso,
+	NULL
+};
+
+/* ------------------------------------------------------------------ */
+/* Strings and paths */
+
+char *gm_strdup(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *d = malloc(len);
+
+	if (d != NULL)
+		memcpy(d, s, len);
+	return d;
+}
+
+char *gm_path_beside(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t len = strlen(name);
+	char *out;
+
+	if (name[0] == '/')
+		dir = 0;
+	out = malloc(dir + len + 1);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, path, dir);
+	memcpy(out + dir, name, len + 1);
+	return out;
+}
+
+const char *gm_path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+char *gm_path_stem(const char *path)
+{
+	const char *base = gm_path_base(path);
+	const char *dot = strrchr(base, '.');
+	size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	char *out = malloc(len + 1);
+
+	if (out != NULL) {
+		memcpy(out, base, len);
+		out[len] = '\0';
+	}
+	return out;
+}
+
+bool gm_path_has_ext(const char *path, const char *ext)
+{
+	size_t len = strlen(path), elen = strlen(ext);
+
+	return len > elen && strcasecmp(path + len - elen, ext) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The disc model */
+
+const char *gm_track_mode_name(enum gm_track_mode mode)
+{
+	switch (mode) {
+	case GM_TRACK_AUDIO: return "AUDIO";
+	case GM_TRACK_MODE1: return "MODE1";
+	case GM_TRACK_MODE2: return "MODE2";
+	case GM_TRACK_CDI: return "CDI";
+	}
+	return "UNKNOWN";
+}
+
+int32_t gm_track_stored(const struct gm_track *t)
+{
+	return t->end - t->postgap - (t->index[0] + t->pregap);
+}
+
+void gm_disc_release(struct gm_disc *disc)
+{
+	for (unsigned i = 0; i < disc->ntracks; i++)
+		for (int f = 0; f < GM_CDTEXT_COUNT; f++)
+			free(disc->tracks[i].cdtext[f]);
+	for (int f = 0; f < GM_CDTEXT_COUNT; f++)
+		free(disc->cdtext[f]);
+	for (unsigned i = 0; i < disc->nfiles; i++) {
+		free(disc->files[i].path);
+		free(disc->files[i].name);
+	}
+	free(disc->files);
+	free(disc->cdtextfile);
+	memset(disc, 0, sizeof(*disc));
+}
+
+const struct gm_track *gm_disc_track_at(const struct gm_disc *disc,
+					 int32_t lba)
+{
+	/* Tracks are few; a binary search would not pay. */
+	for (unsigned i = 0; i < disc->ntracks; i++) {
+		const struct gm_track *t = &disc->tracks[i];
+
+		if (lba >= t->index[0] && lba < t->end)
+			return t;
+	}
+	return NULL;
+}
+
+int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
+		     const char *sheet, const char *name,
+		     enum gm_file_type type)
+{
+	struct gm_file *files, *f;
+	struct stat sb;
+
+	files = realloc(disc->files, (disc->nfiles + 1) * sizeof(*files));
+	if (files == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	disc->files = files;
+	f = &files[disc->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->type = type;
+	f->name = gm_strdup(name);
+	f->path = gm_path_beside(sheet, name);
+	if (f->name == NULL || f->path == NULL) {
+		free(f->name);
+		free(f->path);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	disc->nfiles++;
+	if (stat(f->path, &sb) != 0)
+		return gm_error_set_errno(ctx, GM_ERR_NOENT, errno,
+					  "'%s' refers to '%s', which cannot be opened",
+					  sheet, f->path);
+	if (!S_ISREG(sb.st_mode))
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' refers to '%s', "
+				    "which is not a regular file", sheet, f->path);
+	f->size = (uint64_t)sb.st_size;
+	return (int)disc->nfiles - 1;
+}
+
+void gm_disc_finish(struct gm_disc *disc)
+{
+	unsigned sessions = 1;
+
+	for (unsigned i = 0; i < disc->ntracks; i++) {
+		struct gm_track *t = &disc->tracks[i];
+
+		if (t->mode != GM_TRACK_AUDIO)
+			t->control |= GM_CTL_DATA;
+		if (t->session > sessions)
+			sessions = t->session;
+	}
+	disc->nsessions = sessions;
+	disc->leadout = disc->ntracks ? disc->tracks[disc->ntracks - 1].end : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Probing */
+
+static const struct gm_format_ops *probe(const char *path, int fd)
+{
+	uint8_t head[65536];
+	const struct gm_format_ops *best = NULL;
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	int best_bid = 0;
+
+	if (n < 0)
+		n = 0;
+	for (const struct gm_format_ops *const *f = formats; *f; f++) {
+		int bid = (*f)->bid(path, head, (size_t)n);
+
+		if (bid > best_bid) {
+			best_bid = bid;
+			best = *f;
+		}
+	}
+	return best;
+}
+
+const char *gm_format_for_output(const char *path)
+{
+	for (const struct gm_format_ops *const *f = formats; *f; f++)
+		if ((*f)->write && gm_path_has_ext(path, (*f)->extension))
+			return (*f)->name;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The image source */
+
+struct gm_source {
+	struct gm_disc disc;
+	int *fds;		/* one per disc file */
+	struct gm_q_track *qtracks;
+	struct gm_q_layout qlayout;
+	uint8_t *scratch;	/* one run of stored sectors */
+	size_t scratch_size;
+};
+
+#define RUN_SECTORS 256
+
+const struct gm_disc *gm_source_disc(const struct gm_source *src)
+{
+	return &src->disc;
+}
+
+size_t gm_sector_kind_size(enum gm_sector_kind kind)
+{
+	switch (kind) {
+	case GM_SECTOR_KIND_USER: return GM_SECTOR_USER;
+	case GM_SECTOR_KIND_RAW: return GM_SECTOR_RAW;
+	case GM_SECTOR_KIND_RAW_SUB: return GM_SECTOR_RAW + GM_SUB_SIZE;
+	}
+	return GM_SECTOR_RAW;
+}
+
+void gm_source_free(struct gm_source *src)
+{
+	if (src == NULL)
+		return;
+	for (unsigned i = 0; src->fds && i < src->disc.nfiles; i++)
+		if (src->fds[i] >= 0)
+			close(src->fds[i]);
+	free(src->fds);
+	free(src->qtracks);
+	free(src->scratch);
+	gm_disc_release(&src->disc);
+	free(src);
+}
+
+static int source_setup(struct gm_ctx *ctx, struct gm_source *src)
+{
+	struct gm_disc *d = &src->disc;
+
+	src->fds = malloc((d->nfiles ? d->nfiles : 1) * sizeof(int));
+	src->qtracks = calloc(d->ntracks ? d->ntracks : 1, sizeof(*src->qtracks));
+	src->scratch_size = RUN_SECTORS * GM_STORE_RAW_SUB;
+	src->scratch = malloc(src->scratch_size);
+	if (src->fds == NULL || src->qtracks == NULL || src->scratch == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	for (unsigned i = 0; i < d->nfiles; i++)
+		src->fds[i] = -1;
+	for (unsigned i = 0; i < d->nfiles; i++) {
+		src->fds[i] = open(d->files[i].path, O_RDONLY | O_CLOEXEC);
+		if (src->fds[i] < 0)
+			return gm_error_set_errno(ctx, GM_ERR_NOENT, errno,
+						  "cannot open '%s'", d->files[i].path);
+	}
+	for (unsigned i = 0; i < d->ntracks; i++) {
+		const struct gm_track *t = &d->tracks[i];
+		struct gm_q_track *q = &src->qtracks[i];
+
+		q->number = t->number;
+		q->control = t->control;
+		memcpy(q->index, t->index, sizeof(q->index));
+		q->nindex = t->nindex;
+		memcpy(q->isrc, t->isrc, sizeof(q->isrc));
+	}
+	src->qlayout.tracks = src->qtracks;
+	src->qlayout.ntracks = d->ntracks;
+	src->qlayout.leadout = d->leadout;
+	memcpy(src->qlayout.mcn, d->mcn, sizeof(d->mcn));
+	return 0;
+}
+
+int gm_image_open(struct gm_ctx *ctx, const char *path,
+		  struct gm_source **out)
+{
+	const struct gm_format_ops *fmt;
+	struct gm_source *src;
+	struct stat sb;
+	int fd, ret;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gm_error_set_errno(ctx, errno == ENOENT ? GM_ERR_NOENT
+					  : GM_ERR_IO, errno, "cannot open '%s'", path);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return gm_error_set(ctx, GM_ERR_INVALID,
+				    "'%s' is not a regular file", path);
+	}
+	fmt = probe(path, fd);
+	close(fd);
+	if (fmt == NULL)
+		return gm_error_set(ctx, GM_ERR_FORMAT,
+				    "'%s' is not an image format glassmaster reads", path);
+	src = calloc(1, sizeof(*src));
+	if (src == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	ret = fmt->read(ctx, path, &src->disc);
+	if (ret == 0)
+		ret = source_setup(ctx, src);
+	if (ret != 0) {
+		gm_source_free(src);
+		return ret;
+	}
+	*out = src;
+	return 0;
+}
+
+/* Swap the bytes of 16-bit samples. */
+static void swab16(uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		uint8_t t = p[i];
+
+		p[i] = p[i + 1];
+		p[i + 1] = t;
+	}
+}
+
+/* A raw sector for lba of a track from the bytes stored for it. */
+static void stored_to_raw(const struct gm_track *t, int32_t lba,
+			  const uint8_t *stored, uint8_t *raw)
+{
+	static const uint8_t sub_form1[4] = {0, 0, GM_SUBMODE_DATA, 0};
+	static const uint8_t sub_form2[4] = {0, 0, GM_SUBMODE_FORM2, 0};
+
+	switch (t->storage) {
+	case GM_STORE_USER:
+		if (t->mode == GM_TRACK_MODE1)
+			gm_sector_encode_mode1(raw, lba, stored);
+		else
+			gm_sector_encode_form1(raw, lba, sub_form1, stored);
+		break;
+	case GM_STORE_FORM2:
+		gm_sector_encode_form2(raw, lba, sub_form2, stored, true);
+		break;
+	case GM_STORE_MODE2:
+		gm_sector_encode_mode2(raw, lba, stored);
+		break;
+	case GM_STORE_RAW:
+	case GM_STORE_RAW_SUB:
+		memcpy(raw, stored, GM_SECTOR_RAW);
+		break;
+	}
+}
+
+/* The sector a track has where nothing is stored (pregap, postgap). */
+static void synth_raw(const struct gm_track *t, int32_t lba, uint8_t *raw)
+{
+	static const uint8_t zeros[GM_SECTOR_MODE2];
+
+	if (t->mode == GM_TRACK_AUDIO)
+		memset(raw, 0, GM_SECTOR_RAW);
+	else if (t->mode == GM_TRACK_MODE1)
+		gm_sector_encode_mode1(raw, lba, zeros);
+	else
+		gm_sector_encode_mode2(raw, lba, zeros);
+}
+
+/* Fill one sector of a request from its raw form. */
+static void deliver(struct gm_source *src, const struct gm_track *t,
+		    struct gm_read *req, uint32_t i, const uint8_t *raw,
+		    const uint8_t *sub, enum gm_sector_status status)
+{
+	size_t size = gm_sector_kind_size(req->kind);
+	uint8_t *out = req->data + (size_t)i * size;
+	int32_t lba = req->lba + (int32_t)i;
+
+	if (req->kind != GM_SECTOR_KIND_USER) {
+		memcpy(out, raw, GM_SECTOR_RAW);
+		if (req->kind == GM_SECTOR_KIND_RAW_SUB) {
+			if (sub != NULL)
+				memcpy(out + GM_SECTOR_RAW, sub, GM_SUB_SIZE);
+			else if (!gm_sub_generate(&src->qlayout, lba,
+						  out + GM_SECTOR_RAW))
+				memset(out + GM_SECTOR_RAW, 0, GM_SUB_SIZE);
+		}
+	} else if (t->mode == GM_TRACK_AUDIO) {
+		memset(out, 0, GM_SECTOR_USER);
+		status = GM_SECTOR_AUDIO;
+	} else {
+		struct gm_sector_info info;
+		enum gm_sector_check check = gm_sector_check(raw, lba, &info, NULL);
+
+		memset(out, 0, GM_SECTOR_USER);
+		memcpy(out, raw + info.user_offset,
+		       info.user_size < GM_SECTOR_USER ? info.user_size : GM_SECTOR_USER);
+		if (status == GM_SECTOR_GOOD && check != GM_CHECK_GOOD)
+			status = GM_SECTOR_EDC;
+		if (status == GM_SECTOR_GOOD && info.mode == GM_MODE_2_FORM_2)
+			status = GM_SECTOR_FORM2_DATA;
+	}
+	if (req->status)
+		req->status[i] = status;
+}
+
+static int read_file(struct gm_ctx *ctx, struct gm_source *src, unsigned file,
+		     uint64_t offset, uint8_t *buf, size_t len)
+{
+	const struct gm_file *f = &src->disc.files[file];
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(src->fds[file], buf + done, len - done,
+				  (off_t)(f->data_offset + offset + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return gm_error_set_errno(ctx, GM_ERR_IO, errno,
+						  "cannot read '%s' at byte %llu",
+						  f->path, (unsigned long long)(offset + done));
+		if (n == 0)
+			return gm_error_set(ctx, GM_ERR_IO, "'%s' ends at byte %llu, "
+					    "before the sectors its sheet gives it",
+					    f->path, (unsigned long long)(offset + done));
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Read a run of stored sectors of one track into the request. */
+static int read_run(struct gm_ctx *ctx, struct gm_source *src,
+		    const struct gm_track *t, struct gm_read *req, uint32_t first,
+		    uint32_t count)
+{
+	int32_t lba = req->lba + (int32_t)first;
+	int32_t pos = lba - (t->index[0] + t->pregap);
+	size_t stride = (size_t)t->storage;
+	uint8_t *sub = NULL;
+	int ret;
+
+	ret = read_file(ctx, src, t->file, t->offset + (uint64_t)pos * stride,
+			src->scratch, (size_t)count * stride);
+	if (ret != 0)
+		return ret;
+	if (src->disc.files[t->file].type == GM_FILE_MOTOROLA
+	    && t->mode == GM_TRACK_AUDIO)
+		swab16(src->scratch, (size_t)count * stride);
+	if (req->kind == GM_SECTOR_KIND_RAW_SUB && t->sub_file >= 0) {
+		sub = malloc((size_t)count * GM_SUB_SIZE);
+		if (sub == NULL)
+			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		ret = read_file(ctx, src, (unsigned)t->sub_file,
+				t->sub_offset + (uint64_t)pos * GM_SUB_SIZE, sub,
+				(size_t)count * GM_SUB_SIZE);
+		if (ret != 0) {
+			free(sub);
+			return ret;
+		}
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *stored = src->scratch + (size_t)i * stride;
+		const uint8_t *s = NULL;
+		uint8_t raw[GM_SECTOR_RAW];
+
+		if (sub != NULL)
+			s = sub + (size_t)i * GM_SUB_SIZE;
+		else if (t->storage == GM_STORE_RAW_SUB)
+			s = stored + GM_SECTOR_RAW;
+		if (t->storage == GM_STORE_RAW || t->storage == GM_STORE_RAW_SUB) {
+			deliver(src, t, req, first + i, stored, s, GM_SECTOR_GOOD);
+		} else {
+			stored_to_raw(t, lba + (int32_t)i, stored, raw);
+			deliver(src, t, req, first + i, raw, s, GM_SECTOR_GOOD);
+		}
+	}
+	free(sub);
+	return 0;
+}
+
+int gm_source_read(struct gm_ctx *ctx, struct gm_source *src,
+		   struct gm_read *req)
+{
+	size_t size = gm_sector_kind_size(req->kind);
+	uint32_t i = 0;
+
+	while (i < req->count) {
+		int32_t lba = req->lba + (int32_t)i;
+		const struct gm_track *t = gm_disc_track_at(&src->disc, lba);
+		int32_t stored_first, stored_end;
+		uint32_t run;
+		uint8_t raw[GM_SECTOR_RAW];
+		int ret;
+
+		if (t == NULL) {
+			memset(req->data + (size_t)i * size, 0, size);
+			if (req->status)
+				req->status[i] = GM_SECTOR_UNREAD;
+			i++;
+			continue;
+		}
+		stored_first = t->index[0] + t->pregap;
+		stored_end = t->end - t->postgap;
+		if (lba < stored_first || lba >= stored_end) {
+			synth_raw(t, lba, raw);
+			deliver(src, t, req, i, raw, NULL, GM_SECTOR_SYNTH);
+			i++;
+			continue;
+		}
+		run = (uint32_t)(stored_end - lba);
+		if (run > req->count - i)
+			run = req->count - i;
+		if (run > RUN_SECTORS)
+			run = RUN_SECTORS;
+		ret = read_run(ctx, src, t, req, i, run);
+		if (ret != 0)
+			return ret;
+		i += run;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output sets */
+
+void gm_outset_init(struct gm_outset *set, bool force)
+{
+	memset(set, 0, sizeof(*set));
+	set->force = force;
+	set->umask = umask(022);
+	umask(set->umask);
+}
+
+int gm_outset_open(struct gm_ctx *ctx, struct gm_outset *set,
+		   const char *final_path, FILE **out)
+{
+	size_t len = strlen(final_path);
+	char *tmp;
+	int fd;
+
+	if (set->n == GM_OUTSET_MAX)
+		return gm_error_set(ctx, GM_ERR_INVALID, "too many output files");
+	if (!set->force && access(final_path, F_OK) == 0)
+		return gm_error_set(ctx, GM_ERR_EXISTS, "'%s' exists; use --force "
+				    "to replace it", final_path);
+	for (unsigned i = 0; i < set->n; i++)
+		if (strcmp(set->files[i].final, final_path) == 0)
+			return gm_error_set(ctx, GM_ERR_INVALID, "'%s' would be "
+					    "written twice", final_path);
+	tmp = malloc(len + 16);
+	if (tmp == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	memcpy(tmp, final_path, len);
+	memcpy(tmp + len, ".gm-part-XXXXXX", 16);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		int err = errno;
+
+		free(tmp);
+		return gm_error_set_errno(ctx, err == ENOENT ? GM_ERR_NOENT : GM_ERR_IO,
+					  err, "cannot create a file beside '%s'",
+					  final_path);
+	}
+	fchmod(fd, 0666 & ~set->umask);
+	set->files[set->n].final = gm_strdup(final_path);
+	set->files[set->n].tmp = tmp;
+	set->files[set->n].f = fdopen(fd, "wb");
+	if (set->files[set->n].final == NULL || set->files[set->n].f == NULL) {
+		if (set->files[set->n].f == NULL)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		free(set->files[set->n].final);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	*out = set->files[set->n++].f;
+	return 0;
+}
+
+int gm_outset_write(struct gm_ctx *ctx, struct gm_outset *set, FILE *f,
+		    const void *buf, size_t len)
+{
+	if (len == 0 || fwrite(buf, len, 1, f) == 1)
+		return 0;
+	for (unsigned i = 0; i < set->n; i++)
+		if (set->files[i].f == f)
+			return gm_error_set_errno(ctx, GM_ERR_IO, errno,
+						  "cannot write '%s'", set->files[i].final);
+	return gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write");
+}
+
+int gm_outset_commit(struct gm_ctx *ctx, struct gm_outset *set)
+{
+	for (unsigned i = 0; i < set->n; i++) {
+		FILE *f = set->files[i].f;
+
+		set->files[i].f = NULL;
+		if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+			int err = errno;
+
+			fclose(f);
+			return gm_error_set_errno(ctx, GM_ERR_IO, err, "cannot write '%s'",
+						  set->files[i].final);
+		}
+		if (fclose(f) != 0)
+			return gm_error_set_errno(ctx, GM_ERR_IO, errno,
+						  "cannot write '%s'", set->files[i].final);
+	}
+	for (unsigned i = 0; i < set->n; i++) {
+		if (rename(set->files[i].tmp, set->files[i].final) != 0)
+			return gm_error_set_errno(ctx, GM_ERR_IO, errno,
+						  "cannot rename '%s' to '%s'",
+						  set->files[i].tmp, set->files[i].final);
+		free(set->files[i].tmp);
+		set->files[i].tmp = NULL;
+	}
+	for (unsigned i = 0; i < set->n; i++)
+		free(set->files[i].final);
+	set->n = 0;
+	return 0;
+}
+
+void gm_outset_abort(struct gm_outset *set)
+{
+	for (unsigned i = 0; i < set->n; i++) {
+		if (set->files[i].f)
+			fclose(set->files[i].f);
+		if (set->files[i].tmp) {
+			unlink(set->files[i].tmp);
+			free(set->files[i].tmp);
+		}
+		free(set->files[i].final);
+	}
+	set->n = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing */
+
+int gm_image_write(struct gm_ctx *ctx, struct gm_source *src,
+		   const char *path, const struct gm_write_opts *opts)
+{
+	struct gm_write_opts defaults;
+
+	if (opts == NULL) {
+		memset(&defaults, 0, sizeof(defaults));
+		opts = &defaults;
+	}
+	for (const struct gm_format_ops *const *f = formats; *f; f++)
+		if ((*f)->write && gm_path_has_ext(path, (*f)->extension))
+			return (*f)->write(ctx, src, path, opts);
+	return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "cannot tell the format "
+			    "to write from '%s': use .iso or .cue", path);
+}

@@ -1,0 +1,92 @@
+/*
+ * image_private.h - what the image formats share inside the library: the
+ * format ops table and registry, and the helpers for writing a set of
+ * output files safely.
+ */
+#ifndef GM_IMAGE_PRIVATE_H
+#define GM_IMAGE_PRIVATE_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "image.h"
+
+/*
+ * One image format.  A new format is one file that fills this table plus
+ * one line in the registry in image.c.
+ */
+struct gm_format_ops {
+	const char *name;	/* "cue" */
+	const char *extension;	/* ".cue": what selects it for output */
+	/*
+	 * How sure the format is that it can read path, whose first bytes are
+	 * head[0..len): 0 not at all .. 100 certain.  The best bid wins.
+	 */
+	int (*bid)(const char *path, const uint8_t *head, size_t len);
+	/* Fill *disc (zeroed by the caller) from path; set disc->format. */
+	int (*read)(struct gm_ctx *ctx, const char *path, struct gm_disc *disc);
+	/* Write src to path (NULL: read only). */
+	int (*write)(struct gm_ctx *ctx, struct gm_source *src, const char *path,
+		     const struct gm_write_opts *opts);
+};
+
+extern const struct gm_format_ops gm_format_iso;
+extern const struct gm_format_ops gm_format_cue;
+
+/* Duplicate a string; NULL when memory is exhausted. */
+char *gm_strdup(const char *s);
+
+/* path's directory joined with name (name unchanged when absolute). */
+char *gm_path_beside(const char *path, const char *name);
+
+/* The last component of a path, and the same without its extension. */
+const char *gm_path_base(const char *path);
+char *gm_path_stem(const char *path);
+
+/* Case-insensitive test of a path's extension (".cue"). */
+bool gm_path_has_ext(const char *path, const char *ext);
+
+/* Append a file to disc->files; returns its index or a negative code. */
+int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
+		     const char *sheet, const char *name,
+		     enum gm_file_type type);
+
+/* Fill disc->leadout, nsessions and the data CONTROL bit after a parse. */
+void gm_disc_finish(struct gm_disc *disc);
+
+/* ---------------------------------------------------------------------
+ * A set of output files written as temporaries and renamed together.
+ */
+
+#define GM_OUTSET_MAX (GM_MAX_TRACKS + 4)
+
+struct gm_outset {
+	unsigned n;
+	struct {
+		char *final;
+		char *tmp;
+		FILE *f;
+	} files[GM_OUTSET_MAX];
+	bool force;
+	mode_t umask;		/* the process's, for the final modes */
+};
+
+/* Start a set; force allows replacing existing files. */
+void gm_outset_init(struct gm_outset *set, bool force);
+
+/* Open a temporary beside final_path for writing; refuses an existing
+   final_path unless the set was started with force. */
+int gm_outset_open(struct gm_ctx *ctx, struct gm_outset *set,
+		   const char *final_path, FILE **out);
+
+/* Flush, fsync and rename every file, in the order they were opened. */
+int gm_outset_commit(struct gm_ctx *ctx, struct gm_outset *set);
+
+/* Remove every temporary; the finals are untouched. */
+void gm_outset_abort(struct gm_outset *set);
+
+/* Write len bytes to the n-th file of the set, naming it on failure. */
+int gm_outset_write(struct gm_ctx *ctx, struct gm_outset *set, FILE *f,
+		    const void *buf, size_t len);
+
+#endif
