@@ -1,0 +1,206 @@
+/*
+ * cmd_hash.c - `glassmaster hash`: size, CRC-32, MD5, SHA-1 and SHA-256 of
+ * every file of an image (each track file, then the sheet), each read
+ * once; as text, JSON, or a Logiqx XML dat in redump's form.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hash.h"
+#include "image.h"
+#include "banned.h"
+
+struct hashed {
+	const char *path;
+	const char *name;	/* as a dat names it: the file's base name */
+	struct gm_digests d;
+};
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static void xml_attr(const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", stdout); break;
+		case '<': fputs("&lt;", stdout); break;
+		case '>': fputs("&gt;", stdout); break;
+		case '"': fputs("&quot;", stdout); break;
+		case '\'': fputs("&apos;", stdout); break;
+		default: putchar(*s); break;
+		}
+	}
+}
+
+static void print_dat(const char *image, const struct hashed *h, unsigned n)
+{
+	const char *base = base_name(image);
+	const char *dot = strrchr(base, '.');
+	int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+	char game[1024];
+
+	snprintf(game, sizeof(game), "%.*s", stem, base);
+	printf("<?xml version=\"1.0\"?>\n"
+	       "<!DOCTYPE datafile PUBLIC \"-//Logiqx//DTD ROM Management Datafile//EN\" "
+	       "\"http://www.logiqx.com/Dats/datafile.dtd\">\n"
+	       "<datafile>\n\t<header>\n\t\t<name>");
+	xml_attr(game);
+	printf("</name>\n\t\t<description>");
+	xml_attr(game);
+	printf("</description>\n\t\t<version>%s</version>\n"
+	       "\t\t<author>glassmaster %s</author>\n\t</header>\n\t<game name=\"",
+	       PACKAGE_VERSION, PACKAGE_VERSION);
+	xml_attr(game);
+	printf("\">\n\t\t<description>");
+	xml_attr(game);
+	printf("</description>\n");
+	for (unsigned i = 0; i < n; i++) {
+		char md5[33], sha1[41];
+
+		gm_hex(h[i].d.md5, sizeof(h[i].d.md5), md5);
+		gm_hex(h[i].d.sha1, sizeof(h[i].d.sha1), sha1);
+		printf("\t\t<rom name=\"");
+		xml_attr(h[i].name);
+		printf("\" size=\"%llu\" crc=\"%08x\" md5=\"%s\" sha1=\"%s\"/>\n",
+		       (unsigned long long)h[i].d.size, (unsigned)h[i].d.crc32, md5, sha1);
+	}
+	printf("\t</game>\n</datafile>\n");
+}
+
+static void print_one(const struct hashed *h, bool json, bool first)
+{
+	char md5[33], sha1[41], sha256[65];
+
+	gm_hex(h->d.md5, sizeof(h->d.md5), md5);
+	gm_hex(h->d.sha1, sizeof(h->d.sha1), sha1);
+	gm_hex(h->d.sha256, sizeof(h->d.sha256), sha256);
+	if (json) {
+		printf("%s{\"name\": ", first ? "" : ", ");
+		cli_json_string(stdout, h->name);
+		printf(", \"path\": ");
+		cli_json_string(stdout, h->path);
+		printf(", \"size\": %llu, \"crc32\": \"%08x\", \"md5\": \"%s\", "
+		       "\"sha1\": \"%s\", \"sha256\": \"%s\"}",
+		       (unsigned long long)h->d.size, (unsigned)h->d.crc32, md5, sha1,
+		       sha256);
+		return;
+	}
+	printf("%s\n  size    %llu\n  crc32   %08x\n  md5     %s\n  sha1    %s\n"
+	       "  sha256  %s\n", h->name, (unsigned long long)h->d.size,
+	       (unsigned)h->d.crc32, md5, sha1, sha256);
+}
+
+static int cmd_hash(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"dat", no_argument, NULL, 'd'},
+		{"json", no_argument, NULL, 'j'},
+		{"progress", no_argument, NULL, 'p'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	struct hashed files[GM_MAX_TRACKS + 1];
+	struct cli_progress progress;
+	struct gm_source *src = NULL;
+	const struct gm_disc *d;
+	struct gm_ctx *ctx;
+	bool dat = false, json = false, sheet = true;
+	int mode = CLI_PROGRESS_AUTO, c, ret;
+	unsigned n = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dat = true; break;
+		case 'j': json = true; break;
+		case 'p': mode = CLI_PROGRESS_ALWAYS; break;
+		case 'q': mode = CLI_PROGRESS_NEVER; break;
+		case 'h':
+			cli_help(&gm_cmd_hash, stdout);
+			return GM_EXIT_OK;
+		default:
+			return cli_bad_option("hash", argv);
+		}
+	}
+	if (dat && json)
+		return cli_usage_error("hash", "--dat and --json exclude each other");
+	if (argc - optind != 1)
+		return cli_usage_error("hash", argc - optind ? "one IMAGE, please"
+				       : "IMAGE is missing");
+	ctx = gm_ctx_new();
+	if (ctx == NULL)
+		return cli_fail("hash", NULL, -GM_ERR_NOMEM);
+	ret = gm_image_open(ctx, argv[optind], &src);
+	if (ret != 0)
+		goto out;
+	d = gm_source_disc(src);
+	for (unsigned i = 0; i < d->nfiles; i++) {
+		files[n].path = d->files[i].path;
+		files[n++].name = base_name(d->files[i].path);
+		if (strcmp(d->files[i].path, argv[optind]) == 0)
+			sheet = false;
+	}
+	if (sheet) {
+		files[n].path = argv[optind];
+		files[n++].name = base_name(argv[optind]);
+	}
+	for (unsigned i = 0; i < n && ret == 0; i++) {
+		cli_progress_init(&progress, files[i].name, mode);
+		ret = gm_hash_file(ctx, files[i].path, &files[i].d, cli_progress_update,
+				   &progress);
+		cli_progress_done(&progress);
+	}
+	if (ret != 0)
+		goto out;
+	if (dat) {
+		print_dat(argv[optind], files, n);
+	} else {
+		if (json) {
+			printf("{\"image\": ");
+			cli_json_string(stdout, argv[optind]);
+			printf(", \"files\": [");
+		}
+		for (unsigned i = 0; i < n; i++)
+			print_one(&files[i], json, i == 0);
+		if (json)
+			printf("]}\n");
+	}
+out:
+	gm_source_free(src);
+	if (ret != 0)
+		ret = cli_fail("hash", ctx, ret);
+	gm_ctx_free(ctx);
+	return ret;
+}
+
+const struct gm_command gm_cmd_hash = {
+	.name = "hash",
+	.run = cmd_hash,
+	.summary = "hash every file of an image (CRC-32, MD5, SHA-1, SHA-256)",
+	.usage = "glassmaster hash [--dat | --json] [--progress | --quiet] IMAGE",
+	.help =
+	"Print the size, CRC-32, MD5, SHA-1 and SHA-256 of every file of the image:\n"
+	"each track file as the sheet lists it, then the sheet itself (an .iso is\n"
+	"its own one file). Each file is read once; the digests are computed in\n"
+	"that one pass, on two threads.\n"
+	"\n"
+	"options:\n"
+	"  --dat                print a Logiqx XML dat in redump's form, one <rom>\n"
+	"                       per file with its size, crc, md5 and sha1\n"
+	"  --json               print the digests as JSON on stdout\n"
+	"  --progress           show progress on stderr even when not a terminal\n"
+	"  --quiet              never show progress\n"
+	"\n"
+	"exit status: 0 success, 2 usage error or bad input, 3 I/O failure.\n",
+};
