@@ -68,7 +68,7 @@ static int cmd_convert(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': opts.force = true; break;
 		case 's': opts.split = true; break;

@@ -150,7 +150,7 @@ static int cmd_verify(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			integrity = true;

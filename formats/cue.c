@@ -508,8 +508,13 @@ static int parse_line(struct cue_parser *ps)
 		    || (ret = end_of_line(ps)) != 0)
 			return ret;
 		free(ps->disc->cdtextfile);
-		ps->disc->cdtextfile = gm_strdup(arg);
-		return ps->disc->cdtextfile ? 0 : gm_error_set(ps->ctx, GM_ERR_NOMEM, NULL);
+		ps->disc->cdtextfile = gm_path_beside(ps->path, arg);
+		if (ps->disc->cdtextfile == NULL)
+			return gm_error_set(ps->ctx, GM_ERR_NOMEM, NULL);
+		if (access(ps->disc->cdtextfile, R_OK) != 0)
+			return cue_error(ps, "CDTEXTFILE '%s' cannot be read: %s",
+					 ps->disc->cdtextfile, strerror(errno));
+		return 0;
 	}
 	return cue_error(ps, "'%s' is not a cue sheet command", cmd);
 }
@@ -698,10 +703,15 @@ static void put_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static bool track_has_sub(const struct gm_track *t)
+{
+	return t->storage == GM_STORE_RAW_SUB || t->sub_file >= 0;
+}
+
 static const char *cue_type(const struct gm_track *t)
 {
 	switch (t->mode) {
-	case GM_TRACK_AUDIO: return "AUDIO";
+	case GM_TRACK_AUDIO: return track_has_sub(t) ? "CDG" : "AUDIO";
 	case GM_TRACK_MODE1: return "MODE1/2352";
 	case GM_TRACK_MODE2: return "MODE2/2352";
 	case GM_TRACK_CDI: return "CDI/2352";
@@ -720,11 +730,12 @@ static int cue_check_lossless(struct gm_ctx *ctx, const struct gm_disc *d,
 	for (unsigned i = 0; i < d->ntracks; i++) {
 		const struct gm_track *t = &d->tracks[i];
 
-		if (t->storage == GM_STORE_RAW_SUB || t->sub_file >= 0)
+		/* audio with subchannel is a CDG track; data has no such type */
+		if (track_has_sub(t) && t->mode != GM_TRACK_AUDIO)
 			return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' cannot hold "
-					    "subchannel: the subchannel of track %u "
-					    "would be lost; --lossy drops it (or write "
-					    "a .ccd)", path, t->number);
+					    "the subchannel of data track %u: it would "
+					    "be lost; --lossy drops it (or write a "
+					    ".ccd)", path, t->number);
 	}
 	return 0;
 }
@@ -740,23 +751,25 @@ struct cue_out {
 /* Copy the stored sectors lba..end of the source to the current bin. */
 static int copy_sectors(struct gm_ctx *ctx, struct gm_source *src,
 			struct cue_out *out, int32_t lba, int32_t end,
-			const struct gm_write_opts *opts, uint64_t *done,
-			uint64_t total)
+			enum gm_sector_kind kind, const struct gm_write_opts *opts,
+			uint64_t *done, uint64_t total)
 {
+	size_t size = gm_sector_kind_size(kind);
+
 	while (lba < end) {
 		struct gm_read req = {
-			.lba = lba, .kind = GM_SECTOR_KIND_RAW, .data = out->buf,
+			.lba = lba, .kind = kind, .data = out->buf,
 			.count = (uint32_t)(end - lba < CUE_RUN ? end - lba : CUE_RUN)
 		};
 		int ret = gm_source_read(ctx, src, &req);
 
 		if (ret == 0)
 			ret = gm_outset_write(ctx, &out->set, out->bin, out->buf,
-					      (size_t)req.count * GM_SECTOR_RAW);
+					      (size_t)req.count * size);
 		if (ret != 0)
 			return ret;
 		lba += (int32_t)req.count;
-		*done += (uint64_t)req.count * GM_SECTOR_RAW;
+		*done += (uint64_t)req.count * size;
 		if (opts->progress)
 			opts->progress(opts->arg, *done, total);
 	}
@@ -777,6 +790,54 @@ static char *bin_name(const char *stem, unsigned track, bool split,
 	else
 		snprintf(name, len, "%s.bin", stem);
 	return name;
+}
+
+#define CDTEXTFILE_MAX (1 << 20)
+
+/* Copy the sheet's CD-TEXT file beside the new sheet as STEM.cdt. */
+static int copy_cdtextfile(struct gm_ctx *ctx, struct gm_outset *set,
+			   const char *from, const char *sheet, char **name)
+{
+	char *stem = gm_path_stem(sheet), *base = NULL;
+	uint8_t *buf = malloc(CDTEXTFILE_MAX);
+	FILE *in = NULL, *out;
+	size_t len;
+	int ret;
+
+	if (stem == NULL || buf == NULL) {
+		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	in = fopen(from, "rb");
+	if (in == NULL) {
+		ret = gm_error_set_errno(ctx, GM_ERR_NOENT, errno, "cannot open '%s'", from);
+		goto out;
+	}
+	len = fread(buf, 1, CDTEXTFILE_MAX, in);
+	if (ferror(in) || !feof(in)) {
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "cannot read '%s', or it is "
+				   "larger than 1 MiB", from);
+		goto out;
+	}
+	base = malloc(strlen(stem) + 5);
+	if (base == NULL) {
+		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	memcpy(base, stem, strlen(stem));
+	memcpy(base + strlen(stem), ".cdt", 5);
+	*name = gm_path_beside(sheet, base);
+	ret = *name ? gm_outset_open(ctx, set, *name, &out)
+		    : gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	if (ret == 0)
+		ret = gm_outset_write(ctx, set, out, buf, len);
+out:
+	if (in)
+		fclose(in);
+	free(buf);
+	free(base);
+	free(stem);
+	return ret;
 }
 
 static void put_cdtext(FILE *f, char *const *text, const char *indent)
@@ -800,6 +861,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 	FILE *sheet = NULL;
 	uint64_t done = 0, total = 0;
 	int32_t file_frame = 0;	/* stored sectors before the track in its file */
+	char *cdt_name = NULL;
 	unsigned session = 1;
 	int ret;
 
@@ -819,7 +881,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 				&& strcmp(d->format, "cue") == 0);
 	memset(&out, 0, sizeof(out));
 	gm_outset_init(&out.set, opts->force);
-	out.buf = malloc((size_t)CUE_RUN * GM_SECTOR_RAW);
+	out.buf = malloc((size_t)CUE_RUN * GM_STORE_RAW_SUB);
 	if (out.buf == NULL) {
 		free(stem);
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
@@ -843,8 +905,15 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 			if (ret != 0)
 				goto fail;
 		}
-		ret = copy_sectors(ctx, src, &out, first, t->end - t->postgap, opts,
-				   &done, total);
+		ret = copy_sectors(ctx, src, &out, first, t->end - t->postgap,
+				   track_has_sub(t) && t->mode == GM_TRACK_AUDIO
+				   ? GM_SECTOR_KIND_RAW_SUB : GM_SECTOR_KIND_RAW,
+				   opts, &done, total);
+		if (ret != 0)
+			goto fail;
+	}
+	if (d->cdtextfile != NULL) {
+		ret = copy_cdtextfile(ctx, &out.set, d->cdtextfile, path, &cdt_name);
 		if (ret != 0)
 			goto fail;
 	}
@@ -852,6 +921,11 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 	if (ret != 0)
 		goto fail;
 
+	if (cdt_name != NULL) {
+		fprintf(sheet, "CDTEXTFILE ");
+		put_string(sheet, gm_path_base(cdt_name));
+		fputc('\n', sheet);
+	}
 	if (d->mcn[0])
 		fprintf(sheet, "CATALOG %s\n", d->mcn);
 	put_cdtext(sheet, d->cdtext, "");
@@ -917,11 +991,13 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 		goto fail;
 	free(out.buf);
 	free(stem);
+	free(cdt_name);
 	return 0;
 fail:
 	gm_outset_abort(&out.set);
 	free(out.buf);
 	free(stem);
+	free(cdt_name);
 	return ret;
 }
 

@@ -124,3 +124,19 @@ run 2 "$GM" info "$T/noise.iso"
 contains "$T/err" "'$T/noise.iso' is 5000 bytes, not a whole number of 2048-byte sectors"
 run 2 "$GM" info "$T/none.cue"
 contains "$T/err" "cannot open '$T/none.cue'"
+
+# A CD+G track (audio with subchannel, 2448-byte sectors) stays CDG and
+# byte-exact; the CD-TEXT file of a sheet is carried beside the new sheet.
+head -c $((2448 * 300)) /dev/urandom > "$T/karaoke.bin"
+printf 'CDTEXTFILE "karaoke.cdt"\nFILE "karaoke.bin" BINARY\n  TRACK 01 CDG\n    INDEX 01 00:00:00\n' > "$T/karaoke.cue"
+printf 'not really CD-TEXT, but carried byte for byte' > "$T/karaoke.cdt"
+run 0 "$GM" convert "$T/karaoke.cue" "$T/k2.cue"
+contains "$T/k2.cue" "TRACK 01 CDG"
+contains "$T/k2.cue" 'CDTEXTFILE "k2.cdt"'
+cmp "$T/karaoke.bin" "$T/k2.bin" || fail "the CDG track changed"
+cmp "$T/karaoke.cdt" "$T/k2.cdt" || fail "the CD-TEXT file changed"
+run 0 "$GM" info "$T/k2.cue"
+contains "$T/out" "AUDIO    2448"
+rm "$T/karaoke.cdt"
+run 2 "$GM" info "$T/karaoke.cue"
+contains "$T/err" "cue sheet '$T/karaoke.cue' line 1: CDTEXTFILE '$T/karaoke.cdt' cannot be read"
