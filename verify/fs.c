@@ -78,8 +78,11 @@ int gm_fs_probe(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
 			if (udf != NULL) {
 				char id[UDF_VOLID_SIZE + 1] = "";
 
-				if (udf_get_logical_volume_id(udf, id, sizeof(id)) > 0)
-					snprintf(fs->udf_label, sizeof(fs->udf_label), "%s", id);
+				/* the logical volume's name, else the volume's */
+				if (udf_get_logical_volume_id(udf, id, sizeof(id)) <= 0
+				    || id[0] == '\0')
+					udf_get_volume_id(udf, id, sizeof(id));
+				snprintf(fs->udf_label, sizeof(fs->udf_label), "%s", id);
 				udf_close(udf);
 			}
 		}

@@ -140,3 +140,9 @@ contains "$T/out" "AUDIO    2448"
 rm "$T/karaoke.cdt"
 run 2 "$GM" info "$T/karaoke.cue"
 contains "$T/err" "cue sheet '$T/karaoke.cue' line 1: CDTEXTFILE '$T/karaoke.cdt' cannot be read"
+
+# UDF: an ISO 9660 + UDF bridge made by genisoimage shows both, with labels
+genisoimage -quiet -udf -J -R -V BRIDGE -o "$T/u.iso" "$T/tree" || fail "genisoimage -udf"
+run 0 "$GM" info "$T/u.iso"
+contains "$T/out" "ISO 9660 \"BRIDGE\""
+contains "$T/out" "UDF (NSR02) \"BRIDGE\""
