@@ -1076,10 +1076,9 @@ static int ccd_check(struct gm_ctx *ctx, const struct gm_disc *d,
 				    "write to '%s'", path);
 	if (d->nsessions > 1)
 		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "writing a disc of %u "
-				    "sessions to '%s' is not supported: CloneCD "
-				    "leaves out the lead-out and lead-in between "
-				    "sessions and this writer does not yet; write a "
-				    ".cue", d->nsessions, path);
+				    "sessions to '%s' is not supported yet (only "
+				    "single-session CloneCD images are); write a .cue",
+				    d->nsessions, path);
 	if (d->tracks[0].index[0] != 0)
 		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "a CloneCD image starts at "
 				    "LBA 0, but track %u starts at LBA %ld: '%s' "
