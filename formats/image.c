@@ -24,6 +24,7 @@
 
 static const struct gm_format_ops *const formats[] = {
 	&gm_format_cue,
+	&gm_format_ccd,
 	&gm_format_iso,
 	NULL
 };
@@ -471,6 +472,15 @@ static int read_run(struct gm_ctx *ctx, struct gm_source *src,
 			free(sub);
 			return ret;
 		}
+		/* requests get subchannel interleaved, as a drive returns it */
+		if (src->disc.files[t->sub_file].sub_deinterleaved) {
+			for (uint32_t i = 0; i < count; i++) {
+				uint8_t channels[GM_SUB_SIZE];
+
+				memcpy(channels, sub + (size_t)i * GM_SUB_SIZE, GM_SUB_SIZE);
+				gm_sub_interleave(channels, sub + (size_t)i * GM_SUB_SIZE);
+			}
+		}
 	}
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *stored = src->scratch + (size_t)i * stride;
@@ -664,5 +674,5 @@ int gm_image_write(struct gm_ctx *ctx, struct gm_source *src,
 		if ((*f)->write && gm_path_has_ext(path, (*f)->extension))
 			return (*f)->write(ctx, src, path, opts);
 	return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "cannot tell the format "
-			    "to write from '%s': use .iso or .cue", path);
+			    "to write from '%s': use .iso, .cue or .ccd", path);
 }

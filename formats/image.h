@@ -55,6 +55,9 @@ struct gm_file {
 	enum gm_file_type type;
 	uint64_t data_offset;	/* where the data starts (WAVE header) */
 	uint64_t size;		/* bytes of data from data_offset */
+	bool sub_deinterleaved;	/* a subchannel file in CloneCD order (12
+				   bytes P, 12 Q, ... W per sector), which
+				   the source interleaves when it reads */
 };
 
 /* CD-TEXT fields kept per disc and per track (MMC, Annex J pack types). */
