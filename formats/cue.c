@@ -708,10 +708,16 @@ static bool track_has_sub(const struct gm_track *t)
 	return t->storage == GM_STORE_RAW_SUB || t->sub_file >= 0;
 }
 
-static const char *cue_type(const struct gm_track *t)
+/* Audio with stored subchannel is kept as CDG, unless losses are allowed. */
+static bool write_cdg(const struct gm_track *t, const struct gm_write_opts *opts)
+{
+	return t->mode == GM_TRACK_AUDIO && track_has_sub(t) && !opts->lossy;
+}
+
+static const char *cue_type(const struct gm_track *t, const struct gm_write_opts *opts)
 {
 	switch (t->mode) {
-	case GM_TRACK_AUDIO: return track_has_sub(t) ? "CDG" : "AUDIO";
+	case GM_TRACK_AUDIO: return write_cdg(t, opts) ? "CDG" : "AUDIO";
 	case GM_TRACK_MODE1: return "MODE1/2352";
 	case GM_TRACK_MODE2: return "MODE2/2352";
 	case GM_TRACK_CDI: return "CDI/2352";
@@ -906,8 +912,8 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 				goto fail;
 		}
 		ret = copy_sectors(ctx, src, &out, first, t->end - t->postgap,
-				   track_has_sub(t) && t->mode == GM_TRACK_AUDIO
-				   ? GM_SECTOR_KIND_RAW_SUB : GM_SECTOR_KIND_RAW,
+				   write_cdg(t, opts) ? GM_SECTOR_KIND_RAW_SUB
+				   : GM_SECTOR_KIND_RAW,
 				   opts, &done, total);
 		if (ret != 0)
 			goto fail;
@@ -950,7 +956,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 			session = t->session;
 			fprintf(sheet, "REM SESSION %02u\n", session);
 		}
-		fprintf(sheet, "  TRACK %02u %s\n", t->number, cue_type(t));
+		fprintf(sheet, "  TRACK %02u %s\n", t->number, cue_type(t, opts));
 		put_cdtext(sheet, t->cdtext, "    ");
 		if (t->control & (GM_CTL_DCP | GM_CTL_4CH | GM_CTL_PRE) || t->scms)
 			fprintf(sheet, "    FLAGS%s%s%s%s\n",

@@ -68,7 +68,7 @@ sed 's/copy/a/g' "$T/copy.ccd" | cmp - "$T/a.ccd" || fail "CCD -> CCD changed th
 # A .cue cannot hold the .sub: refused, then dropped with --lossy; without
 # a .sub there is nothing to lose.
 run 2 "$GM" convert "$T/a.ccd" "$T/x.cue"
-contains "$T/err" "cannot hold subchannel: the subchannel of track 1 would be lost"
+contains "$T/err" "cannot hold the subchannel of data track 1: it would be lost"
 [ ! -e "$T/x.cue" ] && [ ! -e "$T/x.bin" ] || fail "a refused conversion left files"
 run 0 "$GM" convert --lossy "$T/a.ccd" "$T/x.cue"
 cmp "$T/x.bin" "$T/a.bin" || fail "CCD -> CUE changed the data"
