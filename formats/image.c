@@ -457,9 +457,11 @@ static int read_run(struct gm_ctx *ctx, struct gm_source *src,
 			src->scratch, (size_t)count * stride);
 	if (ret != 0)
 		return ret;
+	/* only the samples: subchannel stored after them keeps its order */
 	if (src->disc.files[t->file].type == GM_FILE_MOTOROLA
 	    && t->mode == GM_TRACK_AUDIO)
-		swab16(src->scratch, (size_t)count * stride);
+		for (uint32_t i = 0; i < count; i++)
+			swab16(src->scratch + (size_t)i * stride, GM_SECTOR_RAW);
 	if (req->kind == GM_SECTOR_KIND_RAW_SUB && t->sub_file >= 0) {
 		sub = malloc((size_t)count * GM_SUB_SIZE);
 		if (sub == NULL)
