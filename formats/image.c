@@ -24,6 +24,7 @@
 
 static const struct gm_format_ops *const formats[] = {
 	&gm_format_cue,
+	&gm_format_toc,
 	&gm_format_iso,
 	NULL
 };
