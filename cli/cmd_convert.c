@@ -89,7 +89,7 @@ static int cmd_convert(int argc, char **argv)
 		return cli_usage_error("convert", "IN and OUT, please");
 	if (gm_format_for_output(argv[optind + 1]) == NULL)
 		return cli_usage_error("convert", "cannot tell the format to write "
-				       "from '%s': use .iso or .cue", argv[optind + 1]);
+				       "from '%s': use .iso, .cue or .toc", argv[optind + 1]);
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		return cli_fail("convert", NULL, -GM_ERR_NOMEM);
@@ -117,12 +117,14 @@ const struct gm_command gm_cmd_convert = {
 		 "[--progress | --quiet] IN OUT",
 	.help =
 	"Write the image IN in the format OUT's extension names: .iso (2048-byte\n"
-	"sectors of the one data track) or .cue (a cue sheet with 2352-byte raw\n"
-	"BIN files: cooked sectors get sync, header, EDC and ECC). Nothing is\n"
-	"dropped silently: audio or a second track into .iso, Form 2 sectors into\n"
-	"an .iso, subchannel into a .cue are refused with what would be lost,\n"
-	"unless --lossy. Writing an .iso from raw sectors checks their EDC and ECC\n"
-	"and lists the bad ones by LBA (exit status 1; the image is written).\n"
+	"sectors of the one data track), .cue (a cue sheet with 2352-byte raw\n"
+	"BIN files: cooked sectors get sync, header, EDC and ECC) or .toc (a\n"
+	"cdrdao TOC file with one raw BIN, 'OUT.bin', audio big-endian). Nothing\n"
+	"is dropped silently: audio or a second track into .iso, Form 2 sectors\n"
+	"into an .iso, subchannel into a .cue or .toc, a second session into a\n"
+	".toc are refused with what would be lost, unless --lossy. Writing an\n"
+	".iso from raw sectors checks their EDC and ECC and lists the bad ones\n"
+	"by LBA (exit status 1; the image is written).\n"
 	"Outputs are written beside their final names and renamed when complete.\n"
 	"\n"
 	"options:\n"

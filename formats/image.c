@@ -667,5 +667,5 @@ int gm_image_write(struct gm_ctx *ctx, struct gm_source *src,
 		if ((*f)->write && gm_path_has_ext(path, (*f)->extension))
 			return (*f)->write(ctx, src, path, opts);
 	return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "cannot tell the format "
-			    "to write from '%s': use .iso or .cue", path);
+			    "to write from '%s': use .iso, .cue or .toc", path);
 }
