@@ -1205,13 +1205,17 @@ out:
 	return ret;
 }
 
-/* A text with a TRACK followed by one of cdrdao's mode names (a cue sheet
-   has a track number there). */
+/*
+ * A text with a TRACK followed by one of cdrdao's mode names (a cue sheet
+ * has a track number there) is a TOC file; so is a .toc text file without
+ * a cue sheet's numbered TRACK (one whose TRACK is misspelt, say).
+ */
 static int toc_bid(const char *path, const uint8_t *head, size_t len)
 {
 	size_t n = len < 4096 ? len : 4096;
+	bool text = memchr(head, '\0', n) == NULL, cue_like = false;
 
-	if (memchr(head, '\0', n) == NULL) {
+	if (text) {
 		char buf[4097];
 
 		memcpy(buf, head, n);
@@ -1232,9 +1236,13 @@ static int toc_bid(const char *path, const uint8_t *head, size_t len)
 			word[w] = '\0';
 			if (mode_named(word) >= 0)
 				return 90;
+			if (isdigit((unsigned char)word[0]))
+				cue_like = true;
 		}
 	}
-	return gm_path_has_ext(path, ".toc") ? 30 : 0;
+	if (!gm_path_has_ext(path, ".toc"))
+		return 0;
+	return text && !cue_like ? 85 : 30;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1311,10 +1319,9 @@ static int toc_check_lossless(struct gm_ctx *ctx, const struct gm_disc *d,
 				    d->media == GM_MEDIA_DVD ? "DVD" : "BD");
 	if (n < d->ntracks)
 		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' holds one session: "
-				    "tracks %u-%u of the later sessions would be "
+				    "the later sessions (from track %u on) would be "
 				    "lost; --lossy writes the first session only "
-				    "(or write a .cue)", path, d->tracks[n].number,
-				    d->tracks[d->ntracks - 1].number);
+				    "(or write a .cue)", path, d->tracks[n].number);
 	for (unsigned i = 0; i < n; i++) {
 		const struct gm_track *t = &d->tracks[i];
 
