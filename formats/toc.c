@@ -92,6 +92,9 @@ struct toc_track {
 	bool has_start;
 	int32_t start;		/* sectors from the track's first to index 01 */
 	int start_line;
+	bool has_end;		/* END: the post-gap starts an index there */
+	int32_t end;		/* sectors from the track's first */
+	int end_line;
 	bool indexes_begun;
 	int32_t index[99];	/* INDEX 02.. in sectors from index 01 */
 	int index_line[99];
@@ -864,27 +867,36 @@ static int cmd_pregap(struct toc_parser *ps)
 	return 0;
 }
 
-/* START [mm:ss:ff] and END [mm:ss:ff] */
+/* START [mm:ss:ff] and END [mm:ss:ff]: without a time, where the track's
+   data so far ends */
 static int cmd_start(struct toc_parser *ps, bool end)
 {
+	struct toc_track *tt = &ps->tt;
 	int line = ps->tok_line, ret;
 	int32_t frames = -1;
 
 	if ((ret = data_allowed(ps, end ? "END" : "START")) != 0)
 		return ret;
-	if (!end && ps->tt.has_start)
+	if (!end && tt->has_start)
 		return toc_error(ps, "the track start (end of the pregap) is already "
 				 "given by START or PREGAP");
+	if (end && tt->has_end)
+		return toc_error(ps, "the track end (start of the post-gap) is already "
+				 "given by END");
 	if (isdigit((unsigned char)peek_char(ps))
 	    && (ret = read_msf(ps, end ? "END" : "START", &frames)) != 0)
 		return ret;
-	if (end)
-		return 0;	/* a stored post-gap is part of the track */
 	if (frames < 0)
-		frames = (int32_t)((ps->tt.length + ps->tt.block - 1) / ps->tt.block);
-	ps->tt.has_start = true;
-	ps->tt.start = frames;
-	ps->tt.start_line = line;
+		frames = (int32_t)((tt->length + tt->block - 1) / tt->block);
+	if (end) {
+		tt->has_end = true;
+		tt->end = frames;
+		tt->end_line = line;
+	} else {
+		tt->has_start = true;
+		tt->start = frames;
+		tt->start_line = line;
+	}
 	return 0;
 }
 
@@ -975,6 +987,21 @@ static int finish_track(struct toc_parser *ps)
 				    "end of the data of track %u", msf, t->number);
 	}
 	total = lead + stored + trail;
+	if (tt->has_end) {
+		/* cdrdao marks the post-gap with one more index */
+		msf_text(tt->end, msf, sizeof(msf));
+		if (tt->end <= start)
+			return toc_error_at(ps, tt->end_line, "END %s is within the "
+					    "pregap of track %u", msf, t->number);
+		if (tt->end >= total)
+			return toc_error_at(ps, tt->end_line, "END %s is at or beyond "
+					    "the end of track %u", msf, t->number);
+		if (tt->nindex == 98)
+			return toc_error_at(ps, tt->end_line, "END needs a 100th index "
+					    "in track %u", t->number);
+		tt->index[tt->nindex] = tt->end - start;
+		tt->index_line[tt->nindex++] = tt->end_line;
+	}
 	if (ps->next_lba + total > GM_LBA_MAX)
 		return toc_error_at(ps, tt->line, "track %u ends beyond LBA %d",
 				    t->number, GM_LBA_MAX);
@@ -990,9 +1017,9 @@ static int finish_track(struct toc_parser *ps)
 			return toc_error_at(ps, tt->index_line[n], "INDEX %s is not after "
 					    "the %s", msf, n ? "INDEX before it"
 					    : "track start (index 01)");
-		if (pos >= lead + stored)
-			return toc_error_at(ps, tt->index_line[n], "INDEX %s is beyond "
-					    "the data of track %u", msf, t->number);
+		if (pos >= total)
+			return toc_error_at(ps, tt->index_line[n], "INDEX %s is at or "
+					    "beyond the end of track %u", msf, t->number);
 		t->index[n + 2] = ps->next_lba + pos;
 	}
 	t->end = ps->next_lba + total;

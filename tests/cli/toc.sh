@@ -220,7 +220,7 @@ bad_toc "line 4: SILENCE or ZERO between the data of track 1" \
 	'TRACK AUDIO' 'FILE "ok.bin" 0 00:00:02' 'SILENCE 00:00:01' 'FILE "ok.bin" 00:00:02'
 bad_toc "line 2: track 1 begins with 1 sectors of SILENCE or ZERO but index 01 (START) is at sector 0" \
 	'TRACK AUDIO' 'SILENCE 00:00:01' 'FILE "ok.bin" 0'
-bad_toc "line 3: INDEX 00:00:04 is beyond the data of track 1" \
+bad_toc "line 3: INDEX 00:00:04 is at or beyond the end of track 1" \
 	'TRACK AUDIO' 'FILE "ok.bin" 0' 'INDEX 00:00:04'
 bad_toc "line 2: the data of track 1 in '$T/ok.bin' is 4000 bytes, not a whole number of 2352-byte sectors" \
 	'TRACK AUDIO' 'FILE "ok.bin" 0 1000'
