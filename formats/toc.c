@@ -10,10 +10,10 @@
  * RW_RAW sub-channel after raw sectors, [NO] COPY, [NO] PRE_EMPHASIS,
  * TWO_CHANNEL_AUDIO, FOUR_CHANNEL_AUDIO, ISRC, FILE/AUDIOFILE (raw audio
  * big-endian as cdrdao expects, little-endian with SWAP or in a .wav),
- * DATAFILE, SILENCE, ZERO, PREGAP, START, END and INDEX.  A track must be
- * one contiguous run of one file; SILENCE and ZERO are kept as unstored
- * sectors where the disc model has them: before START (a pregap) and after
- * the data (a postgap).
+ * DATAFILE, SILENCE, ZERO, PREGAP, START, END (one more index, where the
+ * post-gap starts) and INDEX.  A track must be one contiguous run of one
+ * file; SILENCE and ZERO are kept as unstored sectors where the disc model
+ * has them: before START (a pregap) and after the data (a postgap).
  * Write: a .toc and one NAME.bin of 2352-byte raw sectors (audio
  * big-endian), tracks as FILE/DATAFILE with byte offsets into it, unstored
  * gaps as PREGAP (or SILENCE/ZERO) and SILENCE/ZERO, and the metadata above.
@@ -334,10 +334,15 @@ static int read_value(struct toc_parser *ps, const char *what, uint64_t *out,
 		return 0;
 	}
 	ps->pos++;
-	if (read_number(ps, what, &s) != 0 || peek_char(ps) != ':'
-	    || (ps->pos++, read_number(ps, what, &f)) != 0 || m > 99 || s >= 60
-	    || f >= GM_FRAMES_PER_SECOND) {
-		size_t end = ps->pos;
+	ret = read_number(ps, what, &s);
+	if (ret == 0 && peek_char(ps) == ':') {
+		ps->pos++;
+		ret = read_number(ps, what, &f);
+	} else if (ret == 0) {
+		ret = -GM_ERR_FORMAT;	/* mm:ss without frames */
+	}
+	if (ret != 0 || m > 99 || s >= 60 || f >= GM_FRAMES_PER_SECOND) {
+		size_t end = start;
 
 		while (isdigit((unsigned char)ps->text[end]) || ps->text[end] == ':')
 			end++;
