@@ -89,7 +89,7 @@ static int cmd_convert(int argc, char **argv)
 		return cli_usage_error("convert", "IN and OUT, please");
 	if (gm_format_for_output(argv[optind + 1]) == NULL)
 		return cli_usage_error("convert", "cannot tell the format to write "
-				       "from '%s': use .iso, .cue or .ccd", argv[optind + 1]);
+				       "from '%s': use .iso, .cue, .ccd or .toc", argv[optind + 1]);
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		return cli_fail("convert", NULL, -GM_ERR_NOMEM);
@@ -118,15 +118,17 @@ const struct gm_command gm_cmd_convert = {
 	.help =
 	"Write the image IN in the format OUT's extension names: .iso (2048-byte\n"
 	"sectors of the one data track), .cue (a cue sheet with 2352-byte raw\n"
-	"BIN files: cooked sectors get sync, header, EDC and ECC) or .ccd (CloneCD:\n"
+	"BIN files: cooked sectors get sync, header, EDC and ECC), .ccd (CloneCD:\n"
 	"OUT.img with every sector from LBA 0 to the lead-out, gaps included,\n"
 	"OUT.sub with the subchannel IN has or a generated one, and the sheet with\n"
-	"the TOC). Nothing is dropped silently: audio or a second track into .iso,\n"
-	"Form 2 sectors into an .iso, subchannel into a .cue are refused with what\n"
-	"would be lost, unless --lossy. Writing an .iso from raw sectors checks\n"
-	"their EDC and ECC and lists the bad ones by LBA (exit status 1; the image\n"
-	"is written). Outputs are written beside their final names and renamed\n"
-	"when complete.\n"
+	"the TOC) or .toc (a cdrdao TOC file with one raw BIN, 'OUT.bin', audio\n"
+	"big-endian). Nothing is dropped silently: audio or a second track into\n"
+	".iso, Form 2 sectors into an .iso, the subchannel of a data track into a\n"
+	".cue, subchannel into a .toc, a second session into a .toc or .ccd are\n"
+	"refused with what would be lost, unless --lossy. Writing an .iso from raw\n"
+	"sectors checks their EDC and ECC and lists the bad ones by LBA (exit\n"
+	"status 1; the image is written). Outputs are written beside their final\n"
+	"names and renamed when complete.\n"
 	"\n"
 	"options:\n"
 	"  --force              replace existing output files\n"

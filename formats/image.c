@@ -25,6 +25,7 @@
 static const struct gm_format_ops *const formats[] = {
 	&gm_format_cue,
 	&gm_format_ccd,
+	&gm_format_toc,
 	&gm_format_iso,
 	NULL
 };
@@ -458,9 +459,11 @@ static int read_run(struct gm_ctx *ctx, struct gm_source *src,
 			src->scratch, (size_t)count * stride);
 	if (ret != 0)
 		return ret;
+	/* only the samples: subchannel stored after them keeps its order */
 	if (src->disc.files[t->file].type == GM_FILE_MOTOROLA
 	    && t->mode == GM_TRACK_AUDIO)
-		swab16(src->scratch, (size_t)count * stride);
+		for (uint32_t i = 0; i < count; i++)
+			swab16(src->scratch + (size_t)i * stride, GM_SECTOR_RAW);
 	if (req->kind == GM_SECTOR_KIND_RAW_SUB && t->sub_file >= 0) {
 		sub = malloc((size_t)count * GM_SUB_SIZE);
 		if (sub == NULL)
@@ -674,5 +677,5 @@ int gm_image_write(struct gm_ctx *ctx, struct gm_source *src,
 		if ((*f)->write && gm_path_has_ext(path, (*f)->extension))
 			return (*f)->write(ctx, src, path, opts);
 	return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "cannot tell the format "
-			    "to write from '%s': use .iso, .cue or .ccd", path);
+			    "to write from '%s': use .iso, .cue, .ccd or .toc", path);
 }
