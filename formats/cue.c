@@ -345,8 +345,6 @@ static int cmd_index(struct cue_parser *ps)
 		return cue_error(ps, "INDEX %02u before INDEX %02u", n, n - 1);
 	if (n == 0 && ct->has_index[1])
 		return cue_error(ps, "INDEX 00 after INDEX 01");
-	if (n == 0 && t->pregap)
-		return cue_error(ps, "INDEX 00 and PREGAP in one track");
 	if (n > 0 && ct->has_index[n - 1] && frames < ct->frame[n - 1])
 		return cue_error(ps, "INDEX %02u at %s is before INDEX %02u", n, time,
 				 n - 1);
@@ -977,6 +975,16 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 			fputc('\n', sheet);
 		}
 		for (unsigned n = 1; n <= t->nindex; n++) {
+			/* a sheet has no way to say an index is in a POSTGAP */
+			if (n > 1 && t->index[n] >= t->end - t->postgap) {
+				if (opts->lossy)
+					break;
+				ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' cannot "
+						   "hold index %u of track %u: it lies in "
+						   "the unstored postgap; --lossy drops it",
+						   path, n, t->number);
+				goto fail;
+			}
 			fprintf(sheet, "    INDEX %02u ", n);
 			put_time(sheet, file_frame + t->index[n] - first);
 			fputc('\n', sheet);

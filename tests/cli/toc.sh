@@ -225,3 +225,19 @@ bad_toc "line 3: INDEX 00:00:04 is at or beyond the end of track 1" \
 bad_toc "line 2: the data of track 1 in '$T/ok.bin' is 4000 bytes, not a whole number of 2352-byte sectors" \
 	'TRACK AUDIO' 'FILE "ok.bin" 0 1000'
 bad_toc "toc file '$T/bad.toc' has no TRACK" 'CD_DA' 'CATALOG "0123456789012"'
+
+# An index in the unstored postgap (cdrdao's END after the data) has no
+# place in a cue sheet: refused, dropped with --lossy.
+cat > "$T/end.toc" <<TOC
+CD_ROM
+TRACK MODE1_RAW
+DATAFILE "one.bin" $(msf $n1)
+ZERO MODE1_RAW 00:02:00
+END $(msf $n1)
+TOC
+run 2 "$GM" convert "$T/end.toc" "$T/end.cue"
+contains "$T/err" "cannot hold index 2 of track 1: it lies in the unstored postgap; --lossy drops it"
+[ ! -e "$T/end.cue" ] && [ ! -e "$T/end.bin" ] || fail "a refused conversion left files"
+run 0 "$GM" convert --lossy "$T/end.toc" "$T/end.cue"
+lacks "$T/end.cue" "INDEX 02"
+contains "$T/end.cue" "POSTGAP 00:02:00"

@@ -224,12 +224,20 @@ GM_TEST(image_multifile_addresses)
 	write_file("a.bin", a, sizeof(a));
 	write_file("b.bin", b, sizeof(b));
 	src = try_sheet("FILE \"a.bin\" BINARY\n TRACK 01 AUDIO\n  INDEX 01 00:00:00\n"
-			 "FILE \"b.bin\" BINARY\n TRACK 02 AUDIO\n  PREGAP 00:00:05\n"
-			 "  INDEX 00 00:00:00\n  INDEX 01 00:00:10\n  INDEX 02 00:00:20\n"
-			 "REM SESSION 02\n TRACK 03 AUDIO\n  INDEX 01 00:00:30\n",
-		       msg, sizeof(msg));
+		       "  PREGAP 00:00:05\n", msg, sizeof(msg));
 	CU_ASSERT_PTR_NULL(src);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "line 7: INDEX 00 and PREGAP in one track"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "line 4: PREGAP must come before the INDEX lines"));
+	/* an unstored PREGAP and a stored INDEX 00 together: 5 + 10 sectors */
+	src = open_sheet("FILE \"a.bin\" BINARY\n TRACK 01 AUDIO\n  INDEX 01 00:00:00\n"
+			 "FILE \"b.bin\" BINARY\n TRACK 02 AUDIO\n  PREGAP 00:00:05\n"
+			 "  INDEX 00 00:00:00\n  INDEX 01 00:00:10\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	d = gm_source_disc(src);
+	CU_ASSERT_EQUAL(d->tracks[1].index[0], 30);
+	CU_ASSERT_EQUAL(d->tracks[1].pregap, 5);
+	CU_ASSERT_EQUAL(d->tracks[1].index[1], 45);
+	CU_ASSERT_EQUAL(d->tracks[1].end, 75);
+	gm_source_free(src);
 	src = open_sheet("FILE \"a.bin\" BINARY\n TRACK 01 AUDIO\n  INDEX 01 00:00:00\n"
 			 "FILE \"b.bin\" BINARY\n TRACK 02 AUDIO\n"
 			 "  INDEX 00 00:00:00\n  INDEX 01 00:00:10\n  INDEX 02 00:00:20\n"
