@@ -1354,6 +1354,10 @@ static int toc_check_lossless(struct gm_ctx *ctx, const struct gm_disc *d,
 				    "the later sessions (from track %u on) would be "
 				    "lost; --lossy writes the first session only "
 				    "(or write a .cue)", path, d->tracks[n].number);
+	if (d->cdtextfile != NULL)
+		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' cannot refer to a "
+				    "CDTEXTFILE: '%s' would be lost; --lossy drops "
+				    "the reference (or write a .cue)", path, d->cdtextfile);
 	for (unsigned i = 0; i < n; i++) {
 		const struct gm_track *t = &d->tracks[i];
 

@@ -241,3 +241,10 @@ contains "$T/err" "cannot hold index 2 of track 1: it lies in the unstored postg
 run 0 "$GM" convert --lossy "$T/end.toc" "$T/end.cue"
 lacks "$T/end.cue" "INDEX 02"
 contains "$T/end.cue" "POSTGAP 00:02:00"
+
+# A sheet's CDTEXTFILE has no place in a TOC file: refused, or dropped.
+printf 'raw CD-TEXT packs' > "$T/one.cdt"
+(echo 'CDTEXTFILE "one.cdt"'; cat "$T/one.cue") > "$T/cdt.cue"
+run 2 "$GM" convert "$T/cdt.cue" "$T/cdt.toc"
+contains "$T/err" "cannot refer to a CDTEXTFILE: '$T/one.cdt' would be lost"
+run 0 "$GM" convert --lossy "$T/cdt.cue" "$T/cdt.toc"
