@@ -1472,11 +1472,13 @@ static void put_track(FILE *f, const struct gm_track *t, const char *bin,
 		fputc('\n', f);
 	}
 	if (audio) {
+		/* the start as a position in the file, not a #offset, which
+		   libcdio's reader does not take for audio */
 		fprintf(f, "FILE ");
 		put_string(f, bin);
-		if (offset)
-			fprintf(f, " #%llu", (unsigned long long)offset);
-		fprintf(f, " 0 ");
+		fputc(' ', f);
+		put_msf(f, (int32_t)(offset / GM_SECTOR_RAW));
+		fputc(' ', f);
 	} else {
 		fprintf(f, "DATAFILE ");
 		put_string(f, bin);
@@ -1563,7 +1565,8 @@ static int toc_write(struct gm_ctx *ctx, struct gm_source *src,
 		fprintf(toc, "CATALOG \"%s\"\n", d->mcn);
 	if (any_cdtext) {
 		/* the language map belongs to the disc's block */
-		fprintf(toc, "CD_TEXT {\n  LANGUAGE_MAP {\n    0 : EN\n  }\n");
+		/* on one line: libcdio's reader takes no other form */
+		fprintf(toc, "CD_TEXT {\n  LANGUAGE_MAP { 0 : EN }\n");
 		put_language(toc, d->cdtext);
 		fprintf(toc, "}\n");
 	}

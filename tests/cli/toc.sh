@@ -55,7 +55,7 @@ run 0 "$GM" convert "$T/one.cue" "$T/a.toc"
 contains "$T/a.toc" 'CATALOG "0123456789012"'
 contains "$T/a.toc" 'TRACK MODE1_RAW'
 contains "$T/a.toc" "DATAFILE \"a.bin\" $(msf $n1)"
-contains "$T/a.toc" "FILE \"a.bin\" #$((n1 * 2352)) 0 $(msf $n2)"
+contains "$T/a.toc" "FILE \"a.bin\" $(msf $n1) $(msf $n2)"
 contains "$T/a.toc" 'PREGAP 00:02:00'
 contains "$T/a.toc" 'ISRC "USABC9912345"'
 contains "$T/a.toc" 'START 00:00:50'
@@ -248,3 +248,17 @@ printf 'raw CD-TEXT packs' > "$T/one.cdt"
 run 2 "$GM" convert "$T/cdt.cue" "$T/cdt.toc"
 contains "$T/err" "cannot refer to a CDTEXTFILE: '$T/one.cdt' would be lost"
 run 0 "$GM" convert --lossy "$T/cdt.cue" "$T/cdt.toc"
+
+# libcdio's cd-info (which opens data files from the current directory)
+# reads our TOC file of an audio disc with our track
+# starts and lead-out (its reader misplaces a first DATAFILE track, so the
+# mixed disc is left to cdrdao show-toc above).
+make_audio "$T/au-src.bin" 3 330
+printf 'FILE "au-src.bin" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n    INDEX 00 00:01:00\n    INDEX 01 00:01:30\n  TRACK 03 AUDIO\n    INDEX 01 00:02:10\n' > "$T/au.cue"
+run 0 "$GM" convert "$T/au.cue" "$T/au.toc"
+(cd "$T" && cd-info --no-device-info --no-cddb --toc-file au.toc) > "$T/cdinfo" 2>&1 ||
+	{ cat "$T/cdinfo"; fail "cd-info cannot read our TOC file"; }
+for lsn in 000000 000105 000160; do
+	grep -q " $lsn audio" "$T/cdinfo" || { cat "$T/cdinfo"; fail "cd-info lacks a track at $lsn"; }
+done
+grep -q "000225 leadout" "$T/cdinfo" || { cat "$T/cdinfo"; fail "cd-info: another lead-out"; }
