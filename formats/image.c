@@ -25,6 +25,7 @@
 static const struct gm_format_ops *const formats[] = {
 	&gm_format_cue,
 	&gm_format_iso,
+	&gm_format_nrg,
 	NULL
 };
 
