@@ -26,6 +26,7 @@ static const struct gm_format_ops *const formats[] = {
 	&gm_format_cue,
 	&gm_format_iso,
 	&gm_format_nrg,
+	&gm_format_mds,
 	NULL
 };
 

@@ -33,6 +33,7 @@ struct gm_format_ops {
 extern const struct gm_format_ops gm_format_iso;
 extern const struct gm_format_ops gm_format_cue;
 extern const struct gm_format_ops gm_format_nrg;
+extern const struct gm_format_ops gm_format_mds;
 
 /* Duplicate a string; NULL when memory is exhausted. */
 char *gm_strdup(const char *s);
