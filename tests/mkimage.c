@@ -618,6 +618,8 @@ int main(int argc, char **argv)
 		if (f == NULL || fwrite(in, (size_t)in_size, 1, f) != 1 || fclose(f) != 0)
 			die("cannot write", mdf);
 		free(mdf);
+		free(in);
+		free(out);
 		return 0;
 	}
 	{
