@@ -27,6 +27,8 @@ static const struct gm_format_ops *const formats[] = {
 	&gm_format_ccd,
 	&gm_format_toc,
 	&gm_format_iso,
+	&gm_format_nrg,
+	&gm_format_mds,
 	NULL
 };
 

@@ -34,6 +34,8 @@ extern const struct gm_format_ops gm_format_iso;
 extern const struct gm_format_ops gm_format_cue;
 extern const struct gm_format_ops gm_format_ccd;
 extern const struct gm_format_ops gm_format_toc;
+extern const struct gm_format_ops gm_format_nrg;
+extern const struct gm_format_ops gm_format_mds;
 
 /* Duplicate a string; NULL when memory is exhausted. */
 char *gm_strdup(const char *s);
@@ -52,6 +54,15 @@ bool gm_path_has_ext(const char *path, const char *ext);
 int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
 		     const char *sheet, const char *name,
 		     enum gm_file_type type);
+
+/*
+ * Decode npacks 18-byte CD-TEXT packs (cdtext.c) into the CD-TEXT of disc
+ * and of its tracks (by number; the tracks must be filled in first).  Text
+ * already set is kept.  Returns 0 or -GM_ERR_NOMEM; packs it cannot use
+ * are skipped.
+ */
+int gm_cdtext_from_packs(struct gm_ctx *ctx, struct gm_disc *disc,
+			 const uint8_t *packs, size_t npacks);
 
 /* Fill disc->leadout, nsessions and the data CONTROL bit after a parse. */
 void gm_disc_finish(struct gm_disc *disc);
