@@ -107,7 +107,7 @@ static void patch_be32(size_t at, unsigned long v)
 		out[at + i] = (unsigned char)(v >> (8 * (3 - i)));
 }
 
-static void die(const char *msg, const char *arg)
+__attribute__((noreturn)) static void die(const char *msg, const char *arg)
 {
 	fprintf(stderr, "gm-mkimage: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
 	exit(2);
@@ -564,7 +564,7 @@ int main(int argc, char **argv)
 {
 	const char *format, *in_path, *out_path;
 	unsigned char *in;
-	long in_size;
+	long in_size = 0;
 	FILE *f;
 	int c;
 
