@@ -37,7 +37,6 @@
 #include "image_private.h"
 #include "banned.h"
 
-#define CCD_MAX_SIZE (1 << 20)
 #define CCD_MAX_ENTRIES 1024	/* [Entry K]: K below this */
 #define CCD_MAX_PACKS 2048	/* CD-TEXT: 8 blocks of 256 packs */
 #define CCD_PACK 16		/* a CD-TEXT pack without its CRC */
@@ -978,36 +977,17 @@ static int place_tracks(struct ccd_parser *ps)
 static int ccd_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
 {
 	struct ccd_parser *ps;
-	FILE *in;
 	char *text;
 	size_t len;
 	int ret = 0;
 
-	in = fopen(path, "rb");
-	if (in == NULL)
-		return gm_error_set_errno(ctx, GM_ERR_NOENT, errno, "cannot open '%s'",
-					  path);
-	text = malloc(CCD_MAX_SIZE + 1);
+	ret = gm_read_text(ctx, path, "clonecd sheet", &text, &len);
+	if (ret != 0)
+		return ret;
 	ps = calloc(1, sizeof(*ps));
-	if (text == NULL || ps == NULL) {
-		fclose(in);
+	if (ps == NULL) {
 		free(text);
-		free(ps);
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	}
-	len = fread(text, 1, CCD_MAX_SIZE + 1, in);
-	fclose(in);
-	if (len > CCD_MAX_SIZE) {
-		ret = gm_error_set(ctx, GM_ERR_FORMAT, "clonecd sheet '%s' is larger "
-				   "than 1 MiB", path);
-		goto out;
-	}
-	text[len] = '\0';
-	if (memchr(text, '\0', len) != NULL) {
-		ret = gm_error_set(ctx, GM_ERR_FORMAT, "clonecd sheet '%s' has a NUL "
-				   "byte at byte %zu: not a text file", path,
-				   (size_t)((char *)memchr(text, '\0', len) - text));
-		goto out;
 	}
 	ps->ctx = ctx;
 	ps->path = path;
@@ -1037,7 +1017,6 @@ static int ccd_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
 		ret = cdtext_decode(ps);
 	if (ret == 0)
 		gm_disc_finish(disc);
-out:
 	free(text);
 	free(ps);
 	return ret;

@@ -24,7 +24,6 @@
 #include "image_private.h"
 #include "banned.h"
 
-#define CUE_MAX_SIZE (1 << 20)
 
 /* Lead-out plus lead-in before a later session's first track
    (90 s + 60 s for session 2, 30 s + 60 s after; ECMA-130 / Orange Book). */
@@ -589,35 +588,17 @@ static int lay_out(struct cue_parser *ps)
 static int cue_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
 {
 	struct cue_parser *ps;
-	FILE *in;
 	char *text;
 	size_t len;
 	int ret = 0;
 
-	in = fopen(path, "rb");
-	if (in == NULL)
-		return gm_error_set_errno(ctx, GM_ERR_NOENT, errno, "cannot open '%s'", path);
-	text = malloc(CUE_MAX_SIZE + 1);
+	ret = gm_read_text(ctx, path, "cue sheet", &text, &len);
+	if (ret != 0)
+		return ret;
 	ps = calloc(1, sizeof(*ps));
-	if (text == NULL || ps == NULL) {
-		fclose(in);
+	if (ps == NULL) {
 		free(text);
-		free(ps);
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	}
-	len = fread(text, 1, CUE_MAX_SIZE + 1, in);
-	fclose(in);
-	if (len > CUE_MAX_SIZE) {
-		ret = gm_error_set(ctx, GM_ERR_FORMAT, "cue sheet '%s' is larger than "
-				   "1 MiB", path);
-		goto out;
-	}
-	text[len] = '\0';
-	if (memchr(text, '\0', len) != NULL) {
-		ret = gm_error_set(ctx, GM_ERR_FORMAT, "cue sheet '%s' has a NUL byte "
-				   "at byte %zu: not a text file", path,
-				   (size_t)((char *)memchr(text, '\0', len) - text));
-		goto out;
 	}
 	ps->ctx = ctx;
 	ps->path = path;

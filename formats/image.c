@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -88,6 +89,50 @@ bool gm_path_has_ext(const char *path, const char *ext)
 	size_t len = strlen(path), elen = strlen(ext);
 
 	return len > elen && strcasecmp(path + len - elen, ext) == 0;
+}
+
+#define TEXT_MAX (1 << 20)
+
+int gm_read_text(struct gm_ctx *ctx, const char *path, const char *what,
+		 char **text, size_t *len)
+{
+	FILE *in = fopen(path, "rb");
+	char *buf, *nul;
+	size_t n;
+
+	*text = NULL;
+	if (in == NULL)
+		return gm_error_set_errno(ctx, GM_ERR_NOENT, errno, "cannot open '%s'",
+					  path);
+	buf = malloc(TEXT_MAX + 2);
+	if (buf == NULL) {
+		fclose(in);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	n = fread(buf, 1, TEXT_MAX + 1, in);
+	if (ferror(in)) {
+		fclose(in);
+		free(buf);
+		return gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot read '%s'", path);
+	}
+	fclose(in);
+	if (n > TEXT_MAX) {
+		free(buf);
+		return gm_error_set(ctx, GM_ERR_FORMAT, "%s '%s' is larger than 1 MiB",
+				    what, path);
+	}
+	nul = memchr(buf, '\0', n);
+	if (nul != NULL) {
+		size_t at = (size_t)(nul - buf);
+
+		free(buf);
+		return gm_error_set(ctx, GM_ERR_FORMAT, "%s '%s' has a NUL byte at "
+				    "byte %zu: not a text file", what, path, at);
+	}
+	buf[n] = buf[n + 1] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -50,6 +50,13 @@ char *gm_path_stem(const char *path);
 /* Case-insensitive test of a path's extension (".cue"). */
 bool gm_path_has_ext(const char *path, const char *ext);
 
+/*
+ * Read a text sheet (at most 1 MiB, no NUL byte) into *text, which ends
+ * with two NUL bytes; what names it in messages ("cue sheet").  Free *text.
+ */
+int gm_read_text(struct gm_ctx *ctx, const char *path, const char *what,
+		 char **text, size_t *len);
+
 /* Append a file to disc->files; returns its index or a negative code. */
 int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
 		     const char *sheet, const char *name,

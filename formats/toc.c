@@ -32,7 +32,6 @@
 #include "image_private.h"
 #include "banned.h"
 
-#define TOC_MAX_SIZE (1 << 20)
 #define TOC_MAX_RUNS 64		/* data statements in one track */
 #define TOC_MAX_NUMBER 1000000000000ULL	/* beyond any disc, in any unit */
 #define SAMPLES_PER_SECTOR 588	/* 16-bit stereo: 2352 bytes */
@@ -1174,36 +1173,17 @@ static int parse(struct toc_parser *ps)
 static int toc_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
 {
 	struct toc_parser *ps;
-	FILE *in;
 	char *text;
 	size_t len;
 	int ret;
 
-	in = fopen(path, "rb");
-	if (in == NULL)
-		return gm_error_set_errno(ctx, GM_ERR_NOENT, errno, "cannot open '%s'", path);
-	text = malloc(TOC_MAX_SIZE + 2);
+	ret = gm_read_text(ctx, path, "toc file", &text, &len);
+	if (ret != 0)
+		return ret;
 	ps = calloc(1, sizeof(*ps));
-	if (text == NULL || ps == NULL) {
-		fclose(in);
+	if (ps == NULL) {
 		free(text);
-		free(ps);
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	}
-	len = fread(text, 1, TOC_MAX_SIZE + 1, in);
-	fclose(in);
-	if (len > TOC_MAX_SIZE) {
-		ret = gm_error_set(ctx, GM_ERR_FORMAT, "toc file '%s' is larger than "
-				   "1 MiB", path);
-		goto out;
-	}
-	text[len] = '\0';
-	text[len + 1] = '\0';	/* lookahead past a final character is safe */
-	if (memchr(text, '\0', len) != NULL) {
-		ret = gm_error_set(ctx, GM_ERR_FORMAT, "toc file '%s' has a NUL byte "
-				   "at byte %zu: not a text file", path,
-				   (size_t)((char *)memchr(text, '\0', len) - text));
-		goto out;
 	}
 	ps->str = malloc(len + 1);
 	if (ps->str == NULL) {
