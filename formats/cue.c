@@ -170,59 +170,6 @@ static int parse_number(struct cue_parser *ps, const char *s, unsigned max,
 	return 0;
 }
 
-/* The data of a RIFF WAVE file: offset and size of its "data" chunk. */
-static int wave_data(struct cue_parser *ps, struct gm_file *f)
-{
-	uint8_t h[12], ch[8];
-	FILE *in = fopen(f->path, "rb");
-	uint64_t pos = 12;
-	bool fmt_ok = false;
-
-	if (in == NULL)
-		return gm_error_set_errno(ps->ctx, GM_ERR_NOENT, errno,
-					  "cannot open '%s'", f->path);
-	if (fread(h, 12, 1, in) != 1 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) {
-		fclose(in);
-		return cue_error(ps, "'%s' is not a RIFF WAVE file", f->path);
-	}
-	for (;;) {
-		uint32_t len;
-
-		if (fseeko(in, (off_t)pos, SEEK_SET) != 0 || fread(ch, 8, 1, in) != 1)
-			break;
-		len = (uint32_t)ch[4] | (uint32_t)ch[5] << 8 | (uint32_t)ch[6] << 16
-		      | (uint32_t)ch[7] << 24;
-		if (memcmp(ch, "fmt ", 4) == 0) {
-			uint8_t fmt[16];
-
-			if (len < 16 || fread(fmt, 16, 1, in) != 1)
-				break;
-			/* PCM, 2 channels, 44100 Hz, 16 bits */
-			fmt_ok = fmt[0] == 1 && fmt[1] == 0 && fmt[2] == 2 && fmt[3] == 0
-				 && fmt[4] == 0x44 && fmt[5] == 0xac && fmt[6] == 0
-				 && fmt[7] == 0 && fmt[14] == 16 && fmt[15] == 0;
-		} else if (memcmp(ch, "data", 4) == 0) {
-			fclose(in);
-			if (!fmt_ok)
-				return cue_error(ps, "'%s' is not 16-bit stereo 44.1 kHz "
-						 "PCM", f->path);
-			if (pos + 8 + len > f->size)
-				return cue_error(ps, "'%s' is truncated: its data chunk "
-						 "runs past the end of the file", f->path);
-			f->data_offset = pos + 8;
-			f->size = len;
-			if (f->size % GM_SECTOR_RAW != 0)
-				return cue_error(ps, "the audio of '%s' is %llu bytes, not "
-						 "a whole number of 2352-byte sectors",
-						 f->path, (unsigned long long)f->size);
-			return 0;
-		}
-		pos += 8 + (uint64_t)len + (len & 1);
-	}
-	fclose(in);
-	return cue_error(ps, "'%s' has no PCM data chunk", f->path);
-}
-
 static int cmd_file(struct cue_parser *ps)
 {
 	char *name, *type;
@@ -256,8 +203,12 @@ static int cmd_file(struct cue_parser *ps)
 				    "'%s' line %d: %s", ps->path, ps->line, msg);
 	}
 	ps->file = ret;
-	if (ft == GM_FILE_WAVE)
-		return wave_data(ps, &ps->disc->files[ret]);
+	if (ft == GM_FILE_WAVE) {
+		char why[512];
+
+		if (gm_wave_data(&ps->disc->files[ret], why, sizeof(why)) != 0)
+			return cue_error(ps, "%s", why);
+	}
 	return 0;
 }
 

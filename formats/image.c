@@ -135,6 +135,72 @@ int gm_read_text(struct gm_ctx *ctx, const char *path, const char *what,
 	return 0;
 }
 
+/* Little-endian 32 bits. */
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
+	       | (uint32_t)p[3] << 24;
+}
+
+int gm_wave_data(struct gm_file *f, char *why, size_t len)
+{
+	uint8_t h[12], ch[8];
+	FILE *in = fopen(f->path, "rb");
+	uint64_t pos = 12;
+	bool fmt_ok = false;
+
+	if (in == NULL) {
+		snprintf(why, len, "cannot open '%s': %s", f->path, strerror(errno));
+		return -1;
+	}
+	if (fread(h, 12, 1, in) != 1 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) {
+		fclose(in);
+		snprintf(why, len, "'%s' is not a RIFF WAVE file", f->path);
+		return -1;
+	}
+	for (;;) {
+		uint32_t size;
+
+		if (fseeko(in, (off_t)pos, SEEK_SET) != 0 || fread(ch, 8, 1, in) != 1)
+			break;
+		size = le32(ch + 4);
+		if (memcmp(ch, "fmt ", 4) == 0) {
+			uint8_t fmt[16];
+
+			if (size < 16 || fread(fmt, 16, 1, in) != 1)
+				break;
+			/* PCM, 2 channels, 44100 Hz, 16 bits */
+			fmt_ok = fmt[0] == 1 && fmt[1] == 0 && fmt[2] == 2 && fmt[3] == 0
+				 && le32(fmt + 4) == 44100 && fmt[14] == 16 && fmt[15] == 0;
+		} else if (memcmp(ch, "data", 4) == 0) {
+			fclose(in);
+			if (!fmt_ok) {
+				snprintf(why, len, "'%s' is not 16-bit stereo 44.1 kHz PCM",
+					 f->path);
+				return -1;
+			}
+			if (pos + 8 + size > f->size) {
+				snprintf(why, len, "'%s' is truncated: its data chunk runs "
+					 "past the end of the file", f->path);
+				return -1;
+			}
+			f->data_offset = pos + 8;
+			f->size = size;
+			if (f->size % GM_SECTOR_RAW != 0) {
+				snprintf(why, len, "the audio of '%s' is %llu bytes, not a "
+					 "whole number of 2352-byte sectors", f->path,
+					 (unsigned long long)f->size);
+				return -1;
+			}
+			return 0;
+		}
+		pos += 8 + (uint64_t)size + (size & 1);
+	}
+	fclose(in);
+	snprintf(why, len, "'%s' has no PCM data chunk", f->path);
+	return -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* The disc model */
 

@@ -57,6 +57,13 @@ bool gm_path_has_ext(const char *path, const char *ext);
 int gm_read_text(struct gm_ctx *ctx, const char *path, const char *what,
 		 char **text, size_t *len);
 
+/*
+ * Find the audio of a RIFF WAVE file (16-bit stereo 44.1 kHz PCM, a whole
+ * number of 2352-byte sectors): sets f->data_offset and f->size.  Returns 0,
+ * or -1 with the reason (naming the file) in why.
+ */
+int gm_wave_data(struct gm_file *f, char *why, size_t len);
+
 /* Append a file to disc->files; returns its index or a negative code. */
 int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
 		     const char *sheet, const char *name,

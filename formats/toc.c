@@ -501,56 +501,6 @@ static int cdtext_block(struct toc_parser *ps, char **texts)
 
 /* ---- files ---- */
 
-/* The data of a RIFF WAVE file: offset and size of its "data" chunk. */
-static int wave_data(struct toc_parser *ps, int line, struct gm_file *f)
-{
-	uint8_t h[12], ch[8];
-	FILE *in = fopen(f->path, "rb");
-	uint64_t pos = 12;
-	bool fmt_ok = false;
-
-	if (in == NULL)
-		return gm_error_set_errno(ps->ctx, GM_ERR_NOENT, errno,
-					  "cannot open '%s'", f->path);
-	if (fread(h, 12, 1, in) != 1 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) {
-		fclose(in);
-		return toc_error_at(ps, line, "'%s' is not a RIFF WAVE file", f->path);
-	}
-	for (;;) {
-		uint32_t len;
-
-		if (fseeko(in, (off_t)pos, SEEK_SET) != 0 || fread(ch, 8, 1, in) != 1)
-			break;
-		len = (uint32_t)ch[4] | (uint32_t)ch[5] << 8 | (uint32_t)ch[6] << 16
-		      | (uint32_t)ch[7] << 24;
-		if (memcmp(ch, "fmt ", 4) == 0) {
-			uint8_t fmt[16];
-
-			if (len < 16 || fread(fmt, 16, 1, in) != 1)
-				break;
-			/* PCM, 2 channels, 44100 Hz, 16 bits */
-			fmt_ok = fmt[0] == 1 && fmt[1] == 0 && fmt[2] == 2 && fmt[3] == 0
-				 && fmt[4] == 0x44 && fmt[5] == 0xac && fmt[6] == 0
-				 && fmt[7] == 0 && fmt[14] == 16 && fmt[15] == 0;
-		} else if (memcmp(ch, "data", 4) == 0) {
-			fclose(in);
-			if (!fmt_ok)
-				return toc_error_at(ps, line, "'%s' is not 16-bit stereo "
-						    "44.1 kHz PCM", f->path);
-			if (pos + 8 + len > f->size)
-				return toc_error_at(ps, line, "'%s' is truncated: its data "
-						    "chunk runs past the end of the file",
-						    f->path);
-			f->data_offset = pos + 8;
-			f->size = len;
-			return 0;
-		}
-		pos += 8 + (uint64_t)len + (len & 1);
-	}
-	fclose(in);
-	return toc_error_at(ps, line, "'%s' has no PCM data chunk", f->path);
-}
-
 /* The disc file for name read as type, added on first use. */
 static int use_file(struct toc_parser *ps, int line, const char *name,
 		    enum gm_file_type type, int *out)
@@ -575,8 +525,12 @@ static int use_file(struct toc_parser *ps, int line, const char *name,
 				    "line %d: %s", ps->path, line, msg);
 	}
 	*out = ret;
-	if (type == GM_FILE_WAVE)
-		return wave_data(ps, line, &d->files[ret]);
+	if (type == GM_FILE_WAVE) {
+		char why[512];
+
+		if (gm_wave_data(&d->files[ret], why, sizeof(why)) != 0)
+			return toc_error_at(ps, line, "%s", why);
+	}
 	return 0;
 }
 
