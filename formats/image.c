@@ -444,8 +444,7 @@ int gm_image_open(struct gm_ctx *ctx, const char *path,
 	return 0;
 }
 
-/* Swap the bytes of 16-bit samples. */
-static void swab16(uint8_t *p, size_t len)
+void gm_swab16(uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		uint8_t t = p[i];
@@ -576,7 +575,7 @@ static int read_run(struct gm_ctx *ctx, struct gm_source *src,
 	if (src->disc.files[t->file].type == GM_FILE_MOTOROLA
 	    && t->mode == GM_TRACK_AUDIO)
 		for (uint32_t i = 0; i < count; i++)
-			swab16(src->scratch + (size_t)i * stride, GM_SECTOR_RAW);
+			gm_swab16(src->scratch + (size_t)i * stride, GM_SECTOR_RAW);
 	if (req->kind == GM_SECTOR_KIND_RAW_SUB && t->sub_file >= 0) {
 		sub = malloc((size_t)count * GM_SUB_SIZE);
 		if (sub == NULL)

@@ -64,6 +64,9 @@ int gm_read_text(struct gm_ctx *ctx, const char *path, const char *what,
  */
 int gm_wave_data(struct gm_file *f, char *why, size_t len);
 
+/* Swap the bytes of 16-bit audio samples in place (len even). */
+void gm_swab16(uint8_t *p, size_t len);
+
 /* Append a file to disc->files; returns its index or a negative code. */
 int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
 		     const char *sheet, const char *name,

@@ -1308,16 +1308,6 @@ static int toc_check_lossless(struct gm_ctx *ctx, const struct gm_disc *d,
 	return 0;
 }
 
-static void swap_samples(uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2) {
-		uint8_t c = p[i];
-
-		p[i] = p[i + 1];
-		p[i + 1] = c;
-	}
-}
-
 struct toc_out {
 	struct gm_outset set;
 	FILE *bin;
@@ -1343,7 +1333,7 @@ static int copy_track(struct gm_ctx *ctx, struct gm_source *src,
 		if (ret != 0)
 			return ret;
 		if (t->mode == GM_TRACK_AUDIO)
-			swap_samples(out->buf, len);
+			gm_swab16(out->buf, len);
 		if ((ret = gm_outset_write(ctx, &out->set, out->bin, out->buf, len)) != 0)
 			return ret;
 		lba += (int32_t)req.count;
