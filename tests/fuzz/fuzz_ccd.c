@@ -18,6 +18,7 @@
 
 #include "image.h"
 #include "verify.h"
+#include "fuzz_common.h"
 
 #define SECTORS 40
 
@@ -115,30 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	if (gm_image_open(ctx, sheet, &src) == 0) {
 		const struct gm_disc *d = gm_source_disc(src);
-		static uint8_t buf[8 * (2352 + 96)];
-		enum gm_sector_status status[8];
 		struct gm_write_opts opts = { .force = true };
 
-		for (unsigned i = 0; i < d->ntracks; i++) {
-			const struct gm_track *t = &d->tracks[i];
-
-			for (int kind = 0; kind < 3; kind++) {
-				struct gm_read req = {
-					.lba = t->index[0] - 1, .count = 8,
-					.kind = (enum gm_sector_kind)kind, .data = buf,
-					.status = status
-				};
-
-				gm_source_read(ctx, src, &req);
-				req.lba = t->end - 4;
-				gm_source_read(ctx, src, &req);
-			}
-			if (t->mode != GM_TRACK_AUDIO) {
-				struct gm_fs_info fs;
-
-				gm_fs_probe(ctx, src, t->index[1], NULL, &fs);
-			}
-		}
+		fuzz_exercise(ctx, src);
 		if ((has_cdtext(d) || size % 8 == 0)
 		    && gm_image_write(ctx, src, out, &opts) == 0) {
 			if (gm_image_open(ctx, out, &back) != 0)

@@ -24,6 +24,7 @@
 
 #include "image.h"
 #include "verify.h"
+#include "fuzz_common.h"
 
 static char dir[] = "/tmp/gm-fuzz-nrg.XXXXXX";
 static char image[64];
@@ -50,32 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fwrite(data, 1, size, f);
 	fclose(f);
-	if (gm_image_open(ctx, image, &src) == 0) {
-		const struct gm_disc *d = gm_source_disc(src);
-		static uint8_t buf[8 * (2352 + 96)];
-		enum gm_sector_status status[8];
-
-		for (unsigned i = 0; i < d->ntracks; i++) {
-			const struct gm_track *t = &d->tracks[i];
-
-			for (int kind = 0; kind < 3; kind++) {
-				struct gm_read req = {
-					.lba = t->index[0] - 1, .count = 8,
-					.kind = (enum gm_sector_kind)kind, .data = buf,
-					.status = status
-				};
-
-				gm_source_read(ctx, src, &req);
-				req.lba = t->end - 4;
-				gm_source_read(ctx, src, &req);
-			}
-			if (t->mode != GM_TRACK_AUDIO) {
-				struct gm_fs_info fs;
-
-				gm_fs_probe(ctx, src, t->index[1], NULL, &fs);
-			}
-		}
-	}
+	if (gm_image_open(ctx, image, &src) == 0)
+		fuzz_exercise(ctx, src);
 	gm_source_free(src);
 	gm_ctx_free(ctx);
 	return 0;
