@@ -1,0 +1,78 @@
+/*
+ * rip.h - drives and the rescue engine.
+ *
+ * A drive (struct gm_drive) reads sectors of a medium: a real MMC drive
+ * (later), any image the formats layer reads, or the simulated faulty
+ * drive that replays an image through a fault script.  The rescue engine
+ * copies a drive's sectors to an image in passes after GNU ddrescue
+ * (copy, trim, scrape, retry), keeping a ddrescue-compatible mapfile so that
+ * an interrupted rip resumes without rereading what it has.
+ */
+#ifndef GM_RIP_H
+#define GM_RIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "formats.h"
+#include "image.h"
+
+/* ---------------------------------------------------------------------
+ * Drives
+ */
+
+struct gm_drive;
+
+/* What a drive says about itself and its medium. */
+struct gm_drive_info {
+	char vendor[9];		/* INQUIRY vendor, or "IMAGE"/"SIM" */
+	char product[17];
+	char revision[5];
+	enum gm_media media;	/* CD, DVD, BD */
+	int32_t sectors;	/* readable sectors from LBA 0 (user area) */
+	bool raw;		/* READ CD raw 2352 works and can be trusted */
+	bool c2;		/* C2 error pointers are returned */
+	bool subchannel;	/* raw P-W subchannel is returned */
+};
+
+/* The outcome of a read of one sector. */
+enum gm_read_result {
+	GM_READ_OK,		/* data returned (check raw data yourself) */
+	GM_READ_MEDIUM,		/* medium error: unreadable */
+	GM_READ_C2,		/* raw data returned with C2 errors flagged */
+	GM_READ_GONE		/* the drive or medium is gone: stop */
+};
+
+/*
+ * Open an image file as a drive (every format the formats layer reads).
+ * With faults (a fault script's path, may be NULL) the drive is the
+ * simulated faulty drive.  *out on success; gm_drive_close() it.
+ */
+int gm_drive_open_image(struct gm_ctx *ctx, const char *path,
+			const char *faults, struct gm_drive **out);
+
+/* Close a drive; NULL is accepted. */
+void gm_drive_close(struct gm_drive *drive);
+
+/* The drive's identity and medium. */
+const struct gm_drive_info *gm_drive_info(const struct gm_drive *drive);
+
+/*
+ * Read count sectors from lba: user data (2048 bytes each) when raw is
+ * false, else raw 2352-byte sectors.  result[i] tells each sector; the
+ * data of a sector that is not GM_READ_OK is unspecified.  c2 may be NULL,
+ * else 294 bytes per sector of C2 error bits (raw reads only).
+ * Returns 0, or a negative code when the request itself failed (the
+ * message on ctx); a vanished drive is GM_READ_GONE in result and
+ * -GM_ERR_DEVICE.
+ */
+int gm_drive_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
+		  uint32_t count, bool raw, uint8_t *data, uint8_t *c2,
+		  enum gm_read_result *result);
+
+/* Reads made so far, sector by sector (the sim drive counts them). */
+uint64_t gm_drive_reads(const struct gm_drive *drive);
+
+#endif
