@@ -27,53 +27,20 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static void xml_attr(const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", stdout); break;
-		case '<': fputs("&lt;", stdout); break;
-		case '>': fputs("&gt;", stdout); break;
-		case '"': fputs("&quot;", stdout); break;
-		case '\'': fputs("&apos;", stdout); break;
-		default: putchar(*s); break;
-		}
-	}
-}
-
 static void print_dat(const char *image, const struct hashed *h, unsigned n)
 {
 	const char *base = base_name(image);
 	const char *dot = strrchr(base, '.');
 	int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+	struct gm_dat_rom roms[GM_MAX_TRACKS + 1];
 	char game[1024];
 
 	snprintf(game, sizeof(game), "%.*s", stem, base);
-	printf("<?xml version=\"1.0\"?>\n"
-	       "<!DOCTYPE datafile PUBLIC \"-//Logiqx//DTD ROM Management Datafile//EN\" "
-	       "\"http://www.logiqx.com/Dats/datafile.dtd\">\n"
-	       "<datafile>\n\t<header>\n\t\t<name>");
-	xml_attr(game);
-	printf("</name>\n\t\t<description>");
-	xml_attr(game);
-	printf("</description>\n\t\t<version>%s</version>\n"
-	       "\t\t<author>glassmaster %s</author>\n\t</header>\n\t<game name=\"",
-	       PACKAGE_VERSION, PACKAGE_VERSION);
-	xml_attr(game);
-	printf("\">\n\t\t<description>");
-	xml_attr(game);
-	printf("</description>\n");
 	for (unsigned i = 0; i < n; i++) {
-		char md5[33], sha1[41];
-
-		gm_hex(h[i].d.md5, sizeof(h[i].d.md5), md5);
-		gm_hex(h[i].d.sha1, sizeof(h[i].d.sha1), sha1);
-		printf("\t\t<rom name=\"");
-		xml_attr(h[i].name);
-		printf("\" size=\"%llu\" crc=\"%08x\" md5=\"%s\" sha1=\"%s\"/>\n",
-		       (unsigned long long)h[i].d.size, (unsigned)h[i].d.crc32, md5, sha1);
+		roms[i].name = h[i].name;
+		roms[i].d = h[i].d;
 	}
-	printf("\t</game>\n</datafile>\n");
+	gm_dat_write(stdout, game, roms, n);
 }
 
 static void print_one(const struct hashed *h, bool json, bool first)

@@ -299,3 +299,48 @@ void gm_hex(const uint8_t *digest, size_t len, char *out)
 	}
 	out[2 * len] = '\0';
 }
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc(*s, f); break;
+		}
+	}
+}
+
+void gm_dat_write(FILE *f, const char *game, const struct gm_dat_rom *roms,
+		  unsigned n)
+{
+	fprintf(f, "<?xml version=\"1.0\"?>\n"
+		"<!DOCTYPE datafile PUBLIC \"-//Logiqx//DTD ROM Management Datafile//EN\" "
+		"\"http://www.logiqx.com/Dats/datafile.dtd\">\n"
+		"<datafile>\n\t<header>\n\t\t<name>");
+	xml_text(f, game);
+	fprintf(f, "</name>\n\t\t<description>");
+	xml_text(f, game);
+	fprintf(f, "</description>\n\t\t<version>%s</version>\n"
+		"\t\t<author>glassmaster %s</author>\n\t</header>\n\t<game name=\"",
+		PACKAGE_VERSION, PACKAGE_VERSION);
+	xml_text(f, game);
+	fprintf(f, "\">\n\t\t<description>");
+	xml_text(f, game);
+	fprintf(f, "</description>\n");
+	for (unsigned i = 0; i < n; i++) {
+		char md5[33], sha1[41];
+
+		gm_hex(roms[i].d.md5, sizeof(roms[i].d.md5), md5);
+		gm_hex(roms[i].d.sha1, sizeof(roms[i].d.sha1), sha1);
+		fprintf(f, "\t\t<rom name=\"");
+		xml_text(f, roms[i].name);
+		fprintf(f, "\" size=\"%llu\" crc=\"%08x\" md5=\"%s\" sha1=\"%s\"/>\n",
+			(unsigned long long)roms[i].d.size, (unsigned)roms[i].d.crc32,
+			md5, sha1);
+	}
+	fprintf(f, "\t</game>\n</datafile>\n");
+}

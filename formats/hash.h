@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -39,6 +40,19 @@ void gm_hasher_free(struct gm_hasher *h);
 /* Hash a whole file, read-only; progress may be NULL. */
 int gm_hash_file(struct gm_ctx *ctx, const char *path, struct gm_digests *out,
 		 gm_progress_fn progress, void *arg);
+
+/* One file of a dat. */
+struct gm_dat_rom {
+	const char *name;	/* as the dat names it */
+	struct gm_digests d;
+};
+
+/*
+ * Write a Logiqx XML datafile in redump's form to f: one game named game
+ * holding one <rom name size crc md5 sha1/> per file, names escaped.
+ */
+void gm_dat_write(FILE *f, const char *game, const struct gm_dat_rom *roms,
+		  unsigned n);
 
 /* Lower-case hex of a digest into out (2 * len + 1 bytes). */
 void gm_hex(const uint8_t *digest, size_t len, char *out);
