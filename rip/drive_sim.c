@@ -172,14 +172,12 @@ static int sim_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 	}
 	for (uint32_t i = live; i < count; i++)
 		result[i] = GM_READ_GONE;
-	if (live > 0) {
-		ret = gm_drive_image_read(ctx, sim->image, lba, live, raw, data,
-					  c2, result);
-		if (ret != 0)
-			return ret;
-	}
 	if (live == 0)
 		goto gone;
+	ret = gm_drive_image_read(ctx, sim->image, lba, live, raw, data, c2,
+				  result);
+	if (ret != 0)
+		return ret;
 	winner = calloc(live, sizeof(*winner));
 	if (winner == NULL)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
