@@ -8,6 +8,7 @@
 #include "error.h"
 #include "formats.h"
 #include "image.h"
+#include "rip.h"
 #include "hash.h"
 #include "verify.h"
 

@@ -59,11 +59,22 @@ void gm_drive_close(struct gm_drive *drive);
 /* The drive's identity and medium. */
 const struct gm_drive_info *gm_drive_info(const struct gm_drive *drive);
 
+/* Bytes of C2 error pointers per raw sector: one bit per byte of the 2352,
+   most significant bit first (bit 7 of c2[0] flags byte 0), as READ CD
+   returns them (MMC-6, 6.19, C2 error flags). */
+#define GM_DRIVE_C2_SIZE 294
+
 /*
  * Read count sectors from lba: user data (2048 bytes each) when raw is
  * false, else raw 2352-byte sectors.  result[i] tells each sector; the
- * data of a sector that is not GM_READ_OK is unspecified.  c2 may be NULL,
- * else 294 bytes per sector of C2 error bits (raw reads only).
+ * data of a sector that is not GM_READ_OK or GM_READ_C2 is unspecified.
+ * c2 may be NULL, else GM_DRIVE_C2_SIZE bytes per sector of C2 error bits;
+ * it is written by raw reads only (all zero when the drive has no C2
+ * pointers).  A raw read of a drive whose info.raw is false is refused
+ * (-GM_ERR_UNSUPPORTED); sectors outside 0..info.sectors-1 are
+ * GM_READ_MEDIUM (a drive's LBA out of range) with a message on ctx, and
+ * the call still returns 0.  Every sector of a request that passes those
+ * checks counts as a read in gm_drive_reads().
  * Returns 0, or a negative code when the request itself failed (the
  * message on ctx); a vanished drive is GM_READ_GONE in result and
  * -GM_ERR_DEVICE.
