@@ -14,14 +14,14 @@ passed=0
 failed=0
 
 libs=$(pkg-config --libs libcdio libiso9660 libudf libcrypto zlib)
-sources=$(ls "$srcdir"/formats/*.c "$srcdir"/verify/*.c)
+sources=$(ls "$srcdir"/formats/*.c "$srcdir"/rip/*.c "$srcdir"/verify/*.c)
 for target in "$srcdir"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$target" .c)
 	format=${name#fuzz_}
 	echo "== $name"
 	if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -pthread \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-I"$builddir" -I"$srcdir/formats" -I"$srcdir/verify" \
+		-I"$builddir" -I"$srcdir/formats" -I"$srcdir/rip" -I"$srcdir/verify" \
 		$sources "$target" $libs -o "$work/$name"; then
 		echo "FAIL: $name does not build"
 		failed=$((failed + 1))
