@@ -86,4 +86,62 @@ int gm_drive_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 /* Reads made so far, sector by sector (the sim drive counts them). */
 uint64_t gm_drive_reads(const struct gm_drive *drive);
 
+/* ---------------------------------------------------------------------
+ * The rescue engine
+ */
+
+/* What the engine is doing, for progress displays. */
+struct gm_rip_progress {
+	char phase;		/* mapfile phase: '?' copy, '*' trim, '/' scrape,
+				   '-' retry, '+' done */
+	int pass;
+	uint64_t pos;		/* byte position in the output */
+	uint64_t size;		/* bytes in all */
+	uint64_t rescued;	/* bytes finished */
+	uint64_t bad;		/* bytes in bad or not yet read areas tried */
+	size_t bad_areas;	/* extents marked bad */
+};
+
+struct gm_rip_opts {
+	const char *source;	/* an image (or, later, a device) */
+	const char *faults;	/* a fault script: the simulated drive */
+	const char *out;	/* the output image */
+	const char *map;	/* the mapfile; NULL: OUT.map */
+	const char *command_line;	/* recorded in the mapfile */
+	int retries;		/* retry passes over bad sectors */
+	double map_interval;	/* seconds between mapfile saves (30) */
+	bool force;		/* replace an output that has no map */
+	bool hash;		/* write OUT.dat with CRC-32, MD5, SHA-1 */
+	/* stop request, polled between reads (a signal handler sets it) */
+	volatile int *stop;
+	void (*progress)(void *arg, const struct gm_rip_progress *p);
+	void *arg;
+};
+
+struct gm_rip_report {
+	struct gm_drive_info drive;
+	uint64_t size;		/* bytes of the output */
+	uint64_t rescued;	/* bytes finished */
+	uint64_t bad;		/* bytes left bad */
+	size_t bad_areas;
+	bool checked;		/* sectors were read raw and checked (EDC/ECC) */
+	bool resumed;		/* a mapfile was found and continued */
+	uint64_t reads;		/* sector reads made by this run */
+};
+
+/* Options with their defaults. */
+void gm_rip_opts_init(struct gm_rip_opts *opts);
+
+/*
+ * Rip opts->source to opts->out with its mapfile (resuming when the map
+ * exists), a log (OUT.log) and, with opts->hash, a dat (OUT.dat).
+ * Returns 0 when every sector was recovered, -GM_ERR_UNREADABLE when bad
+ * sectors remain, -GM_ERR_INTERRUPTED when stopped (state saved),
+ * -GM_ERR_DEVICE when the drive failed or vanished (state saved), or
+ * another code for bad input or output failures (state saved where there
+ * was any).
+ */
+int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
+	   struct gm_rip_report *report);
+
 #endif

@@ -1,0 +1,281 @@
+/*
+ * cmd_rip.c - `glassmaster rip`: rescue a disc (or an image, or an image
+ * through the simulated faulty drive) to an image with a ddrescue mapfile,
+ * a log and a dat; resumable after any interruption.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mapfile.h"
+#include "rip.h"
+#include "banned.h"
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct rip_run {
+	bool enabled;
+	double start, last;
+	bool drawn;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *phase_name(char phase)
+{
+	switch (phase) {
+	case '?': return "copying";
+	case '*': return "trimming";
+	case '/': return "scraping";
+	case '-': return "retrying";
+	default: return "finishing";
+	}
+}
+
+static void on_progress(void *arg, const struct gm_rip_progress *p)
+{
+	struct rip_run *run = arg;
+	double t = now(), rate;
+
+	if (!run->enabled || t - run->last < 0.25)
+		return;
+	run->last = t;
+	rate = t > run->start ? (double)p->rescued / (t - run->start) : 0;
+	fprintf(stderr, "\r%s (pass %d): at %.1f MiB, rescued %.1f / %.1f MiB, "
+		"bad %.1f KiB in %zu areas, %.1f MiB/s\033[K", phase_name(p->phase),
+		p->pass, (double)p->pos / 1048576.0, (double)p->rescued / 1048576.0,
+		(double)p->size / 1048576.0, (double)p->bad / 1024.0, p->bad_areas,
+		rate / 1048576.0);
+	run->drawn = true;
+}
+
+static const char *map_status_name(enum gm_map_status s)
+{
+	switch (s) {
+	case GM_MAP_NONTRIED: return "not tried";
+	case GM_MAP_NONTRIMMED: return "not trimmed";
+	case GM_MAP_NONSCRAPED: return "not scraped";
+	case GM_MAP_BAD: return "bad";
+	default: return "finished";
+	}
+}
+
+/* The areas the mapfile does not mark finished, as LBA ranges. */
+static void print_areas(struct gm_ctx *ctx, const char *map_path, uint64_t size,
+			bool json)
+{
+	struct gm_map map;
+	unsigned n = 0;
+
+	memset(&map, 0, sizeof(map));
+	if (gm_map_load(ctx, &map, map_path, size) != 0)
+		return;
+	for (size_t i = 0; i < map.count; i++) {
+		const struct gm_map_extent *e = &map.extents[i];
+
+		if (e->status == GM_MAP_FINISHED)
+			continue;
+		if (json)
+			printf("%s{\"first_lba\": %llu, \"last_lba\": %llu, \"status\": \"%s\"}",
+			       n ? ", " : "", (unsigned long long)(e->pos / 2048),
+			       (unsigned long long)((e->pos + e->size) / 2048 - 1),
+			       map_status_name(e->status));
+		else
+			printf("  LBA %llu-%llu: %s\n", (unsigned long long)(e->pos / 2048),
+			       (unsigned long long)((e->pos + e->size) / 2048 - 1),
+			       map_status_name(e->status));
+		n++;
+	}
+	gm_map_release(&map);
+}
+
+static int cmd_rip(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"retries", required_argument, NULL, 'r'},
+		{"map", required_argument, NULL, 'm'},
+		{"map-interval", required_argument, NULL, 'i'},
+		{"simulate", required_argument, NULL, 's'},
+		{"force", no_argument, NULL, 'f'},
+		{"no-hash", no_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
+		{"progress", no_argument, NULL, 'p'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	struct gm_rip_opts opts;
+	struct gm_rip_report report;
+	struct rip_run run;
+	struct sigaction sa;
+	struct gm_ctx *ctx;
+	char cmdline[2048] = "glassmaster", *map_path = NULL;
+	bool json = false;
+	int progress = CLI_PROGRESS_AUTO, c, ret, status;
+	long long v;
+
+	gm_rip_opts_init(&opts);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': opts.out = optarg; break;
+		case 'r':
+			if (!cli_parse_int(optarg, 0, 1000, &v))
+				return cli_usage_error("rip", "--retries must be a number "
+						       "from 0 to 1000, not '%s'", optarg);
+			opts.retries = (int)v;
+			break;
+		case 'm': opts.map = optarg; break;
+		case 'i':
+			if (!cli_parse_int(optarg, 0, 86400, &v))
+				return cli_usage_error("rip", "--map-interval must be a "
+						       "number of seconds from 0 to "
+						       "86400, not '%s'", optarg);
+			opts.map_interval = (double)v;
+			break;
+		case 's': opts.faults = optarg; break;
+		case 'f': opts.force = true; break;
+		case 'n': opts.hash = false; break;
+		case 'j': json = true; break;
+		case 'p': progress = CLI_PROGRESS_ALWAYS; break;
+		case 'q': progress = CLI_PROGRESS_NEVER; break;
+		case 'h':
+			cli_help(&gm_cmd_rip, stdout);
+			return GM_EXIT_OK;
+		default:
+			return cli_bad_option("rip", argv);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("rip", argc - optind ? "one SOURCE, please"
+				       : "SOURCE is missing");
+	if (opts.out == NULL)
+		return cli_usage_error("rip", "-o OUT is missing");
+	opts.source = argv[optind];
+	for (int i = 0; i < argc; i++) {
+		size_t len = strlen(cmdline);
+
+		snprintf(cmdline + len, sizeof(cmdline) - len, " %s", argv[i]);
+	}
+	opts.command_line = cmdline;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* an output that cannot grow must fail a write, not kill us */
+	signal(SIGXFSZ, SIG_IGN);
+	opts.stop = &stop_requested;
+	memset(&run, 0, sizeof(run));
+	run.enabled = progress == CLI_PROGRESS_ALWAYS
+		      || (progress == CLI_PROGRESS_AUTO && isatty(STDERR_FILENO));
+	run.start = now();
+	opts.progress = on_progress;
+	opts.arg = &run;
+
+	ctx = gm_ctx_new();
+	if (ctx == NULL)
+		return cli_fail("rip", NULL, -GM_ERR_NOMEM);
+	ret = gm_rip(ctx, &opts, &report);
+	if (run.drawn)
+		fprintf(stderr, "\r\033[K");
+	if (opts.map == NULL) {
+		size_t len = strlen(opts.out) + 5;
+
+		map_path = malloc(len);
+		if (map_path)
+			snprintf(map_path, len, "%s.map", opts.out);
+	}
+	status = ret == 0 ? GM_EXIT_OK : gm_err_exit_status((enum gm_err)-ret);
+	if (ret != 0 && ret != -GM_ERR_UNREADABLE)
+		cli_fail("rip", ctx, ret);
+	if (json) {
+		printf("{\"source\": ");
+		cli_json_string(stdout, opts.source);
+		printf(", \"output\": ");
+		cli_json_string(stdout, opts.out);
+		printf(", \"result\": \"%s\", \"size\": %llu, \"rescued\": %llu, "
+		       "\"bad\": %llu, \"checked\": %s, \"resumed\": %s, \"reads\": %llu, "
+		       "\"areas\": [",
+		       ret == 0 ? "complete" : ret == -GM_ERR_UNREADABLE ? "incomplete"
+		       : ret == -GM_ERR_INTERRUPTED ? "interrupted" : "failed",
+		       (unsigned long long)report.size, (unsigned long long)report.rescued,
+		       (unsigned long long)report.bad, report.checked ? "true" : "false",
+		       report.resumed ? "true" : "false", (unsigned long long)report.reads);
+		if (report.size)
+			print_areas(ctx, opts.map ? opts.map : map_path, report.size, true);
+		printf("]}\n");
+	} else if (ret == 0 || ret == -GM_ERR_UNREADABLE) {
+		printf("%s: '%s': %llu of %llu bytes rescued", ret == 0 ? "COMPLETE"
+		       : "INCOMPLETE", opts.out, (unsigned long long)report.rescued,
+		       (unsigned long long)report.size);
+		if (report.bad)
+			printf(", %llu bytes in %zu areas not", (unsigned long long)report.bad,
+			       report.bad_areas);
+		printf("\n  %s, %llu sector reads%s\n", report.checked
+		       ? "read raw, every sector's EDC/ECC checked"
+		       : "read as user data (not checkable)",
+		       (unsigned long long)report.reads, report.resumed ? ", resumed" : "");
+		print_areas(ctx, opts.map ? opts.map : map_path, report.size, false);
+	}
+	free(map_path);
+	gm_ctx_free(ctx);
+	return status;
+}
+
+const struct gm_command gm_cmd_rip = {
+	.name = "rip",
+	.run = cmd_rip,
+	.summary = "rescue a disc or image to an image, resumably",
+	.usage = "glassmaster rip -o OUT [--retries N] [--map FILE] [--map-interval S] "
+		 "[--simulate FAULTS] [--force] [--no-hash] [--json] "
+		 "[--progress | --quiet] SOURCE",
+	.help =
+	"Copy the user data of SOURCE (an image in any format glassmaster reads;\n"
+	"with --simulate, that image through the simulated faulty drive) to the\n"
+	"image OUT in the passes of GNU ddrescue: copy in blocks skipping past\n"
+	"errors, trim failed blocks from both edges, scrape sector by sector, then\n"
+	"retry. A CD is read raw and every sector's EDC/ECC is checked, so wrong\n"
+	"data counts as a failed read. Unreadable sectors stay zero and are marked\n"
+	"bad. OUT.map is a GNU ddrescue mapfile, saved atomically after the data\n"
+	"it claims is on disk, at least every 30 s and on SIGINT/SIGTERM/SIGHUP;\n"
+	"running the same command again resumes. Also writes OUT.log and OUT.dat.\n"
+	"\n"
+	"options:\n"
+	"  -o, --output OUT     the image to write\n"
+	"  --retries N          retry passes over bad sectors (default 1)\n"
+	"  --map FILE           the mapfile (default OUT.map)\n"
+	"  --map-interval S     seconds between mapfile saves (default 30; 0:\n"
+	"                       after every read)\n"
+	"  --simulate FAULTS    read through the simulated drive and this fault\n"
+	"                       script (see glassmaster-faults(5))\n"
+	"  --force              start afresh over an OUT that has no mapfile\n"
+	"  --no-hash            do not write OUT.dat\n"
+	"  --json               print the result as JSON on stdout\n"
+	"  --progress           show progress on stderr even when not a terminal\n"
+	"  --quiet              never show progress\n"
+	"\n"
+	"exit status: 0 every sector recovered, 1 bad sectors remain, 2 usage\n"
+	"error or bad input, 3 device or I/O failure (state saved, resumable),\n"
+	"130 interrupted (state saved, resumable).\n",
+};
