@@ -79,6 +79,25 @@ reads=$(sed -n 's/.*"reads": \([0-9]*\).*/\1/p' "$T/out")
 	fail "the resumed rip read $reads sectors; its map left $left bytes"
 cmp "$T/k.iso" "$T/small.iso" || fail "killed and resumed rip differs"
 
+# SIGINT (and SIGTERM) stop a rip with its map saved and exit 130; the
+# same command resumes.
+printf '0-%d slow 20ms\n' $((small - 1)) > "$T/slower"
+for sig in INT TERM; do
+	rm -f "$T/s.iso" "$T/s.iso.map"
+	"$GM" rip --quiet --simulate "$T/slower" -o "$T/s.iso" "$T/small.iso" > "$T/out" 2> "$T/err" &
+	pid=$!
+	sleep 0.5
+	kill -$sig $pid
+	status=0
+	wait $pid || status=$?
+	[ $status -eq 130 ] || { cat "$T/err"; fail "SIG$sig gave exit $status, not 130"; }
+	contains "$T/err" "interrupted; '$T/s.iso.map' is saved: run the same command again to resume"
+	[ "$(ddrescuelog -t "$T/s.iso.map" | sed -n 's/.*rescued: *\([0-9]*\).*/\1/p')" != 0 ] ||
+		fail "the map saved on SIG$sig has nothing rescued"
+	run 0 "$GM" rip -o "$T/s.iso" "$T/small.iso"
+	cmp "$T/s.iso" "$T/small.iso" || fail "resume after SIG$sig differs"
+done
+
 # A failure at every read N (the drive vanishes after N - 1 reads; a clean
 # rip of this image makes $tiny): exit 3, state saved, and the resumed rip
 # completes identically.
