@@ -606,7 +606,13 @@ static int read_run(struct gm_ctx *ctx, struct gm_source *src,
 			s = sub + (size_t)i * GM_SUB_SIZE;
 		else if (t->storage == GM_STORE_RAW_SUB)
 			s = stored + GM_SECTOR_RAW;
-		if (t->storage == GM_STORE_RAW || t->storage == GM_STORE_RAW_SUB) {
+		if (req->kind == GM_SECTOR_KIND_USER && t->storage == GM_STORE_USER) {
+			/* user data asked of user data: nothing to make or check */
+			memcpy(req->data + (size_t)(first + i) * GM_SECTOR_USER, stored,
+			       GM_SECTOR_USER);
+			if (req->status)
+				req->status[first + i] = GM_SECTOR_GOOD;
+		} else if (t->storage == GM_STORE_RAW || t->storage == GM_STORE_RAW_SUB) {
 			deliver(src, t, req, first + i, stored, s, GM_SECTOR_GOOD);
 		} else {
 			stored_to_raw(t, lba + (int32_t)i, stored, raw);

@@ -259,3 +259,35 @@ GM_TEST(image_multifile_addresses)
 	gm_source_free(src);
 	teardown();
 }
+
+GM_TEST(image_dvd_user_reads_beyond_cd_addresses)
+{
+	char path[128];
+	uint8_t buf[2048 * 2];
+	enum gm_sector_status st[2];
+	struct gm_read req = {.lba = 500000, .count = 2, .kind = GM_SECTOR_KIND_USER,
+			      .data = buf, .status = st};
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_source *src = NULL;
+	FILE *f;
+
+	setup();
+	/* a sparse DVD-sized image: LBAs beyond any CD address */
+	snprintf(path, sizeof(path), "%s/dvd.iso", tmpdir);
+	f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fseek(f, 500000L * 2048, SEEK_SET), 0);
+	fputs("DVD", f);
+	CU_ASSERT_EQUAL(fseek(f, 600000L * 2048 - 1, SEEK_SET), 0);
+	fputc(0, f);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(gm_image_open(ctx, path, &src), 0);
+	CU_ASSERT_EQUAL(gm_source_disc(src)->media, GM_MEDIA_DVD);
+	CU_ASSERT_EQUAL(gm_source_read(ctx, src, &req), 0);
+	CU_ASSERT_EQUAL(st[0], GM_SECTOR_GOOD);
+	CU_ASSERT_EQUAL(st[1], GM_SECTOR_GOOD);
+	CU_ASSERT_EQUAL(memcmp(buf, "DVD", 3), 0);
+	gm_source_free(src);
+	gm_ctx_free(ctx);
+	teardown();
+}
