@@ -46,22 +46,23 @@ struct gm_hasher {
 	bool failed;			/* a digest failed to update */
 	size_t fill;			/* bytes in the block being filled */
 	uint64_t size;
-	EVP_MD_CTX *md5, *sha1, *sha256;
+	EVP_MD_CTX *md5, *sha1, *sha256;	/* NULL when not asked for */
 	uLong crc;
+	unsigned which;
 };
 
 static bool hash_block(struct gm_hasher *h, int id, const uint8_t *p, size_t len)
 {
 	if (id == 0)
-		return EVP_DigestUpdate(h->md5, p, len) == 1;
+		return h->md5 == NULL || EVP_DigestUpdate(h->md5, p, len) == 1;
 	/* zlib's crc32 takes a uInt length */
-	for (size_t off = 0; off < len; off += 1u << 30) {
+	for (size_t off = 0; (h->which & GM_HASH_CRC32) && off < len; off += 1u << 30) {
 		size_t n = len - off < (1u << 30) ? len - off : (1u << 30);
 
 		h->crc = crc32(h->crc, p + off, (uInt)n);
 	}
-	return EVP_DigestUpdate(h->sha1, p, len) == 1
-	       && EVP_DigestUpdate(h->sha256, p, len) == 1;
+	return (h->sha1 == NULL || EVP_DigestUpdate(h->sha1, p, len) == 1)
+	       && (h->sha256 == NULL || EVP_DigestUpdate(h->sha256, p, len) == 1);
 }
 
 static void *worker(void *varg)
@@ -113,9 +114,26 @@ void gm_hasher_free(struct gm_hasher *h)
 	free(h);
 }
 
-struct gm_hasher *gm_hasher_new(struct gm_ctx *ctx)
+/* A digest context for md when which asks for it (*ok false on failure). */
+static EVP_MD_CTX *digest(unsigned which, unsigned flag, const EVP_MD *md, bool *ok)
+{
+	EVP_MD_CTX *c;
+
+	if (!(which & flag))
+		return NULL;
+	c = EVP_MD_CTX_new();
+	if (c == NULL || EVP_DigestInit_ex(c, md, NULL) != 1) {
+		EVP_MD_CTX_free(c);
+		*ok = false;
+		return NULL;
+	}
+	return c;
+}
+
+struct gm_hasher *gm_hasher_new(struct gm_ctx *ctx, unsigned which)
 {
 	struct gm_hasher *h = calloc(1, sizeof(*h));
+	bool ok = true;
 
 	if (h == NULL) {
 		gm_error_set(ctx, GM_ERR_NOMEM, NULL);
@@ -123,18 +141,15 @@ struct gm_hasher *gm_hasher_new(struct gm_ctx *ctx)
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
+	h->which = which;
 	h->crc = crc32(0, NULL, 0);
-	h->md5 = EVP_MD_CTX_new();
-	h->sha1 = EVP_MD_CTX_new();
-	h->sha256 = EVP_MD_CTX_new();
+	h->md5 = digest(which, GM_HASH_MD5, EVP_md5(), &ok);
+	h->sha1 = digest(which, GM_HASH_SHA1, EVP_sha1(), &ok);
+	h->sha256 = digest(which, GM_HASH_SHA256, EVP_sha256(), &ok);
 	for (int i = 0; i < RING; i++)
 		if ((h->block[i] = malloc(BLOCK_SIZE)) == NULL)
 			goto nomem;
-	if (h->md5 == NULL || h->sha1 == NULL || h->sha256 == NULL)
-		goto nomem;
-	if (EVP_DigestInit_ex(h->md5, EVP_md5(), NULL) != 1
-	    || EVP_DigestInit_ex(h->sha1, EVP_sha1(), NULL) != 1
-	    || EVP_DigestInit_ex(h->sha256, EVP_sha256(), NULL) != 1) {
+	if (!ok) {
 		gm_error_set(ctx, GM_ERR_UNSUPPORTED, "libcrypto has no MD5, SHA-1 "
 			     "or SHA-256 here");
 		gm_hasher_free(h);
@@ -228,10 +243,11 @@ int gm_hasher_final(struct gm_ctx *ctx, struct gm_hasher *h,
 	}
 	memset(out, 0, sizeof(*out));
 	out->size = h->size;
-	out->crc32 = (uint32_t)h->crc;
-	ok = !h->failed && EVP_DigestFinal_ex(h->md5, out->md5, &len) == 1
-	     && EVP_DigestFinal_ex(h->sha1, out->sha1, &len) == 1
-	     && EVP_DigestFinal_ex(h->sha256, out->sha256, &len) == 1;
+	out->crc32 = (h->which & GM_HASH_CRC32) ? (uint32_t)h->crc : 0;
+	ok = !h->failed
+	     && (h->md5 == NULL || EVP_DigestFinal_ex(h->md5, out->md5, &len) == 1)
+	     && (h->sha1 == NULL || EVP_DigestFinal_ex(h->sha1, out->sha1, &len) == 1)
+	     && (h->sha256 == NULL || EVP_DigestFinal_ex(h->sha256, out->sha256, &len) == 1);
 	return ok ? 0 : gm_error_set(ctx, GM_ERR_IO, "libcrypto failed to hash");
 }
 
@@ -251,7 +267,7 @@ int gm_hash_file(struct gm_ctx *ctx, const char *path, struct gm_digests *out,
 		close(fd);
 		return gm_error_set(ctx, GM_ERR_INVALID, "'%s' is not a regular file", path);
 	}
-	h = gm_hasher_new(ctx);
+	h = gm_hasher_new(ctx, GM_HASH_ALL);
 	if (h == NULL) {
 		close(fd);
 		return -gm_error_code(ctx);

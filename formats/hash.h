@@ -23,8 +23,16 @@ struct gm_digests {
 /* A streaming hasher: gm_hasher_update() as data arrives, then final. */
 struct gm_hasher;
 
-/* A new hasher, or NULL with the message on ctx. */
-struct gm_hasher *gm_hasher_new(struct gm_ctx *ctx);
+/* Which digests a hasher computes (the others stay zero). */
+#define GM_HASH_CRC32 0x1u
+#define GM_HASH_MD5 0x2u
+#define GM_HASH_SHA1 0x4u
+#define GM_HASH_SHA256 0x8u
+#define GM_HASH_DAT (GM_HASH_CRC32 | GM_HASH_MD5 | GM_HASH_SHA1)
+#define GM_HASH_ALL (GM_HASH_DAT | GM_HASH_SHA256)
+
+/* A new hasher of the digests in which, or NULL with the message on ctx. */
+struct gm_hasher *gm_hasher_new(struct gm_ctx *ctx, unsigned which);
 
 /* Feed len bytes (copied; buf may be reused when this returns). */
 int gm_hasher_update(struct gm_ctx *ctx, struct gm_hasher *h, const void *buf,

@@ -27,7 +27,7 @@
 #include "banned.h"
 
 #define SECTOR 2048u
-#define BLOCK 32u		/* sectors a copy-pass read asks for */
+#define BLOCK 128u		/* sectors a copy-pass read asks for */
 #define SKIP_MIN 64u		/* sectors skipped after the first error */
 #define SKIP_MAX 16384u
 
@@ -529,7 +529,7 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 	      : "reading user data: the drive cannot read raw, so sectors could "
 		"not be checked");
 	if (opts->hash && !report->resumed)
-		r.hasher = gm_hasher_new(ctx);
+		r.hasher = gm_hasher_new(ctx, GM_HASH_DAT);
 	r.reads_start = gm_drive_reads(r.drive);
 	r.last_save = now();
 	ret = run_passes(&r);
