@@ -125,6 +125,10 @@ static void describe(struct gm_drive_info *info, const struct gm_disc *disc)
 		    && data->mode == GM_TRACK_MODE1;
 	info->c2 = info->raw;
 	info->subchannel = false;
+	info->data_sectors = info->sectors;
+	if (info->media == GM_MEDIA_CD)
+		info->data_sectors = data == NULL || data->index[0] > 0 ? 0
+				     : data->end;
 }
 
 int gm_drive_image_new(struct gm_ctx *ctx, const char *path,

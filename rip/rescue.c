@@ -440,7 +440,7 @@ void gm_rip_opts_init(struct gm_rip_opts *opts)
 static int prepare(struct rescue *r)
 {
 	const struct gm_rip_opts *o = r->opts;
-	uint64_t size = (uint64_t)r->report->drive.sectors * SECTOR;
+	uint64_t size = (uint64_t)r->report->drive.data_sectors * SECTOR;
 	struct stat sb;
 	int ret;
 
@@ -512,6 +512,12 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 	if (ret != 0)
 		goto out;
 	report->drive = *gm_drive_info(r.drive);
+	if (report->drive.data_sectors <= 0) {
+		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' has no data track "
+				   "at LBA 0: ripping audio is not supported yet",
+				   opts->source);
+		goto out;
+	}
 	r.raw = report->drive.raw && report->drive.media == GM_MEDIA_CD;
 	report->checked = r.raw;
 	ret = prepare(&r);
@@ -525,6 +531,10 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 	      report->drive.media == GM_MEDIA_CD ? "CD"
 	      : report->drive.media == GM_MEDIA_DVD ? "DVD" : "BD",
 	      (long)report->drive.sectors);
+	if (report->drive.data_sectors < report->drive.sectors)
+		logf_(&r, "ripping the data track (LBA 0-%ld); the %ld sectors after "
+		      "it (audio) are not part of a data image", (long)report->drive.data_sectors - 1,
+		      (long)(report->drive.sectors - report->drive.data_sectors));
 	logf_(&r, r.raw ? "reading raw sectors: sync, header, EDC and ECC checked"
 	      : "reading user data: the drive cannot read raw, so sectors could "
 		"not be checked");

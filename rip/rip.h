@@ -32,6 +32,10 @@ struct gm_drive_info {
 	char revision[5];
 	enum gm_media media;	/* CD, DVD, BD */
 	int32_t sectors;	/* readable sectors from LBA 0 (user area) */
+	int32_t data_sectors;	/* what a data rip copies from LBA 0: all of a
+				   DVD, BD or data CD; the first data track of
+				   a mixed-mode CD; 0 when the CD has no data
+				   track at LBA 0 (audio) */
 	bool raw;		/* READ CD raw 2352 works and can be trusted */
 	bool c2;		/* C2 error pointers are returned */
 	bool subchannel;	/* raw P-W subchannel is returned */

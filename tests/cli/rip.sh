@@ -126,3 +126,15 @@ cmp "$T/f.iso" "$T/tiny.iso" || fail "resume after a full output differs"
 printf '10 unreadable\n20 sparkle\n' > "$T/badfaults"
 run 2 "$GM" rip --simulate "$T/badfaults" -o "$T/b.iso" "$T/tiny.iso"
 contains "$T/err" "fault script '$T/badfaults' line 2"
+
+# A mixed-mode CD: the data track is ripped, the audio after it is left out
+# (and said so in the log); an audio CD is refused.
+. "$srcdir/tests/cli/images.sh"
+make_iso "$T/mtree" "$T/m.iso" MIXED
+make_mixed "$T" "$T/m.iso"
+run 0 "$GM" rip -o "$T/mixed-rip.iso" "$T/mixed.cue"
+cmp "$T/mixed-rip.iso" "$T/m.iso" || fail "the data track of the mixed disc differs"
+contains "$T/mixed-rip.iso.log" "are not part of a data image"
+printf 'FILE "mixed (Track 2).bin" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n' > "$T/audio.cue"
+run 2 "$GM" rip -o "$T/audio.iso" "$T/audio.cue"
+contains "$T/err" "has no data track at LBA 0: ripping audio is not supported yet"
