@@ -354,19 +354,6 @@ static int key_entry(struct ccd_parser *ps, const char *key, const char *value)
 	return 0;
 }
 
-static bool valid_isrc(const char *s)
-{
-	if (strlen(s) != 12)
-		return false;
-	for (int i = 0; i < 12; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i < 5 ? !(isdigit(c) || (c >= 'A' && c <= 'Z')) : !isdigit(c))
-			return false;
-	}
-	return true;
-}
-
 static int key_track(struct ccd_parser *ps, char *key, char *value)
 {
 	struct ccd_track *t = &ps->tracks[ps->number];
@@ -396,7 +383,7 @@ static int key_track(struct ccd_parser *ps, char *key, char *value)
 	if (strcasecmp(key, "ISRC") == 0) {
 		if (*value == '\0')
 			return 0;
-		if (!valid_isrc(value))
+		if (!gm_isrc_valid(value))
 			return ccd_error(ps, "ISRC=%s is not an ISRC (CCOOOYYNNNNN: 5 "
 					 "letters or digits, then 7 digits)", value);
 		memcpy(t->isrc, value, 13);

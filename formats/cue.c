@@ -355,19 +355,6 @@ static int cmd_flags(struct cue_parser *ps)
 	return bad_quote ? cue_error(ps, "unterminated quoted string") : 0;
 }
 
-static bool valid_isrc(const char *s)
-{
-	if (strlen(s) != 12)
-		return false;
-	for (int i = 0; i < 12; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i < 5 ? !(isdigit(c) || (c >= 'A' && c <= 'Z')) : !isdigit(c))
-			return false;
-	}
-	return true;
-}
-
 static int cmd_text(struct cue_parser *ps, int field)
 {
 	struct gm_track *t = current_track(ps);
@@ -436,7 +423,7 @@ static int parse_line(struct cue_parser *ps)
 			return cue_error(ps, "ISRC before any TRACK");
 		if ((ret = word(ps, "the ISRC", &arg)) != 0 || (ret = end_of_line(ps)) != 0)
 			return ret;
-		if (!valid_isrc(arg))
+		if (!gm_isrc_valid(arg))
 			return cue_error(ps, "'%s' is not an ISRC (CCOOOYYNNNNN: 5 "
 					 "letters or digits, then 7 digits)", arg);
 		memcpy(t->isrc, arg, 13);

@@ -290,6 +290,10 @@ enum gm_subq_status gm_subq_decode(const uint8_t *in, struct gm_subq *q);
  */
 void gm_subq_encode(const struct gm_subq *q, uint8_t *out);
 
+/* True when s is an ISRC as sheets and Q frames carry it: 12 characters,
+   5 letters (A-Z) or digits, then 7 digits (ECMA-130 22.3.4.3). */
+bool gm_isrc_valid(const char *s);
+
 /* Check the CRC of 12 bytes of Q. */
 bool gm_subq_crc_ok(const uint8_t *in);
 

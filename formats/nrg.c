@@ -173,19 +173,6 @@ static int find_mode(uint8_t mode)
 	return -1;
 }
 
-/* An ISRC: 5 letters or digits, then 7 digits (ECMA-130 22.3.4.3). */
-static bool valid_isrc(const char *s)
-{
-	for (int i = 0; i < 12; i++) {
-		char c = s[i];
-
-		if (i < 5 ? !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))
-		    : !(c >= '0' && c <= '9'))
-			return false;
-	}
-	return true;
-}
-
 /* ------------------------------------------------------------------ */
 /* Chunks */
 
@@ -300,7 +287,7 @@ static int parse_dao(struct nrg *n, const uint8_t *body, uint32_t clen,
 		t->number = (uint8_t)(first + k);
 		if (e[0] != '\0' && e[0] != ' ') {
 			memcpy(t->isrc, e, 12);
-			if (!valid_isrc(t->isrc))
+			if (!gm_isrc_valid(t->isrc))
 				return nrg_error(n, t->at, "the ISRC of track %u is not "
 						 "5 letters or digits and 7 digits",
 						 t->number);

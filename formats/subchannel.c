@@ -88,6 +88,20 @@ bool gm_subq_crc_ok(const uint8_t *in)
 /* ------------------------------------------------------------------ */
 /* Q fields */
 
+bool gm_isrc_valid(const char *s)
+{
+	if (strlen(s) != 12)
+		return false;
+	for (int i = 0; i < 12; i++) {
+		char c = s[i];
+		bool digit = c >= '0' && c <= '9';
+
+		if (i < 5 ? !(digit || (c >= 'A' && c <= 'Z')) : !digit)
+			return false;
+	}
+	return true;
+}
+
 /* ISRC characters in 6 bits (ECMA-130 22.3.4.3): 0-9 and A-Z. */
 static int isrc_char_encode(char c)
 {

@@ -624,19 +624,6 @@ static int cmd_track(struct toc_parser *ps)
 	return 0;
 }
 
-static bool valid_isrc(const char *s)
-{
-	if (strlen(s) != 12)
-		return false;
-	for (int i = 0; i < 12; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i < 5 ? !(isdigit(c) || (c >= 'A' && c <= 'Z')) : !isdigit(c))
-			return false;
-	}
-	return true;
-}
-
 /* FILE/AUDIOFILE "name" [SWAP] [#offset] start [length] */
 static int cmd_audiofile(struct toc_parser *ps, const char *kw)
 {
@@ -1022,7 +1009,7 @@ static int track_statement(struct toc_parser *ps, const char *kw)
 	if (strcasecmp(kw, "ISRC") == 0) {
 		if ((ret = read_string(ps, "the ISRC")) != 0)
 			return ret;
-		if (!valid_isrc(ps->str))
+		if (!gm_isrc_valid(ps->str))
 			return toc_error(ps, "'%s' is not an ISRC (CCOOOYYSSSSS: 5 "
 					 "letters or digits, then 7 digits)", ps->str);
 		memcpy(t->isrc, ps->str, 13);
