@@ -108,12 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gm_ctx *ctx = gm_ctx_new();
 	struct gm_source *src = NULL, *back = NULL;
-	FILE *f = fopen(sheet, "wb");
 
-	if (f == NULL || ctx == NULL)
+	if (ctx == NULL)
 		abort();
-	fwrite(data, 1, size, f);
-	fclose(f);
+	fuzz_write_file(sheet, data, size);
 	if (gm_image_open(ctx, sheet, &src) == 0) {
 		const struct gm_disc *d = gm_source_disc(src);
 		struct gm_write_opts opts = { .force = true };

@@ -74,17 +74,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gm_ctx *ctx = gm_ctx_new();
-	struct gm_source *src = NULL;
-	FILE *f = fopen(sheet, "wb");
-
-	if (f == NULL || ctx == NULL)
-		abort();
-	fwrite(data, 1, size, f);
-	fclose(f);
-	if (gm_image_open(ctx, sheet, &src) == 0)
-		fuzz_exercise(ctx, src);
-	gm_source_free(src);
-	gm_ctx_free(ctx);
+	fuzz_image(sheet, data, size);
 	return 0;
 }

@@ -43,17 +43,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gm_ctx *ctx = gm_ctx_new();
-	struct gm_source *src = NULL;
-	FILE *f = fopen(image, "wb");
-
-	if (f == NULL || ctx == NULL)
-		abort();
-	fwrite(data, 1, size, f);
-	fclose(f);
-	if (gm_image_open(ctx, image, &src) == 0)
-		fuzz_exercise(ctx, src);
-	gm_source_free(src);
-	gm_ctx_free(ctx);
+	fuzz_image(image, data, size);
 	return 0;
 }

@@ -80,12 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gm_ctx *ctx = gm_ctx_new();
 	struct gm_source *src = NULL;
-	FILE *f = fopen(sheet, "wb");
 
-	if (f == NULL || ctx == NULL)
+	if (ctx == NULL)
 		abort();
-	fwrite(data, 1, size, f);
-	fclose(f);
+	fuzz_write_file(sheet, data, size);
 	if (gm_image_open(ctx, sheet, &src) == 0) {
 		fuzz_exercise(ctx, src);
 		{
