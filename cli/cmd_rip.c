@@ -28,6 +28,9 @@ static void on_signal(int sig)
 struct rip_run {
 	bool enabled;
 	double start, last;
+	double window_t;	/* the current rate: rescued bytes since window_t */
+	uint64_t window_bytes;
+	double rate;
 	bool drawn;
 };
 
@@ -53,17 +56,31 @@ static const char *phase_name(char phase)
 static void on_progress(void *arg, const struct gm_rip_progress *p)
 {
 	struct rip_run *run = arg;
-	double t = now(), rate;
+	double t = now();
+	char eta[32] = "";
 
 	if (!run->enabled || t - run->last < 0.25)
 		return;
 	run->last = t;
-	rate = t > run->start ? (double)p->rescued / (t - run->start) : 0;
+	if (run->window_t == 0 || p->rescued < run->window_bytes) {
+		run->window_t = t;
+		run->window_bytes = p->rescued;
+	} else if (t - run->window_t >= 2.0) {
+		run->rate = (double)(p->rescued - run->window_bytes) / (t - run->window_t);
+		run->window_t = t;
+		run->window_bytes = p->rescued;
+	}
+	if (p->phase == '?' && run->rate > 0) {
+		double left = (double)(p->size - p->rescued - p->bad) / run->rate;
+
+		snprintf(eta, sizeof(eta), ", ETA %d:%02d", (int)(left / 60),
+			 (int)left % 60);
+	}
 	fprintf(stderr, "\r%s (pass %d): at %.1f MiB, rescued %.1f / %.1f MiB, "
-		"bad %.1f KiB in %zu areas, %.1f MiB/s\033[K", phase_name(p->phase),
+		"bad %.1f KiB in %zu areas, %.1f MiB/s%s\033[K", phase_name(p->phase),
 		p->pass, (double)p->pos / 1048576.0, (double)p->rescued / 1048576.0,
 		(double)p->size / 1048576.0, (double)p->bad / 1024.0, p->bad_areas,
-		rate / 1048576.0);
+		run->rate / 1048576.0, eta);
 	run->drawn = true;
 }
 
@@ -115,6 +132,7 @@ static int cmd_rip(int argc, char **argv)
 		{"map", required_argument, NULL, 'm'},
 		{"map-interval", required_argument, NULL, 'i'},
 		{"simulate", required_argument, NULL, 's'},
+		{"speed", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
 		{"no-hash", no_argument, NULL, 'n'},
 		{"json", no_argument, NULL, 'j'},
@@ -154,6 +172,17 @@ static int cmd_rip(int argc, char **argv)
 			opts.map_interval = (double)v;
 			break;
 		case 's': opts.faults = optarg; break;
+		case 'S':
+			if (strcmp(optarg, "max") == 0) {
+				opts.speed = -1;
+			} else if (cli_parse_int(optarg, 1, 100, &v)) {
+				opts.speed = (double)v;
+			} else {
+				return cli_usage_error("rip", "--speed must be 'max' or a "
+						       "multiple of 1x from 1 to 100, "
+						       "not '%s'", optarg);
+			}
+			break;
 		case 'f': opts.force = true; break;
 		case 'n': opts.hash = false; break;
 		case 'j': json = true; break;
@@ -247,23 +276,30 @@ const struct gm_command gm_cmd_rip = {
 	.name = "rip",
 	.run = cmd_rip,
 	.summary = "rescue a disc or image to an image, resumably",
-	.usage = "glassmaster rip -o OUT [--retries N] [--map FILE] [--map-interval S] "
-		 "[--simulate FAULTS] [--force] [--no-hash] [--json] "
-		 "[--progress | --quiet] SOURCE",
+	.usage = "glassmaster rip -o OUT [--retries N] [--speed X] [--map FILE] "
+		 "[--map-interval S] [--simulate FAULTS] [--force] [--no-hash] "
+		 "[--json] [--progress | --quiet] SOURCE",
 	.help =
-	"Copy the user data of SOURCE (an image in any format glassmaster reads;\n"
-	"with --simulate, that image through the simulated faulty drive) to the\n"
-	"image OUT in the passes of GNU ddrescue: copy in blocks skipping past\n"
-	"errors, trim failed blocks from both edges, scrape sector by sector, then\n"
-	"retry. A CD is read raw and every sector's EDC/ECC is checked, so wrong\n"
-	"data counts as a failed read. Unreadable sectors stay zero and are marked\n"
-	"bad. OUT.map is a GNU ddrescue mapfile, saved atomically after the data\n"
+	"Copy the user data of SOURCE (a drive, /dev/srN or /dev/sgN, read\n"
+	"through MMC commands; or an image in any format glassmaster reads; with\n"
+	"--simulate, that image through the simulated faulty drive) to the image\n"
+	"OUT in the passes of GNU ddrescue: copy in blocks skipping past errors,\n"
+	"trim failed blocks from both edges, scrape sector by sector, then retry.\n"
+	"A CD data track is read raw and every sector's EDC/ECC is checked when\n"
+	"the drive's raw reads pass a check, so wrong data counts as a failed\n"
+	"read; otherwise (DVD, BD, a drive whose raw reads are wrong) user data is\n"
+	"read and the log says it could not be checked. Unreadable sectors stay\n"
+	"zero and are marked bad. OUT.map is a GNU ddrescue mapfile, saved atomically after the data\n"
 	"it claims is on disk, at least every 30 s and on SIGINT/SIGTERM/SIGHUP;\n"
-	"running the same command again resumes. Also writes OUT.log and OUT.dat.\n"
+	"running the same command again resumes. Also writes OUT.log (drive,\n"
+	"medium, probing, commands that failed with their sense, passes) and\n"
+	"OUT.dat.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output OUT     the image to write\n"
 	"  --retries N          retry passes over bad sectors (default 1)\n"
+	"  --speed X            read at X times the medium's 1x, or 'max'\n"
+	"                       (default: the drive's own choice)\n"
 	"  --map FILE           the mapfile (default OUT.map)\n"
 	"  --map-interval S     seconds between mapfile saves (default 30; 0:\n"
 	"                       after every read)\n"

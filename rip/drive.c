@@ -1,14 +1,19 @@
 /*
  * drive.c - the drive object of rip.h: argument checks, dispatch to a back
- * end's ops table, and the count of sector reads that the simulated drive
- * and the fault torture tests rely on.
+ * end's ops table, the count of sector reads that the simulated drive
+ * and the fault torture tests rely on, the journal a back end keeps for
+ * the rip log, and the choice of back end for a source.
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "drive_private.h"
+#include "mmc.h"
 #include "banned.h"
 
 struct gm_drive *gm_drive_new(const struct gm_drive_ops *ops, void *priv)
@@ -38,6 +43,7 @@ void gm_drive_close(struct gm_drive *drive)
 		return;
 	if (drive->ops->close != NULL)
 		drive->ops->close(drive);
+	free(drive->journal);
 	free(drive);
 }
 
@@ -76,4 +82,70 @@ int gm_drive_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 	ret = drive->ops->read(ctx, drive, lba, count, raw, data, c2, result);
 	drive->reads += count;
 	return ret;
+}
+
+void gm_drive_note(struct gm_drive *drive, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	size_t len;
+	char *grown;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	len = strlen(line);
+	grown = realloc(drive->journal, drive->journal_len + len + 2);
+	if (grown == NULL)
+		return;
+	memcpy(grown + drive->journal_len, line, len);
+	grown[drive->journal_len + len] = '\n';
+	grown[drive->journal_len + len + 1] = '\0';
+	drive->journal = grown;
+	drive->journal_len += len + 1;
+	drive->journal_lines++;
+}
+
+char *gm_drive_journal_take(struct gm_drive *drive)
+{
+	char *text = drive->journal;
+
+	drive->journal = NULL;
+	drive->journal_len = 0;
+	return text;
+}
+
+int gm_drive_set_speed(struct gm_ctx *ctx, struct gm_drive *drive, double speed)
+{
+	if (drive->ops->set_speed == NULL) {
+		gm_drive_note(drive, "the %s drive has no read speed to set",
+			      drive->ops->name);
+		return 0;
+	}
+	return drive->ops->set_speed(ctx, drive, speed);
+}
+
+bool gm_path_is_device(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode));
+}
+
+int gm_drive_open(struct gm_ctx *ctx, const char *source, const char *faults,
+		  struct gm_drive **out)
+{
+	struct gm_mmc_io io;
+	int ret;
+
+	*out = NULL;
+	if (!gm_path_is_device(source))
+		return gm_drive_open_image(ctx, source, faults, out);
+	if (faults != NULL)
+		return gm_error_set(ctx, GM_ERR_USAGE, "'%s' is a device: a fault "
+				    "script simulates a drive from an image", source);
+	ret = gm_mmc_io_open_cdio(ctx, source, &io);
+	if (ret != 0)
+		return ret;
+	return gm_drive_mmc_new(ctx, source, io, out);
 }

@@ -26,6 +26,9 @@ struct gm_drive_ops {
 		    uint32_t count, bool raw, uint8_t *data, uint8_t *c2,
 		    enum gm_read_result *result);
 	void (*close)(struct gm_drive *drive);
+	/* speed in x, <= 0 the maximum; NULL: the drive has no speed */
+	int (*set_speed)(struct gm_ctx *ctx, struct gm_drive *drive,
+			 double speed);
 };
 
 struct gm_drive {
@@ -33,7 +36,13 @@ struct gm_drive {
 	struct gm_drive_info info;
 	uint64_t reads;		/* sector reads requested so far */
 	void *priv;		/* the back end's state */
+	char *journal;		/* lines not yet taken (gm_drive_journal_take) */
+	size_t journal_len, journal_lines;
 };
+
+/* Add a line to the drive's journal (dropped when out of memory). */
+void gm_drive_note(struct gm_drive *drive, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* A new drive with ops and priv, info zeroed; NULL when out of memory. */
 struct gm_drive *gm_drive_new(const struct gm_drive_ops *ops, void *priv);

@@ -79,6 +79,20 @@ static void logf_(struct rescue *r, const char *fmt, ...)
 	fflush(r->log);
 }
 
+/* The drive's journal (probing, fallbacks, failed commands) into the log. */
+static void drain_journal(struct rescue *r)
+{
+	char *text = gm_drive_journal_take(r->drive), *line, *next;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		logf_(r, "drive: %s", line);
+	}
+	free(text);
+}
+
 static char *with_suffix(const char *path, const char *suffix)
 {
 	size_t len = strlen(path), slen = strlen(suffix);
@@ -181,6 +195,7 @@ static int read_sectors(struct rescue *r, int32_t lba, uint32_t count)
 	int ret = gm_drive_read(r->ctx, r->drive, lba, count, r->raw, r->data, NULL,
 				r->res);
 
+	drain_journal(r);
 	if (ret != 0)
 		return ret;
 	for (uint32_t i = 0; i < count; i++) {
@@ -508,9 +523,11 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		goto out;
 	}
-	ret = gm_drive_open_image(ctx, opts->source, opts->faults, &r.drive);
+	ret = gm_drive_open(ctx, opts->source, opts->faults, &r.drive);
 	if (ret != 0)
 		goto out;
+	if (opts->speed != 0)
+		gm_drive_set_speed(ctx, r.drive, opts->speed);
 	report->drive = *gm_drive_info(r.drive);
 	if (report->drive.data_sectors <= 0) {
 		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' has no data track "
@@ -526,6 +543,7 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 	r.log = fopen(r.log_path, "a");
 	logf_(&r, "glassmaster %s: %s", PACKAGE_VERSION,
 	      opts->command_line ? opts->command_line : "rip");
+	drain_journal(&r);
 	logf_(&r, "drive: %s %s %s, medium: %s, %ld sectors", report->drive.vendor,
 	      report->drive.product, report->drive.revision,
 	      report->drive.media == GM_MEDIA_CD ? "CD"

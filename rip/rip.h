@@ -2,8 +2,8 @@
  * rip.h - drives and the rescue engine.
  *
  * A drive (struct gm_drive) reads sectors of a medium: a real MMC drive
- * (later), any image the formats layer reads, or the simulated faulty
- * drive that replays an image through a fault script.  The rescue engine
+ * (through libcdio's mmc_run_cmd), any image the formats layer reads, or
+ * the simulated faulty drive that replays an image through a fault script.  The rescue engine
  * copies a drive's sectors to an image in passes after GNU ddrescue
  * (copy, trim, scrape, retry), keeping a ddrescue-compatible mapfile so that
  * an interrupted rip resumes without rereading what it has.
@@ -30,6 +30,8 @@ struct gm_drive_info {
 	char vendor[9];		/* INQUIRY vendor, or "IMAGE"/"SIM" */
 	char product[17];
 	char revision[5];
+	uint16_t profile;	/* MMC current profile (0x0008 CD-ROM...); 0
+				   when the drive has none (images) */
 	enum gm_media media;	/* CD, DVD, BD */
 	int32_t sectors;	/* readable sectors from LBA 0 (user area) */
 	int32_t data_sectors;	/* what a data rip copies from LBA 0: all of a
@@ -56,6 +58,62 @@ enum gm_read_result {
  */
 int gm_drive_open_image(struct gm_ctx *ctx, const char *path,
 			const char *faults, struct gm_drive **out);
+
+/*
+ * Open source as a drive: a device (/dev/srN, /dev/sgN: the MMC back end,
+ * read-only; faults must be NULL) or an image (as gm_drive_open_image()).
+ * A device with no medium is -GM_ERR_DEVICE.
+ */
+int gm_drive_open(struct gm_ctx *ctx, const char *source, const char *faults,
+		  struct gm_drive **out);
+
+/* True when path names a block or character device. */
+bool gm_path_is_device(const char *path);
+
+/*
+ * Set the read speed: speed times the medium's 1x (CD 176.4 kB/s, DVD
+ * 1385 kB/s, BD 4495.5 kB/s), or the maximum when speed <= 0 (SET
+ * STREAMING, then SET CD SPEED).  What the drive did is in the journal.
+ * Images have no speed: 0 and a journal line.
+ */
+int gm_drive_set_speed(struct gm_ctx *ctx, struct gm_drive *drive, double speed);
+
+/*
+ * The drive's journal since the last call: probing results, fallbacks and
+ * commands that failed with their sense, one line each ending in '\n'.
+ * Returns NULL when there is nothing new, else a string the caller frees.
+ */
+char *gm_drive_journal_take(struct gm_drive *drive);
+
+/* A drive found on the system and what it says of itself. */
+struct gm_drive_caps {
+	char sr[32];		/* /dev/srN, "" when none */
+	char sg[32];		/* /dev/sgN, "" when none */
+	char vendor[9];
+	char product[17];
+	char revision[5];
+	uint16_t current;	/* current profile, 0 when no medium */
+	uint16_t profiles[32];	/* supported profiles (GET CONFIGURATION) */
+	size_t nprofiles;
+	bool medium;		/* a medium is present and ready */
+	bool cd_read, dvd_read, bd_read;	/* read features */
+	bool c2;		/* C2 error pointers (CD Read feature) */
+	bool cd_text;		/* CD-TEXT (CD Read feature) */
+	char status[128];	/* "ready", or why not ("no medium...") */
+};
+
+/*
+ * Find the optical drives through sysfs (sysfs: its mount point, NULL for
+ * /sys): each sr block device and its sg device.  With describe, each is
+ * opened read-only and asked (INQUIRY, GET CONFIGURATION, TEST UNIT
+ * READY); a drive that cannot be asked says why in status.  *list is
+ * malloc'd (free() it), *count may be 0.
+ */
+int gm_drive_list(struct gm_ctx *ctx, const char *sysfs, bool describe,
+		  struct gm_drive_caps **list, size_t *count);
+
+/* "CD-ROM", "DVD+R DL", "BD-RE" for an MMC profile; "unknown" else. */
+const char *gm_profile_name(uint16_t profile);
 
 /* Close a drive; NULL is accepted. */
 void gm_drive_close(struct gm_drive *drive);
@@ -107,8 +165,10 @@ struct gm_rip_progress {
 };
 
 struct gm_rip_opts {
-	const char *source;	/* an image (or, later, a device) */
+	const char *source;	/* a device (/dev/srN, /dev/sgN) or an image */
 	const char *faults;	/* a fault script: the simulated drive */
+	double speed;		/* read speed in x; 0: leave the drive's,
+				   < 0: the maximum */
 	const char *out;	/* the output image */
 	const char *map;	/* the mapfile; NULL: OUT.map */
 	const char *command_line;	/* recorded in the mapfile */

@@ -1,0 +1,83 @@
+/*
+ * mmc.h - what the MMC drive back end shares inside the library: the
+ * command transport it runs CDBs through (libcdio's mmc_run_cmd on a real
+ * drive, a scripted drive in the unit tests), sense data and its decoding
+ * (SPC-3 4.5.3 fixed format; MMC-6 Annex F for the codes optical drives
+ * use), profile names (MMC-6 5.3.1) and drive discovery through sysfs.
+ * Not installed.
+ */
+#ifndef GM_MMC_H
+#define GM_MMC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drive_private.h"
+
+/* The sense data of a command that ended with CHECK CONDITION. */
+struct gm_sense {
+	uint8_t key, asc, ascq;
+	bool info_valid;
+	uint32_t info;		/* the INFORMATION field: the failing LBA of a read */
+};
+
+/* How a command ended. */
+enum gm_mmc_status {
+	GM_MMC_OK,		/* GOOD status */
+	GM_MMC_CHECK,		/* CHECK CONDITION: sense filled */
+	GM_MMC_FAILED,		/* the transport failed without sense */
+	GM_MMC_DENIED,		/* the system refused the command (permission) */
+	GM_MMC_GONE		/* the device is gone */
+};
+
+enum gm_mmc_dir { GM_MMC_NONE, GM_MMC_IN, GM_MMC_OUT };
+
+/*
+ * A command transport: run one CDB of cdb_len bytes, moving len bytes of
+ * buf in direction dir.  sense is filled for GM_MMC_CHECK; *err gets an
+ * errno value when the transport itself failed (0 otherwise).  close
+ * releases arg.
+ */
+struct gm_mmc_io {
+	enum gm_mmc_status (*run)(void *arg, const uint8_t *cdb, size_t cdb_len,
+				  enum gm_mmc_dir dir, uint8_t *buf, size_t len,
+				  unsigned timeout_ms, struct gm_sense *sense,
+				  int *err);
+	void (*close)(void *arg);
+	void *arg;
+};
+
+/*
+ * Open the device at path (/dev/srN, /dev/sgN) read-only through libcdio
+ * as a transport (mmc_cdio.c).
+ */
+int gm_mmc_io_open_cdio(struct gm_ctx *ctx, const char *path,
+			struct gm_mmc_io *io);
+
+/*
+ * The MMC back end (drive_mmc.c): probe the drive behind io, named path in
+ * messages, and make it a drive of its medium.  The drive owns io from
+ * the call on, also on failure.  With no medium: -GM_ERR_DEVICE, "no
+ * medium in ...".
+ */
+int gm_drive_mmc_new(struct gm_ctx *ctx, const char *path, struct gm_mmc_io io,
+		     struct gm_drive **out);
+
+/*
+ * Describe the drive behind io without needing a medium (`drives`); the
+ * caller keeps io.
+ */
+int gm_mmc_describe(struct gm_ctx *ctx, const char *path,
+		    const struct gm_mmc_io *io, struct gm_drive_caps *caps);
+
+/* "unrecovered read error" and the like for a sense; never NULL. */
+const char *gm_sense_text(const struct gm_sense *sense);
+
+/* The sense key's name ("MEDIUM ERROR"). */
+const char *gm_sense_key_name(uint8_t key);
+
+/* The name of an MMC command by opcode ("READ CD"), or "command 0xNN". */
+const char *gm_mmc_command_name(uint8_t opcode);
+
+#endif
