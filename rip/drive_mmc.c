@@ -163,6 +163,7 @@ static enum ready wait_ready(struct mmc_drive *m, long wait_ms, char *why,
 	struct gm_sense sense;
 	enum gm_mmc_status st;
 	long waited = 0;
+	int attentions = 0;
 
 	for (;;) {
 		st = run(m, cdb, sizeof(cdb), GM_MMC_NONE, NULL, 0, &sense, true, NULL);
@@ -175,11 +176,14 @@ static enum ready wait_ready(struct mmc_drive *m, long wait_ms, char *why,
 			return FAILED;
 		if (sense.key == 0x02 && sense.asc == 0x3a)
 			return NO_MEDIUM;
-		/* becoming ready, or a unit attention (medium changed, reset) */
-		if (waited < wait_ms && (sense.key == 0x06 || (sense.key == 0x02
-		    && sense.asc == 0x04 && sense.ascq != 0x03))) {
-			sleep_ms(sense.key == 0x06 ? 0 : 250);
-			waited += sense.key == 0x06 ? 50 : 250;
+		/* a unit attention (medium changed, reset) is reported once:
+		   ask again; becoming ready: wait */
+		if (sense.key == 0x06 && attentions++ < 4)
+			continue;
+		if (waited < wait_ms && sense.key == 0x02 && sense.asc == 0x04
+		    && sense.ascq != 0x03) {
+			sleep_ms(250);
+			waited += 250;
 			continue;
 		}
 		return NOT_READY;
@@ -437,7 +441,9 @@ static void read_full_toc(struct mmc_drive *m)
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, 65534, &sense, true, NULL)
 	    == GM_MMC_OK) {
 		len = (size_t)be16(buf) + 2;
-		if (len > 4 && len <= 65534 && (len - 4) % 18 == 0)
+		/* packs start with their type, 80h-8Fh (MMC-6 Annex J) */
+		if (len > 4 && len <= 65534 && (len - 4) % 18 == 0
+		    && buf[4] >= 0x80 && buf[4] <= 0x8f)
 			gm_drive_note(m->drive, "CD-TEXT: %zu packs", (len - 4) / 18);
 		else
 			gm_drive_note(m->drive, "CD-TEXT: none");
