@@ -62,9 +62,12 @@ static void print_text(const struct gm_drive_caps *d, size_t n)
 		for (size_t p = 0; p < d[i].nprofiles; p++)
 			printf("%s %s", p ? "," : "", gm_profile_name(d[i].profiles[p]));
 		printf("%s\n", d[i].nprofiles ? "" : " none reported");
-		printf("  reads:    %s%s%s%s; C2 pointers %s; CD-TEXT %s\n",
-		       d[i].cd_read ? "CD " : "", d[i].dvd_read ? "DVD " : "",
-		       d[i].bd_read ? "BD " : "",
+		printf("  reads:    %s%s%s%s%s%s; C2 pointers %s; CD-TEXT %s\n",
+		       d[i].cd_read ? "CD" : "",
+		       d[i].cd_read && d[i].dvd_read ? ", " : "",
+		       d[i].dvd_read ? "DVD" : "",
+		       (d[i].cd_read || d[i].dvd_read) && d[i].bd_read ? ", " : "",
+		       d[i].bd_read ? "BD" : "",
 		       d[i].cd_read || d[i].dvd_read || d[i].bd_read ? "" : "nothing reported",
 		       d[i].c2 ? "yes" : "no", d[i].cd_text ? "yes" : "no");
 	}

@@ -144,7 +144,7 @@ int gm_drive_open(struct gm_ctx *ctx, const char *source, const char *faults,
 	if (faults != NULL)
 		return gm_error_set(ctx, GM_ERR_USAGE, "'%s' is a device: a fault "
 				    "script simulates a drive from an image", source);
-	ret = gm_mmc_io_open_cdio(ctx, source, &io);
+	ret = gm_mmc_io_open(ctx, source, &io);
 	if (ret != 0)
 		return ret;
 	return gm_drive_mmc_new(ctx, source, io, out);

@@ -64,7 +64,7 @@ static void describe(struct gm_ctx *ctx, struct gm_drive_caps *caps)
 	struct gm_mmc_io io;
 	const char *path = caps->sr[0] != '\0' ? caps->sr : caps->sg;
 
-	if (gm_mmc_io_open_cdio(ctx, path, &io) != 0) {
+	if (gm_mmc_io_open(ctx, path, &io) != 0) {
 		snprintf(caps->status, sizeof(caps->status), "%s", gm_error(ctx));
 		return;
 	}

@@ -49,11 +49,18 @@ struct gm_mmc_io {
 };
 
 /*
- * Open the device at path (/dev/srN, /dev/sgN) read-only through libcdio
- * as a transport (mmc_cdio.c).
+ * Open the device at path read-only as a transport: a block device
+ * (/dev/srN) through libcdio (mmc_cdio.c), a character device (/dev/sgN)
+ * through SG_IO (mmc_sgio.c), which libcdio's Linux driver does not speak.
  */
+int gm_mmc_io_open(struct gm_ctx *ctx, const char *path, struct gm_mmc_io *io);
 int gm_mmc_io_open_cdio(struct gm_ctx *ctx, const char *path,
 			struct gm_mmc_io *io);
+int gm_mmc_io_open_sgio(struct gm_ctx *ctx, const char *path,
+			struct gm_mmc_io *io);
+
+/* Decode n bytes of sense data, fixed or descriptor format (SPC-3 4.5). */
+void gm_sense_parse(const uint8_t *raw, size_t n, struct gm_sense *sense);
 
 /*
  * The MMC back end (drive_mmc.c): probe the drive behind io, named path in

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cdio/cdio.h>
@@ -25,29 +26,6 @@ static void quiet_log(cdio_log_level_t level, const char *message)
 {
 	(void)level;
 	(void)message;
-}
-
-static void parse_sense(const uint8_t *s, int n, struct gm_sense *sense)
-{
-	memset(sense, 0, sizeof(*sense));
-	if (n < 3)
-		return;
-	if ((s[0] & 0x7e) == 0x72) {	/* descriptor format */
-		sense->key = s[1] & 0x0f;
-		sense->asc = s[2];
-		sense->ascq = n > 3 ? s[3] : 0;
-		return;
-	}
-	sense->key = s[2] & 0x0f;
-	if (n >= 14) {
-		sense->asc = s[12];
-		sense->ascq = s[13];
-	}
-	if (n >= 7 && (s[0] & 0x80)) {
-		sense->info_valid = true;
-		sense->info = (uint32_t)s[3] << 24 | (uint32_t)s[4] << 16
-			      | (uint32_t)s[5] << 8 | s[6];
-	}
 }
 
 static enum gm_mmc_status cdio_run(void *arg, const uint8_t *cdb, size_t cdb_len,
@@ -75,7 +53,7 @@ static enum gm_mmc_status cdio_run(void *arg, const uint8_t *cdb, size_t cdb_len
 		return GM_MMC_OK;
 	n = mmc_last_cmd_sense(cdio, &raw);
 	if (n > 0 && raw != NULL) {
-		parse_sense((const uint8_t *)raw, n, sense);
+		gm_sense_parse((const uint8_t *)raw, (size_t)n, sense);
 		cdio_free(raw);
 		if (sense->key != 0 || sense->asc != 0)
 			return GM_MMC_CHECK;
@@ -132,4 +110,13 @@ int gm_mmc_io_open_cdio(struct gm_ctx *ctx, const char *path,
 	io->close = cdio_close;
 	io->arg = cdio;
 	return 0;
+}
+
+int gm_mmc_io_open(struct gm_ctx *ctx, const char *path, struct gm_mmc_io *io)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
+		return gm_mmc_io_open_sgio(ctx, path, io);
+	return gm_mmc_io_open_cdio(ctx, path, io);
 }

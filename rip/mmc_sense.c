@@ -1,12 +1,13 @@
 /*
  * mmc_sense.c - words for what MMC drives answer: sense keys and the
  * additional sense codes optical drives use (SPC-3 4.5.6 and Annex D,
- * MMC-6 Annex F), command names for the log (MMC-6 table 3 and SPC-3), and
+ * MMC-6 Annex F) and its parsing (fixed and descriptor formats), command names for the log (MMC-6 table 3 and SPC-3), and
  * profile names (MMC-6 5.3.1, table 91).
  */
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "mmc.h"
 #include "banned.h"
@@ -169,5 +170,28 @@ const char *gm_profile_name(uint16_t profile)
 	case 0x0058: return "HD DVD-R DL";
 	case 0x005a: return "HD DVD-RW DL";
 	default: return "unknown";
+	}
+}
+
+void gm_sense_parse(const uint8_t *s, size_t n, struct gm_sense *sense)
+{
+	memset(sense, 0, sizeof(*sense));
+	if (n < 3)
+		return;
+	if ((s[0] & 0x7e) == 0x72) {	/* descriptor format */
+		sense->key = s[1] & 0x0f;
+		sense->asc = s[2];
+		sense->ascq = n > 3 ? s[3] : 0;
+		return;
+	}
+	sense->key = s[2] & 0x0f;
+	if (n >= 14) {
+		sense->asc = s[12];
+		sense->ascq = s[13];
+	}
+	if (n >= 7 && (s[0] & 0x80)) {
+		sense->info_valid = true;
+		sense->info = (uint32_t)s[3] << 24 | (uint32_t)s[4] << 16
+			      | (uint32_t)s[5] << 8 | s[6];
 	}
 }

@@ -31,7 +31,7 @@ contains "$T/err" "no arguments"
 
 # a character device that is no drive
 run 3 "$GM" rip -o "$T/x.iso" /dev/null
-contains "$T/err" "'/dev/null' does not answer INQUIRY"
+contains "$T/err" "'/dev/null' is not a SCSI generic (sg) device"
 [ ! -e "$T/x.iso" ] || fail "an output was left for a source that is no drive"
 run 2 "$GM" rip --simulate /dev/null -o "$T/x.iso" /dev/null
 contains "$T/err" "'/dev/null' is a device: a fault script simulates a drive"
