@@ -302,10 +302,11 @@ fi
 
 # --- running QEMU --------------------------------------------------------
 
-# run_qemu ACCEL TIMEOUT RUNDIR [QEMU ARGS]: boot the base initramfs plus
-# RUNDIR (as /run); the console goes to $work/console.log, QEMU's own
-# messages to $work/qemu.err; returns QEMU's (or timeout's) status.
-run_qemu() {
+# start_qemu ACCEL TIMEOUT RUNDIR [QEMU ARGS]: boot the base initramfs
+# plus RUNDIR (as /run) in the background, as $q_pid; the console goes to
+# $work/console.log, QEMU's own messages to $work/qemu.err.
+# run_qemu: the same, and return QEMU's (or timeout's) status.
+start_qemu() {
 	q_accel=$1 q_limit=$2 q_rundir=$3
 	shift 3
 	(cd "$q_rundir" && find run | "$busybox" cpio -o -H newc -R 0:0 2>/dev/null) > "$work/run.cpio"
@@ -318,6 +319,9 @@ run_qemu() {
 		-append "console=ttyS0 panic=-1 quiet mitigations=off" \
 		"$@" > "$work/qemu.err" 2>&1 &
 	q_pid=$!
+}
+run_qemu() {
+	start_qemu "$@"
 	q_rc=0
 	wait "$q_pid" || q_rc=$?
 	q_pid=
@@ -334,11 +338,24 @@ if [ -z "$accel" ]; then
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 		mkdir -p "$work/probe/run"
 		touch "$work/probe/run/probe"
-		if run_qemu kvm 15 "$work/probe" &&
-		   grep -q "GM-GUEST: probe ok" "$work/console.log"; then
+		# A guest that KVM cannot run may stop with an internal error
+		# or hang; give it 10 s (TCG itself boots this guest in 2).
+		start_qemu kvm 15 "$work/probe"
+		n=0
+		while [ $n -lt 50 ] && kill -0 "$q_pid" 2>/dev/null &&
+		      ! grep -q "GM-GUEST: probe ok" "$work/console.log" &&
+		      ! grep -q "KVM internal error" "$work/qemu.err"; do
+			sleep 0.2
+			n=$((n + 1))
+		done
+		kill "$q_pid" 2>/dev/null || true
+		wait "$q_pid" || true
+		q_pid=
+		if grep -q "GM-GUEST: probe ok" "$work/console.log"; then
 			accel=kvm
 		else
-			echo "$me: KVM did not boot the guest; using TCG" >&2
+			why=$(grep -m 1 "KVM internal error" "$work/qemu.err" || true)
+			echo "$me: KVM did not boot the guest${why:+ ($why)}; using TCG" >&2
 		fi
 	fi
 	echo "$accel" > "$cache/accel"
@@ -354,8 +371,8 @@ done
 	echo "GUEST_TIMEOUT=$((timeout * 3 / 4))"
 	echo "LD_LIBRARY_PATH=$libpath"
 	echo "export LD_LIBRARY_PATH"
-	# a sanitizer build's options travel along; LSan is off by default
-	echo "ASAN_OPTIONS='${ASAN_OPTIONS:-detect_leaks=0}'"
+	# a sanitizer build's options travel along (LSan works in the guest)
+	echo "ASAN_OPTIONS='${ASAN_OPTIONS:-}'"
 	echo "UBSAN_OPTIONS='${UBSAN_OPTIONS:-}'"
 	echo "export ASAN_OPTIONS UBSAN_OPTIONS"
 } > "$work/r/run/env"
