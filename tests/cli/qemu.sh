@@ -1,0 +1,191 @@
+# qemu.sh - glassmaster against emulated optical drives in a QEMU guest
+# (tests/qemu/guest.sh), in one boot: an ATAPI and a virtio-scsi drive
+# holding an 8 MB ISO, an ATAPI drive holding an image bigger than a CD
+# (which QEMU calls a DVD-ROM) and an ATAPI drive with no medium.  Exits 77
+# (skipped) where QEMU or the guest kernel is missing.
+#
+# The checks of the MMC drive back end (glassmaster drives, rips of
+# /dev/srN, an output file system that fills up) run with GM_QEMU_MMC=1
+# until that back end lands; the others check the harness with busybox
+# and what glassmaster does today.  GM_QEMU_CACHE moves the initramfs
+# cache (default BUILDDIR/tests/qemu-cache).
+. "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
+
+cache=${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}
+mmc=${GM_QEMU_MMC:-0}
+began=$(date +%s)
+
+# 8 MB of random files, and a tiny ISO grown past 737,280,000 bytes, the
+# most a CD holds (sparse, so cheap here).
+mkdir -p "$T/tree/sub" "$T/tree2"
+head -c 6000000 /dev/urandom > "$T/tree/a.bin"
+head -c 2000000 /dev/urandom > "$T/tree/sub/b.bin"
+genisoimage -quiet -J -R -V QEMUSMALL -o "$T/small.iso" "$T/tree" || fail "genisoimage failed"
+echo "bigger than a CD" > "$T/tree2/readme.txt"
+genisoimage -quiet -V QEMUBIG -o "$T/big.iso" "$T/tree2" || fail "genisoimage failed"
+truncate -s 740M "$T/big.iso"
+md5() { md5sum | cut -c 1-32; }
+small_md5=$(md5 < "$T/small.iso")
+big_size=$(wc -c < "$T/big.iso")
+big_tail_md5=$(dd if="$T/big.iso" bs=1M skip=739 status=none | md5)
+
+# Drives 0-3 in the order of --drive below; the guest script keeps each
+# command's stdout, stderr and status in /out for the checks here.
+{
+	echo "mmc=$mmc"
+	cat <<'GUEST'
+# r NAME CMD...: run CMD, keeping NAME.out, NAME.err and NAME.status.
+r() {
+	name=$1
+	shift
+	"$@" > "/out/$name.out" 2> "/out/$name.err"
+	echo $? > "/out/$name.status"
+}
+md5() { md5sum | cut -c 1-32; }
+ls /sys/class/scsi_generic > /out/sg.list
+for i in 0 1 2 3; do
+	eval "sr=\$GM_SR_$i"
+	sed 's/ *$//' "/sys/block/${sr#/dev/}/device/model" > "/out/model$i"
+done
+glassmaster --version > /out/version
+for i in 0 1; do
+	eval "sr=\$GM_SR_$i"
+	dd if="$sr" bs=64k 2> "/out/dd$i.err" | md5 > "/out/dd$i.md5"
+done
+blockdev --getsize64 "$GM_SR_2" > /out/big.size
+dd if="$GM_SR_2" bs=1M skip=739 2> /dev/null | md5 > /out/big.tail.md5
+r empty.dd dd if="$GM_SR_3" of=/dev/null bs=2048 count=1
+r empty.rip glassmaster rip "$GM_SR_3" -o /out/empty.iso
+dd if="$GM_SR_0" of=/out/copy.iso bs=64k 2> /dev/null
+r info glassmaster info copy.iso
+rm -f /out/copy.iso
+# an output file system that fills up, then grows
+mkdir /small
+mount -t tmpfs -o size=4m tmpfs /small
+r full.dd1 dd if="$GM_SR_0" of=/small/dd.iso bs=64k
+mount -o remount,size=64m /small
+r full.dd2 dd if="$GM_SR_0" of=/small/dd.iso bs=64k
+md5 < /small/dd.iso > /out/full.dd.md5
+umount /small
+
+[ "$mmc" = 1 ] || exit 0
+r drives glassmaster drives --json
+r rip0 glassmaster rip "$GM_SR_0" -o /out/rip0.iso --json
+r rip1 glassmaster rip "$GM_SR_1" -o /out/rip1.iso --json
+# the big image is ripped in the guest; only its MD5, map and log come back
+mkdir /big
+mount -t tmpfs -o size=800m tmpfs /big
+r rip2 glassmaster rip "$GM_SR_2" -o /big/rip2.iso --json
+md5 < /big/rip2.iso > /out/rip2.md5
+cp /big/rip2.iso.map /big/rip2.iso.log /out/
+umount /big
+r rip3 glassmaster rip "$GM_SR_3" -o /out/rip3.iso --json
+mount -t tmpfs -o size=4m tmpfs /small
+r full1 glassmaster rip "$GM_SR_0" -o /small/full.iso --json
+cp /small/full.iso.map /out/full1.map
+mount -o remount,size=64m /small
+r full2 glassmaster rip "$GM_SR_0" -o /small/full.iso --json
+cp /small/full.iso /out/full.iso
+# the checks are made on the host, from what /out holds
+exit 0
+GUEST
+} > "$T/guest.sh"
+
+status=0
+sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" --cache "$cache" \
+	--drive "ide-cd:$T/small.iso" --drive "scsi-cd:$T/small.iso" \
+	--drive "ide-cd:$T/big.iso" --drive ide-cd:none \
+	--script "$T/guest.sh" --out "$T/out" --ram 1280 --timeout 240 \
+	> "$T/guest.log" 2>&1 || status=$?
+cat "$T/guest.log"
+if [ $status -eq 77 ]; then
+	tail -n 1 "$T/guest.log"
+	exit 77
+fi
+[ $status -eq 0 ] || { cat "$T/out/guest.stderr" 2> /dev/null; fail "the guest script ended with status $status"; }
+O=$T/out
+
+# is NAME STATUS...: fail unless the guest command NAME ended with one of them.
+is() {
+	name=$1
+	shift
+	got=$(cat "$O/$name.status")
+	for want; do
+		[ "$got" = "$want" ] && return 0
+	done
+	cat "$O/$name.out" "$O/$name.err" >&2
+	fail "in the guest, $name ended with status $got, not $*"
+}
+# same FILE TEXT: fail unless FILE holds the line TEXT.
+same() {
+	[ "$(cat "$1")" = "$2" ] || fail "'$(basename "$1")' has '$(cat "$1")', not '$2'"
+}
+
+# The harness: four drives, each with its sr and sg node, in the order given.
+[ "$(wc -l < "$O/guest.drives")" -eq 4 ] || fail "/drives has not 4 lines"
+while read -r i kind sr sg medium; do
+	case $sr$sg in */dev/sr*/dev/sg*) ;; *) fail "drive $i ($kind $medium) has no nodes: $sr $sg" ;; esac
+done < "$O/guest.drives"
+[ "$(grep -c '^sg' "$O/sg.list")" -eq 4 ] || fail "/sys/class/scsi_generic: $(cat "$O/sg.list")"
+grep -q '^0 ide-cd .* small.iso$' "$O/guest.drives" || fail "drive 0 in /drives"
+grep -q '^3 ide-cd .* none$' "$O/guest.drives" || fail "drive 3 in /drives"
+same "$O/model0" "QEMU DVD-ROM"
+same "$O/model1" "QEMU CD-ROM"
+same "$O/model3" "QEMU DVD-ROM"
+same "$O/dd0.md5" "$small_md5"
+same "$O/dd1.md5" "$small_md5"
+same "$O/big.size" "$big_size"
+same "$O/big.tail.md5" "$big_tail_md5"
+is empty.dd 1
+contains "$O/empty.dd.err" "No medium found"
+same "$O/full.dd1.status" 1
+contains "$O/full.dd1.err" "No space left on device"
+is full.dd2 0
+same "$O/full.dd.md5" "$small_md5"
+
+# glassmaster runs in the guest: the same program as here, and it reads
+# what the drive gave.  A drive with no medium is refused as such.
+same "$O/version" "$("$GM" --version)"
+cp "$T/small.iso" "$T/copy.iso"
+gm=$(cd "$builddir" && pwd)/glassmaster
+(cd "$T" && "$gm" info copy.iso) > "$T/info.host"
+is info 0
+cmp "$O/info.out" "$T/info.host" || fail "glassmaster info differs in the guest"
+is empty.rip 2 3
+grep -qi "no medium" "$O/empty.rip.err" || fail "no 'no medium' in: $(cat "$O/empty.rip.err")"
+
+if [ "$mmc" = 1 ]; then
+	# glassmaster drives: every drive, with the profile of its medium
+	is drives 0
+	while read -r i kind sr sg medium; do
+		contains "$O/drives.out" "\"$sr\""
+	done < "$O/guest.drives"
+	contains "$O/drives.out" "CD-ROM"
+	contains "$O/drives.out" "DVD-ROM"
+	# rips through ATAPI and virtio-scsi equal the ISO
+	for i in 0 1; do
+		is rip$i 0
+		contains "$O/rip$i.out" '"result": "complete"'
+		cmp "$O/rip$i.iso" "$T/small.iso" || fail "the rip of drive $i differs from the ISO"
+		test -f "$O/rip$i.iso.map" || fail "no map for the rip of drive $i"
+	done
+	# the DVD-sized one, compared by MD5
+	is rip2 0
+	contains "$O/rip2.out" '"result": "complete"'
+	same "$O/rip2.md5" "$(md5 < "$T/big.iso")"
+	test -f "$O/rip2.iso.map" || fail "no map for the rip of drive 2"
+	# no medium
+	is rip3 2 3
+	grep -qi "no medium" "$O/rip3.err" || fail "no 'no medium' in: $(cat "$O/rip3.err")"
+	# a full output file system stops the rip with its map saved; once
+	# there is room, the same command finishes it
+	is full1 3
+	contains "$O/full1.err" "No space left on device"
+	test -f "$O/full1.map" || fail "no map after the output filled up"
+	is full2 0
+	contains "$O/full2.out" '"resumed": true'
+	cmp "$O/full.iso" "$T/small.iso" || fail "the resumed rip differs from the ISO"
+else
+	echo "qemu.sh: the MMC checks (glassmaster drives, rip of /dev/srN) are off: GM_QEMU_MMC=1 runs them"
+fi
+echo "qemu.sh: $(( $(date +%s) - began )) s in all"
