@@ -498,6 +498,17 @@ static int prepare(struct rescue *r)
 		return gm_error_set_errno(r->ctx, GM_ERR_IO, err, "cannot make '%s' %llu "
 					  "bytes long", o->out, (unsigned long long)size);
 	}
+	/* reserve the space now: a full file system fails the rip before any
+	   reading rather than in its middle (file systems without fallocate
+	   are written as they come) */
+	if (size > 0 && fallocate(r->fd, 0, 0, (off_t)size) != 0
+	    && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL) {
+		int err = errno;
+
+		save_map(r);
+		return gm_error_set_errno(r->ctx, GM_ERR_IO, err, "cannot reserve %llu "
+					  "bytes for '%s'", (unsigned long long)size, o->out);
+	}
 	return 0;
 }
 

@@ -4,15 +4,18 @@
 # (which QEMU calls a DVD-ROM) and an ATAPI drive with no medium.  Exits 77
 # (skipped) where QEMU or the guest kernel is missing.
 #
-# The checks of the MMC drive back end (glassmaster drives, rips of
-# /dev/srN, an output file system that fills up) run with GM_QEMU_MMC=1
-# until that back end lands; the others check the harness with busybox
-# and what glassmaster does today.  GM_QEMU_CACHE moves the initramfs
-# cache (default BUILDDIR/tests/qemu-cache).
+# It checks the harness with busybox (the drives' nodes and models, dd of
+# each drive against the ISO), then glassmaster's MMC back end: `drives`
+# with each medium's profile, rips of the ATAPI drive through its sr node
+# (libcdio) and sg node (SG_IO) and of the virtio-scsi one equal the ISO
+# and log what the drive could not do right, the DVD-sized image rips
+# whole, the empty drive is refused, and a rip into a file system too
+# small for it stops with its map and completes once there is room.
+# GM_QEMU_CACHE moves the initramfs cache (default
+# BUILDDIR/tests/qemu-cache).
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
 cache=${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}
-mmc=${GM_QEMU_MMC:-0}
 began=$(date +%s)
 
 # 8 MB of random files, and a tiny ISO grown past 737,280,000 bytes, the
@@ -32,7 +35,6 @@ big_tail_md5=$(dd if="$T/big.iso" bs=1M skip=739 status=none | md5)
 # Drives 0-3 in the order of --drive below; the guest script keeps each
 # command's stdout, stderr and status in /out for the checks here.
 {
-	echo "mmc=$mmc"
 	cat <<'GUEST'
 # r NAME CMD...: run CMD, keeping NAME.out, NAME.err and NAME.status.
 r() {
@@ -68,14 +70,15 @@ r full.dd2 dd if="$GM_SR_0" of=/small/dd.iso bs=64k
 md5 < /small/dd.iso > /out/full.dd.md5
 umount /small
 
-[ "$mmc" = 1 ] || exit 0
 r drives glassmaster drives --json
+r drives.text glassmaster drives
 r rip0 glassmaster rip "$GM_SR_0" -o /out/rip0.iso --json
-r rip1 glassmaster rip "$GM_SR_1" -o /out/rip1.iso --json
+r rip1 glassmaster rip --speed max "$GM_SR_1" -o /out/rip1.iso --json
+r ripsg glassmaster rip --speed 4 "$GM_SG_0" -o /out/ripsg.iso --json
 # the big image is ripped in the guest; only its MD5, map and log come back
 mkdir /big
 mount -t tmpfs -o size=800m tmpfs /big
-r rip2 glassmaster rip "$GM_SR_2" -o /big/rip2.iso --json
+r rip2 glassmaster rip --no-hash "$GM_SR_2" -o /big/rip2.iso --json
 md5 < /big/rip2.iso > /out/rip2.md5
 cp /big/rip2.iso.map /big/rip2.iso.log /out/
 umount /big
@@ -154,38 +157,64 @@ cmp "$O/info.out" "$T/info.host" || fail "glassmaster info differs in the guest"
 is empty.rip 2 3
 grep -qi "no medium" "$O/empty.rip.err" || fail "no 'no medium' in: $(cat "$O/empty.rip.err")"
 
-if [ "$mmc" = 1 ]; then
-	# glassmaster drives: every drive, with the profile of its medium
-	is drives 0
-	while read -r i kind sr sg medium; do
-		contains "$O/drives.out" "\"$sr\""
-	done < "$O/guest.drives"
-	contains "$O/drives.out" "CD-ROM"
-	contains "$O/drives.out" "DVD-ROM"
-	# rips through ATAPI and virtio-scsi equal the ISO
-	for i in 0 1; do
-		is rip$i 0
-		contains "$O/rip$i.out" '"result": "complete"'
-		cmp "$O/rip$i.iso" "$T/small.iso" || fail "the rip of drive $i differs from the ISO"
-		test -f "$O/rip$i.iso.map" || fail "no map for the rip of drive $i"
-	done
-	# the DVD-sized one, compared by MD5
-	is rip2 0
-	contains "$O/rip2.out" '"result": "complete"'
-	same "$O/rip2.md5" "$(md5 < "$T/big.iso")"
-	test -f "$O/rip2.iso.map" || fail "no map for the rip of drive 2"
-	# no medium
-	is rip3 2 3
-	grep -qi "no medium" "$O/rip3.err" || fail "no 'no medium' in: $(cat "$O/rip3.err")"
-	# a full output file system stops the rip with its map saved; once
-	# there is room, the same command finishes it
-	is full1 3
-	contains "$O/full1.err" "No space left on device"
-	test -f "$O/full1.map" || fail "no map after the output filled up"
-	is full2 0
-	contains "$O/full2.out" '"resumed": true'
-	cmp "$O/full.iso" "$T/small.iso" || fail "the resumed rip differs from the ISO"
-else
-	echo "qemu.sh: the MMC checks (glassmaster drives, rip of /dev/srN) are off: GM_QEMU_MMC=1 runs them"
-fi
+# glassmaster drives: every drive, with the profile of its medium
+is drives 0
+python3 - "$O/drives.out" "$O/guest.drives" <<'PY' || fail "drives --json: $(cat "$O/drives.out")"
+import json, sys
+drives = {d["sr"]: d for d in json.load(open(sys.argv[1]))["drives"]}
+want = {"small.iso": "CD-ROM", "big.iso": "DVD-ROM", "none": None}
+for line in open(sys.argv[2]):
+    i, kind, sr, sg, medium = line.split()
+    d = drives[sr]
+    assert d["sg"] == sg, (sr, d["sg"], sg)
+    assert d["vendor"] == "QEMU", d
+    assert d["current_profile"] == want[medium], (sr, d["current_profile"])
+    assert d["medium"] == (medium != "none"), d
+    assert "CD-ROM" in d["profiles"] and "DVD-ROM" in d["profiles"], d
+    assert d["features"]["cd_read"] and d["features"]["dvd_read"], d
+    if medium == "none":
+        assert "medium not present" in d["status"], d
+PY
+is drives.text 0
+contains "$O/drives.text.out" "medium:   NOT READY 02/3A/00: medium not present"
+# rips through ATAPI (sr: libcdio; sg: SG_IO) and virtio-scsi equal the ISO
+for i in 0 1 sg; do
+	is rip$i 0
+	contains "$O/rip$i.out" '"result": "complete"'
+	contains "$O/rip$i.out" '"checked": false'
+	cmp "$O/rip$i.iso" "$T/small.iso" || fail "the rip of drive $i differs from the ISO"
+	test -f "$O/rip$i.iso.map" || fail "no map for the rip of drive $i"
+	contains "$O/rip$i.iso.log" "reading user data: the drive cannot read raw"
+done
+# ... and their logs say what each drive could not do right
+for i in 0 sg; do
+	contains "$O/rip$i.iso.log" "READ CD raw succeeds but its sectors have a binary instead of BCD header address"
+	contains "$O/rip$i.iso.log" "full TOC: 4 entries, 1 session (asked for in byte 9, SFF-8020i"
+	contains "$O/rip$i.iso.log" "READ TRACK INFORMATION of track 1: ILLEGAL REQUEST 05/20/00"
+done
+contains "$O/ripsg.iso.log" "drive /dev/sg"
+contains "$O/rip1.iso.log" "READ CD raw (probe): ILLEGAL REQUEST 05/20/00: invalid command operation code"
+contains "$O/rip1.iso.log" "full TOC: 4 entries, 1 session"
+lacks "$O/rip1.iso.log" "SFF-8020i"
+contains "$O/rip1.iso.log" "GET PERFORMANCE (read): ILLEGAL REQUEST 05/20/00"
+grep -q "read speed set with\|the read speed could not be set" "$O/rip1.iso.log" ||
+	fail "rip --speed max logs nothing of the speed"
+# the DVD-sized one, compared by MD5
+is rip2 0
+contains "$O/rip2.out" '"result": "complete"'
+same "$O/rip2.md5" "$(md5 < "$T/big.iso")"
+test -f "$O/rip2.iso.map" || fail "no map for the rip of drive 2"
+contains "$O/rip2.iso.log" "medium: DVD-ROM (profile 0010h)"
+# no medium
+is rip3 3
+contains "$O/rip3.err" "no medium in '$(sed -n 's/^3 ide-cd \([^ ]*\) .*/\1/p' "$O/guest.drives")'"
+test ! -e "$O/rip3.iso" || fail "a rip of an empty drive left an output"
+# a file system too small for the image stops the rip before it reads, its
+# map saved; once there is room, the same command finishes it
+is full1 3
+contains "$O/full1.err" "No space left on device"
+test -f "$O/full1.map" || fail "no map after the output did not fit"
+is full2 0
+contains "$O/full2.out" '"resumed": true'
+cmp "$O/full.iso" "$T/small.iso" || fail "the resumed rip differs from the ISO"
 echo "qemu.sh: $(( $(date +%s) - began )) s in all"
