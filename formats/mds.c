@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "image_private.h"
+#include "bytes.h"
 #include "banned.h"
 
 #define MDS_HEADER 88
@@ -61,22 +62,6 @@ struct mds {
 	uint64_t file_end[GM_MAX_TRACKS];	/* per disc file: end of the
 						   last track's data */
 };
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
-	       | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static int mds_error(struct mds *m, uint64_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -144,12 +129,12 @@ static int file_name(struct mds *m, uint64_t at, uint32_t offset, bool wide,
 			/* Alcohol writes the ANSI code page; keep ASCII as is */
 			cp = m->buf[i];
 		} else {
-			cp = le16(m->buf + i);
+			cp = gm_le16(m->buf + i);
 			if (cp >= 0xd800 && cp < 0xdc00 && i + 3 < m->len
-			    && le16(m->buf + i + 2) >= 0xdc00
-			    && le16(m->buf + i + 2) < 0xe000) {
+			    && gm_le16(m->buf + i + 2) >= 0xdc00
+			    && gm_le16(m->buf + i + 2) < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10)
-				     + (le16(m->buf + i + 2) - 0xdc00);
+				     + (gm_le16(m->buf + i + 2) - 0xdc00);
 				i += 2;
 			} else if (cp >= 0xd800 && cp < 0xe000) {
 				return mds_error(m, i, "the data file name has a lone "
@@ -174,7 +159,7 @@ static int entry_file(struct mds *m, const uint8_t *e, uint64_t at,
 		      unsigned track)
 {
 	struct gm_disc *d = m->disc;
-	uint32_t files = le32(e + 48), footer = le32(e + 52);
+	uint32_t files = gm_le32(e + 48), footer = gm_le32(e + 52);
 	char name[MDS_NAME_MAX];
 	const char *base;
 	int ret;
@@ -189,8 +174,8 @@ static int entry_file(struct mds *m, const uint8_t *e, uint64_t at,
 			return mds_error(m, at + 52, "the footer of track %u at byte %u "
 					 "runs past the end of the descriptor (%zu "
 					 "bytes)", track, footer, m->len);
-		ret = file_name(m, footer, le32(m->buf + footer),
-				le32(m->buf + footer + 4) != 0, name);
+		ret = file_name(m, footer, gm_le32(m->buf + footer),
+				gm_le32(m->buf + footer + 4) != 0, name);
 		if (ret != 0)
 			return ret;
 	}
@@ -251,9 +236,9 @@ static int lay_out_track(struct mds *m, const uint8_t *e, uint64_t at,
 {
 	struct gm_disc *d = m->disc;
 	struct gm_track *t = &d->tracks[i];
-	unsigned number = e[4], size = le16(e + 16);
-	uint64_t start_offset = le64(e + 40), pregap_bytes, fsize;
-	int64_t lba1 = (int32_t)le32(e + 36), lba0, stored_first, pregap, length;
+	unsigned number = e[4], size = gm_le16(e + 16);
+	uint64_t start_offset = gm_le64(e + 40), pregap_bytes, fsize;
+	int64_t lba1 = (int32_t)gm_le32(e + 36), lba0, stored_first, pregap, length;
 	int64_t stored_pregap = 0;
 	int file;
 
@@ -273,9 +258,9 @@ static int lay_out_track(struct mds *m, const uint8_t *e, uint64_t at,
 					 "not 2048", number, size);
 		t->storage = GM_STORE_USER;
 		pregap = 0;
-		length = le32(e + 12);	/* no extra block: the length is here */
+		length = gm_le32(e + 12);	/* no extra block: the length is here */
 	} else {
-		uint32_t extra = le32(e + 12);
+		uint32_t extra = gm_le32(e + 12);
 
 		if (track_mode(e[0], &t->mode) != 0)
 			return mds_error(m, at, "track %u has the unknown mode 0x%02x",
@@ -304,8 +289,8 @@ static int lay_out_track(struct mds *m, const uint8_t *e, uint64_t at,
 			return mds_error(m, at + 12, "the extra block of track %u at byte "
 					 "%u runs past the end of the descriptor (%zu "
 					 "bytes)", number, extra, m->len);
-		pregap = le32(m->buf + extra);
-		length = le32(m->buf + extra + 4);
+		pregap = gm_le32(m->buf + extra);
+		length = gm_le32(m->buf + extra + 4);
 		if (pregap > GM_LBA_MAX || length > GM_LBA_MAX)
 			return mds_error(m, extra, "track %u has a pregap of %lld and a "
 					 "length of %lld sectors", number,
@@ -379,9 +364,9 @@ static int parse_session(struct mds *m, unsigned s, uint64_t at)
 {
 	struct gm_disc *d = m->disc;
 	const uint8_t *b = m->buf + at;
-	unsigned number = le16(b + 8), entries = b[10], others = b[11];
-	unsigned first = le16(b + 12), last = le16(b + 14), seen = 0;
-	uint32_t offset = le32(b + 20);
+	unsigned number = gm_le16(b + 8), entries = b[10], others = b[11];
+	unsigned first = gm_le16(b + 12), last = gm_le16(b + 14), seen = 0;
+	uint32_t offset = gm_le32(b + 20);
 	unsigned expect = d->ntracks ? d->tracks[d->ntracks - 1].number + 1u : 1u;
 	int ret;
 
@@ -434,17 +419,17 @@ static int parse(struct mds *m)
 	if (m->buf[16] != 1)
 		return mds_error(m, 16, "version %u.%u is not supported (1.x is)",
 				 m->buf[16], m->buf[17]);
-	medium = le16(m->buf + 18);
+	medium = gm_le16(m->buf + 18);
 	if (medium <= 0x02)
 		d->media = GM_MEDIA_CD;
 	else if (medium == 0x10 || medium == 0x12)
 		d->media = GM_MEDIA_DVD;
 	else
 		return mds_error(m, 18, "medium type 0x%02x is unknown", medium);
-	sessions = le16(m->buf + 20);
+	sessions = gm_le16(m->buf + 20);
 	if (sessions < 1 || sessions > 99 || (d->media != GM_MEDIA_CD && sessions != 1))
 		return mds_error(m, 20, "%u sessions", sessions);
-	offset = le32(m->buf + 80);
+	offset = gm_le32(m->buf + 80);
 	if (!inside(m, offset, (uint64_t)sessions * MDS_SESSION))
 		return mds_error(m, 80, "the %u session blocks at byte %u run past the "
 				 "end of the descriptor (%zu bytes)", sessions, offset,

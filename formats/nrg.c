@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "image_private.h"
+#include "bytes.h"
 #include "banned.h"
 
 /* Real chunk chains are a few KiB; more is not an NRG we can trust. */
@@ -126,22 +127,6 @@ static const struct {
 		  | 0x80000u | 0x0800000u | 0x1000000u | 0x2000000u)
 #define MTYP_BD (0x100000u | 0x200000u | 0x400000u)
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8
-	       | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
 static int nrg_error(struct nrg *n, uint64_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -207,7 +192,7 @@ static int parse_cue(struct nrg *n, const uint8_t *body, uint32_t clen,
 			return nrg_error(n, e_at, "%s entry with track 0x%02x, index "
 					 "0x%02x: not BCD numbers", name, e[1], e[2]);
 		if (cuex) {
-			lba = (int32_t)be32(e + 4);
+			lba = (int32_t)gm_be32(e + 4);
 		} else {
 			int m = gm_bcd_decode(e[5]), s = gm_bcd_decode(e[6]);
 			int f = gm_bcd_decode(e[7]);
@@ -292,16 +277,16 @@ static int parse_dao(struct nrg *n, const uint8_t *body, uint32_t clen,
 						 "5 letters or digits and 7 digits",
 						 t->number);
 		}
-		t->sector_size = be16(e + 12);
+		t->sector_size = gm_be16(e + 12);
 		t->mode = e[14];
 		if (daox) {
-			t->index0 = be64(e + 18);
-			t->index1 = be64(e + 26);
-			t->end = be64(e + 34);
+			t->index0 = gm_be64(e + 18);
+			t->index1 = gm_be64(e + 26);
+			t->end = gm_be64(e + 34);
 		} else {
-			t->index0 = be32(e + 18);
-			t->index1 = be32(e + 22);
-			t->end = be32(e + 26);
+			t->index0 = gm_be32(e + 18);
+			t->index1 = gm_be32(e + 22);
+			t->end = gm_be32(e + 26);
 		}
 		n->ntr++;
 	}
@@ -335,16 +320,16 @@ static int parse_tao(struct nrg *n, const uint8_t *body, uint32_t clen,
 		t->at = at + 8 + (uint64_t)k * esize;
 		t->number = (uint8_t)(n->ntr + 1);
 		if (etn2) {
-			t->index0 = be64(e);
-			length = be64(e + 8);
-			mode = be32(e + 16);
-			t->start_lba = (int32_t)be32(e + 20);
-			sectors = be32(e + 28);
+			t->index0 = gm_be64(e);
+			length = gm_be64(e + 8);
+			mode = gm_be32(e + 16);
+			t->start_lba = (int32_t)gm_be32(e + 20);
+			sectors = gm_be32(e + 28);
 		} else {
-			t->index0 = be32(e);
-			length = be32(e + 4);
-			mode = be32(e + 8);
-			t->start_lba = (int32_t)be32(e + 12);
+			t->index0 = gm_be32(e);
+			length = gm_be32(e + 4);
+			mode = gm_be32(e + 8);
+			t->start_lba = (int32_t)gm_be32(e + 12);
 		}
 		m = mode <= 0xff ? find_mode((uint8_t)mode) : -1;
 		if (m < 0)
@@ -383,7 +368,7 @@ static int parse_chunks(struct nrg *n)
 		if (n->len - pos < 8)
 			return nrg_error(n, at, "the chunks end without an END! chunk");
 		id_text(p, id);
-		clen = be32(p + 4);
+		clen = gm_be32(p + 4);
 		if (clen > n->len - pos - 8)
 			return nrg_error(n, at, "%s chunk of %u bytes runs past the end "
 					 "of the chunks at byte %llu", id, clen,
@@ -404,12 +389,12 @@ static int parse_chunks(struct nrg *n)
 				return nrg_error(n, at, "more than 99 SINF chunks");
 			if (n->nsinf == 0)
 				n->sinf_at = at;
-			n->session_tracks[n->nsinf++] = be32(body);
+			n->session_tracks[n->nsinf++] = gm_be32(body);
 		} else if (memcmp(p, "MTYP", 4) == 0) {
 			if (clen < 4)
 				return nrg_error(n, at, "MTYP chunk of %u bytes is too short",
 						 clen);
-			n->mtyp = be32(body);
+			n->mtyp = gm_be32(body);
 		} else if (memcmp(p, "CDTX", 4) == 0) {
 			if (clen % 18 != 0)
 				return nrg_error(n, at, "CDTX chunk of %u bytes is not a whole "
@@ -720,10 +705,10 @@ static int read_chunks(struct nrg *n, int fd, uint64_t size)
 	if (size >= 12 && memcmp(tail, "NER5", 4) == 0) {
 		n->v2 = true;
 		footer = size - 12;
-		first = be64(tail + 4);
+		first = gm_be64(tail + 4);
 	} else if (size >= 8 && memcmp(tail + 4, "NERO", 4) == 0) {
 		footer = size - 8;
-		first = be32(tail + 8);
+		first = gm_be32(tail + 8);
 	} else {
 		return nrg_error(n, size >= 12 ? size - 12 : 0, "no NER5 or NERO "
 				 "footer at the end of the file");

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bytes.h"
 #include "mmc.h"
 #include "banned.h"
 
@@ -47,30 +48,6 @@ struct mmc_drive {
 	int32_t leadout;
 	uint8_t canary[GM_SECTOR_RAW];
 };
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static void sleep_ms(long ms)
 {
@@ -224,15 +201,15 @@ static const uint8_t *get_feature(struct mmc_drive *m, uint16_t code,
 	struct gm_sense sense;
 	uint32_t len;
 
-	put_be16(cdb + 2, code);
-	put_be16(cdb + 7, (uint32_t)size);
+	gm_put_be16(cdb + 2, code);
+	gm_put_be16(cdb + 7, (uint32_t)size);
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, size, &sense, true, NULL)
 	    != GM_MMC_OK)
 		return NULL;
-	len = be32(buf) + 4;
+	len = gm_be32(buf) + 4;
 	if (current != NULL)
-		*current = be16(buf + 6);
-	if (len < 12 || len > size || be16(buf + 8) != code
+		*current = gm_be16(buf + 6);
+	if (len < 12 || len > size || gm_be16(buf + 8) != code
 	    || 12u + buf[11] > len)
 		return NULL;
 	return buf + 8;
@@ -252,7 +229,7 @@ static void configuration(struct mmc_drive *m, struct gm_drive_caps *caps)
 		for (unsigned i = 0; i + 4 <= f[3]
 		     && caps->nprofiles < sizeof(caps->profiles) / sizeof(caps->profiles[0]);
 		     i += 4)
-			caps->profiles[caps->nprofiles++] = be16(f + 4 + i);
+			caps->profiles[caps->nprofiles++] = gm_be16(f + 4 + i);
 	}
 	f = get_feature(m, 0x001e, buf, sizeof(buf), NULL);
 	if (f != NULL) {
@@ -325,8 +302,8 @@ static int read_capacity(struct gm_ctx *ctx, struct mmc_drive *m, int32_t *secto
 		NULL) != GM_MMC_OK)
 		return gm_error_set(ctx, GM_ERR_DEVICE, "'%s': READ CAPACITY "
 				    "failed: %s", m->path, gm_sense_text(&sense));
-	last = be32(buf);
-	block = be32(buf + 4);
+	last = gm_be32(buf);
+	block = gm_be32(buf + 4);
 	if (last >= 0x7fffffffu)
 		return gm_error_set(ctx, GM_ERR_DEVICE, "'%s': READ CAPACITY "
 				    "answers an impossible last LBA %lu", m->path,
@@ -347,11 +324,11 @@ static bool read_toc(struct mmc_drive *m)
 	size_t len;
 	int32_t prev = -1;
 
-	put_be16(cdb + 7, sizeof(buf));
+	gm_put_be16(cdb + 7, sizeof(buf));
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, sizeof(buf), &sense, false,
 		NULL) != GM_MMC_OK)
 		return false;
-	len = (size_t)be16(buf) + 2;
+	len = (size_t)gm_be16(buf) + 2;
 	if (len < 4 + 16 || len > sizeof(buf) || (len - 4) % 8 != 0) {
 		gm_drive_note(m->drive, "READ TOC format 0: implausible length %zu",
 			      len);
@@ -361,7 +338,7 @@ static bool read_toc(struct mmc_drive *m)
 	m->leadout = -1;
 	for (size_t off = 4; off < len; off += 8) {
 		const uint8_t *d = buf + off;
-		int32_t lba = (int32_t)be32(d + 4);
+		int32_t lba = (int32_t)gm_be32(d + 4);
 
 		if (lba < prev || lba > GM_LBA_MAX * 32) {
 			gm_drive_note(m->drive, "READ TOC format 0: track %u starts "
@@ -416,14 +393,14 @@ static void read_full_toc(struct mmc_drive *m)
 
 	if (buf == NULL)
 		return;
-	put_be16(cdb + 7, 65534);
+	gm_put_be16(cdb + 7, 65534);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		cdb[9] = attempt == 0 ? 0x00 : 0x80;
 		if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, 65534, &sense, false,
 			attempt == 0 ? " format 2" : " format 2 (SFF-8020i)")
 		    != GM_MMC_OK)
 			continue;
-		len = (size_t)be16(buf) + 2;
+		len = (size_t)gm_be16(buf) + 2;
 		if (len <= 65534 && full_toc_plausible(buf, len, &sessions)) {
 			gm_drive_note(m->drive, "full TOC: %zu entries, %u session%s%s",
 				      (len - 4) / 11, sessions, sessions == 1 ? "" : "s",
@@ -440,7 +417,7 @@ static void read_full_toc(struct mmc_drive *m)
 	cdb[9] = 0x00;
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, 65534, &sense, true, NULL)
 	    == GM_MMC_OK) {
-		len = (size_t)be16(buf) + 2;
+		len = (size_t)gm_be16(buf) + 2;
 		/* packs start with their type, 80h-8Fh (MMC-6 Annex J) */
 		if (len > 4 && len <= 65534 && (len - 4) % 18 == 0
 		    && buf[4] >= 0x80 && buf[4] <= 0x8f)
@@ -461,13 +438,13 @@ static void disc_information(struct mmc_drive *m)
 	uint8_t buf[34];
 	struct gm_sense sense;
 
-	put_be16(cdb + 7, sizeof(buf));
+	gm_put_be16(cdb + 7, sizeof(buf));
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, sizeof(buf), &sense, false,
 		NULL) != GM_MMC_OK)
 		return;
-	if (be16(buf) + 2 < 32) {
+	if (gm_be16(buf) + 2 < 32) {
 		gm_drive_note(m->drive, "READ DISC INFORMATION: implausible length %u",
-			      be16(buf) + 2);
+			      gm_be16(buf) + 2);
 		return;
 	}
 	gm_drive_note(m->drive, "disc: %s, %u session%s, tracks %u-%u of the last "
@@ -492,13 +469,13 @@ static int32_t data_track_sectors(struct mmc_drive *m, int32_t sectors)
 		return sectors;
 	if ((t->control & 0x04) == 0 || t->start != 0)
 		return 0;
-	put_be32(cdb + 2, t->number);
-	put_be16(cdb + 7, sizeof(buf));
+	gm_put_be32(cdb + 2, t->number);
+	gm_put_be16(cdb + 7, sizeof(buf));
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, sizeof(buf), &sense, false,
-		" of track 1") == GM_MMC_OK && be16(buf) + 2 >= 28
-	    && be32(buf + 8) == (uint32_t)t->start && be32(buf + 24) > 0
-	    && be32(buf + 24) <= (uint32_t)sectors) {
-		end = (int32_t)be32(buf + 24);
+		" of track 1") == GM_MMC_OK && gm_be16(buf) + 2 >= 28
+	    && gm_be32(buf + 8) == (uint32_t)t->start && gm_be32(buf + 24) > 0
+	    && gm_be32(buf + 24) <= (uint32_t)sectors) {
+		end = (int32_t)gm_be32(buf + 24);
 	} else {
 		/* the TOC: up to the next track, less the 2-second pregap a
 		   data-to-audio transition has (ECMA-130 20.2) */
@@ -519,12 +496,12 @@ static void capabilities_page(struct mmc_drive *m)
 	size_t len, off;
 	const uint8_t *p;
 
-	put_be16(cdb + 7, sizeof(buf));
+	gm_put_be16(cdb + 7, sizeof(buf));
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, sizeof(buf), &sense, false,
 		" page 2Ah") != GM_MMC_OK)
 		return;
-	len = (size_t)be16(buf) + 2;
-	off = 8 + be16(buf + 6);
+	len = (size_t)gm_be16(buf) + 2;
+	off = 8 + gm_be16(buf + 6);
 	if (len > sizeof(buf) || off + 16 > len || (buf[off] & 0x3f) != 0x2a) {
 		gm_drive_note(m->drive, "MODE SENSE page 2Ah: implausible answer");
 		return;
@@ -536,7 +513,7 @@ static void capabilities_page(struct mmc_drive *m)
 		      p[2] & 0x01 ? "yes" : "no", p[2] & 0x02 ? "yes" : "no",
 		      p[2] & 0x08 ? "yes" : "no", p[2] & 0x10 ? "yes" : "no",
 		      p[2] & 0x20 ? "yes" : "no", p[5] & 0x10 ? "yes" : "no",
-		      p[5] & 0x02 ? "yes" : "no", be16(p + 14), be16(p + 8));
+		      p[5] & 0x02 ? "yes" : "no", gm_be16(p + 14), gm_be16(p + 8));
 }
 
 static void performance(struct mmc_drive *m, int32_t sectors)
@@ -546,11 +523,11 @@ static void performance(struct mmc_drive *m, int32_t sectors)
 	struct gm_sense sense;
 	uint32_t len;
 
-	put_be16(cdb + 8, 8);
+	gm_put_be16(cdb + 8, 8);
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, sizeof(buf), &sense, false,
 		" (read)") != GM_MMC_OK)
 		return;
-	len = be32(buf) + 4;
+	len = gm_be32(buf) + 4;
 	if (len < 8 + 16 || len > sizeof(buf) || (len - 8) % 16 != 0) {
 		gm_drive_note(m->drive, "GET PERFORMANCE: implausible length %lu",
 			      (unsigned long)len);
@@ -559,10 +536,10 @@ static void performance(struct mmc_drive *m, int32_t sectors)
 	for (uint32_t off = 8; off < len; off += 16)
 		gm_drive_note(m->drive, "read performance: %lu kB/s at LBA %lu to "
 			      "%lu kB/s at LBA %lu (of %ld)",
-			      (unsigned long)be32(buf + off + 4),
-			      (unsigned long)be32(buf + off),
-			      (unsigned long)be32(buf + off + 12),
-			      (unsigned long)be32(buf + off + 8), (long)sectors);
+			      (unsigned long)gm_be32(buf + off + 4),
+			      (unsigned long)gm_be32(buf + off),
+			      (unsigned long)gm_be32(buf + off + 12),
+			      (unsigned long)gm_be32(buf + off + 8), (long)sectors);
 }
 
 /* READ DISC STRUCTURE: DVD PFI, DMI, BCA; BD DI, PIC. */
@@ -596,13 +573,13 @@ static void disc_structures(struct mmc_drive *m, enum gm_media media)
 
 		cdb[1] = type;
 		cdb[7] = format;
-		put_be16(cdb + 8, 4100);
+		gm_put_be16(cdb + 8, 4100);
 		if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, 4100, &sense, true, NULL)
 		    != GM_MMC_OK) {
 			gm_drive_note(m->drive, "%s: none (%s)", name, gm_sense_text(&sense));
 			continue;
 		}
-		len = (size_t)be16(buf) + 2;
+		len = (size_t)gm_be16(buf) + 2;
 		if (len < 4 || len > 4100) {
 			gm_drive_note(m->drive, "%s: implausible length %zu", name, len);
 			continue;
@@ -611,8 +588,8 @@ static void disc_structures(struct mmc_drive *m, enum gm_media media)
 			gm_drive_note(m->drive, "%s: %s, %u layer%s, data PSN %06lX-%06lX",
 				      name, book[buf[4] >> 4], ((buf[6] >> 5) & 3) + 1,
 				      (buf[6] >> 5) & 3 ? "s" : "",
-				      (unsigned long)(be32(buf + 8) & 0xffffff),
-				      (unsigned long)(be32(buf + 12) & 0xffffff));
+				      (unsigned long)(gm_be32(buf + 8) & 0xffffff),
+				      (unsigned long)(gm_be32(buf + 12) & 0xffffff));
 		else
 			gm_drive_note(m->drive, "%s: %zu bytes", name, len - 4);
 	}
@@ -628,7 +605,7 @@ static void read_cd_cdb(uint8_t *cdb, int32_t lba, uint32_t count, uint8_t flags
 {
 	memset(cdb, 0, 12);
 	cdb[0] = 0xbe;		/* expected sector type 0: any */
-	put_be32(cdb + 2, (uint32_t)lba);
+	gm_put_be32(cdb + 2, (uint32_t)lba);
 	cdb[6] = (uint8_t)(count >> 16);
 	cdb[7] = (uint8_t)(count >> 8);
 	cdb[8] = (uint8_t)count;
@@ -766,13 +743,13 @@ static int mmc_read_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
 		} else if (!m->read12) {
 			memset(cdb, 0, 10);
 			cdb[0] = 0x28;
-			put_be32(cdb + 2, (uint32_t)lba);
-			put_be16(cdb + 7, count);
+			gm_put_be32(cdb + 2, (uint32_t)lba);
+			gm_put_be16(cdb + 7, count);
 		} else {
 			memset(cdb, 0, 12);
 			cdb[0] = 0xa8;
-			put_be32(cdb + 2, (uint32_t)lba);
-			put_be32(cdb + 6, count);
+			gm_put_be32(cdb + 2, (uint32_t)lba);
+			gm_put_be32(cdb + 6, count);
 		}
 		snprintf(what, sizeof(what), " at LBA %ld (%lu sectors)", (long)lba,
 			 (unsigned long)count);
@@ -879,12 +856,12 @@ static int mmc_set_speed(struct gm_ctx *ctx, struct gm_drive *drive, double spee
 	memset(desc, 0, sizeof(desc));
 	if (speed <= 0)
 		desc[0] = 0x04;		/* RDD: the drive's defaults */
-	put_be32(desc + 8, (uint32_t)(drive->info.sectors > 0 ? drive->info.sectors - 1 : 0));
-	put_be32(desc + 12, kbs);
-	put_be32(desc + 16, 1000);
-	put_be32(desc + 20, kbs);
-	put_be32(desc + 24, 1000);
-	put_be16(cdb + 9, sizeof(desc));
+	gm_put_be32(desc + 8, (uint32_t)(drive->info.sectors > 0 ? drive->info.sectors - 1 : 0));
+	gm_put_be32(desc + 12, kbs);
+	gm_put_be32(desc + 16, 1000);
+	gm_put_be32(desc + 20, kbs);
+	gm_put_be32(desc + 24, 1000);
+	gm_put_be16(cdb + 9, sizeof(desc));
 	if (run(m, cdb, sizeof(cdb), GM_MMC_OUT, desc, sizeof(desc), &sense, false,
 		NULL) == GM_MMC_OK) {
 		gm_drive_note(drive, "read speed set with SET STREAMING: %s",
@@ -893,8 +870,8 @@ static int mmc_set_speed(struct gm_ctx *ctx, struct gm_drive *drive, double spee
 	}
 	memset(cdb, 0, sizeof(cdb));
 	cdb[0] = 0xbb;
-	put_be16(cdb + 2, kbs > 0xffff ? 0xffff : kbs);
-	put_be16(cdb + 4, 0xffff);
+	gm_put_be16(cdb + 2, kbs > 0xffff ? 0xffff : kbs);
+	gm_put_be16(cdb + 4, 0xffff);
 	if (run(m, cdb, sizeof(cdb), GM_MMC_NONE, NULL, 0, &sense, false, NULL)
 	    == GM_MMC_OK)
 		gm_drive_note(drive, "read speed set with SET CD SPEED: %s kB/s",
