@@ -1,0 +1,313 @@
+/*
+ * cmd_master.c - `glassmaster master`: an ISO 9660 image (Rock Ridge,
+ * Joliet, El Torito, isohybrid) from directories and graft points,
+ * through libisofs; reproducible under SOURCE_DATE_EPOCH.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "master.h"
+#include "banned.h"
+
+#define MAX_PATTERNS 256
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct master_run {
+	bool enabled, drawn;
+	double start, last;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_progress(void *arg, const struct gm_master_progress *p)
+{
+	struct master_run *run = arg;
+	double t = now(), rate, left;
+
+	if (!run->enabled || (t - run->last < 0.25 && p->bytes < p->total_bytes))
+		return;
+	run->last = t;
+	rate = t > run->start ? (double)p->bytes / (t - run->start) : 0;
+	left = rate > 0 ? (double)(p->total_bytes - p->bytes) / rate : 0;
+	fprintf(stderr, "\rwriting: %.1f / %.1f MiB, %llu / %llu files, %.1f MiB/s, "
+		"ETA %d:%02d\033[K", (double)p->bytes / 1048576.0,
+		(double)p->total_bytes / 1048576.0, (unsigned long long)p->files,
+		(unsigned long long)p->total_files, rate / 1048576.0,
+		(int)(left / 60), (int)left % 60);
+	run->drawn = true;
+}
+
+static bool add_pattern(const char **list, size_t *n, const char *p)
+{
+	if (*n >= MAX_PATTERNS)
+		return false;
+	list[(*n)++] = p;
+	return true;
+}
+
+static int cmd_master(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"volume-id", required_argument, NULL, 'V'},
+		{"publisher", required_argument, NULL, 'P'},
+		{"preparer", required_argument, NULL, 'p'},
+		{"application", required_argument, NULL, 'A'},
+		{"system-id", required_argument, NULL, 'Y'},
+		{"rock", no_argument, NULL, 'r'},
+		{"no-rock", no_argument, NULL, 'R'},
+		{"joliet", no_argument, NULL, 'j'},
+		{"no-joliet", no_argument, NULL, 'J'},
+		{"iso1999", no_argument, NULL, '9'},
+		{"iso-level", required_argument, NULL, 'l'},
+		{"exclude", required_argument, NULL, 'x'},
+		{"exclude-from", required_argument, NULL, 'X'},
+		{"follow-symlinks", no_argument, NULL, 'F'},
+		{"hide", required_argument, NULL, 'H'},
+		{"hide-joliet", required_argument, NULL, 'K'},
+		{"sort", required_argument, NULL, 's'},
+		{"boot", required_argument, NULL, 'b'},
+		{"boot-catalog", required_argument, NULL, 'c'},
+		{"efi-boot", required_argument, NULL, 'e'},
+		{"hybrid-mbr", required_argument, NULL, 'm'},
+		{"md5", no_argument, NULL, '5'},
+		{"date", required_argument, NULL, 'd'},
+		{"force", no_argument, NULL, 'f'},
+		{"json", no_argument, NULL, 'z'},
+		{"progress", no_argument, NULL, 'g'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *exclude[MAX_PATTERNS], *hide[MAX_PATTERNS], *hide_j[MAX_PATTERNS];
+	struct gm_tree_opts topts;
+	struct gm_iso_opts iopts;
+	struct gm_iso_report report;
+	struct master_run run;
+	struct gm_tree *tree = NULL;
+	struct sigaction sa;
+	struct gm_ctx *ctx;
+	const char *out = NULL, *epoch;
+	bool json = false;
+	int progress = CLI_PROGRESS_AUTO, c, ret;
+	long long v;
+
+	gm_tree_opts_init(&topts);
+	gm_iso_opts_init(&iopts);
+	topts.exclude = exclude;
+	topts.hide = hide;
+	topts.hide_joliet = hide_j;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:V:fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'V': iopts.volume_id = optarg; break;
+		case 'P': iopts.publisher = optarg; break;
+		case 'p': iopts.preparer = optarg; break;
+		case 'A': iopts.application = optarg; break;
+		case 'Y': iopts.system_id = optarg; break;
+		case 'r': iopts.rock = true; break;
+		case 'R': iopts.rock = false; break;
+		case 'j': iopts.joliet = true; break;
+		case 'J': iopts.joliet = false; break;
+		case '9': iopts.iso1999 = true; break;
+		case 'l':
+			if (!cli_parse_int(optarg, 1, 3, &v))
+				return cli_usage_error("master", "--iso-level must be 1, 2 "
+						       "or 3, not '%s'", optarg);
+			iopts.level = (int)v;
+			break;
+		case 'x':
+			if (!add_pattern(exclude, &topts.nexclude, optarg))
+				return cli_usage_error("master", "more than %d --exclude",
+						       MAX_PATTERNS);
+			break;
+		case 'X': topts.exclude_from = optarg; break;
+		case 'F': topts.follow_symlinks = true; break;
+		case 'H':
+			if (!add_pattern(hide, &topts.nhide, optarg))
+				return cli_usage_error("master", "more than %d --hide",
+						       MAX_PATTERNS);
+			break;
+		case 'K':
+			if (!add_pattern(hide_j, &topts.nhide_joliet, optarg))
+				return cli_usage_error("master", "more than %d --hide-joliet",
+						       MAX_PATTERNS);
+			break;
+		case 's': topts.sort_file = optarg; break;
+		case 'b': iopts.boot = optarg; break;
+		case 'c': iopts.boot_catalog = optarg; break;
+		case 'e': iopts.efi_boot = optarg; break;
+		case 'm': iopts.hybrid_mbr = optarg; break;
+		case '5': iopts.md5 = true; break;
+		case 'd':
+			if (!cli_parse_int(optarg, 0, 253402300799LL, &v))
+				return cli_usage_error("master", "--date must be seconds since "
+						       "1970, not '%s'", optarg);
+			iopts.date = v;
+			break;
+		case 'f': iopts.force = true; break;
+		case 'z': json = true; break;
+		case 'g': progress = CLI_PROGRESS_ALWAYS; break;
+		case 'q': progress = CLI_PROGRESS_NEVER; break;
+		case 'h':
+			cli_help(&gm_cmd_master, stdout);
+			return GM_EXIT_OK;
+		default:
+			return cli_bad_option("master", argv);
+		}
+	}
+	if (out == NULL)
+		return cli_usage_error("master", "-o IMAGE is missing");
+	if (optind == argc)
+		return cli_usage_error("master", "SRC is missing");
+	if (strlen(iopts.volume_id) > 32)
+		return cli_usage_error("master", "the volume id '%s' is longer than 32 "
+				       "characters", iopts.volume_id);
+	epoch = getenv("SOURCE_DATE_EPOCH");
+	if (iopts.date < 0 && epoch != NULL && *epoch != '\0') {
+		if (!cli_parse_int(epoch, 0, 253402300799LL, &v))
+			return cli_usage_error("master", "SOURCE_DATE_EPOCH must be seconds "
+					       "since 1970, not '%s'", epoch);
+		iopts.date = v;
+	}
+	topts.clamp = iopts.date;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGXFSZ, SIG_IGN);
+	memset(&run, 0, sizeof(run));
+	run.enabled = progress == CLI_PROGRESS_ALWAYS
+		      || (progress == CLI_PROGRESS_AUTO && isatty(STDERR_FILENO));
+	run.start = now();
+	iopts.progress = on_progress;
+	iopts.arg = &run;
+	iopts.stop = &stop_requested;
+
+	ctx = gm_ctx_new();
+	if (ctx == NULL)
+		return cli_fail("master", NULL, -GM_ERR_NOMEM);
+	ret = gm_tree_scan(ctx, (const char *const *)argv + optind,
+			   (size_t)(argc - optind), &topts, &tree);
+	if (ret == 0)
+		ret = gm_iso_write(ctx, tree, &iopts, out, &report);
+	else
+		memset(&report, 0, sizeof(report));
+	if (run.drawn)
+		fprintf(stderr, "\r\033[K");
+	if (ret != 0) {
+		ret = cli_fail("master", ctx, ret);
+	} else if (json) {
+		printf("{\"image\": ");
+		cli_json_string(stdout, out);
+		printf(", \"size\": %llu, \"sectors\": %llu, \"files\": %llu, "
+		       "\"directories\": %llu, \"symlinks\": %llu, \"special_files\": %llu, "
+		       "\"file_bytes\": %llu, \"volume_id\": ",
+		       (unsigned long long)report.size,
+		       (unsigned long long)(report.size / 2048),
+		       (unsigned long long)tree->files, (unsigned long long)tree->dirs,
+		       (unsigned long long)tree->symlinks,
+		       (unsigned long long)tree->specials,
+		       (unsigned long long)tree->bytes);
+		cli_json_string(stdout, iopts.volume_id);
+		printf(", \"reproducible\": %s, \"notes\": [", iopts.date >= 0 ? "true" : "false");
+		for (size_t i = 0; i < report.nnotes; i++) {
+			printf("%s", i ? ", " : "");
+			cli_json_string(stdout, report.notes[i]);
+		}
+		printf("]}\n");
+	} else {
+		for (size_t i = 0; i < report.nnotes; i++)
+			fprintf(stderr, "glassmaster: master: note: %s\n", report.notes[i]);
+		printf("'%s': %llu bytes (%llu sectors), %llu files, %llu directories%s\n",
+		       out, (unsigned long long)report.size,
+		       (unsigned long long)(report.size / 2048),
+		       (unsigned long long)tree->files, (unsigned long long)tree->dirs,
+		       iopts.date >= 0 ? ", reproducible" : "");
+	}
+	gm_iso_report_release(&report);
+	gm_tree_free(tree);
+	gm_ctx_free(ctx);
+	return ret;
+}
+
+const struct gm_command gm_cmd_master = {
+	.name = "master",
+	.run = cmd_master,
+	.summary = "master an ISO 9660 image from directories",
+	.usage = "glassmaster master -o IMAGE [-V ID] [--publisher S] [--preparer S] "
+		 "[--application S] [--system-id S] [--no-rock] [--no-joliet] "
+		 "[--iso1999] [--iso-level N] [--exclude PATTERN] "
+		 "[--exclude-from FILE] [--follow-symlinks] [--hide PATTERN] "
+		 "[--hide-joliet PATTERN] [--sort FILE] [--boot PATH] "
+		 "[--boot-catalog PATH] [--efi-boot PATH] [--hybrid-mbr FILE] "
+		 "[--md5] [--date EPOCH] [--force] [--json] [--progress | --quiet] "
+		 "SRC ...",
+	.help =
+	"Write an ISO 9660 image of the sources through libisofs: each SRC is a\n"
+	"directory whose contents become the root, or a graft point DEST=SRC\n"
+	"placing a file or directory at image path DEST. Rock Ridge (POSIX names,\n"
+	"modes, owners, times, symlinks, hard links) and Joliet (long Unicode\n"
+	"names) are on by default; ISO level 3 stores files over 4 GiB in several\n"
+	"extents. The image goes to a temporary beside IMAGE, renamed when it is\n"
+	"complete; a file that changes while it is written fails the image.\n"
+	"With SOURCE_DATE_EPOCH (or --date) the image is byte-identical for\n"
+	"identical input: volume dates and GUIDs from it, file times clamped.\n"
+	"\n"
+	"options:\n"
+	"  -o, --output IMAGE     the image to write\n"
+	"  -V, --volume-id ID     the volume id (default CDROM; 32 characters)\n"
+	"  --publisher S, --preparer S, --application S, --system-id S\n"
+	"                         the other ids of the volume descriptors\n"
+	"  --no-rock, --no-joliet leave out Rock Ridge or the Joliet tree\n"
+	"  --iso1999              add an ISO 9660:1999 tree\n"
+	"  --iso-level N          1 (8.3 names), 2 (31 characters) or 3 (the\n"
+	"                         default: also files over 4 GiB)\n"
+	"  --exclude PATTERN      leave out what matches (fnmatch; the leaf name,\n"
+	"                         or the image path when PATTERN has a '/')\n"
+	"  --exclude-from FILE    patterns to leave out, one a line\n"
+	"  --follow-symlinks      store what symlinks point to\n"
+	"  --hide PATTERN         hide from the ISO 9660/Rock Ridge tree\n"
+	"  --hide-joliet PATTERN  hide from the Joliet tree\n"
+	"  --sort FILE            lines 'IMAGE-PATH WEIGHT': higher weights first\n"
+	"  --boot PATH            El Torito BIOS boot image (no emulation, load\n"
+	"                         size 4, boot info table), PATH in the image\n"
+	"  --boot-catalog PATH    the boot catalog (default boot.cat beside it)\n"
+	"  --efi-boot PATH        an EFI boot entry for a FAT image in the image\n"
+	"  --hybrid-mbr FILE      an isohybrid MBR template (isohdpfx.bin): the\n"
+	"                         image also boots as a disk; with --efi-boot a\n"
+	"                         GPT whose EFI partition is the FAT image\n"
+	"  --md5                  record libisofs MD5 tags (session and files)\n"
+	"  --date EPOCH           as SOURCE_DATE_EPOCH\n"
+	"  --force                replace an existing IMAGE\n"
+	"  --json                 print the result as JSON on stdout\n"
+	"  --progress             show progress on stderr even when not a terminal\n"
+	"  --quiet                never show progress\n"
+	"\n"
+	"exit status: 0 written, 2 usage error or bad input (nothing written),\n"
+	"3 I/O failure (nothing written), 130 interrupted (nothing written).\n",
+};

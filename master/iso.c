@@ -1,0 +1,773 @@
+/*
+ * iso.c - ISO 9660 images (ECMA-119, with Rock Ridge, Joliet, ISO
+ * 9660:1999, El Torito, isohybrid MBR/GPT and MD5 tags) written by
+ * libisofs from a scanned tree (tree.c).
+ *
+ * Regular files are given to libisofs as our own streams, so that a file
+ * is held to the size the scan recorded: a different size when it is
+ * opened, an end of file too early, or one byte more once the size is
+ * reached fails the write (libisofs itself pads or cuts silently), and
+ * after the write every file's size and mtime are checked once more.
+ * Messages of MISHAP severity and above abort libisofs's writer.  With
+ * SOURCE_DATE_EPOCH (opts->date) every time and GUID comes from it, so
+ * the image is byte-identical for identical input.  The image goes to a
+ * temporary beside the output, renamed when complete.
+ */
+#include "config.h"
+
+#define LIBISOFS_WITHOUT_LIBBURN 1
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libisofs/libisofs.h>
+
+#include "image_private.h"
+#include "master.h"
+#include "banned.h"
+
+#define CHUNK (1024u * 1024u)	/* bytes asked of libisofs at a time */
+#define JOLIET_MAX 103		/* UTF-16 units of a long Joliet name */
+#define MAX_NOTES 50
+
+/* What the writer thread found wrong with a source file. */
+struct failure {
+	pthread_mutex_t lock;
+	char text[GM_ERROR_MAX];
+	bool set;
+};
+
+struct file_stream {
+	const struct gm_node *node;
+	struct failure *failure;
+	uint64_t *opened;	/* files opened so far (the writer thread's) */
+	unsigned fs_id;
+	int fd;
+	uint64_t done;
+};
+
+static void fail_file(struct failure *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fail_file(struct failure *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&f->lock);
+	if (!f->set) {
+		va_start(ap, fmt);
+		vsnprintf(f->text, sizeof(f->text), fmt, ap);
+		va_end(ap);
+		f->set = true;
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+static int fs_open(IsoStream *stream)
+{
+	struct file_stream *fs = stream->data;
+	struct stat st;
+
+	fs->done = 0;
+	__atomic_add_fetch(fs->opened, 1, __ATOMIC_RELAXED);
+	fs->fd = open(fs->node->src, O_RDONLY | O_CLOEXEC);
+	if (fs->fd < 0) {
+		fail_file(fs->failure, "cannot read '%s': %s", fs->node->src,
+			  strerror(errno));
+		return ISO_FILE_CANT_ADD;
+	}
+	if (fstat(fs->fd, &st) != 0 || (uint64_t)st.st_size != fs->node->size) {
+		fail_file(fs->failure, "'%s' changed size while the image was made "
+			  "(%llu bytes when scanned, %llu now)", fs->node->src,
+			  (unsigned long long)fs->node->size,
+			  (unsigned long long)st.st_size);
+		close(fs->fd);
+		fs->fd = -1;
+		return ISO_FILE_READ_ERROR;
+	}
+	return 1;
+}
+
+static int fs_close(IsoStream *stream)
+{
+	struct file_stream *fs = stream->data;
+
+	if (fs->fd >= 0)
+		close(fs->fd);
+	fs->fd = -1;
+	return 1;
+}
+
+static off_t fs_get_size(IsoStream *stream)
+{
+	return (off_t)((struct file_stream *)stream->data)->node->size;
+}
+
+/* Fill buf with count bytes (or to the recorded end); a source that ends
+   early, or goes on past its recorded size, is a failure. */
+static int fs_read(IsoStream *stream, void *buf, size_t count)
+{
+	struct file_stream *fs = stream->data;
+	uint64_t size = fs->node->size;
+	size_t got = 0;
+
+	if (fs->fd < 0)
+		return ISO_FILE_NOT_OPENED;
+	if (count > size - fs->done)
+		count = (size_t)(size - fs->done);
+	while (got < count) {
+		ssize_t n = read(fs->fd, (char *)buf + got, count - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail_file(fs->failure, "cannot read '%s' at byte %llu: %s",
+				  fs->node->src, (unsigned long long)(fs->done + got),
+				  strerror(errno));
+			return ISO_FILE_READ_ERROR;
+		}
+		if (n == 0) {
+			fail_file(fs->failure, "'%s' shrank while the image was made "
+				  "(%llu bytes when scanned, it ended at %llu)",
+				  fs->node->src, (unsigned long long)size,
+				  (unsigned long long)(fs->done + got));
+			return ISO_FILE_READ_ERROR;
+		}
+		got += (size_t)n;
+	}
+	fs->done += got;
+	if (fs->done == size) {
+		char extra;
+		ssize_t n;
+
+		/* libisofs reads no further: look for a byte more here */
+		while ((n = read(fs->fd, &extra, 1)) < 0 && errno == EINTR)
+			;
+		if (n > 0) {
+			fail_file(fs->failure, "'%s' grew while the image was made "
+				  "(%llu bytes when scanned)", fs->node->src,
+				  (unsigned long long)size);
+			return ISO_FILE_READ_ERROR;
+		}
+	}
+	return (int)got;
+}
+
+static int fs_is_repeatable(IsoStream *stream)
+{
+	(void)stream;
+	return 1;
+}
+
+static void fs_get_id(IsoStream *stream, unsigned int *fs_id, dev_t *dev_id,
+		      ino_t *ino_id)
+{
+	struct file_stream *fs = stream->data;
+
+	/* the disk's (dev, ino): libisofs stores hard links' data once */
+	*fs_id = fs->fs_id;
+	*dev_id = (dev_t)fs->node->dev;
+	*ino_id = (ino_t)fs->node->ino;
+}
+
+static void fs_free(IsoStream *stream)
+{
+	free(stream->data);
+}
+
+static int fs_update_size(IsoStream *stream)
+{
+	(void)stream;
+	return 1;	/* the scan's size is the contract */
+}
+
+static IsoStreamIface file_stream_class = {
+	1, "user", fs_open, fs_close, fs_get_size, fs_read, fs_is_repeatable,
+	fs_get_id, fs_free, fs_update_size, NULL, NULL, NULL
+};
+
+struct build {
+	struct gm_ctx *ctx;
+	const struct gm_iso_opts *opts;
+	struct gm_iso_report *report;
+	IsoImage *img;
+	struct failure failure;
+	unsigned fs_id;
+	uint64_t joliet_skipped;	/* symlinks and specials */
+	uint64_t opened;		/* files the writer has opened */
+	uint64_t files;
+};
+
+static void note(struct build *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(struct build *b, const char *fmt, ...)
+{
+	char text[1024], **grown;
+	va_list ap;
+
+	if (b->report->nnotes >= MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	grown = realloc(b->report->notes, (b->report->nnotes + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return;
+	b->report->notes = grown;
+	grown[b->report->nnotes] = gm_strdup(text);
+	if (grown[b->report->nnotes] != NULL)
+		b->report->nnotes++;
+}
+
+static int iso_fail(struct build *b, int err, const char *what, const char *path)
+{
+	return gm_error_set(b->ctx, err == (int)ISO_OUT_OF_MEM ? GM_ERR_NOMEM : GM_ERR_FORMAT,
+			    "%s '%s': %s", what, path, iso_error_to_msg(err));
+}
+
+static void set_attrs(IsoNode *n, const struct gm_node *g)
+{
+	int hide = 0;
+
+	iso_node_set_permissions(n, (mode_t)(g->mode & 07777));
+	iso_node_set_uid(n, (uid_t)g->uid);
+	iso_node_set_gid(n, (gid_t)g->gid);
+	iso_node_set_mtime(n, (time_t)g->mtime);
+	iso_node_set_atime(n, (time_t)g->atime);
+	iso_node_set_ctime(n, (time_t)g->ctime);
+	if (g->hide & GM_HIDE_ISO)
+		hide |= LIBISO_HIDE_ON_RR | LIBISO_HIDE_ON_1999;
+	if (g->hide & GM_HIDE_JOLIET)
+		hide |= LIBISO_HIDE_ON_JOLIET;
+	if (hide != 0)
+		iso_node_set_hidden(n, hide);
+	if (g->sort_weight != 0)
+		iso_node_set_sort_weight(n, g->sort_weight);
+}
+
+/* UTF-16 units of a UTF-8 name; -1 when it is not valid UTF-8. */
+static long utf16_units(const char *s)
+{
+	long units = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+		int len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3
+			  : (*p >> 3) == 30 ? 4 : 0;
+
+		if (len == 0)
+			return -1;
+		for (int i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return -1;
+		units += len == 4 ? 2 : 1;
+		p += len;
+	}
+	return units;
+}
+
+static void note_joliet_name(struct build *b, const struct gm_node *g)
+{
+	long units;
+	char *path;
+
+	if (!b->opts->joliet || (g->hide & GM_HIDE_JOLIET))
+		return;
+	units = utf16_units(g->name);
+	if (units >= 0 && units <= JOLIET_MAX)
+		return;
+	path = gm_node_path(g);
+	if (units < 0)
+		note(b, "Joliet: '%s' is not UTF-8; its other bytes show as '_'",
+		     path ? path : g->name);
+	else
+		note(b, "Joliet: '%s' (%ld characters) is cut to its first %d",
+		     path ? path : g->name, units, JOLIET_MAX);
+	free(path);
+}
+
+static int add_tree(struct build *b, IsoDir *parent, const struct gm_node *dir)
+{
+	for (size_t i = 0; i < dir->nchildren; i++) {
+		const struct gm_node *g = dir->children[i];
+		IsoNode *n = NULL;
+		int ret;
+
+		note_joliet_name(b, g);
+		switch (g->kind) {
+		case GM_NODE_DIR: {
+			IsoDir *d;
+
+			ret = iso_image_add_new_dir(b->img, parent, g->name, &d);
+			if (ret < 0)
+				return iso_fail(b, ret, "cannot add the directory", g->name);
+			set_attrs((IsoNode *)d, g);
+			ret = add_tree(b, d, g);
+			if (ret != 0)
+				return ret;
+			continue;
+		}
+		case GM_NODE_FILE: {
+			struct file_stream *fs = calloc(1, sizeof(*fs));
+			IsoStream *st = calloc(1, sizeof(*st));
+			IsoFile *f;
+
+			if (fs == NULL || st == NULL) {
+				free(fs);
+				free(st);
+				return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+			}
+			fs->node = g;
+			fs->failure = &b->failure;
+			fs->opened = &b->opened;
+			fs->fs_id = b->fs_id;
+			fs->fd = -1;
+			st->class = &file_stream_class;
+			st->refcount = 1;
+			st->data = fs;
+			ret = iso_image_add_new_file(b->img, parent, g->name, st, &f);
+			if (ret < 0) {
+				iso_stream_unref(st);
+				return iso_fail(b, ret, "cannot add the file", g->src);
+			}
+			n = (IsoNode *)f;
+			break;
+		}
+		case GM_NODE_SYMLINK: {
+			IsoSymlink *l;
+
+			ret = iso_image_add_new_symlink(b->img, parent, g->name, g->target, &l);
+			if (ret < 0)
+				return iso_fail(b, ret, "cannot add the symlink", g->src);
+			n = (IsoNode *)l;
+			b->joliet_skipped++;
+			break;
+		}
+		default: {
+			IsoSpecial *sp;
+
+			ret = iso_image_add_new_special(b->img, parent, g->name,
+							(mode_t)g->mode, (dev_t)g->rdev, &sp);
+			if (ret < 0)
+				return iso_fail(b, ret, "cannot add the special file", g->src);
+			n = (IsoNode *)sp;
+			b->joliet_skipped++;
+			break;
+		}
+		}
+		set_attrs(n, g);
+	}
+	return 0;
+}
+
+/* "dir/boot.cat" beside an image path. */
+static char *beside(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dir = slash != NULL ? (size_t)(slash - path) + 1 : 0;
+	char *out = malloc(dir + strlen(name) + 2);
+
+	if (out != NULL) {
+		memcpy(out, path, dir);
+		memcpy(out + dir, name, strlen(name) + 1);
+	}
+	return out;
+}
+
+/* "/p" for "p" or "/p". */
+static char *absolute(const char *path)
+{
+	size_t len = strlen(path);
+	char *out = malloc(len + 2);
+
+	if (out == NULL)
+		return NULL;
+	out[0] = '/';
+	memcpy(out + 1, path[0] == '/' ? path + 1 : path, path[0] == '/' ? len : len + 1);
+	return out;
+}
+
+static int boot_entry(struct build *b, const struct gm_tree *tree, const char *path,
+		      const char *catalog, bool first, uint8_t platform,
+		      ElToritoBootImage **out)
+{
+	char *abs = absolute(path), *cat = NULL;
+	const struct gm_node *g;
+	int ret;
+
+	if (abs == NULL)
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	g = gm_tree_find(tree, abs);
+	if (g == NULL || g->kind != GM_NODE_FILE) {
+		ret = gm_error_set(b->ctx, GM_ERR_NOENT, "boot image '%s' is not a file "
+				   "in the image tree", abs);
+		free(abs);
+		return ret;
+	}
+	if (first) {
+		cat = catalog != NULL ? absolute(catalog) : beside(abs, "boot.cat");
+		if (cat == NULL) {
+			free(abs);
+			return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+		}
+		if (gm_tree_find(tree, cat) != NULL) {
+			ret = gm_error_set(b->ctx, GM_ERR_EXISTS, "boot catalog '%s' is "
+					   "already a file in the image tree", cat);
+			free(abs);
+			free(cat);
+			return ret;
+		}
+		ret = iso_image_set_boot_image(b->img, abs, ELTORITO_NO_EMUL, cat, out);
+		if (ret >= 0)
+			iso_image_set_boot_catalog_weight(b->img, 1000000000);
+	} else {
+		ret = iso_image_add_boot_image(b->img, abs, ELTORITO_NO_EMUL, 0, out);
+	}
+	if (ret < 0) {
+		gm_error_set(b->ctx, GM_ERR_FORMAT, "El Torito boot image '%s'%s%s: %s",
+			     abs, cat ? ", catalog " : "", cat ? cat : "",
+			     iso_error_to_msg(ret));
+		free(abs);
+		free(cat);
+		return -GM_ERR_FORMAT;
+	}
+	el_torito_set_boot_platform_id(*out, platform);
+	if (platform == 0) {
+		el_torito_set_load_size(*out, 4);
+	} else {
+		uint64_t sectors = (g->size + 511) / 512;
+
+		/* a load size of 0 makes firmware take the whole file */
+		el_torito_set_load_size(*out, sectors > 65535 ? 0
+					: (short)(uint16_t)sectors);
+	}
+	free(abs);
+	free(cat);
+	return 0;
+}
+
+static int setup_boot(struct build *b, const struct gm_tree *tree, IsoWriteOpts *wo)
+{
+	const struct gm_iso_opts *o = b->opts;
+	ElToritoBootImage *bios = NULL, *efi = NULL;
+	int ret;
+
+	if (o->hybrid_mbr != NULL && o->boot == NULL)
+		return gm_error_set(b->ctx, GM_ERR_USAGE, "--hybrid-mbr needs --boot: "
+				    "an isohybrid MBR starts ISOLINUX");
+	if (o->boot != NULL) {
+		ret = boot_entry(b, tree, o->boot, o->boot_catalog, true, 0x00, &bios);
+		if (ret != 0)
+			return ret;
+		/* the boot info table ISOLINUX and GRUB expect; isohybrid */
+		el_torito_set_isolinux_options(bios, 1 | (o->hybrid_mbr ? 2 : 0), 0);
+	}
+	if (o->efi_boot != NULL) {
+		ret = boot_entry(b, tree, o->efi_boot, o->boot_catalog, bios == NULL,
+				 0xef, &efi);
+		if (ret != 0)
+			return ret;
+		/* with an isohybrid MBR: a GPT partition for the FAT image */
+		el_torito_set_isolinux_options(efi, o->hybrid_mbr ? 1 << 2 : 0, 0);
+	}
+	if (o->hybrid_mbr != NULL) {
+		char *area = calloc(1, 32768);
+		FILE *f = fopen(o->hybrid_mbr, "rb");
+		size_t n = 0;
+		int extra = EOF;
+
+		if (area == NULL) {
+			if (f != NULL)
+				fclose(f);
+			return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+		}
+		if (f == NULL) {
+			free(area);
+			return gm_error_set_errno(b->ctx, errno == ENOENT ? GM_ERR_NOENT
+						  : GM_ERR_IO, errno, "cannot read the MBR "
+						  "template '%s'", o->hybrid_mbr);
+		}
+		n = fread(area, 1, 32768, f);
+		if (n == 32768)
+			extra = fgetc(f);
+		fclose(f);
+		if (n < 432 || extra != EOF) {
+			free(area);
+			return gm_error_set(b->ctx, GM_ERR_FORMAT, "MBR template '%s' has "
+					    "%s bytes: an isohybrid MBR (isohdpfx.bin) has "
+					    "432 to 512", o->hybrid_mbr, n < 432 ? "too few"
+					    : "more than 32768");
+		}
+		ret = iso_write_opts_set_system_area(wo, area, 2, 0);
+		free(area);
+		if (ret < 0)
+			return gm_error_set(b->ctx, GM_ERR_FORMAT, "MBR template '%s': %s",
+					    o->hybrid_mbr, iso_error_to_msg(ret));
+	}
+	return 0;
+}
+
+static int make_image(struct build *b, const struct gm_tree *tree)
+{
+	const struct gm_iso_opts *o = b->opts;
+	IsoDir *root;
+	int ret;
+
+	ret = iso_image_new(o->volume_id, &b->img);
+	if (ret < 0)
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	iso_image_set_volset_id(b->img, o->volume_id);
+	if (o->publisher != NULL)
+		iso_image_set_publisher_id(b->img, o->publisher);
+	if (o->preparer != NULL)
+		iso_image_set_data_preparer_id(b->img, o->preparer);
+	if (o->application != NULL)
+		iso_image_set_application_id(b->img, o->application);
+	iso_image_set_system_id(b->img, o->system_id != NULL ? o->system_id : "LINUX");
+	root = iso_image_get_root(b->img);
+	set_attrs((IsoNode *)root, tree->root);
+	return add_tree(b, root, tree->root);
+}
+
+static int write_opts(struct build *b, IsoWriteOpts **out)
+{
+	const struct gm_iso_opts *o = b->opts;
+	IsoWriteOpts *wo;
+
+	if (iso_write_opts_new(&wo, 0) < 0)
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	iso_write_opts_set_iso_level(wo, o->level);
+	iso_write_opts_set_rockridge(wo, o->rock);
+	iso_write_opts_set_joliet(wo, o->joliet);
+	iso_write_opts_set_joliet_long_names(wo, 1);
+	iso_write_opts_set_joliet_longer_paths(wo, 1);
+	iso_write_opts_set_iso1999(wo, o->iso1999);
+	iso_write_opts_set_relaxed_vol_atts(wo, 1);
+	iso_write_opts_set_allow_deep_paths(wo, 1);
+	iso_write_opts_set_hardlinks(wo, 1);
+	iso_write_opts_set_rrip_1_10_px_ino(wo, 1);
+	iso_write_opts_set_dir_rec_mtime(wo, 7);
+	iso_write_opts_set_output_charset(wo, "UTF-8");
+	iso_write_opts_set_always_gmt(wo, 1);
+	if (o->md5) {
+		/* each file's MD5 index goes in an AAIP attribute (isofs.cx) */
+		iso_write_opts_set_aaip(wo, 1);
+		iso_write_opts_set_record_md5(wo, 1, 1);
+	}
+	if (o->date >= 0) {
+		char uuid[32];
+		time_t t = (time_t)o->date;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(uuid, sizeof(uuid), "%Y%m%d%H%M%S00", &tm);
+		iso_write_opts_set_pvd_times(wo, t, t, 0, 0, uuid);
+		iso_write_opts_set_gpt_guid(wo, NULL, 2);
+	}
+	*out = wo;
+	return 0;
+}
+
+/* libisofs's messages: the worst as the error, the rest dropped. */
+static void drain_messages(char *worst, size_t size)
+{
+	char msg[ISO_MSGS_MESSAGE_LEN], sev[80];
+	int code, imgid;
+
+	while (iso_obtain_msgs("MISHAP", &code, &imgid, msg, sev) == 1)
+		if (worst[0] == '\0' && strstr(msg, "Image write cancelled") == NULL)
+			snprintf(worst, size, "%s", msg);
+}
+
+static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outset *set)
+{
+	struct burn_source *bs;
+	uint8_t *buf = malloc(CHUNK);
+	uint64_t total, done = 0;
+	int ret, st;
+	size_t sz, fr;
+	char worst[ISO_MSGS_MESSAGE_LEN] = "";
+
+	if (buf == NULL)
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	ret = iso_image_create_burn_source(b->img, wo, &bs);
+	if (ret < 0) {
+		free(buf);
+		drain_messages(worst, sizeof(worst));
+		return gm_error_set(b->ctx, GM_ERR_FORMAT, "cannot lay out the image: "
+				    "%s%s%s", iso_error_to_msg(ret), worst[0] ? ": " : "",
+				    worst);
+	}
+	total = (uint64_t)bs->get_size(bs);
+	b->report->size = total;
+	ret = 0;
+	while (done < total) {
+		/* never more than is left: libisofs answers 0 to that */
+		size_t want = total - done < CHUNK ? (size_t)(total - done) : CHUNK;
+		int n;
+
+		if (b->opts->stop != NULL && *b->opts->stop) {
+			ret = gm_error_set(b->ctx, GM_ERR_INTERRUPTED, "interrupted; no "
+					   "image was left");
+			break;
+		}
+		n = bs->read_xt(bs, buf, (int)want);
+		if (n <= 0)
+			break;
+		ret = gm_outset_write(b->ctx, set, f, buf, (size_t)n);
+		if (ret != 0)
+			break;
+		done += (uint64_t)n;
+		if (b->opts->progress != NULL) {
+			struct gm_master_progress p;
+
+			p.bytes = done;
+			p.total_bytes = total;
+			p.files = __atomic_load_n(&b->opened, __ATOMIC_RELAXED);
+			p.total_files = b->files;
+			if (p.files > p.total_files)
+				p.files = p.total_files;
+			b->opts->progress(b->opts->arg, &p);
+		}
+	}
+	if (done < total)
+		bs->cancel(bs);
+	st = iso_ring_buffer_get_status(bs, &sz, &fr);
+	/* wait for the writer thread before the tree goes */
+	while (iso_image_generator_is_running(b->img) == 1) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	bs->free_data(bs);
+	free(bs);
+	free(buf);
+	drain_messages(worst, sizeof(worst));
+	if (ret != 0)
+		return ret;
+	if (b->failure.set)
+		return gm_error_set(b->ctx, GM_ERR_IO, "%s", b->failure.text);
+	if (done != total || st == 3 || st == 7)
+		return gm_error_set(b->ctx, GM_ERR_IO, "libisofs stopped after %llu of "
+				    "%llu bytes: %s", (unsigned long long)done,
+				    (unsigned long long)total, worst[0] ? worst
+				    : "no reason given");
+	return 0;
+}
+
+/* After the write: every file still as the scan found it? */
+static int recheck(struct build *b, const struct gm_node *dir)
+{
+	for (size_t i = 0; i < dir->nchildren; i++) {
+		const struct gm_node *g = dir->children[i];
+		struct stat st;
+
+		if (g->kind == GM_NODE_DIR) {
+			int ret = recheck(b, g);
+
+			if (ret != 0)
+				return ret;
+			continue;
+		}
+		if (g->kind != GM_NODE_FILE)
+			continue;
+		if (stat(g->src, &st) != 0)
+			return gm_error_set_errno(b->ctx, GM_ERR_IO, errno, "'%s' went "
+						  "away while the image was made", g->src);
+		if ((uint64_t)st.st_size != g->size
+		    || (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec
+		       != g->mtime_ns)
+			return gm_error_set(b->ctx, GM_ERR_IO, "'%s' changed while the "
+					    "image was made (its size or mtime differs "
+					    "from the scan's)", g->src);
+	}
+	return 0;
+}
+
+void gm_iso_opts_init(struct gm_iso_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->volume_id = "CDROM";
+	opts->rock = true;
+	opts->joliet = true;
+	opts->level = 3;
+	opts->date = -1;
+}
+
+void gm_iso_report_release(struct gm_iso_report *report)
+{
+	for (size_t i = 0; i < report->nnotes; i++)
+		free(report->notes[i]);
+	free(report->notes);
+	report->notes = NULL;
+	report->nnotes = 0;
+}
+
+int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
+		 const struct gm_iso_opts *opts, const char *out,
+		 struct gm_iso_report *report)
+{
+	struct build b;
+	struct gm_outset set;
+	IsoWriteOpts *wo = NULL;
+	FILE *f = NULL;
+	int ret;
+
+	memset(report, 0, sizeof(*report));
+	memset(&b, 0, sizeof(b));
+	b.ctx = ctx;
+	b.opts = opts;
+	b.report = report;
+	if (opts->level < 1 || opts->level > 3)
+		return gm_error_set(ctx, GM_ERR_USAGE, "ISO level %d: 1, 2 or 3", opts->level);
+	pthread_mutex_init(&b.failure.lock, NULL);
+	if (iso_init() < 0) {
+		pthread_mutex_destroy(&b.failure.lock);
+		return gm_error_set(ctx, GM_ERR_NOMEM, "libisofs cannot start");
+	}
+	iso_set_local_charset("UTF-8", 0);
+	iso_set_msgs_severities("ALL", "NEVER", "glassmaster");
+	iso_set_abort_severity("MISHAP");
+	if (opts->date >= 0) {
+		time_t t = (time_t)opts->date;
+
+		iso_nowtime(&t, 1);
+	}
+	b.fs_id = iso_fs_global_id++;
+	b.files = tree->files;
+	gm_outset_init(&set, opts->force);
+	ret = make_image(&b, tree);
+	if (ret == 0)
+		ret = write_opts(&b, &wo);
+	if (ret == 0)
+		ret = setup_boot(&b, tree, wo);
+	if (ret == 0 && b.joliet_skipped > 0 && opts->joliet)
+		note(&b, "Joliet: %llu symlinks and special files are only in the Rock "
+		     "Ridge tree (Joliet cannot hold them)",
+		     (unsigned long long)b.joliet_skipped);
+	if (ret == 0)
+		ret = gm_outset_open(ctx, &set, out, &f);
+	if (ret == 0)
+		ret = write_out(&b, wo, f, &set);
+	if (ret == 0)
+		ret = recheck(&b, tree->root);
+	if (ret == 0)
+		ret = gm_outset_commit(ctx, &set);
+	else
+		gm_outset_abort(&set);
+	if (wo != NULL)
+		iso_write_opts_free(wo);
+	if (b.img != NULL)
+		iso_image_unref(b.img);
+	iso_finish();
+	pthread_mutex_destroy(&b.failure.lock);
+	return ret;
+}

@@ -1,0 +1,141 @@
+/*
+ * master.h - mastering images from directories: the tree scanner that the
+ * ISO 9660 writer (libisofs) and the UDF writer share, and the ISO 9660
+ * writer itself.
+ *
+ * The scanner walks the sources once (lstat, or stat with
+ * follow_symlinks), applies exclusions, hiding and sort weights, groups
+ * hard links, clamps times for reproducible output, and records for each
+ * regular file the size and mtime that the writers then hold it to: a file
+ * that changes while it is written fails the image.
+ */
+#ifndef GM_MASTER_H
+#define GM_MASTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* ---------------------------------------------------------------------
+ * The tree
+ */
+
+enum gm_node_kind { GM_NODE_DIR, GM_NODE_FILE, GM_NODE_SYMLINK, GM_NODE_SPECIAL };
+
+#define GM_HIDE_ISO 1u		/* hidden from ISO 9660 and Rock Ridge */
+#define GM_HIDE_JOLIET 2u	/* hidden from Joliet */
+
+struct gm_node {
+	char *name;		/* leaf name in the image; "" for the root */
+	char *src;		/* path on disk; NULL for a directory a graft
+				   point made */
+	enum gm_node_kind kind;
+	uint32_t mode;		/* st_mode: type and permission bits */
+	uint32_t uid, gid;
+	uint64_t size;		/* regular files: bytes, as scanned */
+	int64_t mtime, atime, ctime;	/* seconds (clamped when asked) */
+	int64_t mtime_ns;	/* the source's own mtime in ns, for change checks */
+	uint64_t dev, ino, rdev;
+	uint32_t nlink;
+	char *target;		/* symlinks: the target, as read */
+	uint32_t link_group;	/* files sharing an inode: 1..n; 0 none */
+	int32_t sort_weight;	/* higher: earlier in the image */
+	unsigned hide;		/* GM_HIDE_* */
+	struct gm_node *parent;
+	struct gm_node **children;	/* sorted by name (bytes) */
+	size_t nchildren, cap;
+};
+
+struct gm_tree_opts {
+	bool follow_symlinks;
+	const char *const *exclude;	/* fnmatch patterns: leaf name, or image */
+	size_t nexclude;		/* path when the pattern has a '/' */
+	const char *exclude_from;	/* a file of such patterns, one a line */
+	const char *const *hide;	/* hidden from ISO 9660/Rock Ridge */
+	size_t nhide;
+	const char *const *hide_joliet;
+	size_t nhide_joliet;
+	const char *sort_file;	/* lines "IMAGE-PATH WEIGHT" */
+	int64_t clamp;		/* times clamped to it (and atime = ctime =
+				   mtime) when >= 0: SOURCE_DATE_EPOCH */
+};
+
+struct gm_tree {
+	struct gm_node *root;
+	uint64_t files, dirs, symlinks, specials;
+	uint64_t bytes;		/* regular file data, each inode once */
+	uint32_t link_groups;
+};
+
+/* Options with their defaults (no patterns, clamp -1). */
+void gm_tree_opts_init(struct gm_tree_opts *opts);
+
+/*
+ * Scan the sources into a tree.  Each source is a directory whose
+ * contents become the root, or a graft point "DEST=SRC" placing the file
+ * or directory SRC at image path DEST (parents made as needed; "\=" is a
+ * literal '=').  Unreadable files and directories, symlink loops (with
+ * follow_symlinks) and two sources claiming one image path are errors
+ * naming the paths.  *out is gm_tree_free()'d by the caller.
+ */
+int gm_tree_scan(struct gm_ctx *ctx, const char *const *sources, size_t nsources,
+		 const struct gm_tree_opts *opts, struct gm_tree **out);
+
+void gm_tree_free(struct gm_tree *tree);
+
+/* The image path of node ("/a/b"), malloc'd; NULL when out of memory. */
+char *gm_node_path(const struct gm_node *node);
+
+/* The node at image path, or NULL. */
+struct gm_node *gm_tree_find(const struct gm_tree *tree, const char *path);
+
+/* ---------------------------------------------------------------------
+ * ISO 9660 through libisofs
+ */
+
+/* How far the writing is. */
+struct gm_master_progress {
+	uint64_t bytes, total_bytes;	/* of the image */
+	uint64_t files, total_files;	/* regular files opened */
+};
+
+struct gm_iso_opts {
+	const char *volume_id, *publisher, *preparer, *application, *system_id;
+	bool rock, joliet, iso1999;
+	int level;		/* 1, 2 or 3 */
+	const char *boot;	/* image path of an El Torito BIOS boot image */
+	const char *boot_catalog;	/* image path; NULL: boot.cat beside it */
+	const char *efi_boot;	/* image path of an EFI FAT image */
+	const char *hybrid_mbr;	/* disk path of an isohybrid MBR template */
+	bool md5;		/* libisofs MD5 tags */
+	int64_t date;		/* volume dates, GUIDs: SOURCE_DATE_EPOCH; -1 now */
+	bool force;		/* replace an existing image */
+	void (*progress)(void *arg, const struct gm_master_progress *p);
+	void *arg;
+	volatile int *stop;	/* polled between blocks */
+};
+
+struct gm_iso_report {
+	uint64_t size;		/* bytes of the image */
+	char **notes;		/* names mapped in a tree, things worth saying */
+	size_t nnotes;
+};
+
+void gm_iso_opts_init(struct gm_iso_opts *opts);
+
+/*
+ * Write tree as an ISO 9660 image to out, through a temporary beside it
+ * that is renamed on success (nothing is left at out on failure).  A file
+ * whose size or mtime differs from the scan's, when it is opened, while it
+ * is read or after the image is written, fails the image naming it.
+ * report->notes are released with gm_iso_report_release().
+ */
+int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
+		 const struct gm_iso_opts *opts, const char *out,
+		 struct gm_iso_report *report);
+
+void gm_iso_report_release(struct gm_iso_report *report);
+
+#endif
