@@ -35,6 +35,7 @@
 #include "banned.h"
 
 #define CHUNK (1024u * 1024u)	/* bytes asked of libisofs at a time */
+#define WRITEBACK (32u * 1024u * 1024u)	/* bytes between writeback starts */
 #define JOLIET_MAX 103		/* UTF-16 units of a long Joliet name */
 #define MAX_NOTES 50
 
@@ -591,7 +592,7 @@ static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outse
 {
 	struct burn_source *bs;
 	uint8_t *buf = malloc(CHUNK);
-	uint64_t total, done = 0;
+	uint64_t total, done = 0, flushed = 0;
 	int ret, st;
 	size_t sz, fr;
 	char worst[ISO_MSGS_MESSAGE_LEN] = "";
@@ -626,6 +627,13 @@ static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outse
 		if (ret != 0)
 			break;
 		done += (uint64_t)n;
+		/* start the disk writing behind us, so that the fsync before
+		   the rename has little left to wait for */
+		if (done - flushed >= WRITEBACK && fflush(f) == 0) {
+			sync_file_range(fileno(f), (off_t)flushed, (off_t)(done - flushed),
+					SYNC_FILE_RANGE_WRITE);
+			flushed = done;
+		}
 		if (b->opts->progress != NULL) {
 			struct gm_master_progress p;
 
