@@ -413,8 +413,30 @@ static void read_full_toc(struct mmc_drive *m)
 			      "is not a full TOC", attempt == 0 ? "" : " (SFF-8020i)",
 			      len);
 	}
+	/* format 1: sessions, and where the last one starts (again with the
+	   format in byte 9 for SFF-8020i drives) */
+	cdb[1] = 0x00;
+	cdb[2] = 0x01;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		cdb[9] = attempt == 0 ? 0x00 : 0x40;
+		if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, 12, &sense, false,
+			attempt == 0 ? " format 1" : " format 1 (SFF-8020i)") != GM_MMC_OK)
+			continue;
+		len = (size_t)gm_be16(buf) + 2;
+		if (len == 12 && buf[2] >= 1 && buf[3] >= buf[2] && buf[6] >= 1
+		    && buf[6] <= 99) {
+			gm_drive_note(m->drive, "sessions %u-%u; the last starts with "
+				      "track %u at LBA %ld%s", buf[2], buf[3], buf[6],
+				      (long)(int32_t)gm_be32(buf + 8), attempt == 0 ? ""
+				      : " (asked for in byte 9, SFF-8020i)");
+			break;
+		}
+		gm_drive_note(m->drive, "READ TOC format 1%s: the answer (%zu bytes) is "
+			      "not session information", attempt == 0 ? ""
+			      : " (SFF-8020i)", len);
+	}
+	cdb[1] = 0x02;
 	cdb[2] = 0x05;
-	cdb[9] = 0x00;
 	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, 65534, &sense, true, NULL)
 	    == GM_MMC_OK) {
 		len = (size_t)gm_be16(buf) + 2;

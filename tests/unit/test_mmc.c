@@ -205,6 +205,14 @@ static enum gm_mmc_status read_toc(struct fake *f, const uint8_t *cdb, uint8_t *
 		set32(a + 16, (uint32_t)f->sectors);
 		answer(buf, len, a, 20);
 		return GM_MMC_OK;
+	case 1:
+		set16(a, 10);
+		a[2] = 1;
+		a[3] = 1;
+		a[5] = 0x14;
+		a[6] = 1;
+		answer(buf, len, a, 12);
+		return GM_MMC_OK;
 	case 2:
 		set16(a, 2 + 4 * 11);
 		a[2] = 1;
@@ -405,6 +413,8 @@ GM_TEST(mmc_good_drive_reads_raw_checked)
 	j = journal(drive);
 	CU_ASSERT_PTR_NOT_NULL(strstr(j, "READ CD raw: sync, header, EDC and ECC"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(j, "full TOC: 4 entries, 1 session"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "sessions 1-1; the last starts with track 1 "
+				      "at LBA 0"));
 	CU_ASSERT_PTR_NULL(strstr(j, "SFF-8020i"));
 	free(j);
 	/* 40 sectors: more than one command's worth */
@@ -473,6 +483,10 @@ GM_TEST(mmc_qemu_atapi_raw_not_trusted_user_reads)
 	CU_ASSERT_PTR_NOT_NULL(strstr(j, "binary instead of BCD header address"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(j, "(asked for in byte 9, SFF-8020i"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(j, "is not a full TOC"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "READ TOC format 1: the answer (20 bytes) is not "
+				      "session information"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "sessions 1-1; the last starts with track 1 at "
+				      "LBA 0 (asked for in byte 9, SFF-8020i)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(j, "track 1 length from the TOC"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(j, "READ TRACK INFORMATION of track 1: ILLEGAL "
 				      "REQUEST 05/20/00: invalid command operation code"));
