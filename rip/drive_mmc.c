@@ -423,12 +423,19 @@ static void read_full_toc(struct mmc_drive *m)
 			attempt == 0 ? " format 1" : " format 1 (SFF-8020i)") != GM_MMC_OK)
 			continue;
 		len = (size_t)gm_be16(buf) + 2;
-		if (len == 12 && buf[2] >= 1 && buf[3] >= buf[2] && buf[6] >= 1
-		    && buf[6] <= 99) {
-			gm_drive_note(m->drive, "sessions %u-%u; the last starts with "
-				      "track %u at LBA %ld%s", buf[2], buf[3], buf[6],
-				      (long)(int32_t)gm_be32(buf + 8), attempt == 0 ? ""
-				      : " (asked for in byte 9, SFF-8020i)");
+		if (len == 12 && buf[2] >= 1 && buf[3] >= buf[2] && buf[3] <= 99) {
+			if (buf[6] >= 1 && buf[6] <= 99)
+				gm_drive_note(m->drive, "sessions %u-%u; the last starts "
+					      "with track %u at LBA %ld%s", buf[2], buf[3],
+					      buf[6], (long)(int32_t)gm_be32(buf + 8),
+					      attempt == 0 ? "" : " (asked for in byte 9, "
+					      "SFF-8020i)");
+			else	/* QEMU answers track 0 */
+				gm_drive_note(m->drive, "sessions %u-%u; the first track "
+					      "of the last session is given as %u, which "
+					      "is none%s", buf[2], buf[3], buf[6],
+					      attempt == 0 ? "" : " (asked for in byte 9, "
+					      "SFF-8020i)");
 			break;
 		}
 		gm_drive_note(m->drive, "READ TOC format 1%s: the answer (%zu bytes) is "
