@@ -116,12 +116,14 @@ def add_record(got, path, r):
 def read_isoinfo(listing, view):
     # Directory listing of /a/b/
     # drwxr-xr-x   1    0    0   2048 Jul 15 2017 [     22 02]  name
+    # (the flags of a multi-extent record's first part come out as
+    # "[     34 FFFF name": the byte 0x80, sign-extended and cut)
     got = {}
     enc = "utf-8" if view == "rr" else "latin-1"
     d = None
     line_re = re.compile(
         r"^(\S{10})\s+\d+\s+\S+\s+\S+\s+(\d+)\s+(\w{3}) (\d\d) (\d{4})"
-        r" \[\s*(\d+) (\d\d)\]  (.*)$")
+        r" \[\s*(\d+) ([0-9A-F]+)\]?\s+(.*)$")
     with open(listing, encoding=enc, errors="surrogateescape") as f:
         for line in f:
             line = line.rstrip("\n")
