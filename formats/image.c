@@ -668,6 +668,45 @@ int gm_source_read(struct gm_ctx *ctx, struct gm_source *src,
 /* ------------------------------------------------------------------ */
 /* Output sets */
 
+/* An O_TMPFILE file in the directory of path, or -1. */
+static int open_unnamed(const char *path, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (slash == NULL)
+		return open(".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+	dir = malloc((size_t)(slash - path) + 2);
+	if (dir == NULL)
+		return -1;
+	memcpy(dir, path, (size_t)(slash - path) + 1);
+	dir[slash - path + 1] = '\0';
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+	free(dir);
+	return fd;
+}
+
+/* Give an unnamed file its temporary name, to be renamed over the final. */
+static int name_unnamed(FILE *f, char *tmp)
+{
+	char proc[64];
+	size_t len = strlen(tmp);
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fileno(f));
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned v = (unsigned)rand() ^ (unsigned)getpid() ^ (unsigned)attempt * 2654435761u;
+
+		for (size_t i = len - 6; i < len; i++, v /= 36)
+			tmp[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[v % 36];
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
 void gm_outset_init(struct gm_outset *set, bool force)
 {
 	memset(set, 0, sizeof(*set));
@@ -697,7 +736,16 @@ int gm_outset_open(struct gm_ctx *ctx, struct gm_outset *set,
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	memcpy(tmp, final_path, len);
 	memcpy(tmp + len, ".gm-part-XXXXXX", 16);
-	fd = mkstemp(tmp);
+	/* an unnamed file in the output's directory, named only when it is
+	   complete: a killed run leaves nothing behind (where the file
+	   system has O_TMPFILE; else a named temporary) */
+	fd = open_unnamed(final_path, 0666 & ~set->umask);
+	if (fd >= 0) {
+		set->files[set->n].unnamed = true;
+	} else {
+		set->files[set->n].unnamed = false;
+		fd = mkstemp(tmp);
+	}
 	if (fd < 0) {
 		int err = errno;
 
@@ -747,6 +795,17 @@ int gm_outset_commit(struct gm_ctx *ctx, struct gm_outset *set)
 			return gm_error_set_errno(ctx, GM_ERR_IO, err, "cannot write '%s'",
 						  set->files[i].final);
 		}
+		if (set->files[i].unnamed && name_unnamed(f, set->files[i].tmp) != 0) {
+			int err = errno;
+
+			fclose(f);
+			set->files[i].unnamed = false;
+			free(set->files[i].tmp);
+			set->files[i].tmp = NULL;
+			return gm_error_set_errno(ctx, GM_ERR_IO, err, "cannot name "
+						  "'%s'", set->files[i].final);
+		}
+		set->files[i].unnamed = false;
 		if (fclose(f) != 0)
 			return gm_error_set_errno(ctx, GM_ERR_IO, errno,
 						  "cannot write '%s'", set->files[i].final);
@@ -771,7 +830,8 @@ void gm_outset_abort(struct gm_outset *set)
 		if (set->files[i].f)
 			fclose(set->files[i].f);
 		if (set->files[i].tmp) {
-			unlink(set->files[i].tmp);
+			if (!set->files[i].unnamed)
+				unlink(set->files[i].tmp);
 			free(set->files[i].tmp);
 		}
 		free(set->files[i].final);

@@ -94,8 +94,10 @@ struct gm_outset {
 	unsigned n;
 	struct {
 		char *final;
-		char *tmp;
+		char *tmp;	/* the temporary's name (chosen at commit when
+				   the file is unnamed) */
 		FILE *f;
+		bool unnamed;	/* an O_TMPFILE file, linked in at commit */
 	} files[GM_OUTSET_MAX];
 	bool force;
 	mode_t umask;		/* the process's, for the final modes */

@@ -550,11 +550,19 @@ static int write_opts(struct build *b, IsoWriteOpts **out)
 	iso_write_opts_set_joliet(wo, o->joliet);
 	iso_write_opts_set_joliet_long_names(wo, 1);
 	iso_write_opts_set_joliet_longer_paths(wo, 1);
+	iso_write_opts_set_omit_version_numbers(wo, 2);	/* no ";1" in Joliet */
+	iso_write_opts_set_no_force_dots(wo, 2);	/* nor a "." after "x" */
 	iso_write_opts_set_iso1999(wo, o->iso1999);
 	iso_write_opts_set_relaxed_vol_atts(wo, 1);
 	iso_write_opts_set_allow_deep_paths(wo, 1);
 	iso_write_opts_set_hardlinks(wo, 1);
-	iso_write_opts_set_rrip_1_10_px_ino(wo, 1);
+	/* RRIP 1.10 as mkisofs writes it: no NM entries for "." and ".."
+	   (isoinfo shows them as empty names) and PX without an inode number,
+	   so that a long name's NM fits in its directory record (libcdio
+	   cuts a name continued in a CE area); hard links still share one
+	   extent */
+	iso_write_opts_set_rrip_version_1_10(wo, 1);
+	iso_write_opts_set_rrip_1_10_px_ino(wo, 0);
 	iso_write_opts_set_dir_rec_mtime(wo, 7);
 	iso_write_opts_set_output_charset(wo, "UTF-8");
 	iso_write_opts_set_always_gmt(wo, 1);
