@@ -93,6 +93,7 @@ static int cmd_master(int argc, char **argv)
 		{"md5", no_argument, NULL, '5'},
 		{"date", required_argument, NULL, 'd'},
 		{"force", no_argument, NULL, 'f'},
+		{"sync", no_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'z'},
 		{"progress", no_argument, NULL, 'g'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -168,6 +169,7 @@ static int cmd_master(int argc, char **argv)
 			iopts.date = v;
 			break;
 		case 'f': iopts.force = true; break;
+		case 'S': iopts.sync = true; break;
 		case 'z': json = true; break;
 		case 'g': progress = CLI_PROGRESS_ALWAYS; break;
 		case 'q': progress = CLI_PROGRESS_NEVER; break;
@@ -265,16 +267,17 @@ const struct gm_command gm_cmd_master = {
 		 "[--exclude-from FILE] [--follow-symlinks] [--hide PATTERN] "
 		 "[--hide-joliet PATTERN] [--sort FILE] [--boot PATH] "
 		 "[--boot-catalog PATH] [--efi-boot PATH] [--hybrid-mbr FILE] "
-		 "[--md5] [--date EPOCH] [--force] [--json] [--progress | --quiet] "
-		 "SRC ...",
+		 "[--md5] [--date EPOCH] [--force] [--sync] [--json] "
+		 "[--progress | --quiet] SRC ...",
 	.help =
 	"Write an ISO 9660 image of the sources through libisofs: each SRC is a\n"
 	"directory whose contents become the root, or a graft point DEST=SRC\n"
 	"placing a file or directory at image path DEST. Rock Ridge (POSIX names,\n"
 	"modes, owners, times, symlinks, hard links) and Joliet (long Unicode\n"
 	"names) are on by default; ISO level 3 stores files over 4 GiB in several\n"
-	"extents. The image goes to a temporary beside IMAGE, renamed when it is\n"
-	"complete; a file that changes while it is written fails the image.\n"
+	"extents. The image goes to an unnamed file beside IMAGE, named when it\n"
+	"is complete (a killed run leaves nothing); a file that changes while\n"
+	"it is written fails the image.\n"
 	"With SOURCE_DATE_EPOCH (or --date) the image is byte-identical for\n"
 	"identical input: volume dates and GUIDs from it, file times clamped.\n"
 	"\n"
@@ -304,6 +307,8 @@ const struct gm_command gm_cmd_master = {
 	"  --md5                  record libisofs MD5 tags (session and files)\n"
 	"  --date EPOCH           as SOURCE_DATE_EPOCH\n"
 	"  --force                replace an existing IMAGE\n"
+	"  --sync                 wait until the image is on disk before naming\n"
+	"                         it (safe against a power cut; slower)\n"
 	"  --json                 print the result as JSON on stdout\n"
 	"  --progress             show progress on stderr even when not a terminal\n"
 	"  --quiet                never show progress\n"

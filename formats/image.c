@@ -711,6 +711,7 @@ void gm_outset_init(struct gm_outset *set, bool force)
 {
 	memset(set, 0, sizeof(*set));
 	set->force = force;
+	set->sync = true;
 	set->umask = umask(022);
 	umask(set->umask);
 }
@@ -788,7 +789,7 @@ int gm_outset_commit(struct gm_ctx *ctx, struct gm_outset *set)
 		FILE *f = set->files[i].f;
 
 		set->files[i].f = NULL;
-		if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		if (fflush(f) != 0 || (set->sync && fsync(fileno(f)) != 0)) {
 			int err = errno;
 
 			fclose(f);

@@ -100,6 +100,7 @@ struct gm_outset {
 		bool unnamed;	/* an O_TMPFILE file, linked in at commit */
 	} files[GM_OUTSET_MAX];
 	bool force;
+	bool sync;		/* fsync each file before the rename (default) */
 	mode_t umask;		/* the process's, for the final modes */
 };
 
@@ -111,7 +112,8 @@ void gm_outset_init(struct gm_outset *set, bool force);
 int gm_outset_open(struct gm_ctx *ctx, struct gm_outset *set,
 		   const char *final_path, FILE **out);
 
-/* Flush, fsync and rename every file, in the order they were opened. */
+/* Flush, fsync (unless set->sync was cleared) and rename every file, in
+   the order they were opened. */
 int gm_outset_commit(struct gm_ctx *ctx, struct gm_outset *set);
 
 /* Remove every temporary; the finals are untouched. */

@@ -10,8 +10,9 @@
  * after the write every file's size and mtime are checked once more.
  * Messages of MISHAP severity and above abort libisofs's writer.  With
  * SOURCE_DATE_EPOCH (opts->date) every time and GUID comes from it, so
- * the image is byte-identical for identical input.  The image goes to a
- * temporary beside the output, renamed when complete.
+ * the image is byte-identical for identical input.  The image goes to an
+ * unnamed file beside the output, named when complete (fsync'd first only
+ * with opts->sync).
  */
 #include "config.h"
 
@@ -35,7 +36,7 @@
 #include "banned.h"
 
 #define CHUNK (1024u * 1024u)	/* bytes asked of libisofs at a time */
-#define WRITEBACK (32u * 1024u * 1024u)	/* bytes between writeback starts */
+#define READ_AHEAD (256u * 1024u)	/* bytes read from a source at a time */
 #define JOLIET_MAX 103		/* UTF-16 units of a long Joliet name */
 #define MAX_NOTES 50
 
@@ -52,7 +53,9 @@ struct file_stream {
 	uint64_t *opened;	/* files opened so far (the writer thread's) */
 	unsigned fs_id;
 	int fd;
-	uint64_t done;
+	uint64_t done;		/* bytes given to libisofs */
+	uint8_t *buf;		/* read ahead: libisofs asks 2 KiB at a time */
+	size_t have, used;
 };
 
 static void fail_file(struct failure *f, const char *fmt, ...)
@@ -78,6 +81,7 @@ static int fs_open(IsoStream *stream)
 	struct stat st;
 
 	fs->done = 0;
+	fs->have = fs->used = 0;
 	__atomic_add_fetch(fs->opened, 1, __ATOMIC_RELAXED);
 	fs->fd = open(fs->node->src, O_RDONLY | O_CLOEXEC);
 	if (fs->fd < 0) {
@@ -104,6 +108,9 @@ static int fs_close(IsoStream *stream)
 	if (fs->fd >= 0)
 		close(fs->fd);
 	fs->fd = -1;
+	free(fs->buf);
+	fs->buf = NULL;
+	fs->have = fs->used = 0;
 	return 1;
 }
 
@@ -113,7 +120,8 @@ static off_t fs_get_size(IsoStream *stream)
 }
 
 /* Fill buf with count bytes (or to the recorded end); a source that ends
-   early, or goes on past its recorded size, is a failure. */
+   early, or goes on past its recorded size, is a failure.  The file is read
+   in READ_AHEAD blocks: libisofs asks for 2 KiB at a time. */
 static int fs_read(IsoStream *stream, void *buf, size_t count)
 {
 	struct file_stream *fs = stream->data;
@@ -125,32 +133,44 @@ static int fs_read(IsoStream *stream, void *buf, size_t count)
 	if (count > size - fs->done)
 		count = (size_t)(size - fs->done);
 	while (got < count) {
-		ssize_t n = read(fs->fd, (char *)buf + got, count - got);
+		size_t n;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail_file(fs->failure, "cannot read '%s' at byte %llu: %s",
-				  fs->node->src, (unsigned long long)(fs->done + got),
-				  strerror(errno));
-			return ISO_FILE_READ_ERROR;
+		if (fs->used == fs->have) {
+			ssize_t r;
+
+			if (fs->buf == NULL && (fs->buf = malloc(READ_AHEAD)) == NULL)
+				return ISO_OUT_OF_MEM;
+			while ((r = read(fs->fd, fs->buf, READ_AHEAD)) < 0 && errno == EINTR)
+				;
+			if (r < 0) {
+				fail_file(fs->failure, "cannot read '%s' at byte %llu: %s",
+					  fs->node->src,
+					  (unsigned long long)(fs->done + got),
+					  strerror(errno));
+				return ISO_FILE_READ_ERROR;
+			}
+			if (r == 0) {
+				fail_file(fs->failure, "'%s' shrank while the image was "
+					  "made (%llu bytes when scanned, it ended at "
+					  "%llu)", fs->node->src, (unsigned long long)size,
+					  (unsigned long long)(fs->done + got));
+				return ISO_FILE_READ_ERROR;
+			}
+			fs->have = (size_t)r;
+			fs->used = 0;
 		}
-		if (n == 0) {
-			fail_file(fs->failure, "'%s' shrank while the image was made "
-				  "(%llu bytes when scanned, it ended at %llu)",
-				  fs->node->src, (unsigned long long)size,
-				  (unsigned long long)(fs->done + got));
-			return ISO_FILE_READ_ERROR;
-		}
-		got += (size_t)n;
+		n = fs->have - fs->used < count - got ? fs->have - fs->used : count - got;
+		memcpy((char *)buf + got, fs->buf + fs->used, n);
+		fs->used += n;
+		got += n;
 	}
 	fs->done += got;
 	if (fs->done == size) {
 		char extra;
-		ssize_t n;
+		ssize_t n = (ssize_t)(fs->have - fs->used);
 
 		/* libisofs reads no further: look for a byte more here */
-		while ((n = read(fs->fd, &extra, 1)) < 0 && errno == EINTR)
+		while (n == 0 && (n = read(fs->fd, &extra, 1)) < 0 && errno == EINTR)
 			;
 		if (n > 0) {
 			fail_file(fs->failure, "'%s' grew while the image was made "
@@ -181,7 +201,10 @@ static void fs_get_id(IsoStream *stream, unsigned int *fs_id, dev_t *dev_id,
 
 static void fs_free(IsoStream *stream)
 {
-	free(stream->data);
+	struct file_stream *fs = stream->data;
+
+	free(fs->buf);
+	free(fs);
 }
 
 static int fs_update_size(IsoStream *stream)
@@ -600,7 +623,7 @@ static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outse
 {
 	struct burn_source *bs;
 	uint8_t *buf = malloc(CHUNK);
-	uint64_t total, done = 0, flushed = 0;
+	uint64_t total, done = 0;
 	int ret, st;
 	size_t sz, fr;
 	char worst[ISO_MSGS_MESSAGE_LEN] = "";
@@ -635,13 +658,6 @@ static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outse
 		if (ret != 0)
 			break;
 		done += (uint64_t)n;
-		/* start the disk writing behind us, so that the fsync before
-		   the rename has little left to wait for */
-		if (done - flushed >= WRITEBACK && fflush(f) == 0) {
-			sync_file_range(fileno(f), (off_t)flushed, (off_t)(done - flushed),
-					SYNC_FILE_RANGE_WRITE);
-			flushed = done;
-		}
 		if (b->opts->progress != NULL) {
 			struct gm_master_progress p;
 
@@ -760,6 +776,8 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 	b.fs_id = iso_fs_global_id++;
 	b.files = tree->files;
 	gm_outset_init(&set, opts->force);
+	/* as genisoimage and xorriso: no waiting for the disk, unless asked */
+	set.sync = opts->sync;
 	ret = make_image(&b, tree);
 	if (ret == 0)
 		ret = write_opts(&b, &wo);

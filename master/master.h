@@ -112,6 +112,7 @@ struct gm_iso_opts {
 	bool md5;		/* libisofs MD5 tags */
 	int64_t date;		/* volume dates, GUIDs: SOURCE_DATE_EPOCH; -1 now */
 	bool force;		/* replace an existing image */
+	bool sync;		/* fsync the image before naming it */
 	void (*progress)(void *arg, const struct gm_master_progress *p);
 	void *arg;
 	volatile int *stop;	/* polled between blocks */
