@@ -37,6 +37,14 @@ static inline void gm_put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+static inline void gm_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
 static inline uint16_t gm_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);

@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #include <libisofs/libisofs.h>
+#include <zlib.h>
 
+#include "bytes.h"
 #include "image_private.h"
 #include "master.h"
 #include "banned.h"
@@ -695,6 +697,82 @@ static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outse
 	return 0;
 }
 
+/*
+ * libisofs marks the FAT image's GPT entry Basic Data (as xorriso's
+ * -isohybrid-gpt-basdat): make it an EFI system partition (UEFI 2.x 5.3.3,
+ * type C12A7328-F81F-11D2-BA4B-00A0C93EC93B) in the primary and backup
+ * tables, with their CRCs.  The entry is the one of Basic Data type that
+ * does not start at sector 0 (the first covers the whole image).
+ */
+static const uint8_t gpt_basic[16] = {
+	0xa2, 0xa0, 0xd0, 0xeb, 0xe5, 0xb9, 0x33, 0x44,
+	0x87, 0xc0, 0x68, 0xb6, 0xb7, 0x26, 0x99, 0xc7
+};
+static const uint8_t gpt_esp[16] = {
+	0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
+	0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b
+};
+
+static int patch_gpt_table(int fd, uint64_t header_lba, bool *patched)
+{
+	uint8_t h[512], *arr;
+	uint32_t hsize, n, esize;
+	uint64_t entries;
+	size_t len;
+	int ret = 0;
+
+	if (pread(fd, h, sizeof(h), (off_t)(header_lba * 512)) != (ssize_t)sizeof(h)
+	    || memcmp(h, "EFI PART", 8) != 0)
+		return -1;
+	hsize = gm_le32(h + 12);
+	entries = gm_le64(h + 72);
+	n = gm_le32(h + 80);
+	esize = gm_le32(h + 84);
+	if (hsize < 92 || hsize > 512 || esize < 128 || esize > 4096 || n == 0 || n > 1024)
+		return -1;
+	len = (size_t)n * esize;
+	arr = malloc(len);
+	if (arr == NULL)
+		return -1;
+	if (pread(fd, arr, len, (off_t)(entries * 512)) != (ssize_t)len) {
+		free(arr);
+		return -1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *e = arr + (size_t)i * esize;
+
+		if (memcmp(e, gpt_basic, 16) == 0 && gm_le64(e + 32) != 0) {
+			memcpy(e, gpt_esp, 16);
+			*patched = true;
+		}
+	}
+	gm_put_le32(h + 88, (uint32_t)crc32(0, arr, (uInt)len));
+	memset(h + 16, 0, 4);
+	gm_put_le32(h + 16, (uint32_t)crc32(0, h, hsize));
+	if (pwrite(fd, arr, len, (off_t)(entries * 512)) != (ssize_t)len
+	    || pwrite(fd, h, sizeof(h), (off_t)(header_lba * 512)) != (ssize_t)sizeof(h))
+		ret = -1;
+	free(arr);
+	return ret;
+}
+
+static int mark_esp(struct build *b, FILE *f)
+{
+	uint8_t h[512];
+	bool patched = false;
+	int fd = fileno(f);
+
+	if (fflush(f) != 0 || pread(fd, h, sizeof(h), 512) != (ssize_t)sizeof(h)
+	    || memcmp(h, "EFI PART", 8) != 0)
+		return gm_error_set(b->ctx, GM_ERR_IO, "cannot find the GPT that "
+				    "libisofs wrote");
+	if (patch_gpt_table(fd, 1, &patched) != 0
+	    || patch_gpt_table(fd, gm_le64(h + 32), &patched) != 0 || !patched)
+		return gm_error_set(b->ctx, GM_ERR_IO, "cannot mark the EFI system "
+				    "partition in the GPT");
+	return 0;
+}
+
 /* After the write: every file still as the scan found it? */
 static int recheck(struct build *b, const struct gm_node *dir)
 {
@@ -791,6 +869,15 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 		ret = gm_outset_open(ctx, &set, out, &f);
 	if (ret == 0)
 		ret = write_out(&b, wo, f, &set);
+	/* the MD5 tags cover the system area: there the GPT stays as it is */
+	if (ret == 0 && opts->efi_boot != NULL && opts->hybrid_mbr != NULL) {
+		if (opts->md5)
+			note(&b, "the GPT entry of the EFI image is Basic Data, not EFI "
+			     "System: with --md5 the system area is checksummed as "
+			     "libisofs wrote it");
+		else
+			ret = mark_esp(&b, f);
+	}
 	if (ret == 0)
 		ret = recheck(&b, tree->root);
 	if (ret == 0)
