@@ -537,6 +537,16 @@ for sig in TERM KILL; do
 	fi
 	rm -f "$T/kill"/* "$T/kill"/.[!.]* 2> /dev/null || true
 done
+# An output that cannot grow (a file size limit, as a full disk): exit 3,
+# the message names the image, and nothing is left.
+mkdir "$T/fsz"
+set +e
+( ulimit -f 64; exec "$GM" master --quiet -o "$T/fsz/f.iso" "$T/killsrc" ) > "$T/out" 2> "$T/err"
+got=$?
+set -e
+[ "$got" -eq 3 ] || { cat "$T/err"; fail "a file size limit: exit $got, not 3"; }
+says "a file size limit" "cannot write '$T/fsz/f.iso'"
+[ -z "$(ls -A "$T/fsz")" ] || fail "a file size limit left: $(ls -A "$T/fsz")"
 took "failures"
 
 if [ -n "$qemu_skipped" ]; then
