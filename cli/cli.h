@@ -72,6 +72,17 @@ int cli_bad_option(const char *cmd, char **argv);
  */
 int cli_fail(const char *cmd, struct gm_ctx *ctx, int ret);
 
+/* Seconds on the monotonic clock. */
+double cli_now(void);
+
+/*
+ * Make SIGINT, SIGTERM and SIGHUP set cli_stop_requested (commands poll it
+ * through their library options and stop with their state saved) and
+ * SIGXFSZ be ignored (a write past a file size limit then fails).
+ */
+void cli_catch_signals(void);
+extern volatile int cli_stop_requested;
+
 /* Print s as a JSON string (quoted and escaped). */
 void cli_json_string(FILE *f, const char *s);
 

@@ -18,31 +18,17 @@
 
 #define MAX_PATTERNS 256
 
-static volatile int stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 struct master_run {
 	bool enabled, drawn;
 	double start, last;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void on_progress(void *arg, const struct gm_master_progress *p)
 {
 	struct master_run *run = arg;
-	double t = now(), rate, left;
+	double t = cli_now(), rate, left;
 
 	if (!run->enabled || (t - run->last < 0.25 && p->bytes < p->total_bytes))
 		return;
@@ -106,7 +92,6 @@ static int cmd_master(int argc, char **argv)
 	struct gm_iso_report report;
 	struct master_run run;
 	struct gm_tree *tree = NULL;
-	struct sigaction sa;
 	struct gm_ctx *ctx;
 	const char *out = NULL, *epoch;
 	bool json = false;
@@ -196,19 +181,14 @@ static int cmd_master(int argc, char **argv)
 	}
 	topts.clamp = iopts.date;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGXFSZ, SIG_IGN);
+	cli_catch_signals();
 	memset(&run, 0, sizeof(run));
 	run.enabled = progress == CLI_PROGRESS_ALWAYS
 		      || (progress == CLI_PROGRESS_AUTO && isatty(STDERR_FILENO));
-	run.start = now();
+	run.start = cli_now();
 	iopts.progress = on_progress;
 	iopts.arg = &run;
-	iopts.stop = &stop_requested;
+	iopts.stop = &cli_stop_requested;
 
 	ctx = gm_ctx_new();
 	if (ctx == NULL)

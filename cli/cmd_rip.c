@@ -17,13 +17,6 @@
 #include "rip.h"
 #include "banned.h"
 
-static volatile int stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 struct rip_run {
 	bool enabled;
@@ -34,13 +27,6 @@ struct rip_run {
 	bool drawn;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *phase_name(char phase)
 {
@@ -56,7 +42,7 @@ static const char *phase_name(char phase)
 static void on_progress(void *arg, const struct gm_rip_progress *p)
 {
 	struct rip_run *run = arg;
-	double t = now();
+	double t = cli_now();
 	char eta[32] = "";
 
 	if (!run->enabled || t - run->last < 0.25)
@@ -144,7 +130,6 @@ static int cmd_rip(int argc, char **argv)
 	struct gm_rip_opts opts;
 	struct gm_rip_report report;
 	struct rip_run run;
-	struct sigaction sa;
 	struct gm_ctx *ctx;
 	char cmdline[2048] = "glassmaster", *map_path = NULL;
 	bool json = false;
@@ -207,18 +192,12 @@ static int cmd_rip(int argc, char **argv)
 		snprintf(cmdline + len, sizeof(cmdline) - len, " %s", argv[i]);
 	}
 	opts.command_line = cmdline;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* an output that cannot grow must fail a write, not kill us */
-	signal(SIGXFSZ, SIG_IGN);
-	opts.stop = &stop_requested;
+	cli_catch_signals();
+	opts.stop = &cli_stop_requested;
 	memset(&run, 0, sizeof(run));
 	run.enabled = progress == CLI_PROGRESS_ALWAYS
 		      || (progress == CLI_PROGRESS_AUTO && isatty(STDERR_FILENO));
-	run.start = now();
+	run.start = cli_now();
 	opts.progress = on_progress;
 	opts.arg = &run;
 

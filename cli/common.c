@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,12 +78,33 @@ bool cli_parse_int(const char *s, long long min, long long max,
 	return true;
 }
 
-static double now(void)
+double cli_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+volatile int cli_stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cli_stop_requested = 1;
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* an output that cannot grow must fail a write, not kill us */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 void cli_progress_init(struct cli_progress *p, const char *what, int mode)
@@ -91,13 +113,13 @@ void cli_progress_init(struct cli_progress *p, const char *what, int mode)
 	p->what = what;
 	p->enabled = mode == CLI_PROGRESS_ALWAYS
 		     || (mode == CLI_PROGRESS_AUTO && isatty(STDERR_FILENO));
-	p->start = p->last = now();
+	p->start = p->last = cli_now();
 }
 
 void cli_progress_update(void *arg, uint64_t done, uint64_t total)
 {
 	struct cli_progress *p = arg;
-	double t = now(), elapsed, rate;
+	double t = cli_now(), elapsed, rate;
 
 	if (!p->enabled || (t - p->last < 0.25 && done < total))
 		return;
