@@ -67,6 +67,45 @@ int gm_integrity_check_raw(struct gm_ctx *ctx, const char *path,
 			   struct gm_integrity_report *report);
 
 /* ---------------------------------------------------------------------
+ * Comparing a source with a master, and the surface map
+ */
+
+enum gm_range_kind {
+	GM_RANGE_MISMATCH,	/* read, but not the master's bytes */
+	GM_RANGE_UNREADABLE,	/* not read, after the retries */
+	GM_RANGE_MISSING	/* the master's, beyond the end of the source */
+};
+
+/* A run of sectors [first, last] of one kind, and the files it touches. */
+struct gm_verify_range {
+	int32_t first, last;
+	enum gm_range_kind kind;
+	char **files;		/* image paths ("/docs/a.txt"), may be none */
+	size_t nfiles;
+};
+
+struct gm_svg_opts {
+	const char *title;	/* drawn at the top, e.g. "disc.iso vs master.iso" */
+	uint64_t sectors;	/* the master's extent */
+	uint64_t extra;		/* sectors of the source beyond it */
+	const struct gm_verify_range *ranges;	/* sorted by first */
+	size_t nranges;
+	const double *speed;	/* read speed in kB/s over nspeed equal slices
+				   of the extent (a drive), or NULL */
+	size_t nspeed;
+};
+
+/*
+ * Write an SVG surface map to path: the disc as a strip from LBA 0 to
+ * the end, good sectors green, mismatching red, unreadable black, missing
+ * grey, extra sectors noted, a legend, and the read speed drawn over the
+ * position when known.  Each range is an element with data-first,
+ * data-last and data-kind attributes.  Written to a temporary, renamed.
+ */
+int gm_svg_map_write(struct gm_ctx *ctx, const char *path,
+		     const struct gm_svg_opts *opts);
+
+/* ---------------------------------------------------------------------
  * File systems in data tracks
  */
 
