@@ -600,33 +600,33 @@ static int read_sort_file(struct scan *s)
 		if (sp == NULL)
 			sp = strrchr(p, '\t');
 		if (sp == NULL) {
-			free(text);
-			return gm_error_set(s->ctx, GM_ERR_FORMAT, "sort file '%s' line %u: "
-					    "not 'IMAGE-PATH WEIGHT'", s->opts->sort_file, line);
+			ret = gm_error_set(s->ctx, GM_ERR_FORMAT, "sort file '%s' line %u: "
+					   "not 'IMAGE-PATH WEIGHT'", s->opts->sort_file, line);
+			break;
 		}
 		*sp = '\0';
 		errno = 0;
 		w = strtoll(sp + 1, &end, 10);
 		if (errno != 0 || *end != '\0' || end == sp + 1 || w < -2147483647LL
 		    || w > 2147483647LL) {
-			free(text);
-			return gm_error_set(s->ctx, GM_ERR_FORMAT, "sort file '%s' line %u: "
-					    "the weight '%s' is not a 32-bit number",
-					    s->opts->sort_file, line, sp + 1);
+			ret = gm_error_set(s->ctx, GM_ERR_FORMAT, "sort file '%s' line %u: "
+					   "the weight '%s' is not a 32-bit number",
+					   s->opts->sort_file, line, sp + 1);
+			break;
 		}
 		while (sp > p && (sp[-1] == ' ' || sp[-1] == '\t'))
 			*--sp = '\0';
 		n = gm_tree_find(s->tree, p);
 		if (n == NULL) {
-			free(text);
-			return gm_error_set(s->ctx, GM_ERR_NOENT, "sort file '%s' line %u: "
-					    "'%s' is not in the image", s->opts->sort_file,
-					    line, p);
+			ret = gm_error_set(s->ctx, GM_ERR_NOENT, "sort file '%s' line %u: "
+					   "'%s' is not in the image", s->opts->sort_file,
+					   line, p);
+			break;
 		}
 		n->sort_weight = (int32_t)w;
 	}
 	free(text);
-	return 0;
+	return ret;
 }
 
 static int read_exclude_file(struct scan *s)
