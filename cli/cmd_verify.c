@@ -1,6 +1,7 @@
 /*
- * cmd_verify.c - `glassmaster verify --integrity`: check every sector of a
- * raw image (EDC, ECC, header address, Q CRC) and list the bad ones.
+ * cmd_verify.c - `glassmaster verify`: a disc or image against a master
+ * image or dat (ranges, files, hashes, an SVG map), or `--integrity`: every
+ * sector of a raw image checked on its own (EDC, ECC, header address, Q CRC).
  */
 #include "config.h"
 
@@ -9,6 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hash.h"
+#include "rip.h"
 #include "verify.h"
 #include "banned.h"
 
@@ -126,10 +129,161 @@ static void print_text(const char *path, const struct gm_integrity_report *r,
 		printf("(out of memory: the list of bad sectors is incomplete)\n");
 }
 
+static const char *kind_name(enum gm_range_kind k)
+{
+	return k == GM_RANGE_MISMATCH ? "mismatch" : k == GM_RANGE_UNREADABLE
+	       ? "unreadable" : "missing";
+}
+
+static const char *verdict_of(int ret)
+{
+	return ret == 0 ? "MATCH" : ret == -GM_ERR_UNREADABLE ? "UNREADABLE"
+	       : "MISMATCH";
+}
+
+static void print_master_json(const struct gm_verify_opts *o,
+			      const struct gm_verify_report *r, int ret)
+{
+	printf("{\"verdict\": \"%s\", \"source\": ", verdict_of(ret));
+	cli_json_string(stdout, o->source);
+	printf(", \"master\": ");
+	cli_json_string(stdout, o->master);
+	printf(", \"sectors\": %llu, \"extra_sectors\": %llu, \"mismatched\": %llu, "
+	       "\"unreadable\": %llu, \"missing\": %llu, \"recovered\": %llu, "
+	       "\"checked\": %s", (unsigned long long)r->sectors,
+	       (unsigned long long)r->extra, (unsigned long long)r->mismatched,
+	       (unsigned long long)r->unreadable, (unsigned long long)r->missing,
+	       (unsigned long long)r->recovered, r->checked ? "true" : "false");
+	if (r->dat)
+		printf(", \"dat_match\": %s", r->dat_match ? "true" : "false");
+	printf(", \"ranges\": [");
+	for (size_t i = 0; i < r->nranges; i++) {
+		const struct gm_verify_range *g = &r->ranges[i];
+
+		printf("%s{\"kind\": \"%s\", \"first_lba\": %ld, \"last_lba\": %ld, "
+		       "\"files\": [", i ? ", " : "", kind_name(g->kind), (long)g->first,
+		       (long)g->last);
+		for (size_t f = 0; f < g->nfiles; f++) {
+			printf("%s", f ? ", " : "");
+			cli_json_string(stdout, g->files[f]);
+		}
+		printf("]}");
+	}
+	printf("]");
+	if (r->hashed) {
+		char md5[33], sha1[41];
+
+		gm_hex(r->digests.md5, sizeof(r->digests.md5), md5);
+		gm_hex(r->digests.sha1, sizeof(r->digests.sha1), sha1);
+		printf(", \"hashes\": {\"size\": %llu, \"crc32\": \"%08x\", \"md5\": "
+		       "\"%s\", \"sha1\": \"%s\"}", (unsigned long long)r->digests.size,
+		       (unsigned)r->digests.crc32, md5, sha1);
+	}
+	printf("}\n");
+}
+
+static void print_master_text(const struct gm_verify_opts *o,
+			      const struct gm_verify_report *r, int ret)
+{
+	if (r->dat)
+		printf("%s: '%s' %s its entry in '%s' (%llu sectors)\n", verdict_of(ret),
+		       o->source, ret == 0 ? "matches" : r->dat_rom_found
+		       ? "does not match" : "has no", o->master,
+		       (unsigned long long)r->sectors);
+	else if (ret == 0)
+		printf("MATCH: '%s' matches '%s' (%llu sectors)\n", o->source, o->master,
+		       (unsigned long long)r->sectors);
+	else
+		printf("%s: '%s' against '%s': %llu sectors differ, %llu unreadable, "
+		       "%llu missing, of %llu\n", verdict_of(ret), o->source, o->master,
+		       (unsigned long long)r->mismatched, (unsigned long long)r->unreadable,
+		       (unsigned long long)r->missing, (unsigned long long)r->sectors);
+	if (r->extra > 0)
+		printf("  %llu sectors beyond the image (not compared)\n",
+		       (unsigned long long)r->extra);
+	if (r->recovered > 0)
+		printf("  %llu sectors read right only by a retry\n",
+		       (unsigned long long)r->recovered);
+	for (size_t i = 0; i < r->nranges; i++) {
+		const struct gm_verify_range *g = &r->ranges[i];
+
+		printf("  %s LBA %ld-%ld (%ld sectors)", kind_name(g->kind), (long)g->first,
+		       (long)g->last, (long)(g->last - g->first + 1));
+		if (g->kind == GM_RANGE_MISSING)
+			printf(" beyond the end of the source");
+		for (size_t f = 0; f < g->nfiles; f++)
+			printf("%s%s", f ? ", " : ": ", g->files[f]);
+		printf("\n");
+	}
+	if (r->hashed) {
+		char md5[33], sha1[41];
+
+		gm_hex(r->digests.md5, sizeof(r->digests.md5), md5);
+		gm_hex(r->digests.sha1, sizeof(r->digests.sha1), sha1);
+		printf("  crc32 %08x  md5 %s  sha1 %s\n", (unsigned)r->digests.crc32,
+		       md5, sha1);
+	}
+}
+
+static int verify_master(struct gm_verify_opts *o, bool json, const char *map,
+			 int progress)
+{
+	struct gm_verify_report report;
+	struct cli_progress prog;
+	struct gm_ctx *ctx = gm_ctx_new();
+	int ret, status;
+
+	if (ctx == NULL)
+		return cli_fail("verify", NULL, -GM_ERR_NOMEM);
+	cli_progress_init(&prog, "verifying", progress);
+	o->progress = cli_progress_update;
+	o->arg = &prog;
+	o->speed = map != NULL && gm_path_is_device(o->source);
+	cli_catch_signals();
+	o->stop = &cli_stop_requested;
+	ret = gm_verify(ctx, o, &report);
+	cli_progress_done(&prog);
+	if (ret == 0 || ret == -GM_ERR_MISMATCH || ret == -GM_ERR_UNREADABLE) {
+		status = ret == 0 ? GM_EXIT_OK : GM_EXIT_MISMATCH;
+		if (map != NULL) {
+			struct gm_svg_opts so;
+			char title[1024];
+			int r2;
+
+			snprintf(title, sizeof(title), "%s: %s against %s", verdict_of(ret),
+				 o->source, o->master);
+			memset(&so, 0, sizeof(so));
+			so.title = title;
+			so.sectors = report.sectors;
+			so.extra = report.extra;
+			so.ranges = report.ranges;
+			so.nranges = report.nranges;
+			so.speed = report.speed;
+			so.nspeed = report.nspeed;
+			r2 = gm_svg_map_write(ctx, map, &so);
+			if (r2 != 0)
+				status = cli_fail("verify", ctx, r2);
+		}
+		if (json)
+			print_master_json(o, &report, ret);
+		else
+			print_master_text(o, &report, ret);
+	} else {
+		status = cli_fail("verify", ctx, ret);
+	}
+	gm_verify_report_release(&report);
+	gm_ctx_free(ctx);
+	return status;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"integrity", no_argument, NULL, 'i'},
+		{"retries", required_argument, NULL, 'r'},
+		{"simulate", required_argument, NULL, 'S'},
+		{"no-hash", no_argument, NULL, 'n'},
+		{"map", required_argument, NULL, 'm'},
 		{"sector-size", required_argument, NULL, 's'},
 		{"first-lba", required_argument, NULL, 'l'},
 		{"json", no_argument, NULL, 'j'},
@@ -140,6 +294,8 @@ static int cmd_verify(int argc, char **argv)
 	};
 	struct gm_integrity_opts opts;
 	struct gm_integrity_report report;
+	struct gm_verify_opts vopts;
+	const char *map = NULL;
 	struct verify_run run;
 	struct gm_ctx *ctx;
 	bool integrity = false, json = false;
@@ -147,6 +303,7 @@ static int cmd_verify(int argc, char **argv)
 	long long v;
 
 	gm_integrity_opts_init(&opts);
+	gm_verify_opts_init(&vopts);
 	memset(&run, 0, sizeof(run));
 	optind = 1;
 	opterr = 0;
@@ -154,6 +311,21 @@ static int cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 'i':
 			integrity = true;
+			break;
+		case 'r':
+			if (!cli_parse_int(optarg, 0, 1000, &v))
+				return cli_usage_error("verify", "--retries must be a number "
+						       "from 0 to 1000, not '%s'", optarg);
+			vopts.retries = (int)v;
+			break;
+		case 'S':
+			vopts.faults = optarg;
+			break;
+		case 'n':
+			vopts.hash = false;
+			break;
+		case 'm':
+			map = optarg;
 			break;
 		case 's':
 			if (!cli_parse_int(optarg, 0, 1 << 20, &v)
@@ -185,9 +357,18 @@ static int cmd_verify(int argc, char **argv)
 			return cli_bad_option("verify", argv);
 		}
 	}
-	if (!integrity)
-		return cli_usage_error("verify", "only --integrity is available "
-				       "in this version");
+	if (!integrity) {
+		if (argc - optind != 2)
+			return cli_usage_error("verify", argc - optind < 2 ? "SOURCE and "
+					       "MASTER, please (or --integrity IMAGE)"
+					       : "one SOURCE and one MASTER, please");
+		vopts.source = argv[optind];
+		vopts.master = argv[optind + 1];
+		return verify_master(&vopts, json, map, progress);
+	}
+	if (vopts.faults != NULL || map != NULL)
+		return cli_usage_error("verify", "--simulate and --map compare with a "
+				       "master: not with --integrity");
 	if (argc - optind != 1)
 		return cli_usage_error("verify", argc - optind ? "one IMAGE, please"
 				       : "IMAGE is missing");
@@ -219,18 +400,31 @@ static int cmd_verify(int argc, char **argv)
 const struct gm_command gm_cmd_verify = {
 	.name = "verify",
 	.run = cmd_verify,
-	.summary = "check the integrity of a raw CD image",
-	.usage = "glassmaster verify --integrity [--sector-size 2352|2448] "
+	.summary = "check a disc or image against a master, or a raw image alone",
+	.usage = "glassmaster verify [--retries N] [--simulate FAULTS] [--no-hash] "
+		 "[--json] [--map FILE] [--progress | --quiet] SOURCE MASTER\n"
+		 "glassmaster verify --integrity [--sector-size 2352|2448] "
 		 "[--first-lba LBA] [--json] [--progress | --quiet] IMAGE",
 	.help =
-	"Check every sector of a raw CD image (2352 bytes a sector, or 2448 with\n"
-	"interleaved subchannel): the sync, the header address, the EDC and the\n"
-	"ECC of every data sector (Mode 1, Mode 2 Form 1 and Form 2), and the Q\n"
-	"subchannel CRC when there is subchannel. Audio sectors are counted, not\n"
-	"checked. Nothing is corrected and the image is opened read-only.\n"
+	"Compare SOURCE (a drive, or an image in any format glassmaster reads;\n"
+	"with --simulate, that image through the simulated faulty drive) with\n"
+	"MASTER (an image, or a Logiqx dat): the user data of every sector of\n"
+	"the master's extent (an ISO 9660 master's own volume size), reading\n"
+	"failed sectors again; mismatching, unreadable and missing ranges are\n"
+	"listed with the files they touch, sectors beyond the master are only\n"
+	"counted. The verdict comes first: MATCH, MISMATCH or UNREADABLE.\n"
+	"\n"
+	"With --integrity, check every sector of a raw CD image (2352 bytes a\n"
+	"sector, or 2448 with interleaved subchannel): the sync, the header\n"
+	"address, the EDC and the ECC of every data sector, and the Q subchannel\n"
+	"CRC when there is subchannel. Nothing is corrected; nothing is written.\n"
 	"\n"
 	"options:\n"
-	"  --integrity          check the image on its own (required for now)\n"
+	"  --retries N          reads more of a sector that failed (default 1)\n"
+	"  --simulate FAULTS    read SOURCE through the simulated faulty drive\n"
+	"  --no-hash            no CRC-32, MD5 and SHA-1 of the source\n"
+	"  --map FILE           write an SVG surface map of the comparison\n"
+	"  --integrity          check a raw image on its own\n"
 	"  --sector-size N      2352 or 2448; default: from the file size\n"
 	"  --first-lba LBA      address of the first sector; default: from the\n"
 	"                       header of the first good data sector\n"
@@ -238,6 +432,6 @@ const struct gm_command gm_cmd_verify = {
 	"  --progress           show progress on stderr even when not a terminal\n"
 	"  --quiet              never show progress\n"
 	"\n"
-	"exit status: 0 every sector good, 1 some sector bad, 2 usage error or\n"
-	"bad input, 3 I/O failure.\n",
+	"exit status: 0 match (every sector good), 1 mismatch, unreadable or bad\n"
+	"sectors, 2 usage error or bad input, 3 device or I/O failure.\n",
 };

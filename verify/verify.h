@@ -10,10 +10,12 @@
 #ifndef GM_VERIFY_H
 #define GM_VERIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
 #include "formats.h"
+#include "hash.h"
 #include "image.h"
 
 /* One sector that failed its check. */
@@ -83,6 +85,49 @@ struct gm_verify_range {
 	char **files;		/* image paths ("/docs/a.txt"), may be none */
 	size_t nfiles;
 };
+
+struct gm_verify_opts {
+	const char *source;	/* a device or an image */
+	const char *faults;	/* a fault script: the simulated drive */
+	const char *master;	/* an image, or a Logiqx dat (.dat, .xml) */
+	int retries;		/* reads more of a sector that failed (1) */
+	bool hash;		/* CRC-32, MD5, SHA-1 of the source (true) */
+	bool speed;		/* sample the read speed over the extent */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *arg;
+	volatile int *stop;	/* polled between blocks */
+};
+
+struct gm_verify_report {
+	uint64_t sectors;	/* the master's extent, compared */
+	uint64_t extra;		/* source sectors beyond it, not compared */
+	uint64_t mismatched, unreadable, missing;	/* sectors of each kind */
+	uint64_t recovered;	/* sectors read right by a retry */
+	bool checked;		/* a CD source read raw, EDC/ECC checked */
+	bool iso9660;		/* the extent is the master's ISO 9660 volume */
+	struct gm_verify_range *ranges;	/* in LBA order */
+	size_t nranges;
+	bool hashed;
+	struct gm_digests digests;	/* of the source over the extent */
+	bool dat;		/* the master was a dat */
+	bool dat_rom_found, dat_match;
+	double *speed;		/* kB/s over nspeed slices (opts->speed) */
+	size_t nspeed;
+};
+
+void gm_verify_opts_init(struct gm_verify_opts *opts);
+
+/*
+ * Compare opts->source with opts->master (see compare.c).  Returns 0 for
+ * a match, -GM_ERR_MISMATCH when sectors differ or are missing (or the dat
+ * does not match), -GM_ERR_UNREADABLE when only unreadable sectors
+ * remain, another code for bad input or a device failure.  The report is
+ * filled in all these cases; gm_verify_report_release() it.
+ */
+int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
+	      struct gm_verify_report *report);
+
+void gm_verify_report_release(struct gm_verify_report *report);
 
 struct gm_svg_opts {
 	const char *title;	/* drawn at the top, e.g. "disc.iso vs master.iso" */

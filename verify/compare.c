@@ -1,0 +1,540 @@
+/*
+ * compare.c - a source (a drive, an image, an image through the simulated
+ * faulty drive) checked against a master image or a Logiqx dat.
+ *
+ * Against an image: the 2048-byte user data of every sector of the
+ * master's extent (an ISO 9660 master's own volume space size, ECMA-119
+ * 8.4.8; else the image's data sectors) is read from both and compared;
+ * a source sector that fails a read, or (a CD read raw) its EDC/ECC, is
+ * read again up to `retries` times before it counts as unreadable.
+ * Sectors the source has beyond the extent are counted, not compared; a
+ * source that ends early leaves the rest missing.  Bad runs become ranges
+ * of one kind, and for an ISO 9660 master each range is given the files
+ * and directories whose extents it touches, from the master's directory
+ * tree as libiso9660 reads it (Rock Ridge or Joliet names where present).
+ * The source's CRC-32, MD5 and SHA-1 over the extent come from the same
+ * pass.  Against a dat: those hashes over the whole source are compared
+ * with the rom entries.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cdio/iso9660.h>
+
+#include "hash.h"
+#include "image_private.h"
+#include "rip.h"
+#include "verify.h"
+#include "banned.h"
+
+#define BLOCK 64u		/* sectors read at a time */
+#define SLICES 200u		/* read-speed samples over the extent */
+
+struct extent {
+	uint32_t first, last;	/* LBAs */
+	char *path;
+};
+
+struct cmp {
+	struct gm_ctx *ctx;
+	const struct gm_verify_opts *opts;
+	struct gm_verify_report *report;
+	struct gm_drive *drive;
+	struct gm_source *master;
+	struct gm_hasher *hasher;
+	bool raw;		/* the source is read raw and checked */
+	uint8_t *mbuf, *sbuf, *raw_buf;
+	enum gm_sector_status mstatus[BLOCK];
+	enum gm_read_result res[BLOCK];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void gm_verify_opts_init(struct gm_verify_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->retries = 1;
+	opts->hash = true;
+}
+
+void gm_verify_report_release(struct gm_verify_report *report)
+{
+	for (size_t i = 0; i < report->nranges; i++) {
+		for (size_t f = 0; f < report->ranges[i].nfiles; f++)
+			free(report->ranges[i].files[f]);
+		free(report->ranges[i].files);
+	}
+	free(report->ranges);
+	free(report->speed);
+	memset(report, 0, sizeof(*report));
+}
+
+/* Add lba to the ranges, joining the last range when it continues it. */
+static int add_bad(struct cmp *c, int32_t lba, enum gm_range_kind kind)
+{
+	struct gm_verify_report *r = c->report;
+	struct gm_verify_range *last = r->nranges ? &r->ranges[r->nranges - 1] : NULL;
+
+	if (kind == GM_RANGE_MISMATCH)
+		r->mismatched++;
+	else if (kind == GM_RANGE_UNREADABLE)
+		r->unreadable++;
+	else
+		r->missing++;
+	if (last != NULL && last->kind == kind && last->last + 1 == lba) {
+		last->last = lba;
+		return 0;
+	}
+	last = realloc(r->ranges, (r->nranges + 1) * sizeof(*last));
+	if (last == NULL)
+		return gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+	r->ranges = last;
+	memset(&r->ranges[r->nranges], 0, sizeof(r->ranges[0]));
+	r->ranges[r->nranges].first = r->ranges[r->nranges].last = lba;
+	r->ranges[r->nranges].kind = kind;
+	r->nranges++;
+	return 0;
+}
+
+/* Read one source sector into out (2048 bytes); true when it was read
+   (and, raw, checked good). */
+static int read_one(struct cmp *c, int32_t lba, uint8_t *out, bool *ok)
+{
+	enum gm_read_result res;
+	int ret;
+
+	*ok = false;
+	ret = gm_drive_read(c->ctx, c->drive, lba, 1, c->raw,
+			    c->raw ? c->raw_buf : out, NULL, &res);
+	if (ret != 0)
+		return ret;
+	if (res != GM_READ_OK)
+		return 0;
+	if (c->raw) {
+		struct gm_sector_info info;
+
+		if (gm_sector_check(c->raw_buf, lba, &info, NULL) != GM_CHECK_GOOD
+		    || info.user_size < GM_SECTOR_USER)
+			return 0;
+		memcpy(out, c->raw_buf + info.user_offset, GM_SECTOR_USER);
+	}
+	*ok = true;
+	return 0;
+}
+
+/* Read count source sectors from lba into c->sbuf; good[i] tells. */
+static int read_source(struct cmp *c, int32_t lba, uint32_t count, bool *good)
+{
+	uint8_t *dst = c->raw ? c->raw_buf : c->sbuf;
+	int ret = gm_drive_read(c->ctx, c->drive, lba, count, c->raw, dst, NULL, c->res);
+
+	if (ret != 0)
+		return ret;
+	for (uint32_t i = 0; i < count; i++) {
+		good[i] = c->res[i] == GM_READ_OK;
+		if (good[i] && c->raw) {
+			const uint8_t *raw = c->raw_buf + (size_t)i * GM_SECTOR_RAW;
+			struct gm_sector_info info;
+
+			good[i] = gm_sector_check(raw, lba + (int32_t)i, &info, NULL)
+				  == GM_CHECK_GOOD && info.user_size >= GM_SECTOR_USER;
+			if (good[i])
+				memcpy(c->sbuf + (size_t)i * GM_SECTOR_USER,
+				       raw + info.user_offset, GM_SECTOR_USER);
+		}
+	}
+	/* what failed gets its retries now, one sector at a time */
+	for (uint32_t i = 0; i < count; i++) {
+		for (int t = 0; !good[i] && t < c->opts->retries; t++) {
+			bool ok;
+
+			ret = read_one(c, lba + (int32_t)i,
+				       c->sbuf + (size_t)i * GM_SECTOR_USER, &ok);
+			if (ret != 0)
+				return ret;
+			if (ok) {
+				good[i] = true;
+				c->report->recovered++;
+			}
+		}
+	}
+	return 0;
+}
+
+static int compare_pass(struct cmp *c, uint64_t extent, uint64_t source_sectors)
+{
+	struct gm_verify_report *r = c->report;
+	uint64_t common = source_sectors < extent ? source_sectors : extent;
+	double *slice_time = NULL;
+	bool good[BLOCK];
+	int ret = 0;
+
+	if (c->opts->speed) {
+		r->speed = calloc(SLICES, sizeof(*r->speed));
+		slice_time = calloc(SLICES, sizeof(*slice_time));
+		if (r->speed == NULL || slice_time == NULL) {
+			free(slice_time);
+			return gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+		}
+		r->nspeed = SLICES;
+	}
+	for (uint64_t at = 0; at < common && ret == 0; at += BLOCK) {
+		uint32_t n = common - at < BLOCK ? (uint32_t)(common - at) : BLOCK;
+		struct gm_read req = {
+			.lba = (int32_t)at, .count = n, .kind = GM_SECTOR_KIND_USER,
+			.data = c->mbuf, .status = c->mstatus
+		};
+		double t0 = now();
+
+		if (c->opts->stop != NULL && *c->opts->stop)
+			return gm_error_set(c->ctx, GM_ERR_INTERRUPTED, "interrupted");
+		ret = c->master != NULL ? gm_source_read(c->ctx, c->master, &req) : 0;
+		if (ret != 0)
+			break;
+		for (uint32_t i = 0; c->master != NULL && i < n; i++)
+			if (c->mstatus[i] != GM_SECTOR_GOOD && c->mstatus[i] != GM_SECTOR_SYNTH) {
+				ret = gm_error_set(c->ctx, GM_ERR_FORMAT, "the master '%s' "
+						   "cannot be read at LBA %llu",
+						   c->opts->master,
+						   (unsigned long long)(at + i));
+				break;
+			}
+		if (ret != 0)
+			break;
+		ret = read_source(c, (int32_t)at, n, good);
+		if (ret != 0)
+			break;
+		if (slice_time != NULL) {
+			size_t s = (size_t)(at * SLICES / extent);
+
+			slice_time[s] += now() - t0;
+			r->speed[s] += (double)n * GM_SECTOR_USER / 1000.0;
+		}
+		for (uint32_t i = 0; i < n && ret == 0; i++) {
+			const uint8_t *sp = c->sbuf + (size_t)i * GM_SECTOR_USER;
+
+			if (!good[i])
+				ret = add_bad(c, (int32_t)(at + i), GM_RANGE_UNREADABLE);
+			else if (c->master != NULL && memcmp(sp, c->mbuf + (size_t)i * GM_SECTOR_USER,
+					GM_SECTOR_USER) != 0)
+				ret = add_bad(c, (int32_t)(at + i), GM_RANGE_MISMATCH);
+		}
+		/* the hash is of what was read; unreadable sectors as zeros */
+		for (uint32_t i = 0; i < n; i++)
+			if (!good[i])
+				memset(c->sbuf + (size_t)i * GM_SECTOR_USER, 0, GM_SECTOR_USER);
+		if (ret == 0 && c->hasher != NULL)
+			ret = gm_hasher_update(c->ctx, c->hasher, c->sbuf,
+					       (size_t)n * GM_SECTOR_USER);
+		if (c->opts->progress != NULL)
+			c->opts->progress(c->opts->arg, at + n, extent);
+	}
+	for (uint64_t at = common; at < extent && ret == 0; at++)
+		ret = add_bad(c, (int32_t)at, GM_RANGE_MISSING);
+	if (slice_time != NULL)
+		for (size_t s = 0; s < SLICES; s++)
+			r->speed[s] = slice_time[s] > 0 ? r->speed[s] / slice_time[s] : 0;
+	free(slice_time);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * Files of an ISO 9660 master
+ */
+
+struct extents {
+	struct extent *items;
+	size_t n, cap;
+};
+
+static int add_extent(struct extents *x, uint32_t first, uint32_t sectors,
+		      const char *path)
+{
+	if (sectors == 0)
+		return 0;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 256;
+		struct extent *grown = realloc(x->items, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		x->items = grown;
+		x->cap = cap;
+	}
+	x->items[x->n].path = gm_strdup(path);
+	if (x->items[x->n].path == NULL)
+		return -1;
+	x->items[x->n].first = first;
+	x->items[x->n].last = first + sectors - 1;
+	x->n++;
+	return 0;
+}
+
+static int walk(iso9660_t *iso, const char *dir, struct extents *x, int depth)
+{
+	CdioList_t *list;
+	CdioListNode_t *node;
+	int ret = 0;
+
+	if (depth > 64)
+		return 0;
+	list = iso9660_ifs_readdir(iso, dir);
+	if (list == NULL)
+		return 0;
+	_CDIO_LIST_FOREACH(node, list) {
+		iso9660_stat_t *st = _cdio_list_node_data(node);
+		size_t dl = strlen(dir), nl;
+		char *path;
+
+		if (ret != 0)
+			break;
+		if (strcmp(st->filename, ".") == 0 || strcmp(st->filename, "..") == 0) {
+			if (strcmp(st->filename, ".") == 0)
+				ret = add_extent(x, (uint32_t)st->lsn, st->secsize, dir);
+			continue;
+		}
+		nl = strlen(st->filename);
+		path = malloc(dl + nl + 2);
+		if (path == NULL) {
+			ret = -1;
+			break;
+		}
+		memcpy(path, dir, dl);
+		memcpy(path + dl, st->filename, nl + 1);
+		if (st->type == _STAT_DIR) {
+			memcpy(path + dl + nl, "/", 2);
+			ret = walk(iso, path, x, depth + 1);
+		} else {
+			ret = add_extent(x, (uint32_t)st->lsn, st->secsize, path);
+		}
+		free(path);
+	}
+	iso9660_filelist_free(list);
+	return ret;
+}
+
+static int name_files(struct cmp *c)
+{
+	struct gm_verify_report *r = c->report;
+	struct extents x = { NULL, 0, 0 };
+	iso9660_t *iso;
+	int ret = 0;
+
+	if (r->nranges == 0 || !gm_path_has_ext(c->opts->master, ".iso"))
+		return 0;
+	iso = iso9660_open_ext(c->opts->master, ISO_EXTENSION_ALL);
+	if (iso == NULL)
+		return 0;
+	if (walk(iso, "/", &x, 0) != 0)
+		ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+	iso9660_close(iso);
+	for (size_t i = 0; ret == 0 && i < r->nranges; i++) {
+		struct gm_verify_range *g = &r->ranges[i];
+
+		for (size_t e = 0; e < x.n && ret == 0; e++) {
+			char **grown;
+			bool seen = false;
+
+			if ((int64_t)x.items[e].last < g->first
+			    || (int64_t)x.items[e].first > g->last)
+				continue;
+			for (size_t f = 0; f < g->nfiles; f++)
+				seen = seen || strcmp(g->files[f], x.items[e].path) == 0;
+			if (seen)
+				continue;
+			grown = realloc(g->files, (g->nfiles + 1) * sizeof(*grown));
+			if (grown == NULL || (grown[g->nfiles] = gm_strdup(x.items[e].path))
+			    == NULL) {
+				if (grown != NULL)
+					g->files = grown;
+				ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+				break;
+			}
+			g->files = grown;
+			g->nfiles++;
+		}
+	}
+	for (size_t e = 0; e < x.n; e++)
+		free(x.items[e].path);
+	free(x.items);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * A dat as the master
+ */
+
+static bool attr(const char *tag, const char *end, const char *name, char *out,
+		 size_t size)
+{
+	char key[32];
+	const char *p;
+
+	snprintf(key, sizeof(key), " %s=\"", name);
+	p = strstr(tag, key);
+	if (p == NULL || p > end)
+		return false;
+	p += strlen(key);
+	for (size_t i = 0; i + 1 < size && *p != '"' && p < end; i++, p++) {
+		out[i] = *p;
+		out[i + 1] = '\0';
+	}
+	return *p == '"';
+}
+
+static int compare_dat(struct cmp *c, const struct gm_digests *d, const char *source)
+{
+	char *text = NULL, md5[33], sha1[41], crc[9];
+	const char *base = strrchr(source, '/');
+	size_t len;
+	int ret, roms = 0;
+
+	base = base ? base + 1 : source;
+	ret = gm_read_text(c->ctx, c->opts->master, "dat", &text, &len);
+	if (ret != 0)
+		return ret;
+	gm_hex(d->md5, sizeof(d->md5), md5);
+	gm_hex(d->sha1, sizeof(d->sha1), sha1);
+	snprintf(crc, sizeof(crc), "%08x", (unsigned)d->crc32);
+	c->report->dat = true;
+	for (const char *p = strstr(text, "<rom "); p != NULL; p = strstr(p + 5, "<rom ")) {
+		const char *end = strchr(p, '>');
+		char name[512] = "", size[32] = "", rc[16] = "", rm[64] = "", rs[64] = "";
+
+		if (end == NULL)
+			break;
+		roms++;
+		attr(p, end, "name", name, sizeof(name));
+		attr(p, end, "size", size, sizeof(size));
+		attr(p, end, "crc", rc, sizeof(rc));
+		attr(p, end, "md5", rm, sizeof(rm));
+		attr(p, end, "sha1", rs, sizeof(rs));
+		if (strcmp(name, base) != 0 && strtoull(size, NULL, 10) != d->size)
+			continue;
+		c->report->dat_rom_found = true;
+		c->report->dat_match = strtoull(size, NULL, 10) == d->size
+			&& strcasecmp(rc, crc) == 0 && strcasecmp(rm, md5) == 0
+			&& strcasecmp(rs, sha1) == 0;
+		if (c->report->dat_match)
+			break;
+	}
+	free(text);
+	if (roms == 0)
+		return gm_error_set(c->ctx, GM_ERR_FORMAT, "dat '%s' has no <rom> entry",
+				    c->opts->master);
+	return 0;
+}
+
+static bool is_dat(const char *path)
+{
+	return gm_path_has_ext(path, ".dat") || gm_path_has_ext(path, ".xml");
+}
+
+int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
+	      struct gm_verify_report *report)
+{
+	struct cmp c;
+	struct gm_fs_info fs;
+	const struct gm_drive_info *info;
+	uint64_t extent, source_sectors;
+	int ret;
+
+	memset(report, 0, sizeof(*report));
+	memset(&c, 0, sizeof(c));
+	c.ctx = ctx;
+	c.opts = opts;
+	c.report = report;
+	c.mbuf = malloc((size_t)BLOCK * GM_SECTOR_USER);
+	c.sbuf = malloc((size_t)BLOCK * GM_SECTOR_USER);
+	c.raw_buf = malloc((size_t)BLOCK * GM_SECTOR_RAW);
+	if (c.mbuf == NULL || c.sbuf == NULL || c.raw_buf == NULL) {
+		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	ret = gm_drive_open(ctx, opts->source, opts->faults, &c.drive);
+	if (ret != 0)
+		goto out;
+	info = gm_drive_info(c.drive);
+	if (info->data_sectors <= 0) {
+		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' has no data track at "
+				   "LBA 0: comparing audio is not supported yet",
+				   opts->source);
+		goto out;
+	}
+	source_sectors = (uint64_t)info->data_sectors;
+	c.raw = info->raw && info->media == GM_MEDIA_CD;
+	report->checked = c.raw;
+	if (opts->hash || is_dat(opts->master)) {
+		c.hasher = gm_hasher_new(ctx, GM_HASH_DAT);
+		if (c.hasher == NULL) {
+			ret = -GM_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (is_dat(opts->master)) {
+		/* the whole source is read and hashed; no master sectors */
+		extent = source_sectors;
+		ret = compare_pass(&c, extent, source_sectors);
+		if (ret == 0)
+			ret = gm_hasher_final(ctx, c.hasher, &report->digests);
+		if (ret == 0) {
+			report->hashed = true;
+			report->sectors = extent;
+			ret = compare_dat(&c, &report->digests, opts->source);
+		}
+		goto verdict;
+	}
+	ret = gm_image_open(ctx, opts->master, &c.master);
+	if (ret != 0)
+		goto out;
+	extent = gm_source_disc(c.master)->leadout > 0
+		 ? (uint64_t)gm_source_disc(c.master)->leadout : 0;
+	if (gm_fs_probe(ctx, c.master, 0, opts->master, &fs) == 0 && fs.iso9660
+	    && fs.iso_block_size == GM_SECTOR_USER && fs.iso_blocks > 0
+	    && fs.iso_blocks <= extent) {
+		extent = fs.iso_blocks;
+		report->iso9660 = true;
+	}
+	report->sectors = extent;
+	report->extra = source_sectors > extent ? source_sectors - extent : 0;
+	ret = compare_pass(&c, extent, source_sectors);
+	if (ret == 0)
+		ret = name_files(&c);
+	if (ret == 0 && c.hasher != NULL && opts->hash) {
+		ret = gm_hasher_final(ctx, c.hasher, &report->digests);
+		report->hashed = ret == 0;
+	}
+verdict:
+	if (ret != 0)
+		goto out;
+	if (report->dat)
+		ret = report->dat_match ? 0 : gm_error_set(ctx, GM_ERR_MISMATCH,
+			report->dat_rom_found ? "'%s' does not match its entry in '%s'"
+			: "no entry of '%s' in '%s'", opts->source, opts->master);
+	else if (report->mismatched + report->missing > 0)
+		ret = gm_error_set(ctx, GM_ERR_MISMATCH, "'%s' differs from '%s'",
+				   opts->source, opts->master);
+	else if (report->unreadable > 0)
+		ret = gm_error_set(ctx, GM_ERR_UNREADABLE, "'%s' has unreadable sectors",
+				   opts->source);
+out:
+	gm_hasher_free(c.hasher);
+	gm_source_free(c.master);
+	gm_drive_close(c.drive);
+	free(c.mbuf);
+	free(c.sbuf);
+	free(c.raw_buf);
+	return ret;
+}
