@@ -145,7 +145,8 @@ struct gm_svg_opts {
  * the end, good sectors green, mismatching red, unreadable black, missing
  * grey, extra sectors noted, a legend, and the read speed drawn over the
  * position when known.  Each range is an element with data-first,
- * data-last and data-kind attributes.  Written to a temporary, renamed.
+ * data-last and data-kind attributes.  Written to a temporary, renamed
+ * (an existing file is replaced).
  */
 int gm_svg_map_write(struct gm_ctx *ctx, const char *path,
 		     const struct gm_svg_opts *opts);
