@@ -207,8 +207,9 @@ static void print_master_text(const struct gm_verify_opts *o,
 	for (size_t i = 0; i < r->nranges; i++) {
 		const struct gm_verify_range *g = &r->ranges[i];
 
-		printf("  %s LBA %ld-%ld (%ld sectors)", kind_name(g->kind), (long)g->first,
-		       (long)g->last, (long)(g->last - g->first + 1));
+		printf("  %s LBA %ld-%ld (%ld sector%s)", kind_name(g->kind), (long)g->first,
+		       (long)g->last, (long)(g->last - g->first + 1),
+		       g->last == g->first ? "" : "s");
 		if (g->kind == GM_RANGE_MISSING)
 			printf(" beyond the end of the source");
 		for (size_t f = 0; f < g->nfiles; f++)
