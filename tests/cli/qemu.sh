@@ -75,6 +75,8 @@ r drives.text glassmaster drives
 r rip0 glassmaster rip "$GM_SR_0" -o /out/rip0.iso --json
 r rip1 glassmaster rip --speed max "$GM_SR_1" -o /out/rip1.iso --json
 r ripsg glassmaster rip --speed 4 "$GM_SG_0" -o /out/ripsg.iso --json
+# the drive against the master, with the read speed on the map
+r verify0 glassmaster verify --map /out/v0.svg "$GM_SR_0" /files/small.iso
 # the big image is ripped in the guest; only its MD5, map and log come back
 mkdir /big
 mount -t tmpfs -o size=800m tmpfs /big
@@ -97,7 +99,7 @@ GUEST
 status=0
 sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" --cache "$cache" \
 	--drive "ide-cd:$T/small.iso" --drive "scsi-cd:$T/small.iso" \
-	--drive "ide-cd:$T/big.iso" --drive ide-cd:none \
+	--drive "ide-cd:$T/big.iso" --drive ide-cd:none --file "$T/small.iso" \
 	--script "$T/guest.sh" --out "$T/out" --ram 1280 --timeout 240 \
 	> "$T/guest.log" 2>&1 || status=$?
 cat "$T/guest.log"
@@ -201,6 +203,12 @@ lacks "$O/rip1.iso.log" "full TOC: 4 entries, 1 session (asked for in byte 9"
 contains "$O/rip1.iso.log" "GET PERFORMANCE (read): ILLEGAL REQUEST 05/20/00"
 grep -q "read speed set with\|the read speed could not be set" "$O/rip1.iso.log" ||
 	fail "rip --speed max logs nothing of the speed"
+# verify reads the drive against the master: a match, and the map has
+# the read speed over the position
+is verify0 0
+contains "$O/verify0.out" "MATCH: '$(sed -n 's/^0 ide-cd \([^ ]*\) .*/\1/p' "$O/guest.drives")' matches '/files/small.iso'"
+xmllint --noout "$O/v0.svg" || fail "the map of verify is not XML"
+contains "$O/v0.svg" "read speed"
 # the DVD-sized one, compared by MD5
 is rip2 0
 contains "$O/rip2.out" '"result": "complete"'
