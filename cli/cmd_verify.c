@@ -169,6 +169,20 @@ static void print_master_json(const struct gm_verify_opts *o,
 		}
 		printf("]}");
 	}
+	printf("], \"tracks\": [");
+	for (size_t i = 0; i < r->ntracks; i++) {
+		const struct gm_verify_track *t = &r->tracks[i];
+
+		printf("%s{\"number\": %u, \"audio\": %s, \"first_lba\": %ld, "
+		       "\"last_lba\": %ld, \"mismatched\": %llu", i ? ", " : "", t->number,
+		       t->audio ? "true" : "false", (long)t->first, (long)t->last,
+		       (unsigned long long)t->mismatched);
+		if (t->audio && t->offset_found)
+			printf(", \"offset_samples\": %d", t->offset);
+		else if (t->audio)
+			printf(", \"offset_samples\": null");
+		printf("}");
+	}
 	printf("]");
 	if (r->hashed) {
 		char md5[33], sha1[41];
@@ -204,6 +218,20 @@ static void print_master_text(const struct gm_verify_opts *o,
 	if (r->recovered > 0)
 		printf("  %llu sectors read right only by a retry\n",
 		       (unsigned long long)r->recovered);
+	for (size_t i = 0; i < r->ntracks; i++) {
+		const struct gm_verify_track *t = &r->tracks[i];
+
+		if (!t->audio)
+			continue;
+		printf("  track %u (audio, LBA %ld-%ld): ", t->number, (long)t->first,
+		       (long)t->last);
+		if (t->offset_found)
+			printf("read offset %+d samples", t->offset);
+		else
+			printf("no read offset found within 5 sectors");
+		printf(", %llu sector%s differ%s\n", (unsigned long long)t->mismatched,
+		       t->mismatched == 1 ? "" : "s", t->mismatched == 1 ? "s" : "");
+	}
 	for (size_t i = 0; i < r->nranges; i++) {
 		const struct gm_verify_range *g = &r->ranges[i];
 

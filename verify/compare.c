@@ -13,7 +13,13 @@
  * and directories whose extents it touches, from the master's directory
  * tree as libiso9660 reads it (Rock Ridge or Joliet names where present).
  * The source's CRC-32, MD5 and SHA-1 over the extent come from the same
- * pass.  Against a dat: those hashes over the whole source are compared
+ * pass.  Audio tracks (a source image only, for now) are compared raw,
+ * sample by sample, after the read offset is found: a non-silent master
+ * sector is looked for in the source within +-5 sectors, nearest first,
+ * and the whole track is then compared at that offset (what lies outside
+ * the source at that offset, before its first or after its last sample,
+ * is not compared: a drive's offset pushes those samples into the lead-in
+ * or lead-out).  Against a dat: those hashes over the whole source are compared
  * with the rom entries.
  */
 #include "config.h"
@@ -78,6 +84,7 @@ void gm_verify_report_release(struct gm_verify_report *report)
 	}
 	free(report->ranges);
 	free(report->speed);
+	free(report->tracks);
 	memset(report, 0, sizeof(*report));
 }
 
@@ -247,6 +254,182 @@ static int compare_pass(struct cmp *c, uint64_t extent, uint64_t source_sectors)
 		for (size_t s = 0; s < SLICES; s++)
 			r->speed[s] = slice_time[s] > 0 ? r->speed[s] / slice_time[s] : 0;
 	free(slice_time);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * Audio tracks: sample-exact, after finding the read offset
+ */
+
+#define SHIFT_SECTORS 5		/* offsets searched: +-5 sectors */
+#define SAMPLES (GM_SECTOR_RAW / 4)	/* stereo 16-bit samples a sector */
+#define PROBES 8		/* sectors tried to find the offset */
+
+/*
+ * Raw sectors [lba, lba + count) of src into buf; what the source does not
+ * have (before LBA 0, past its end, unreadable) is silence, as a drive
+ * reading with an offset gets in the lead-in and lead-out.
+ */
+static int read_raw(struct cmp *c, struct gm_source *src, int32_t lba, uint32_t count,
+		    uint8_t *buf)
+{
+	enum gm_sector_status *st = malloc(count * sizeof(*st));
+	int32_t first = lba < 0 ? 0 : lba;
+	int ret = 0;
+
+	if (st == NULL)
+		return gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+	memset(buf, 0, (size_t)count * GM_SECTOR_RAW);
+	if (first < lba + (int32_t)count) {
+		struct gm_read req = {
+			.lba = first, .count = (uint32_t)(lba + (int32_t)count - first),
+			.kind = GM_SECTOR_KIND_RAW,
+			.data = buf + (size_t)(first - lba) * GM_SECTOR_RAW, .status = st
+		};
+
+		ret = gm_source_read(c->ctx, src, &req);
+		for (uint32_t i = 0; ret == 0 && i < req.count; i++)
+			if (st[i] != GM_SECTOR_GOOD && st[i] != GM_SECTOR_SYNTH)
+				memset(req.data + (size_t)i * GM_SECTOR_RAW, 0, GM_SECTOR_RAW);
+	}
+	free(st);
+	return ret;
+}
+
+/* The offset in samples (source = master shifted by it) or false. */
+static int find_offset(struct cmp *c, struct gm_source *source, const struct gm_track *t,
+		       int *offset, bool *found)
+{
+	const uint32_t span = 2 * SHIFT_SECTORS + 1;
+	uint8_t *probe = malloc(GM_SECTOR_RAW), *win = malloc((size_t)span * GM_SECTOR_RAW);
+	int32_t len = t->end - t->index[1];
+	int ret = 0;
+
+	*found = false;
+	if (probe == NULL || win == NULL) {
+		free(probe);
+		free(win);
+		return gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+	}
+	for (int p = 0; p < PROBES && !*found && ret == 0 && len > 0; p++) {
+		int32_t lba = t->index[1] + (int32_t)((int64_t)len * (2 * p + 1) / (2 * PROBES));
+		bool silent = true;
+
+		ret = read_raw(c, c->master, lba, 1, probe);
+		for (size_t i = 0; ret == 0 && i < GM_SECTOR_RAW && silent; i++)
+			silent = probe[i] == 0;
+		if (ret != 0 || silent)
+			continue;
+		ret = read_raw(c, source, lba - SHIFT_SECTORS, span, win);
+		/* the nearest offset first: 0, +1, -1, +2, ... samples */
+		for (int k = 0; ret == 0 && k <= 2 * SHIFT_SECTORS * (int)SAMPLES; k++) {
+			int s = k % 2 ? (k + 1) / 2 : -(k / 2);
+			size_t at = (size_t)(SHIFT_SECTORS * GM_SECTOR_RAW + s * 4);
+
+			if (memcmp(win + at, probe, GM_SECTOR_RAW) == 0) {
+				*offset = s;
+				*found = true;
+				break;
+			}
+		}
+	}
+	free(probe);
+	free(win);
+	return ret;
+}
+
+static int compare_audio_track(struct cmp *c, struct gm_source *source,
+			       const struct gm_track *t, struct gm_verify_track *vt)
+{
+	const uint32_t block = BLOCK, pad = SHIFT_SECTORS + 1;
+	uint8_t *m = malloc((size_t)block * GM_SECTOR_RAW);
+	uint8_t *w = malloc((size_t)(block + 2 * pad) * GM_SECTOR_RAW);
+	int ret;
+
+	if (m == NULL || w == NULL) {
+		free(m);
+		free(w);
+		return gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+	}
+	int64_t end = (int64_t)gm_source_disc(source)->leadout * GM_SECTOR_RAW;
+
+	ret = find_offset(c, source, t, &vt->offset, &vt->offset_found);
+	for (int32_t lba = t->index[0]; ret == 0 && lba < t->end; lba += (int32_t)block) {
+		uint32_t n = t->end - lba < (int32_t)block ? (uint32_t)(t->end - lba) : block;
+
+		ret = read_raw(c, c->master, lba, n, m);
+		if (ret == 0)
+			ret = read_raw(c, source, lba - (int32_t)pad, n + 2 * pad, w);
+		for (uint32_t i = 0; ret == 0 && i < n; i++) {
+			size_t at = (size_t)(pad + i) * GM_SECTOR_RAW + (size_t)(vt->offset * 4);
+			/* the source's bytes for this sector, as positions in it:
+			   what lies before its start or after its end at this
+			   offset is not the source's to give, and not compared */
+			int64_t pos = (int64_t)(lba + (int32_t)i) * GM_SECTOR_RAW + vt->offset * 4;
+			int64_t from = pos < 0 ? -pos : 0;
+			int64_t to = pos + GM_SECTOR_RAW > end ? end - pos : GM_SECTOR_RAW;
+
+			if (from >= to)
+				continue;
+			if (memcmp(w + at + from, m + (size_t)i * GM_SECTOR_RAW + from,
+				   (size_t)(to - from)) != 0) {
+				vt->mismatched++;
+				ret = add_bad(c, lba + (int32_t)i, GM_RANGE_MISMATCH);
+			}
+		}
+	}
+	free(m);
+	free(w);
+	return ret;
+}
+
+static int add_track(struct cmp *c, const struct gm_track *t, struct gm_verify_track **out)
+{
+	struct gm_verify_report *r = c->report;
+	struct gm_verify_track *grown = realloc(r->tracks, (r->ntracks + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+	r->tracks = grown;
+	*out = &grown[r->ntracks++];
+	memset(*out, 0, sizeof(**out));
+	(*out)->number = t->number;
+	(*out)->audio = t->mode == GM_TRACK_AUDIO;
+	(*out)->first = t->index[0];
+	(*out)->last = t->end - 1;
+	return 0;
+}
+
+/* Every audio track of the master against the source image. */
+static int compare_audio(struct cmp *c)
+{
+	const struct gm_disc *disc = gm_source_disc(c->master);
+	struct gm_source *source = NULL;
+	bool any = false;
+	int ret = 0;
+
+	for (unsigned i = 0; i < disc->ntracks; i++)
+		any = any || disc->tracks[i].mode == GM_TRACK_AUDIO;
+	if (!any)
+		return 0;
+	if (c->opts->faults != NULL || gm_path_is_device(c->opts->source))
+		return gm_error_set(c->ctx, GM_ERR_UNSUPPORTED, "'%s' has audio tracks: "
+				    "they are compared from images only (reading audio "
+				    "from drives comes with audio ripping)", c->opts->master);
+	ret = gm_image_open(c->ctx, c->opts->source, &source);
+	for (unsigned i = 0; ret == 0 && i < disc->ntracks; i++) {
+		const struct gm_track *t = &disc->tracks[i];
+		struct gm_verify_track *vt;
+
+		if (t->mode != GM_TRACK_AUDIO)
+			continue;
+		ret = add_track(c, t, &vt);
+		if (ret == 0)
+			ret = compare_audio_track(c, source, t, vt);
+		if (ret == 0 && c->report->sectors < (uint64_t)t->end)
+			c->report->sectors = (uint64_t)t->end;
+	}
+	gm_source_free(source);
 	return ret;
 }
 
@@ -448,6 +631,7 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 	struct cmp c;
 	struct gm_fs_info fs;
 	const struct gm_drive_info *info;
+	const struct gm_disc *disc;
 	uint64_t extent, source_sectors;
 	int ret;
 
@@ -463,30 +647,22 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		goto out;
 	}
-	ret = gm_drive_open(ctx, opts->source, opts->faults, &c.drive);
-	if (ret != 0)
-		goto out;
-	info = gm_drive_info(c.drive);
-	if (info->data_sectors <= 0) {
-		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' has no data track at "
-				   "LBA 0: comparing audio is not supported yet",
-				   opts->source);
-		goto out;
-	}
-	source_sectors = (uint64_t)info->data_sectors;
-	c.raw = info->raw && info->media == GM_MEDIA_CD;
-	report->checked = c.raw;
-	if (opts->hash || is_dat(opts->master)) {
+	if (is_dat(opts->master)) {
+		ret = gm_drive_open(ctx, opts->source, opts->faults, &c.drive);
+		if (ret != 0)
+			goto out;
+		info = gm_drive_info(c.drive);
+		c.raw = info->raw && info->media == GM_MEDIA_CD;
+		report->checked = c.raw;
 		c.hasher = gm_hasher_new(ctx, GM_HASH_DAT);
 		if (c.hasher == NULL) {
 			ret = -GM_ERR_NOMEM;
 			goto out;
 		}
-	}
-	if (is_dat(opts->master)) {
 		/* the whole source is read and hashed; no master sectors */
-		extent = source_sectors;
-		ret = compare_pass(&c, extent, source_sectors);
+		extent = info->data_sectors > 0 ? (uint64_t)info->data_sectors
+			 : (uint64_t)info->sectors;
+		ret = compare_pass(&c, extent, extent);
 		if (ret == 0)
 			ret = gm_hasher_final(ctx, c.hasher, &report->digests);
 		if (ret == 0) {
@@ -499,23 +675,66 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 	ret = gm_image_open(ctx, opts->master, &c.master);
 	if (ret != 0)
 		goto out;
-	extent = gm_source_disc(c.master)->leadout > 0
-		 ? (uint64_t)gm_source_disc(c.master)->leadout : 0;
-	if (gm_fs_probe(ctx, c.master, 0, opts->master, &fs) == 0 && fs.iso9660
-	    && fs.iso_block_size == GM_SECTOR_USER && fs.iso_blocks > 0
+	disc = gm_source_disc(c.master);
+	/* the data: the first track when it is one, as ISO 9660 sizes it */
+	extent = 0;
+	if (disc->ntracks > 0 && disc->tracks[0].mode != GM_TRACK_AUDIO
+	    && disc->tracks[0].index[0] == 0)
+		extent = (uint64_t)(disc->ntracks > 1 ? disc->tracks[0].end
+				    : disc->leadout > 0 ? disc->leadout : 0);
+	if (extent > 0 && gm_fs_probe(ctx, c.master, 0, opts->master, &fs) == 0
+	    && fs.iso9660 && fs.iso_block_size == GM_SECTOR_USER && fs.iso_blocks > 0
 	    && fs.iso_blocks <= extent) {
 		extent = fs.iso_blocks;
 		report->iso9660 = true;
 	}
-	report->sectors = extent;
-	report->extra = source_sectors > extent ? source_sectors - extent : 0;
-	ret = compare_pass(&c, extent, source_sectors);
-	if (ret == 0)
-		ret = name_files(&c);
-	if (ret == 0 && c.hasher != NULL && opts->hash) {
-		ret = gm_hasher_final(ctx, c.hasher, &report->digests);
-		report->hashed = ret == 0;
+	if (extent > 0) {
+		struct gm_verify_track *vt;
+
+		ret = gm_drive_open(ctx, opts->source, opts->faults, &c.drive);
+		if (ret != 0)
+			goto out;
+		info = gm_drive_info(c.drive);
+		if (info->data_sectors <= 0) {
+			ret = gm_error_set(ctx, GM_ERR_MISMATCH, "'%s' has no data track at "
+					   "LBA 0, the master '%s' has", opts->source,
+					   opts->master);
+			goto out;
+		}
+		source_sectors = (uint64_t)info->data_sectors;
+		c.raw = info->raw && info->media == GM_MEDIA_CD;
+		report->checked = c.raw;
+		if (opts->hash) {
+			c.hasher = gm_hasher_new(ctx, GM_HASH_DAT);
+			if (c.hasher == NULL) {
+				ret = -GM_ERR_NOMEM;
+				goto out;
+			}
+		}
+		report->sectors = extent;
+		/* beyond the image: only for a lone data track (a mixed CD's
+		   audio follows it) */
+		report->extra = disc->ntracks == 1 && source_sectors > extent
+				? source_sectors - extent : 0;
+		ret = add_track(&c, &disc->tracks[0], &vt);
+		if (ret == 0) {
+			vt->last = (int32_t)extent - 1;
+			ret = compare_pass(&c, extent, source_sectors);
+			vt->mismatched = report->mismatched + report->missing;
+		}
+		if (ret == 0)
+			ret = name_files(&c);
+		if (ret == 0 && c.hasher != NULL) {
+			ret = gm_hasher_final(ctx, c.hasher, &report->digests);
+			report->hashed = ret == 0;
+		}
 	}
+	if (ret == 0)
+		ret = compare_audio(&c);
+	if (ret == 0 && report->ntracks == 0)
+		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' has neither a data "
+				   "track at LBA 0 nor audio tracks to compare",
+				   opts->master);
 verdict:
 	if (ret != 0)
 		goto out;

@@ -98,6 +98,16 @@ struct gm_verify_opts {
 	volatile int *stop;	/* polled between blocks */
 };
 
+/* A track compared. */
+struct gm_verify_track {
+	unsigned number;
+	bool audio;
+	int32_t first, last;	/* LBAs compared */
+	bool offset_found;	/* audio: the source's offset was found */
+	int offset;		/* audio: in samples, source = master shifted by it */
+	uint64_t mismatched;	/* sectors */
+};
+
 struct gm_verify_report {
 	uint64_t sectors;	/* the master's extent, compared */
 	uint64_t extra;		/* source sectors beyond it, not compared */
@@ -113,6 +123,8 @@ struct gm_verify_report {
 	bool dat_rom_found, dat_match;
 	double *speed;		/* kB/s over nspeed slices (opts->speed) */
 	size_t nspeed;
+	struct gm_verify_track *tracks;	/* the data track, audio tracks */
+	size_t ntracks;
 };
 
 void gm_verify_opts_init(struct gm_verify_opts *opts);
