@@ -11,7 +11,9 @@
  * source that ends early leaves the rest missing.  Bad runs become ranges
  * of one kind, and for an ISO 9660 master each range is given the files
  * and directories whose extents it touches, from the master's directory
- * tree as libiso9660 reads it (Rock Ridge or Joliet names where present).
+ * tree as libiso9660 reads it (Rock Ridge or Joliet names where present),
+ * or, for a UDF master without ISO 9660, as libudf reads it (each file
+ * entry's first extent: libudf tells no more).
  * The source's CRC-32, MD5 and SHA-1 over the extent come from the same
  * pass.  Audio tracks (a source image only, for now) are compared raw,
  * sample by sample, after the read offset is found: a non-silent master
@@ -32,6 +34,8 @@
 #include <time.h>
 
 #include <cdio/iso9660.h>
+#include <cdio/logging.h>
+#include <cdio/udf.h>
 
 #include "hash.h"
 #include "image_private.h"
@@ -508,21 +512,84 @@ static int walk(iso9660_t *iso, const char *dir, struct extents *x, int depth)
 	return ret;
 }
 
+/* The files of a UDF master through libudf: each file entry's first
+   extent (libudf gives no more), as absolute LBAs. */
+static int walk_udf(udf_t *udf, udf_dirent_t *dir, const char *path,
+		    struct extents *x, int depth)
+{
+	udf_dirent_t *e = dir;
+	int ret = 0;
+
+	if (depth > 64)
+		return 0;
+	while (ret == 0 && (e = udf_readdir(e)) != NULL) {
+		const char *name = udf_get_filename(e);
+		size_t dl = strlen(path), nl;
+		uint32_t start, end;
+		char *sub;
+
+		if (name == NULL || e->b_parent || strcmp(name, "..") == 0)
+			continue;
+		nl = strlen(name);
+		sub = malloc(dl + nl + 2);
+		if (sub == NULL) {
+			ret = -1;
+			break;
+		}
+		memcpy(sub, path, dl);
+		memcpy(sub + dl, name, nl + 1);
+		if (udf_is_dir(e))
+			memcpy(sub + dl + nl, "/", 2);
+		if (udf_get_lba(&e->fe, &start, &end) && end >= start)
+			ret = add_extent(x, e->i_part_start + start, end - start + 1, sub);
+		if (ret == 0 && udf_is_dir(e)) {
+			udf_dirent_t *child = udf_opendir(e);
+
+			/* udf_readdir() frees a directory at its end, and
+			   walk_udf() one it leaves early */
+			if (child != NULL)
+				ret = walk_udf(udf, child, sub, x, depth + 1);
+		}
+		free(sub);
+	}
+	if (e != NULL)
+		udf_dirent_free(e);
+	return ret;
+}
+
+static void quiet_log(cdio_log_level_t level, const char *message)
+{
+	(void)level;
+	(void)message;
+}
+
 static int name_files(struct cmp *c)
 {
 	struct gm_verify_report *r = c->report;
 	struct extents x = { NULL, 0, 0 };
+	cdio_log_handler_t old_log;
 	iso9660_t *iso;
 	int ret = 0;
 
 	if (r->nranges == 0 || !gm_path_has_ext(c->opts->master, ".iso"))
 		return 0;
+	/* libcdio warns on stderr about what is not ISO 9660: not here */
+	old_log = cdio_log_set_handler(quiet_log);
 	iso = iso9660_open_ext(c->opts->master, ISO_EXTENSION_ALL);
-	if (iso == NULL)
-		return 0;
-	if (walk(iso, "/", &x, 0) != 0)
-		ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
-	iso9660_close(iso);
+	if (iso != NULL) {
+		if (walk(iso, "/", &x, 0) != 0)
+			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+		iso9660_close(iso);
+	} else {
+		udf_t *udf = udf_open(c->opts->master);
+		udf_dirent_t *root = udf != NULL ? udf_get_root(udf, true, 0) : NULL;
+
+		if (root != NULL && walk_udf(udf, root, "/", &x, 0) != 0)
+			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+		if (udf != NULL)
+			udf_close(udf);
+	}
+	cdio_log_set_handler(old_log);
 	for (size_t i = 0; ret == 0 && i < r->nranges; i++) {
 		struct gm_verify_range *g = &r->ranges[i];
 
