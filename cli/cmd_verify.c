@@ -189,9 +189,8 @@ static void print_master_json(const struct gm_verify_opts *o,
 
 		gm_hex(r->digests.md5, sizeof(r->digests.md5), md5);
 		gm_hex(r->digests.sha1, sizeof(r->digests.sha1), sha1);
-		printf(", \"hashes\": {\"size\": %llu, \"crc32\": \"%08x\", \"md5\": "
-		       "\"%s\", \"sha1\": \"%s\"}", (unsigned long long)r->digests.size,
-		       (unsigned)r->digests.crc32, md5, sha1);
+		printf(", \"hashes\": {\"crc32\": \"%08x\", \"md5\": \"%s\", "
+		       "\"sha1\": \"%s\"}", (unsigned)r->digests.crc32, md5, sha1);
 	}
 	printf("}\n");
 }

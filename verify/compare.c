@@ -575,11 +575,18 @@ static int name_files(struct cmp *c)
 		return 0;
 	/* libcdio warns on stderr about what is not ISO 9660: not here */
 	old_log = cdio_log_set_handler(quiet_log);
+	/* both trees: their directories are apart (the Joliet one, which
+	   libiso9660 prefers, then the ISO 9660 one with Rock Ridge names) */
 	iso = iso9660_open_ext(c->opts->master, ISO_EXTENSION_ALL);
 	if (iso != NULL) {
 		if (walk(iso, "/", &x, 0) != 0)
 			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
 		iso9660_close(iso);
+		iso = iso9660_open_ext(c->opts->master, ISO_EXTENSION_ROCK_RIDGE);
+		if (ret == 0 && iso != NULL && walk(iso, "/", &x, 0) != 0)
+			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+		if (iso != NULL)
+			iso9660_close(iso);
 	} else {
 		udf_t *udf = udf_open(c->opts->master);
 		udf_dirent_t *root = udf != NULL ? udf_get_root(udf, true, 0) : NULL;
