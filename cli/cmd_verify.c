@@ -135,6 +135,16 @@ static const char *kind_name(enum gm_range_kind k)
 	       ? "unreadable" : "missing";
 }
 
+static const char *dat_status_text(enum gm_dat_status st)
+{
+	switch (st) {
+	case GM_DAT_MATCH: return "matches its rom";
+	case GM_DAT_DIFFERS: return "differs from its rom";
+	case GM_DAT_NOT_IN_DAT: return "has no rom in the dat";
+	default: return "in the dat, not in the source";
+	}
+}
+
 static const char *verdict_of(int ret)
 {
 	return ret == 0 ? "MATCH" : ret == -GM_ERR_UNREADABLE ? "UNREADABLE"
@@ -169,6 +179,26 @@ static void print_master_json(const struct gm_verify_opts *o,
 		}
 		printf("]}");
 	}
+	printf("], \"files\": [");
+	for (size_t i = 0; i < r->nfiles; i++) {
+		static const char *const names[] = { "match", "differs", "not_in_dat",
+						      "missing" };
+		const struct gm_verify_file *f = &r->files[i];
+
+		printf("%s{\"name\": ", i ? ", " : "");
+		cli_json_string(stdout, f->name);
+		printf(", \"status\": \"%s\"", names[f->status]);
+		if (f->status != GM_DAT_MISSING) {
+			char md5[33], sha1[41];
+
+			gm_hex(f->digests.md5, sizeof(f->digests.md5), md5);
+			gm_hex(f->digests.sha1, sizeof(f->digests.sha1), sha1);
+			printf(", \"size\": %llu, \"crc32\": \"%08x\", \"md5\": \"%s\", "
+			       "\"sha1\": \"%s\"", (unsigned long long)f->digests.size,
+			       (unsigned)f->digests.crc32, md5, sha1);
+		}
+		printf("}");
+	}
 	printf("], \"tracks\": [");
 	for (size_t i = 0; i < r->ntracks; i++) {
 		const struct gm_verify_track *t = &r->tracks[i];
@@ -198,7 +228,10 @@ static void print_master_json(const struct gm_verify_opts *o,
 static void print_master_text(const struct gm_verify_opts *o,
 			      const struct gm_verify_report *r, int ret)
 {
-	if (r->dat)
+	if (r->dat && r->nfiles > 0)
+		printf("%s: '%s' %s '%s' (%zu files)\n", verdict_of(ret), o->source,
+		       ret == 0 ? "matches" : "does not match", o->master, r->nfiles);
+	else if (r->dat)
 		printf("%s: '%s' %s its entry in '%s' (%llu sectors)\n", verdict_of(ret),
 		       o->source, ret == 0 ? "matches" : r->dat_rom_found
 		       ? "does not match" : "has no", o->master,
@@ -211,6 +244,8 @@ static void print_master_text(const struct gm_verify_opts *o,
 		       "%llu missing, of %llu\n", verdict_of(ret), o->source, o->master,
 		       (unsigned long long)r->mismatched, (unsigned long long)r->unreadable,
 		       (unsigned long long)r->missing, (unsigned long long)r->sectors);
+	for (size_t i = 0; i < r->nfiles; i++)
+		printf("  %s: %s\n", r->files[i].name, dat_status_text(r->files[i].status));
 	if (r->extra > 0)
 		printf("  %llu sectors beyond the image (not compared)\n",
 		       (unsigned long long)r->extra);

@@ -89,6 +89,7 @@ void gm_verify_report_release(struct gm_verify_report *report)
 	free(report->ranges);
 	free(report->speed);
 	free(report->tracks);
+	free(report->files);
 	memset(report, 0, sizeof(*report));
 }
 
@@ -694,6 +695,157 @@ static int compare_dat(struct cmp *c, const struct gm_digests *d, const char *so
 	return 0;
 }
 
+/* A rom of the dat: its name and digests as text. */
+struct rom {
+	char name[512], size[32], crc[16], md5[64], sha1[64];
+};
+
+static int read_roms(struct cmp *c, struct rom **out, size_t *count)
+{
+	char *text = NULL;
+	size_t len, n = 0;
+	struct rom *roms = NULL;
+	int ret = gm_read_text(c->ctx, c->opts->master, "dat", &text, &len);
+
+	*out = NULL;
+	*count = 0;
+	if (ret != 0)
+		return ret;
+	for (const char *p = strstr(text, "<rom "); p != NULL; p = strstr(p + 5, "<rom ")) {
+		const char *end = strchr(p, '>');
+		struct rom *grown;
+
+		if (end == NULL)
+			break;
+		grown = realloc(roms, (n + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			free(roms);
+			free(text);
+			return gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+		}
+		roms = grown;
+		memset(&roms[n], 0, sizeof(roms[n]));
+		attr(p, end, "name", roms[n].name, sizeof(roms[n].name));
+		attr(p, end, "size", roms[n].size, sizeof(roms[n].size));
+		attr(p, end, "crc", roms[n].crc, sizeof(roms[n].crc));
+		attr(p, end, "md5", roms[n].md5, sizeof(roms[n].md5));
+		attr(p, end, "sha1", roms[n].sha1, sizeof(roms[n].sha1));
+		n++;
+	}
+	free(text);
+	if (n == 0) {
+		free(roms);
+		return gm_error_set(c->ctx, GM_ERR_FORMAT, "dat '%s' has no <rom> entry",
+				    c->opts->master);
+	}
+	*out = roms;
+	*count = n;
+	return 0;
+}
+
+static bool rom_matches(const struct rom *r, const struct gm_digests *d)
+{
+	char md5[33], sha1[41], crc[9];
+
+	gm_hex(d->md5, sizeof(d->md5), md5);
+	gm_hex(d->sha1, sizeof(d->sha1), sha1);
+	snprintf(crc, sizeof(crc), "%08x", (unsigned)d->crc32);
+	return strtoull(r->size, NULL, 10) == d->size && strcasecmp(r->crc, crc) == 0
+	       && strcasecmp(r->md5, md5) == 0 && strcasecmp(r->sha1, sha1) == 0;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * An image source against a dat: each of its files (the track files, then
+ * the sheet, as `glassmaster hash --dat` lists them) hashed whole and
+ * compared with the rom of its name, redump's track naming; a rom no file
+ * answers, or a file no rom names, is a mismatch.
+ */
+static int compare_dat_files(struct cmp *c, struct gm_source *src)
+{
+	struct gm_verify_report *r = c->report;
+	const struct gm_disc *d = gm_source_disc(src);
+	struct rom *roms;
+	size_t nroms;
+	bool *used;
+	int ret = read_roms(c, &roms, &nroms);
+
+	if (ret != 0)
+		return ret;
+	used = calloc(nroms, sizeof(*used));
+	if (used == NULL) {
+		free(roms);
+		return gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+	}
+	r->dat = true;
+	r->dat_match = true;
+	for (unsigned i = 0; ret == 0 && i <= d->nfiles; i++) {
+		const char *path = i < d->nfiles ? d->files[i].path : c->opts->source;
+		struct gm_verify_file *f;
+
+		if (i == d->nfiles) {	/* the sheet, unless it is a track file */
+			bool seen = false;
+
+			for (unsigned k = 0; k < d->nfiles; k++)
+				seen = seen || strcmp(d->files[k].path, path) == 0;
+			if (seen)
+				break;
+		}
+		f = realloc(r->files, (r->nfiles + 1) * sizeof(*f));
+		if (f == NULL) {
+			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+			break;
+		}
+		r->files = f;
+		f = &r->files[r->nfiles++];
+		memset(f, 0, sizeof(*f));
+		snprintf(f->name, sizeof(f->name), "%s", base_of(path));
+		ret = gm_hash_file(c->ctx, path, &f->digests, NULL, NULL);
+		if (ret != 0)
+			break;
+		f->status = GM_DAT_NOT_IN_DAT;
+		/* one file against one rom: paired whatever their names */
+		for (size_t k = 0; k < nroms; k++)
+			if (strcmp(roms[k].name, f->name) == 0
+			    || (nroms == 1 && d->nfiles <= 1 && r->nfiles == 1
+				&& (d->nfiles == 0 || strcmp(d->files[0].path,
+							     c->opts->source) == 0))) {
+				used[k] = true;
+				f->status = rom_matches(&roms[k], &f->digests) ? GM_DAT_MATCH
+					    : GM_DAT_DIFFERS;
+			}
+		if (f->status != GM_DAT_MATCH)
+			r->dat_match = false;
+		r->dat_rom_found = r->dat_rom_found || f->status != GM_DAT_NOT_IN_DAT;
+	}
+	for (size_t k = 0; ret == 0 && k < nroms; k++) {
+		struct gm_verify_file *f;
+
+		if (used[k])
+			continue;
+		f = realloc(r->files, (r->nfiles + 1) * sizeof(*f));
+		if (f == NULL) {
+			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+			break;
+		}
+		r->files = f;
+		f = &r->files[r->nfiles++];
+		memset(f, 0, sizeof(*f));
+		snprintf(f->name, sizeof(f->name), "%s", roms[k].name);
+		f->status = GM_DAT_MISSING;
+		r->dat_match = false;
+	}
+	free(used);
+	free(roms);
+	return ret;
+}
+
 static bool is_dat(const char *path)
 {
 	return gm_path_has_ext(path, ".dat") || gm_path_has_ext(path, ".xml");
@@ -720,6 +872,17 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 	if (c.mbuf == NULL || c.sbuf == NULL || c.raw_buf == NULL) {
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		goto out;
+	}
+	if (is_dat(opts->master) && opts->faults == NULL
+	    && !gm_path_is_device(opts->source)) {
+		struct gm_source *src;
+
+		ret = gm_image_open(ctx, opts->source, &src);
+		if (ret != 0)
+			goto out;
+		ret = compare_dat_files(&c, src);
+		gm_source_free(src);
+		goto verdict;
 	}
 	if (is_dat(opts->master)) {
 		ret = gm_drive_open(ctx, opts->source, opts->faults, &c.drive);

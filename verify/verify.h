@@ -108,6 +108,20 @@ struct gm_verify_track {
 	uint64_t mismatched;	/* sectors */
 };
 
+/* A file of an image source checked against a dat. */
+enum gm_dat_status {
+	GM_DAT_MATCH,		/* its rom's size and digests */
+	GM_DAT_DIFFERS,		/* its rom says otherwise */
+	GM_DAT_NOT_IN_DAT,	/* no rom of its name */
+	GM_DAT_MISSING		/* a rom no file of the source answers */
+};
+
+struct gm_verify_file {
+	char name[512];		/* the base name, as redump names the rom */
+	enum gm_dat_status status;
+	struct gm_digests digests;	/* not for GM_DAT_MISSING */
+};
+
 struct gm_verify_report {
 	uint64_t sectors;	/* the master's extent, compared */
 	uint64_t extra;		/* source sectors beyond it, not compared */
@@ -125,6 +139,8 @@ struct gm_verify_report {
 	size_t nspeed;
 	struct gm_verify_track *tracks;	/* the data track, audio tracks */
 	size_t ntracks;
+	struct gm_verify_file *files;	/* an image source against a dat */
+	size_t nfiles;
 };
 
 void gm_verify_opts_init(struct gm_verify_opts *opts);

@@ -54,3 +54,16 @@ contains "$T/out" "track 3 (audio"
 printf '10 unreadable\n' > "$T/faults"
 run 2 "$GM" verify --simulate "$T/faults" "$T/a.cue" "$T/a.cue"
 contains "$T/err" "they are compared from images only"
+
+# a redump-style dat of the mixed disc: each file against the rom of its
+# name; one changed track file is named, the others match
+run 0 "$GM" hash --dat "$T/mx/mixed.cue"
+cp "$T/out" "$T/mixed.dat"
+run 0 "$GM" verify "$T/mx/mixed.cue" "$T/mixed.dat"
+contains "$T/out" "MATCH: '$T/mx/mixed.cue' matches '$T/mixed.dat' (4 files)"
+contains "$T/out" "mixed (Track 2).bin: matches its rom"
+poke "$T/mx/mixed (Track 2).bin" 5000
+run 1 "$GM" verify --json "$T/mx/mixed.cue" "$T/mixed.dat"
+contains "$T/out" '"verdict": "MISMATCH"'
+contains "$T/out" '{"name": "mixed (Track 2).bin", "status": "differs"'
+contains "$T/out" '{"name": "mixed (Track 1).bin", "status": "match"'
