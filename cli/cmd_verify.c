@@ -211,6 +211,14 @@ static void print_master_json(const struct gm_verify_opts *o,
 			printf(", \"offset_samples\": %d", t->offset);
 		else if (t->audio)
 			printf(", \"offset_samples\": null");
+		if (t->hashed) {
+			char md5[33], sha1[41];
+
+			gm_hex(t->digests.md5, sizeof(t->digests.md5), md5);
+			gm_hex(t->digests.sha1, sizeof(t->digests.sha1), sha1);
+			printf(", \"hashes\": {\"crc32\": \"%08x\", \"md5\": \"%s\", "
+			       "\"sha1\": \"%s\"}", (unsigned)t->digests.crc32, md5, sha1);
+		}
 		printf("}");
 	}
 	printf("]");
@@ -265,6 +273,14 @@ static void print_master_text(const struct gm_verify_opts *o,
 			printf("no read offset found within 5 sectors");
 		printf(", %llu sector%s differ%s\n", (unsigned long long)t->mismatched,
 		       t->mismatched == 1 ? "" : "s", t->mismatched == 1 ? "s" : "");
+		if (t->hashed) {
+			char md5[33], sha1[41];
+
+			gm_hex(t->digests.md5, sizeof(t->digests.md5), md5);
+			gm_hex(t->digests.sha1, sizeof(t->digests.sha1), sha1);
+			printf("    crc32 %08x  md5 %s  sha1 %s\n",
+			       (unsigned)t->digests.crc32, md5, sha1);
+		}
 	}
 	for (size_t i = 0; i < r->nranges; i++) {
 		const struct gm_verify_range *g = &r->ranges[i];

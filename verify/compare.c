@@ -358,6 +358,13 @@ static int compare_audio_track(struct cmp *c, struct gm_source *source,
 	}
 	int64_t end = (int64_t)gm_source_disc(source)->leadout * GM_SECTOR_RAW;
 
+	struct gm_hasher *h = NULL;
+
+	if (c->opts->hash && (h = gm_hasher_new(c->ctx, GM_HASH_DAT)) == NULL) {
+		free(m);
+		free(w);
+		return -GM_ERR_NOMEM;
+	}
 	ret = find_offset(c, source, t, &vt->offset, &vt->offset_found);
 	for (int32_t lba = t->index[0]; ret == 0 && lba < t->end; lba += (int32_t)block) {
 		uint32_t n = t->end - lba < (int32_t)block ? (uint32_t)(t->end - lba) : block;
@@ -365,6 +372,18 @@ static int compare_audio_track(struct cmp *c, struct gm_source *source,
 		ret = read_raw(c, c->master, lba, n, m);
 		if (ret == 0)
 			ret = read_raw(c, source, lba - (int32_t)pad, n + 2 * pad, w);
+		/* the track's hash: the source's sectors as a BIN file stores
+		   them (not an unstored PREGAP or POSTGAP) */
+		if (ret == 0 && h != NULL) {
+			int32_t from = t->index[0] + t->pregap, to = t->end - t->postgap;
+			int32_t a = lba > from ? lba : from;
+			int32_t b = lba + (int32_t)n < to ? lba + (int32_t)n : to;
+
+			if (a < b)
+				ret = gm_hasher_update(c->ctx, h, w + (size_t)(pad + (uint32_t)(a - lba))
+						       * GM_SECTOR_RAW,
+						       (size_t)(b - a) * GM_SECTOR_RAW);
+		}
 		for (uint32_t i = 0; ret == 0 && i < n; i++) {
 			size_t at = (size_t)(pad + i) * GM_SECTOR_RAW + (size_t)(vt->offset * 4);
 			/* the source's bytes for this sector, as positions in it:
@@ -383,6 +402,11 @@ static int compare_audio_track(struct cmp *c, struct gm_source *source,
 			}
 		}
 	}
+	if (ret == 0 && h != NULL) {
+		ret = gm_hasher_final(c->ctx, h, &vt->digests);
+		vt->hashed = ret == 0;
+	}
+	gm_hasher_free(h);
 	free(m);
 	free(w);
 	return ret;
@@ -964,6 +988,8 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 		if (ret == 0 && c.hasher != NULL) {
 			ret = gm_hasher_final(ctx, c.hasher, &report->digests);
 			report->hashed = ret == 0;
+			report->tracks[0].digests = report->digests;
+			report->tracks[0].hashed = report->hashed;
 		}
 	}
 	if (ret == 0)

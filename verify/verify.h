@@ -106,6 +106,9 @@ struct gm_verify_track {
 	bool offset_found;	/* audio: the source's offset was found */
 	int offset;		/* audio: in samples, source = master shifted by it */
 	uint64_t mismatched;	/* sectors */
+	bool hashed;
+	struct gm_digests digests;	/* of the source's track: user data of a
+					   data track, raw sectors of audio */
 };
 
 /* A file of an image source checked against a dat. */
