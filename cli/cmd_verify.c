@@ -460,7 +460,19 @@ static int cmd_verify(int argc, char **argv)
 	opts.on_bad = on_bad;
 	opts.progress = on_progress;
 	opts.arg = &run;
-	ret = gm_integrity_check_raw(ctx, argv[optind], &opts, &report);
+	/* an image with a sheet (or any format glassmaster reads) through
+	   its sector source; a bare raw file as it is */
+	{
+		struct gm_source *probe = NULL;
+
+		if (opts.sector_size == 0 && opts.first_lba == GM_LBA_ANY
+		    && gm_image_open(ctx, argv[optind], &probe) == 0) {
+			gm_source_free(probe);
+			ret = gm_integrity_check_image(ctx, argv[optind], &opts, &report);
+		} else {
+			ret = gm_integrity_check_raw(ctx, argv[optind], &opts, &report);
+		}
+	}
 	cli_progress_done(&run.progress);
 	if (ret == 0 || ret == -GM_ERR_MISMATCH) {
 		if (json)
@@ -493,8 +505,9 @@ const struct gm_command gm_cmd_verify = {
 	"listed with the files they touch, sectors beyond the master are only\n"
 	"counted. The verdict comes first: MATCH, MISMATCH or UNREADABLE.\n"
 	"\n"
-	"With --integrity, check every sector of a raw CD image (2352 bytes a\n"
-	"sector, or 2448 with interleaved subchannel): the sync, the header\n"
+	"With --integrity, check every sector of a raw CD image (a raw file of\n"
+	"2352 or 2448 bytes a sector, or the raw tracks of a cue sheet, CloneCD,\n"
+	"cdrdao TOC, NRG or MDS image): the sync, the header\n"
 	"address, the EDC and the ECC of every data sector, and the Q subchannel\n"
 	"CRC when there is subchannel. Nothing is corrected; nothing is written.\n"
 	"\n"

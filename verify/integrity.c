@@ -278,3 +278,113 @@ out:
 	close(fd);
 	return ret;
 }
+
+/* ---------------------------------------------------------------------
+ * Any image the formats layer reads: its stored raw sectors
+ */
+
+#define IMAGE_BLOCK 64u
+
+int gm_integrity_check_image(struct gm_ctx *ctx, const char *path,
+			     const struct gm_integrity_opts *opts,
+			     struct gm_integrity_report *report)
+{
+	struct gm_source *src = NULL;
+	const struct gm_disc *disc;
+	enum gm_sector_status st[IMAGE_BLOCK];
+	uint8_t *buf;
+	bool sub = false;
+	uint64_t total = 0, done = 0, raw_tracks = 0;
+	int ret;
+
+	memset(report, 0, sizeof(*report));
+	report->first_lba = GM_LBA_ANY;
+	ret = gm_image_open(ctx, path, &src);
+	if (ret != 0)
+		return ret;
+	disc = gm_source_disc(src);
+	for (unsigned i = 0; i < disc->ntracks; i++) {
+		const struct gm_track *t = &disc->tracks[i];
+
+		sub = sub || t->sub_file >= 0 || t->storage == GM_STORE_RAW_SUB;
+		if (t->storage >= GM_STORE_RAW)
+			raw_tracks++;
+		total += (uint64_t)gm_track_stored(t);
+	}
+	if (raw_tracks == 0) {
+		gm_source_free(src);
+		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' stores user data "
+				    "only: it holds no sync, header, EDC or ECC to check",
+				    path);
+	}
+	buf = malloc((size_t)IMAGE_BLOCK * (GM_SECTOR_RAW + GM_SUB_SIZE));
+	if (buf == NULL) {
+		gm_source_free(src);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	report->sector_size = sub ? GM_SECTOR_RAW + GM_SUB_SIZE : GM_SECTOR_RAW;
+	report->first_lba = disc->ntracks ? disc->tracks[0].index[0] : 0;
+	for (unsigned i = 0; ret == 0 && i < disc->ntracks; i++) {
+		const struct gm_track *t = &disc->tracks[i];
+		int32_t first = t->index[0] + t->pregap, end = t->end - t->postgap;
+		size_t size = sub ? GM_SECTOR_RAW + GM_SUB_SIZE : GM_SECTOR_RAW;
+
+		/* a cooked track's raw sectors would be our own encoding */
+		if (t->storage < GM_STORE_RAW) {
+			done += (uint64_t)(end > first ? end - first : 0);
+			continue;
+		}
+		for (int32_t lba = first; ret == 0 && lba < end; lba += (int32_t)IMAGE_BLOCK) {
+			uint32_t n = end - lba < (int32_t)IMAGE_BLOCK ? (uint32_t)(end - lba)
+				     : IMAGE_BLOCK;
+			struct gm_read req = {
+				.lba = lba, .count = n, .data = buf, .status = st,
+				.kind = sub ? GM_SECTOR_KIND_RAW_SUB : GM_SECTOR_KIND_RAW
+			};
+
+			ret = gm_source_read(ctx, src, &req);
+			for (uint32_t k = 0; ret == 0 && k < n; k++) {
+				const uint8_t *raw = buf + (size_t)k * size;
+				struct gm_bad_sector bad;
+				uint8_t q[12];
+
+				memset(&bad, 0, sizeof(bad));
+				bad.index = done + k;
+				bad.lba = lba + (int32_t)k;
+				report->sectors++;
+				if (st[k] != GM_SECTOR_GOOD)
+					continue;	/* synthesised: nothing stored */
+				if (sub) {
+					gm_sub_channel(raw + GM_SECTOR_RAW, GM_SUB_Q, q);
+					bad.q_bad = !gm_subq_crc_ok(q);
+					report->q_bad += bad.q_bad;
+				}
+				if (t->mode == GM_TRACK_AUDIO) {
+					bad.info.mode = GM_MODE_AUDIO;
+					bad.info.status = GM_CHECK_GOOD;
+				} else {
+					gm_sector_check(raw, bad.lba, &bad.info, NULL);
+				}
+				report->by_mode[bad.info.mode]++;
+				if (bad.info.status != GM_CHECK_GOOD)
+					report->bad++;
+				if (bad.info.status != GM_CHECK_GOOD || bad.q_bad) {
+					report->failed++;
+					if (opts->on_bad != NULL)
+						opts->on_bad(opts->arg, &bad);
+				}
+			}
+			done += n;
+			if (opts->progress != NULL)
+				opts->progress(opts->arg, done, total);
+		}
+	}
+	free(buf);
+	gm_source_free(src);
+	if (ret != 0)
+		return ret;
+	return report->failed ? gm_error_set(ctx, GM_ERR_MISMATCH, "%llu of %llu sectors "
+					     "of '%s' failed their check",
+					     (unsigned long long)report->failed,
+					     (unsigned long long)report->sectors, path) : 0;
+}

@@ -68,6 +68,18 @@ int gm_integrity_check_raw(struct gm_ctx *ctx, const char *path,
 			   const struct gm_integrity_opts *opts,
 			   struct gm_integrity_report *report);
 
+/*
+ * The same for any image the formats layer reads (a cue sheet, CloneCD,
+ * cdrdao TOC, NRG, MDS): every stored raw sector of its tracks, data
+ * sectors checked at their own LBA, audio sectors counted, Q checked where
+ * the image has subchannel.  Tracks stored as user data only are skipped
+ * (their raw form would be glassmaster's own encoding); an image with no
+ * raw track is -GM_ERR_UNSUPPORTED.  Returns as gm_integrity_check_raw().
+ */
+int gm_integrity_check_image(struct gm_ctx *ctx, const char *path,
+			     const struct gm_integrity_opts *opts,
+			     struct gm_integrity_report *report);
+
 /* ---------------------------------------------------------------------
  * Comparing a source with a master, and the surface map
  */

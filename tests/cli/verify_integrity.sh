@@ -69,3 +69,28 @@ contains "$T/err" "'$T/short.bin' is 100000 bytes, not a whole number of 2352-by
 : > "$T/empty.bin"
 run 2 "$GM" verify --integrity "$T/empty.bin"
 contains "$T/err" "is 0 bytes"
+
+# Any image glassmaster reads, through its sector source: a cue sheet names
+# the damaged sector at its LBA; a CloneCD image with its .sub gets its Q
+# CRCs checked too; a mixed-mode sheet counts its audio; an ISO image,
+# user data only, has nothing to check (exit 2).
+cp "$T/m1.orig" "$T/c1.bin"
+printf 'FILE "c1.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n' > "$T/c1.cue"
+poke "$T/c1.bin" $((123 * 2352 + 700))
+run 1 "$GM" verify --integrity "$T/c1.cue"
+contains "$T/out" "DAMAGED: '$T/c1.cue': 1 of 600 sectors failed their check"
+contains "$T/out" "LBA 123: bad EDC (mode 1)"
+cp "$T/m1.orig" "$T/c2.bin"
+printf 'FILE "c2.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n' > "$T/c2.cue"
+run 0 "$GM" convert "$T/c2.cue" "$T/c2.ccd"
+run 0 "$GM" verify --integrity "$T/c2.ccd"
+contains "$T/out" "INTACT"
+contains "$T/out" "Q subchannel CRC errors: 0"
+# a flipped Q bit in the .sub (deinterleaved: Q is bytes 12-23 of each
+# sector's 96)
+poke "$T/c2.sub" $((200 * 96 + 15))
+run 1 "$GM" verify --integrity "$T/c2.ccd"
+contains "$T/out" "LBA 200: bad Q subchannel CRC"
+head -c $((64 * 2048)) /dev/urandom > "$T/u.iso"
+run 2 "$GM" verify --integrity "$T/u.iso"
+contains "$T/err" "stores user data only"
