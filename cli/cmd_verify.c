@@ -19,7 +19,42 @@ struct bad_list {
 	struct gm_bad_sector *items;
 	size_t count, cap;
 	bool overflow;		/* out of memory: the list is incomplete */
+	struct gm_verify_range *files;	/* per item: the files at its LBA */
 };
+
+/*
+ * The files at each bad sector's LBA, from the ISO 9660 file system of an
+ * image whose first track is data at LBA 0 (read through its sector
+ * source); a bare raw file has no sheet to read it by, and names nothing.
+ */
+static void name_bad(struct gm_ctx *ctx, const char *path, struct bad_list *bad)
+{
+	struct gm_source *src = NULL;
+	const struct gm_disc *d;
+
+	if (bad->count == 0 || gm_image_open(ctx, path, &src) != 0)
+		return;
+	d = gm_source_disc(src);
+	bad->files = calloc(bad->count, sizeof(*bad->files));
+	if (bad->files != NULL && d->ntracks > 0 && d->tracks[0].mode != GM_TRACK_AUDIO
+	    && d->tracks[0].index[0] == 0) {
+		for (size_t i = 0; i < bad->count; i++)
+			bad->files[i].first = bad->files[i].last = bad->items[i].lba;
+		gm_name_ranges_source(ctx, src, bad->files, bad->count);
+	}
+	gm_source_free(src);
+}
+
+static void free_bad(struct bad_list *bad)
+{
+	for (size_t i = 0; bad->files != NULL && i < bad->count; i++) {
+		for (size_t f = 0; f < bad->files[i].nfiles; f++)
+			free(bad->files[i].files[f]);
+		free(bad->files[i].files);
+	}
+	free(bad->files);
+	free(bad->items);
+}
 
 static void collect_bad(void *arg, const struct gm_bad_sector *bad)
 {
@@ -86,11 +121,17 @@ static void print_json(const char *path, const struct gm_integrity_report *r,
 		const struct gm_bad_sector *b = &bad->items[i];
 
 		printf("%s{\"lba\": %ld, \"index\": %llu, \"mode\": \"%s\", "
-		       "\"status\": \"%s\", \"q_crc_bad\": %s}", i ? ", " : "",
+		       "\"status\": \"%s\", \"q_crc_bad\": %s", i ? ", " : "",
 		       (long)b->lba, (unsigned long long)b->index,
 		       gm_sector_mode_name(b->info.mode),
 		       gm_sector_check_name(b->info.status),
 		       b->q_bad ? "true" : "false");
+		printf(", \"files\": [");
+		for (size_t f = 0; bad->files != NULL && f < bad->files[i].nfiles; f++) {
+			printf("%s", f ? ", " : "");
+			cli_json_string(stdout, bad->files[i].files[f]);
+		}
+		printf("]}");
 	}
 	printf("], \"list_complete\": %s}\n", bad->overflow ? "false" : "true");
 }
@@ -123,6 +164,8 @@ static void print_text(const char *path, const struct gm_integrity_report *r,
 		       gm_sector_mode_name(b->info.mode));
 		if (b->q_bad && b->info.status != GM_CHECK_GOOD)
 			printf(", bad Q subchannel CRC");
+		for (size_t f = 0; bad->files != NULL && f < bad->files[i].nfiles; f++)
+			printf("%s%s", f ? ", " : ": ", bad->files[i].files[f]);
 		printf("\n");
 	}
 	if (bad->overflow)
@@ -469,6 +512,8 @@ static int cmd_verify(int argc, char **argv)
 		    && gm_image_open(ctx, argv[optind], &probe) == 0) {
 			gm_source_free(probe);
 			ret = gm_integrity_check_image(ctx, argv[optind], &opts, &report);
+			if (ret == 0 || ret == -GM_ERR_MISMATCH)
+				name_bad(ctx, argv[optind], &run.bad);
 		} else {
 			ret = gm_integrity_check_raw(ctx, argv[optind], &opts, &report);
 		}
@@ -483,7 +528,7 @@ static int cmd_verify(int argc, char **argv)
 	} else {
 		status = cli_fail("verify", ctx, ret);
 	}
-	free(run.bad.items);
+	free_bad(&run.bad);
 	gm_ctx_free(ctx);
 	return status;
 }

@@ -37,6 +37,7 @@
 #include <cdio/logging.h>
 #include <cdio/udf.h>
 
+#include "bytes.h"
 #include "hash.h"
 #include "image_private.h"
 #include "rip.h"
@@ -588,70 +589,208 @@ static void quiet_log(cdio_log_level_t level, const char *message)
 	(void)message;
 }
 
-static int name_files(struct cmp *c)
+static void free_extents(struct extents *x)
 {
-	struct gm_verify_report *r = c->report;
-	struct extents x = { NULL, 0, 0 };
-	cdio_log_handler_t old_log;
-	iso9660_t *iso;
+	for (size_t e = 0; e < x->n; e++)
+		free(x->items[e].path);
+	free(x->items);
+}
+
+/* Give each range the paths of the extents it touches. */
+static int match_ranges(struct gm_ctx *ctx, const struct extents *x,
+			struct gm_verify_range *ranges, size_t nranges)
+{
 	int ret = 0;
 
-	if (r->nranges == 0 || !gm_path_has_ext(c->opts->master, ".iso"))
-		return 0;
-	/* libcdio warns on stderr about what is not ISO 9660: not here */
-	old_log = cdio_log_set_handler(quiet_log);
-	/* both trees: their directories are apart (the Joliet one, which
-	   libiso9660 prefers, then the ISO 9660 one with Rock Ridge names) */
-	iso = iso9660_open_ext(c->opts->master, ISO_EXTENSION_ALL);
-	if (iso != NULL) {
-		if (walk(iso, "/", &x, 0) != 0)
-			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
-		iso9660_close(iso);
-		iso = iso9660_open_ext(c->opts->master, ISO_EXTENSION_ROCK_RIDGE);
-		if (ret == 0 && iso != NULL && walk(iso, "/", &x, 0) != 0)
-			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
-		if (iso != NULL)
-			iso9660_close(iso);
-	} else {
-		udf_t *udf = udf_open(c->opts->master);
-		udf_dirent_t *root = udf != NULL ? udf_get_root(udf, true, 0) : NULL;
+	for (size_t i = 0; ret == 0 && i < nranges; i++) {
+		struct gm_verify_range *g = &ranges[i];
 
-		if (root != NULL && walk_udf(udf, root, "/", &x, 0) != 0)
-			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
-		if (udf != NULL)
-			udf_close(udf);
-	}
-	cdio_log_set_handler(old_log);
-	for (size_t i = 0; ret == 0 && i < r->nranges; i++) {
-		struct gm_verify_range *g = &r->ranges[i];
-
-		for (size_t e = 0; e < x.n && ret == 0; e++) {
+		for (size_t e = 0; e < x->n && ret == 0; e++) {
 			char **grown;
 			bool seen = false;
 
-			if ((int64_t)x.items[e].last < g->first
-			    || (int64_t)x.items[e].first > g->last)
+			if ((int64_t)x->items[e].last < g->first
+			    || (int64_t)x->items[e].first > g->last)
 				continue;
 			for (size_t f = 0; f < g->nfiles; f++)
-				seen = seen || strcmp(g->files[f], x.items[e].path) == 0;
+				seen = seen || strcmp(g->files[f], x->items[e].path) == 0;
 			if (seen)
 				continue;
 			grown = realloc(g->files, (g->nfiles + 1) * sizeof(*grown));
-			if (grown == NULL || (grown[g->nfiles] = gm_strdup(x.items[e].path))
+			if (grown == NULL || (grown[g->nfiles] = gm_strdup(x->items[e].path))
 			    == NULL) {
 				if (grown != NULL)
 					g->files = grown;
-				ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+				ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 				break;
 			}
 			g->files = grown;
 			g->nfiles++;
 		}
 	}
-	for (size_t e = 0; e < x.n; e++)
-		free(x.items[e].path);
-	free(x.items);
 	return ret;
+}
+
+
+/* A file system image: 2048-byte sectors, or raw ones libiso9660 finds
+   its way in (fuzzy). */
+static iso9660_t *open_iso(const char *path, bool raw, uint8_t ext)
+{
+	return raw ? iso9660_open_fuzzy_ext(path, ext, 20) : iso9660_open_ext(path, ext);
+}
+
+int gm_name_ranges(struct gm_ctx *ctx, const char *image, bool raw,
+		   struct gm_verify_range *ranges, size_t nranges)
+{
+	struct extents x = { NULL, 0, 0 };
+	cdio_log_handler_t old_log;
+	iso9660_t *iso;
+	int ret = 0;
+
+	if (nranges == 0)
+		return 0;
+	/* libcdio warns on stderr about what is not ISO 9660: not here */
+	old_log = cdio_log_set_handler(quiet_log);
+	/* both trees: their directories are apart (the Joliet one, which
+	   libiso9660 prefers, then the ISO 9660 one with Rock Ridge names) */
+	iso = open_iso(image, raw, ISO_EXTENSION_ALL);
+	if (iso != NULL) {
+		if (walk(iso, "/", &x, 0) != 0)
+			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		iso9660_close(iso);
+		iso = open_iso(image, raw, ISO_EXTENSION_ROCK_RIDGE);
+		if (ret == 0 && iso != NULL && walk(iso, "/", &x, 0) != 0)
+			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		if (iso != NULL)
+			iso9660_close(iso);
+	} else if (!raw) {
+		udf_t *udf = udf_open(image);
+		udf_dirent_t *root = udf != NULL ? udf_get_root(udf, true, 0) : NULL;
+
+		if (root != NULL && walk_udf(udf, root, "/", &x, 0) != 0)
+			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		if (udf != NULL)
+			udf_close(udf);
+	}
+	cdio_log_set_handler(old_log);
+	if (ret == 0)
+		ret = match_ranges(ctx, &x, ranges, nranges);
+	free_extents(&x);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * ISO 9660 read through a sector source (ECMA-119 9.1, RRIP NM): for raw
+ * images, which libiso9660 2.1 cannot walk
+ */
+
+static int read_user(struct gm_ctx *ctx, struct gm_source *src, int32_t lba, uint8_t *buf)
+{
+	enum gm_sector_status st;
+	struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_USER,
+			       .data = buf, .status = &st };
+	int ret = gm_source_read(ctx, src, &req);
+
+	return ret != 0 ? ret : (st == GM_SECTOR_GOOD || st == GM_SECTOR_SYNTH) ? 0 : 1;
+}
+
+/* The Rock Ridge name of a directory record, or its ISO 9660 name. */
+static void record_name(const uint8_t *r, char *out, size_t size)
+{
+	size_t nl = r[32], len = 0, su = 33 + nl + (nl % 2 == 0 ? 1 : 0);
+	bool rr = false;
+
+	while (su + 4 <= r[0]) {
+		const uint8_t *e = r + su;
+
+		if (e[2] < 4 || su + e[2] > r[0])
+			break;
+		if (e[0] == 'N' && e[1] == 'M' && e[2] > 5) {
+			size_t n = (size_t)e[2] - 5;
+
+			if (len + n >= size)
+				n = size - len - 1;
+			memcpy(out + len, e + 5, n);
+			len += n;
+			rr = true;
+		}
+		su += e[2];
+	}
+	if (!rr) {
+		len = nl < size - 1 ? nl : size - 1;
+		memcpy(out, r + 33, len);
+		while (len > 0 && out[len - 1] != ';' && memchr(out, ';', len) != NULL)
+			len--;
+		if (len > 0 && out[len - 1] == ';')
+			len--;
+		if (len > 0 && out[len - 1] == '.')
+			len--;
+	}
+	out[len] = '\0';
+}
+
+static int walk_source(struct gm_ctx *ctx, struct gm_source *src, uint32_t lba,
+		       uint32_t size, const char *path, struct extents *x, int depth)
+{
+	uint8_t buf[GM_SECTOR_USER];
+	uint32_t sectors = (size + GM_SECTOR_USER - 1) / GM_SECTOR_USER;
+	int ret;
+
+	if (depth > 64 || sectors > 4096)
+		return 0;
+	ret = add_extent(x, lba, sectors, path);
+	for (uint32_t k = 0; ret == 0 && k < sectors; k++) {
+		int r = read_user(ctx, src, (int32_t)(lba + k), buf);
+
+		if (r != 0)
+			return r < 0 ? r : 0;
+		for (size_t at = 0; ret == 0 && at + 34 <= GM_SECTOR_USER && buf[at] >= 34;
+		     at += buf[at]) {
+			const uint8_t *rec = buf + at;
+			uint32_t ext = gm_le32(rec + 2), len = gm_le32(rec + 10);
+			char name[256], *sub;
+			size_t pl = strlen(path), nl;
+
+			if (at + rec[0] > GM_SECTOR_USER || 33u + rec[32] > rec[0])
+				break;
+			if (rec[32] == 1 && (rec[33] == 0 || rec[33] == 1))
+				continue;	/* "." and ".." */
+			record_name(rec, name, sizeof(name));
+			nl = strlen(name);
+			sub = malloc(pl + nl + 2);
+			if (sub == NULL)
+				return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+			memcpy(sub, path, pl);
+			memcpy(sub + pl, name, nl + 1);
+			if (rec[25] & 0x02) {
+				memcpy(sub + pl + nl, "/", 2);
+				ret = walk_source(ctx, src, ext, len, sub, x, depth + 1);
+			} else if (len > 0) {
+				ret = add_extent(x, ext, (len + GM_SECTOR_USER - 1) / GM_SECTOR_USER,
+						 sub) != 0 ? gm_error_set(ctx, GM_ERR_NOMEM, NULL) : 0;
+			}
+			free(sub);
+		}
+	}
+	return ret;
+}
+
+int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
+			  struct gm_verify_range *ranges, size_t nranges)
+{
+	uint8_t pvd[GM_SECTOR_USER];
+	struct extents x = { NULL, 0, 0 };
+	int ret = 0;
+
+	if (nranges == 0 || read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
+	    || memcmp(pvd + 1, "CD001", 5) != 0)
+		return 0;
+	ret = walk_source(ctx, src, gm_le32(pvd + 156 + 2), gm_le32(pvd + 156 + 10), "/",
+			  &x, 0);
+	if (ret >= 0)
+		ret = match_ranges(ctx, &x, ranges, nranges);
+	free_extents(&x);
+	return ret < 0 ? ret : 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -983,8 +1122,9 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 			ret = compare_pass(&c, extent, source_sectors);
 			vt->mismatched = report->mismatched + report->missing;
 		}
-		if (ret == 0)
-			ret = name_files(&c);
+		if (ret == 0 && gm_path_has_ext(opts->master, ".iso"))
+			ret = gm_name_ranges(ctx, opts->master, false, report->ranges,
+					     report->nranges);
 		if (ret == 0 && c.hasher != NULL) {
 			ret = gm_hasher_final(ctx, c.hasher, &report->digests);
 			report->hashed = ret == 0;

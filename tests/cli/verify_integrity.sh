@@ -41,7 +41,7 @@ poke "$T/m1.bin" $((9 * 2352 + 700))
 run 1 "$GM" verify --integrity --json "$T/m1.bin"
 contains "$T/out" '"verdict": "DAMAGED"'
 contains "$T/out" '"failed": 1'
-contains "$T/out" '{"lba": 9, "index": 9, "mode": "mode 1", "status": "bad EDC", "q_crc_bad": false}'
+contains "$T/out" '{"lba": 9, "index": 9, "mode": "mode 1", "status": "bad EDC", "q_crc_bad": false, "files": []}'
 
 # Mode 2 Form 1 at LBA 1000 with subchannel (2448-byte sectors).
 "$MKRAW" -m 2 -s 1000 -n 300 -q "$T/f1.img"
@@ -94,3 +94,18 @@ contains "$T/out" "LBA 200: bad Q subchannel CRC"
 head -c $((64 * 2048)) /dev/urandom > "$T/u.iso"
 run 2 "$GM" verify --integrity "$T/u.iso"
 contains "$T/err" "stores user data only"
+
+# A bad sector inside a file of the image's ISO 9660 file system is named
+# with the file's Rock Ridge path (read through the sector source: libcdio
+# 2.1 cannot walk raw images)
+mkdir -p "$T/fs/Some Dir"
+head -c 100000 /dev/urandom > "$T/fs/Some Dir/data file.bin"
+genisoimage -quiet -R -o "$T/fs.iso" "$T/fs"
+lba=$(isoinfo -R -l -i "$T/fs.iso" | sed -n 's/.*\[ *\([0-9]*\) 00\]  data file.bin *$/\1/p')
+[ -n "$lba" ] || fail "isoinfo does not show data file.bin"
+run 0 "$GM" convert "$T/fs.iso" "$T/fs.cue"
+poke "$T/fs.bin" $(((lba + 10) * 2352 + 1000))
+run 1 "$GM" verify --integrity "$T/fs.cue"
+contains "$T/out" "LBA $((lba + 10)): bad EDC (mode 1): /Some Dir/data file.bin"
+run 1 "$GM" verify --integrity --json "$T/fs.cue"
+contains "$T/out" '"files": ["/Some Dir/data file.bin"]'
