@@ -102,7 +102,7 @@ static void print_json(const char *path, const struct gm_integrity_report *r,
 	printf("{\"image\": ");
 	cli_json_string(stdout, path);
 	printf(", \"verdict\": \"%s\", \"sector_size\": %zu, \"sectors\": %llu",
-	       r->failed ? "DAMAGED" : "INTACT", r->sector_size,
+	       r->failed || r->fs_problems ? "DAMAGED" : "INTACT", r->sector_size,
 	       (unsigned long long)r->sectors);
 	if (r->first_lba == GM_LBA_ANY)
 		printf(", \"first_lba\": null");
@@ -133,7 +133,14 @@ static void print_json(const char *path, const struct gm_integrity_report *r,
 		}
 		printf("]}");
 	}
-	printf("], \"list_complete\": %s}\n", bad->overflow ? "false" : "true");
+	printf("], \"list_complete\": %s, \"file_systems\": {\"iso9660\": %s, "
+	       "\"udf\": %s, \"problems\": ", bad->overflow ? "false" : "true",
+	       r->iso9660 ? "true" : "false", r->udf ? "true" : "false");
+	if (r->fs_problems)
+		cli_json_string(stdout, r->fs_text);
+	else
+		printf("null");
+	printf("}}\n");
 }
 
 static void print_text(const char *path, const struct gm_integrity_report *r,
@@ -143,6 +150,9 @@ static void print_text(const char *path, const struct gm_integrity_report *r,
 		printf("DAMAGED: '%s': %llu of %llu sectors failed their check\n",
 		       path, (unsigned long long)r->failed,
 		       (unsigned long long)r->sectors);
+	else if (r->fs_problems)
+		printf("DAMAGED: '%s': every sector is good, but the file system's "
+		       "descriptors are not\n", path);
 	else
 		printf("INTACT: '%s': %llu sectors checked\n", path,
 		       (unsigned long long)r->sectors);
@@ -157,6 +167,10 @@ static void print_text(const char *path, const struct gm_integrity_report *r,
 			       (unsigned long long)r->by_mode[m]);
 	if (r->sector_size > GM_SECTOR_RAW)
 		printf("  Q subchannel CRC errors: %llu\n", (unsigned long long)r->q_bad);
+	if (r->iso9660 || r->udf)
+		printf("  file systems: %s%s%s; descriptors: %s\n", r->iso9660 ? "ISO 9660" : "",
+		       r->iso9660 && r->udf ? ", " : "", r->udf ? "UDF" : "",
+		       r->fs_problems ? r->fs_text : "sane");
 	for (size_t i = 0; i < bad->count; i++) {
 		const struct gm_bad_sector *b = &bad->items[i];
 

@@ -51,6 +51,11 @@ struct gm_integrity_report {
 	uint64_t bad;		/* sectors with a failed sector check */
 	uint64_t q_bad;		/* sectors with a bad Q CRC */
 	uint64_t failed;	/* sectors with either */
+	/* images read through their sector source: the file systems of the
+	   data track at LBA 0 and what is wrong with their descriptors */
+	bool iso9660, udf;
+	unsigned fs_problems;
+	char fs_text[512];
 };
 
 /* Options with their defaults: guess the sector size and first LBA. */

@@ -109,3 +109,16 @@ run 1 "$GM" verify --integrity "$T/fs.cue"
 contains "$T/out" "LBA $((lba + 10)): bad EDC (mode 1): /Some Dir/data file.bin"
 run 1 "$GM" verify --integrity --json "$T/fs.cue"
 contains "$T/out" '"files": ["/Some Dir/data file.bin"]'
+
+# The file systems' descriptors: sane for a whole image; an image cut short
+# of the volume its primary descriptor claims is damaged even where every
+# sector is good; a UDF bridge's anchor and descriptor sequence are checked
+head -c $((lba * 2352)) "$T/fs.bin" > "$T/cut.bin"
+printf 'FILE "cut.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n' > "$T/cut.cue"
+run 1 "$GM" verify --integrity "$T/cut.cue"
+contains "$T/out" "DAMAGED: '$T/cut.cue': every sector is good, but the file system's descriptors are not"
+contains "$T/out" "file systems: ISO 9660; descriptors: ISO 9660: the volume claims"
+genisoimage -quiet -udf -o "$T/udf.iso" "$T/fs"
+run 0 "$GM" convert "$T/udf.iso" "$T/udf.cue"
+run 0 "$GM" verify --integrity --json "$T/udf.cue"
+contains "$T/out" '"file_systems": {"iso9660": true, "udf": true, "problems": null}'
