@@ -775,6 +775,31 @@ static int walk_source(struct gm_ctx *ctx, struct gm_source *src, uint32_t lba,
 	return ret;
 }
 
+/*
+ * The extent of a UDF volume: its last sector N holds an anchor volume
+ * descriptor pointer (ECMA-167 3/8.4.2.1) whose tag names N; looked for
+ * from the image's end back, so padding after the volume is not counted.
+ * 0 when there is none.
+ */
+static uint64_t udf_extent(struct gm_ctx *ctx, struct gm_source *src, uint64_t sectors)
+{
+	uint8_t b[GM_SECTOR_USER];
+
+	for (uint64_t k = 0; k < 1024 && k < sectors; k++) {
+		uint32_t lba = (uint32_t)(sectors - 1 - k);
+		uint8_t sum = 0;
+
+		if (read_user(ctx, src, (int32_t)lba, b) != 0)
+			continue;
+		for (int i = 0; i < 16; i++)
+			if (i != 4)
+				sum = (uint8_t)(sum + b[i]);
+		if (gm_le16(b) == 2 && sum == b[4] && gm_le32(b + 12) == lba && lba > 256)
+			return (uint64_t)lba + 1;
+	}
+	return 0;
+}
+
 int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 			  struct gm_verify_range *ranges, size_t nranges)
 {
@@ -1082,11 +1107,17 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 	    && disc->tracks[0].index[0] == 0)
 		extent = (uint64_t)(disc->ntracks > 1 ? disc->tracks[0].end
 				    : disc->leadout > 0 ? disc->leadout : 0);
-	if (extent > 0 && gm_fs_probe(ctx, c.master, 0, opts->master, &fs) == 0
-	    && fs.iso9660 && fs.iso_block_size == GM_SECTOR_USER && fs.iso_blocks > 0
-	    && fs.iso_blocks <= extent) {
-		extent = fs.iso_blocks;
-		report->iso9660 = true;
+	if (extent > 0 && gm_fs_probe(ctx, c.master, 0, opts->master, &fs) == 0) {
+		if (fs.iso9660 && fs.iso_block_size == GM_SECTOR_USER
+		    && fs.iso_blocks > 0 && fs.iso_blocks <= extent) {
+			extent = fs.iso_blocks;
+			report->iso9660 = true;
+		} else if (fs.udf) {
+			uint64_t u = udf_extent(ctx, c.master, extent);
+
+			if (u > 0 && u <= extent)
+				extent = u;
+		}
 	}
 	if (extent > 0) {
 		struct gm_verify_track *vt;

@@ -26,3 +26,9 @@ lacks "$T/err" "WARN"
 cp "$T/m.iso" "$T/c.iso"
 run 0 "$GM" verify --no-hash "$T/c.iso" "$T/m.iso"
 contains "$T/out" "MATCH"
+# the UDF volume's extent ends at its last anchor: a source with 150 more
+# sectors matches, the extra counted beyond the image
+cp "$T/m.iso" "$T/p.iso"
+head -c $((150 * 2048)) /dev/urandom >> "$T/p.iso"
+run 0 "$GM" verify --no-hash "$T/p.iso" "$T/m.iso"
+contains "$T/out" "150 sectors beyond the image (not compared)"
