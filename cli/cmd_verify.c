@@ -208,6 +208,17 @@ static const char *verdict_of(int ret)
 	       : "MISMATCH";
 }
 
+/* ", "hashes": {...}" of digests (CRC-32, MD5, SHA-1). */
+static void print_hashes_json(const struct gm_digests *d)
+{
+	char md5[33], sha1[41];
+
+	gm_hex(d->md5, sizeof(d->md5), md5);
+	gm_hex(d->sha1, sizeof(d->sha1), sha1);
+	printf(", \"hashes\": {\"crc32\": \"%08x\", \"md5\": \"%s\", \"sha1\": \"%s\"}",
+	       (unsigned)d->crc32, md5, sha1);
+}
+
 static void print_master_json(const struct gm_verify_opts *o,
 			      const struct gm_verify_report *r, int ret)
 {
@@ -268,25 +279,13 @@ static void print_master_json(const struct gm_verify_opts *o,
 			printf(", \"offset_samples\": %d", t->offset);
 		else if (t->audio)
 			printf(", \"offset_samples\": null");
-		if (t->hashed) {
-			char md5[33], sha1[41];
-
-			gm_hex(t->digests.md5, sizeof(t->digests.md5), md5);
-			gm_hex(t->digests.sha1, sizeof(t->digests.sha1), sha1);
-			printf(", \"hashes\": {\"crc32\": \"%08x\", \"md5\": \"%s\", "
-			       "\"sha1\": \"%s\"}", (unsigned)t->digests.crc32, md5, sha1);
-		}
+		if (t->hashed)
+			print_hashes_json(&t->digests);
 		printf("}");
 	}
 	printf("]");
-	if (r->hashed) {
-		char md5[33], sha1[41];
-
-		gm_hex(r->digests.md5, sizeof(r->digests.md5), md5);
-		gm_hex(r->digests.sha1, sizeof(r->digests.sha1), sha1);
-		printf(", \"hashes\": {\"crc32\": \"%08x\", \"md5\": \"%s\", "
-		       "\"sha1\": \"%s\"}", (unsigned)r->digests.crc32, md5, sha1);
-	}
+	if (r->hashed)
+		print_hashes_json(&r->digests);
 	printf("}\n");
 }
 

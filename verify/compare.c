@@ -949,6 +949,22 @@ static const char *base_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* A new, zeroed entry at the end of the report's files. */
+static struct gm_verify_file *new_file(struct cmp *c)
+{
+	struct gm_verify_report *r = c->report;
+	struct gm_verify_file *f = realloc(r->files, (r->nfiles + 1) * sizeof(*f));
+
+	if (f == NULL) {
+		gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+		return NULL;
+	}
+	r->files = f;
+	f = &r->files[r->nfiles++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
 /*
  * An image source against a dat: each of its files (the track files, then
  * the sheet, as `glassmaster hash --dat` lists them) hashed whole and
@@ -985,14 +1001,11 @@ static int compare_dat_files(struct cmp *c, struct gm_source *src)
 			if (seen)
 				break;
 		}
-		f = realloc(r->files, (r->nfiles + 1) * sizeof(*f));
+		f = new_file(c);
 		if (f == NULL) {
-			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+			ret = -GM_ERR_NOMEM;
 			break;
 		}
-		r->files = f;
-		f = &r->files[r->nfiles++];
-		memset(f, 0, sizeof(*f));
 		snprintf(f->name, sizeof(f->name), "%s", base_of(path));
 		ret = gm_hash_file(c->ctx, path, &f->digests, NULL, NULL);
 		if (ret != 0)
@@ -1017,14 +1030,11 @@ static int compare_dat_files(struct cmp *c, struct gm_source *src)
 
 		if (used[k])
 			continue;
-		f = realloc(r->files, (r->nfiles + 1) * sizeof(*f));
+		f = new_file(c);
 		if (f == NULL) {
-			ret = gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+			ret = -GM_ERR_NOMEM;
 			break;
 		}
-		r->files = f;
-		f = &r->files[r->nfiles++];
-		memset(f, 0, sizeof(*f));
 		snprintf(f->name, sizeof(f->name), "%s", roms[k].name);
 		f->status = GM_DAT_MISSING;
 		r->dat_match = false;
