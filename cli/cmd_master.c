@@ -242,7 +242,8 @@ const struct gm_command gm_cmd_master = {
 	.run = cmd_master,
 	.summary = "master an ISO 9660 image from directories",
 	.usage = "glassmaster master -o IMAGE [-V ID] [--publisher S] [--preparer S] "
-		 "[--application S] [--system-id S] [--no-rock] [--no-joliet] "
+		 "[--application S] [--system-id S] [--rock | --no-rock] "
+		 "[--joliet | --no-joliet] "
 		 "[--iso1999] [--iso-level N] [--exclude PATTERN] "
 		 "[--exclude-from FILE] [--follow-symlinks] [--hide PATTERN] "
 		 "[--hide-joliet PATTERN] [--sort FILE] [--boot PATH] "
@@ -266,7 +267,8 @@ const struct gm_command gm_cmd_master = {
 	"  -V, --volume-id ID     the volume id (default CDROM; 32 characters)\n"
 	"  --publisher S, --preparer S, --application S, --system-id S\n"
 	"                         the other ids of the volume descriptors\n"
-	"  --no-rock, --no-joliet leave out Rock Ridge or the Joliet tree\n"
+	"  --rock, --no-rock      Rock Ridge on (the default) or off\n"
+	"  --joliet, --no-joliet  the Joliet tree on (the default) or off\n"
 	"  --iso1999              add an ISO 9660:1999 tree\n"
 	"  --iso-level N          1 (8.3 names), 2 (31 characters) or 3 (the\n"
 	"                         default: also files over 4 GiB)\n"
