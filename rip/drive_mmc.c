@@ -42,6 +42,7 @@ struct mmc_drive {
 	struct gm_drive *drive;
 	bool read12;		/* READ(10) refused: READ(12) */
 	int err;		/* errno of the last transport failure */
+	uint8_t *c2buf;		/* CHUNK sectors with their C2 bits */
 	unsigned failures;	/* read failures journalled */
 	struct mmc_track tracks[100];
 	unsigned ntracks;
@@ -754,11 +755,25 @@ static enum gm_read_result read_failure(const struct gm_sense *sense,
 	return GM_READ_MEDIUM;
 }
 
+/*
+ * Read count sectors; with c2 (raw only) READ CD returns each sector
+ * followed by its 294 bytes of C2 error bits, read into m->c2buf and split.
+ */
 static int mmc_read_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
-			  uint32_t count, bool raw, uint8_t *data,
+			  uint32_t count, bool raw, uint8_t *data, uint8_t *c2,
 			  enum gm_read_result *result)
 {
+	uint8_t *const out = data;
 	size_t size = raw ? GM_SECTOR_RAW : GM_SECTOR_USER;
+
+	if (c2 != NULL) {
+		if (m->c2buf == NULL
+		    && (m->c2buf = malloc((size_t)CHUNK * (GM_SECTOR_RAW + GM_DRIVE_C2_SIZE)))
+		       == NULL)
+			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		data = m->c2buf;
+		size = GM_SECTOR_RAW + GM_DRIVE_C2_SIZE;
+	}
 	struct gm_sense sense;
 	enum gm_mmc_status st = GM_MMC_OK;
 	uint8_t cdb[12];
@@ -766,9 +781,9 @@ static int mmc_read_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
 
 	for (int attempt = 0; attempt < 3; attempt++) {
 		for (uint32_t i = 0; i < count; i++)
-			memcpy(data + i * size, m->canary, size);
+			memcpy(data + i * size, m->canary, c2 != NULL ? GM_SECTOR_RAW : size);
 		if (raw) {
-			read_cd_cdb(cdb, lba, count, 0xf8, 0);
+			read_cd_cdb(cdb, lba, count, c2 != NULL ? 0xfa : 0xf8, 0);
 		} else if (!m->read12) {
 			memset(cdb, 0, 10);
 			cdb[0] = 0x28;
@@ -837,12 +852,23 @@ static int mmc_read_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
 	for (uint32_t i = 0; i < count; i++) {
 		result[i] = GM_READ_OK;
 		/* a sector still holding the canary was never transferred */
-		if (is_canary(m, data + i * size, size)) {
+		if (is_canary(m, data + i * size, c2 != NULL ? GM_SECTOR_RAW : size)) {
 			result[i] = GM_READ_MEDIUM;
 			gm_drive_note(m->drive, "%s at LBA %ld: success, but sector "
 				      "%ld was not transferred", gm_mmc_command_name(cdb[0]),
 				      (long)lba, (long)(lba + (int32_t)i));
 		}
+	}
+	for (uint32_t i = 0; c2 != NULL && i < count; i++) {
+		const uint8_t *s2 = data + i * size;
+		bool flagged = false;
+
+		memcpy(out + (size_t)i * GM_SECTOR_RAW, s2, GM_SECTOR_RAW);
+		memcpy(c2 + (size_t)i * GM_DRIVE_C2_SIZE, s2 + GM_SECTOR_RAW, GM_DRIVE_C2_SIZE);
+		for (size_t k = 0; k < GM_DRIVE_C2_SIZE && !flagged; k++)
+			flagged = s2[GM_SECTOR_RAW + k] != 0;
+		if (flagged && result[i] == GM_READ_OK)
+			result[i] = GM_READ_C2;
 	}
 	return 0;
 }
@@ -854,11 +880,12 @@ static int mmc_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 	struct mmc_drive *m = drive->priv;
 	size_t size = raw ? GM_SECTOR_RAW : GM_SECTOR_USER;
 
-	(void)c2;	/* data rips ask for none; info.c2 is false until they do */
 	for (uint32_t done = 0; done < count;) {
 		uint32_t n = count - done < CHUNK ? count - done : CHUNK;
 		int ret = mmc_read_chunk(ctx, m, lba + (int32_t)done, n, raw,
-					 data + done * size, result + done);
+					 data + done * size,
+					 c2 != NULL ? c2 + (size_t)done * GM_DRIVE_C2_SIZE : NULL,
+					 result + done);
 
 		if (ret != 0) {
 			for (uint32_t i = done + n; i < count; i++)
@@ -919,6 +946,7 @@ static void mmc_close(struct gm_drive *drive)
 		return;
 	if (m->io.close != NULL)
 		m->io.close(m->io.arg);
+	free(m->c2buf);
 	free(m->path);
 	free(m);
 }

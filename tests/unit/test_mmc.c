@@ -32,6 +32,7 @@ struct fake {
 	bool no_read10;
 	bool short_transfer;		/* READ(10) leaves its last sector out */
 	bool ignore_selections;		/* READ CD: 2352 bytes whatever is asked */
+	int32_t c2_lba;			/* READ CD flags C2 errors here (or -1) */
 	unsigned closed;
 };
 
@@ -143,7 +144,7 @@ static enum gm_mmc_status read_cd(struct fake *f, const uint8_t *cdb, uint8_t *b
 			size_t n = 0;
 
 			if ((cdb[9] & 0x06) == 0x02) {
-				memset(extra, 0, 294);
+				memset(extra, at_lba == f->c2_lba ? 0x10 : 0, 294);
 				n = 294;
 			}
 			if (cdb[10] == 0x01) {
@@ -370,6 +371,7 @@ static struct fake fake_new(enum fake_kind kind, int32_t sectors)
 	f.bad_first = 1;
 	f.bad_last = 0;
 	f.gone_after = -1;
+	f.c2_lba = -1;
 	return f;
 }
 
@@ -735,5 +737,39 @@ GM_TEST(mmc_drives_found_in_sysfs)
 			-GM_ERR_DEVICE);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	CU_ASSERT_EQUAL(system(cmd), 0);
+	gm_ctx_free(ctx);
+}
+
+GM_TEST(mmc_c2_pointers_are_split_from_the_sectors)
+{
+	struct fake f = fake_new(FAKE_MMC, 1000);
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_drive *drive;
+	uint8_t *raw = malloc(40 * GM_SECTOR_RAW), *c2 = malloc(40 * GM_DRIVE_C2_SIZE);
+	enum gm_read_result res[40];
+
+	CU_ASSERT_EQUAL_FATAL(open_fake(&f, ctx, &drive), 0);
+	CU_ASSERT_TRUE_FATAL(gm_drive_info(drive)->c2);
+	memset(c2, 0xee, 40 * GM_DRIVE_C2_SIZE);
+	f.c2_lba = 233;
+	CU_ASSERT_EQUAL(gm_drive_read(ctx, drive, 200, 40, true, raw, c2, res), 0);
+	CU_ASSERT_EQUAL(res[33], GM_READ_C2);
+	CU_ASSERT_EQUAL(c2[33 * GM_DRIVE_C2_SIZE + 7], 0x10);
+	memset(c2 + 33 * GM_DRIVE_C2_SIZE, 0, GM_DRIVE_C2_SIZE);
+	for (int i = 0; i < 40; i++) {
+		if (i == 33)
+			continue;
+		CU_ASSERT_EQUAL(res[i], GM_READ_OK);
+		CU_ASSERT_EQUAL(gm_sector_check(raw + i * GM_SECTOR_RAW, 200 + i, NULL, NULL),
+				GM_CHECK_GOOD);
+		for (int k = 0; k < GM_DRIVE_C2_SIZE; k++)
+			if (c2[i * GM_DRIVE_C2_SIZE + k] != 0) {
+				CU_FAIL("C2 bits where the drive gave none");
+				break;
+			}
+	}
+	gm_drive_close(drive);
+	free(raw);
+	free(c2);
 	gm_ctx_free(ctx);
 }
