@@ -360,9 +360,10 @@ static void print_master_text(const struct gm_verify_opts *o,
 	}
 }
 
-static int verify_master(struct gm_verify_opts *o, bool json, const char *map,
-			 int progress)
+static int verify_master(const struct gm_verify_opts *given, bool json,
+			 const char *map, int progress)
 {
+	struct gm_verify_opts opts = *given, *o = &opts;
 	struct gm_verify_report report;
 	struct cli_progress prog;
 	struct gm_ctx *ctx = gm_ctx_new();

@@ -686,7 +686,7 @@ int gm_name_ranges(struct gm_ctx *ctx, const char *image, bool raw,
 
 static int read_user(struct gm_ctx *ctx, struct gm_source *src, int32_t lba, uint8_t *buf)
 {
-	enum gm_sector_status st;
+	enum gm_sector_status st = GM_SECTOR_UNREAD;
 	struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_USER,
 			       .data = buf, .status = &st };
 	int ret = gm_source_read(ctx, src, &req);

@@ -423,7 +423,7 @@ static void fs_problem(struct gm_integrity_report *r, const char *fmt, ...)
 static bool user_sector(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
 			uint8_t *buf)
 {
-	enum gm_sector_status st;
+	enum gm_sector_status st = GM_SECTOR_UNREAD;
 	struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_USER,
 			       .data = buf, .status = &st };
 
