@@ -150,8 +150,9 @@ static int new_ent(struct build *b, const struct gm_node *node, uint8_t type,
 	return 0;
 }
 
-/* The path components of a symlink's target (ECMA-167 4/14.16.1): a root
-   component for a leading '/', then ".", ".." and names (CS0). */
+/* The path components of a symlink's target (ECMA-167 4/14.16.1): type 2
+   (the root of the file set, UDF 2.3.12.1) for a leading '/', then 4 for
+   ".", 3 for ".." and 5 for a name (CS0). */
 static int symlink_path(struct build *b, struct ent *e)
 {
 	const char *t = e->node->target != NULL ? e->node->target : "";
@@ -163,7 +164,7 @@ static int symlink_path(struct build *b, struct ent *e)
 		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
 	if (t[0] == '/') {
 		memset(out, 0, 4);
-		out[0] = 1;
+		out[0] = 2;
 		n = 4;
 	}
 	for (const char *p = t; *p != '\0';) {
@@ -176,9 +177,9 @@ static int symlink_path(struct build *b, struct ent *e)
 		}
 		memset(out + n, 0, 4);
 		if (clen == 1 && p[0] == '.') {
-			out[n] = 3;
+			out[n] = 4;
 		} else if (clen == 2 && p[0] == '.' && p[1] == '.') {
-			out[n] = 2;
+			out[n] = 3;
 		} else {
 			bool cut = false;
 			size_t c = gm_udf_cs0(out + n + 4, 255, p, clen, &lossy, &cut);
@@ -509,7 +510,7 @@ static size_t vds_desc(struct build *b, uint8_t *d, unsigned k, uint32_t base)
 		gm_udf_put16(d + 62, 3);
 		gm_udf_put32(d + 64, 1);
 		gm_udf_put32(d + 68, 1);
-		snprintf(vsid, sizeof(vsid), "%s %s", b->vsid, volume_id(b));
+		snprintf(vsid, sizeof(vsid), "%s%s", b->vsid, volume_id(b));
 		gm_udf_dstring(d + 72, 128, vsid);
 		gm_udf_charspec(d + 200);
 		gm_udf_charspec(d + 264);

@@ -1,0 +1,188 @@
+# udf.sh - the UDF 2.01 writer (gm_udf_write, through tests/gm-mkudf) read
+# back by readers that share nothing with it: udfinfo (udftools) for the
+# revision, counts and layout, udfclient for listing and extraction, 7-Zip
+# (on a tree without symlinks, which it does not support), libcdio's libudf
+# (`glassmaster info`), and the Linux kernel's udf driver in a QEMU guest
+# (tests/qemu/guest.sh), which must show every name, type, size, mode,
+# owner, mtime, link count, symlink target and MD5 of the tree.  A second
+# image with 2048-byte extents puts the 3 MB file's 1536 extents through
+# Allocation Extent Descriptors.  Two runs with one SOURCE_DATE_EPOCH give
+# one SHA-256.  Readers that are not installed are skipped, said so.
+. "$(dirname "$0")/lib.sh"
+
+MKUDF="$builddir/tests/gm-mkudf"
+export SOURCE_DATE_EPOCH=1700000000
+
+# The tree: nested directories, files around the embedding and block
+# limits, Unicode names (8-bit and 16-bit CS0, one beyond the BMP),
+# relative and absolute symlinks, a hard link, a setuid file, a FIFO.
+tree=$T/tree
+mkdir -p "$tree/a/b/c/d" "$tree/uni" "$tree/empty_dir"
+: > "$tree/size0"
+head -c 1 /dev/urandom > "$tree/size1"
+head -c 1872 /dev/urandom > "$tree/size1872"
+head -c 1873 /dev/urandom > "$tree/size1873"
+head -c 2047 /dev/urandom > "$tree/size2047"
+head -c 2048 /dev/urandom > "$tree/a/size2048"
+head -c 102400 /dev/urandom > "$tree/a/b/size100k"
+head -c 3145728 /dev/urandom > "$tree/a/b/c/size3m"
+echo deep > "$tree/a/b/c/d/deep.txt"
+echo latin > "$tree/uni/héllo wörld"
+echo cjk > "$tree/uni/日本語.txt"
+echo astral > "$tree/uni/😀 smile"
+ln -s ../size2047 "$tree/a/rel_link"
+ln -s /etc/hostname "$tree/abs_link"
+ln -s "./b/../b/c/d/deep.txt" "$tree/a/dot_link"
+ln "$tree/size2047" "$tree/a/b/hard"
+chmod 4755 "$tree/size1"
+chmod 0600 "$tree/a/size2048"
+chmod 1777 "$tree/empty_dir"
+mkfifo "$tree/fifo"
+chown 1234:5678 "$tree/a/b/size100k"
+
+# Reproducible: one SHA-256 for two runs.
+run 0 "$MKUDF" -V GMUDF "$T/a.udf" "$tree"
+contains "$T/out" "files 16 dirs 7"
+run 0 "$MKUDF" -V GMUDF "$T/a2.udf" "$tree"
+[ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/a2.udf")" ] ||
+	fail "two runs with one SOURCE_DATE_EPOCH differ"
+rm -f "$T/a2.udf"
+run 0 "$MKUDF" -V GMUDF -e 2048 "$T/aed.udf" "$tree"
+# refusals: another revision, no image left
+run 1 "$MKUDF" -r 250 "$T/x.udf" "$tree"
+contains "$T/err" "UDF revision 2.50 is not supported yet: only 2.01 is"
+[ ! -e "$T/x.udf" ] || fail "a refused image was left"
+run 1 "$MKUDF" "$T/a.udf" "$tree"
+[ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/aed.udf")" ] && fail "-e 2048 changed nothing"
+
+# udfinfo: the revision, counts, label, the anchors where they belong
+if command -v udfinfo > /dev/null; then
+	for img in a aed; do
+		udfinfo "$T/$img.udf" > "$T/info" 2> "$T/info.err" || fail "udfinfo $img.udf failed: $(cat "$T/info.err")"
+		[ ! -s "$T/info.err" ] || fail "udfinfo $img.udf: $(cat "$T/info.err")"
+		for want in label=GMUDF udfrev=2.01 udfwriterev=2.01 numfiles=16 numdirs=7 \
+			integrity=closed accesstype=readonly "start=16, blocks=3, type=VRS" \
+			"start=256, blocks=1, type=ANCHOR"; do
+			contains "$T/info" "$want"
+		done
+		sectors=$(($(wc -c < "$T/$img.udf") / 2048))
+		contains "$T/info" "start=$((sectors - 1)), blocks=1, type=ANCHOR"
+		contains "$T/info" "start=$((sectors - 257)), blocks=1, type=ANCHOR"
+	done
+else
+	echo "udf.sh: udfinfo not installed: skipped"
+fi
+
+# libcdio's libudf through glassmaster info
+run 0 "$GM" info "$T/a.udf"
+contains "$T/out" 'UDF (NSR03) "GMUDF"'
+
+# udfclient: list the Unicode-free corners, extract the big files
+if command -v udfclient > /dev/null; then
+	for img in a aed; do
+		rm -rf "$T/uc" && mkdir "$T/uc"
+		vol=$(cd "$T/uc" && printf 'ls\nquit\n' | udfclient -b 2048 "$T/$img.udf" 2> /dev/null |
+			awk '/^d/ { print $5; exit }')
+		[ -n "$vol" ] || fail "udfclient finds no volume in $img.udf"
+		printf 'cd %s/a\nls\ncd b\nget size100k\ncd c\nget size3m\nquit\n' "$vol" |
+			(cd "$T/uc" && udfclient -b 2048 "$T/$img.udf") > "$T/uc.out" 2>&1 ||
+			fail "udfclient on $img.udf failed: $(cat "$T/uc.out")"
+		cmp "$T/uc/size100k" "$tree/a/b/size100k" || fail "udfclient: size100k of $img.udf differs"
+		cmp "$T/uc/size3m" "$tree/a/b/c/size3m" || fail "udfclient: size3m of $img.udf differs"
+		grep -q -- "-rw-------.*2048  size2048" "$T/uc.out" || fail "udfclient lists: $(cat "$T/uc.out")"
+	done
+else
+	echo "udf.sh: udfclient not installed: skipped"
+fi
+
+# 7-Zip reads only directories and files: a tree of those
+if command -v 7z > /dev/null; then
+	plain=$T/plain
+	cp -a "$tree" "$plain"
+	find "$plain" -type l -delete
+	find "$plain" -type p -delete
+	run 0 "$MKUDF" "$T/plain.udf" "$plain"
+	rm -rf "$T/7x"
+	7z x -o"$T/7x" "$T/plain.udf" > "$T/7z.out" 2>&1 || fail "7z x failed: $(cat "$T/7z.out")"
+	diff -r "$plain" "$T/7x" > /dev/null || fail "7z extracts another tree: $(diff -r "$plain" "$T/7x" | head)"
+else
+	echo "udf.sh: 7z not installed: skipped"
+fi
+
+# What the tree should look like through a reader: one line a path.
+expect() {
+	python3 - "$1" "$SOURCE_DATE_EPOCH" <<'PY'
+import hashlib, os, stat, sys
+root, epoch = sys.argv[1], int(sys.argv[2])
+for dirpath, dirs, files in os.walk(root):
+    for name in sorted(dirs + files) + ([] if dirpath != root else []):
+        p = os.path.join(dirpath, name)
+        st = os.lstat(p)
+        rel = os.path.relpath(p, root)
+        kind = stat.S_IFMT(st.st_mode)
+        mtime = min(int(st.st_mtime), epoch)
+        extra = ""
+        if stat.S_ISREG(st.st_mode):
+            extra = "%d|%s" % (st.st_size, hashlib.md5(open(p, "rb").read()).hexdigest())
+        elif stat.S_ISLNK(st.st_mode):
+            extra = os.readlink(p)
+        print("%s|%o|%o|%d|%d|%d|%d|%s" % (rel, kind >> 12, stat.S_IMODE(st.st_mode),
+              st.st_uid, st.st_gid, st.st_nlink, mtime, extra))
+PY
+}
+
+# The Linux kernel's udf driver in a QEMU guest: both images, mounted
+# read-only; the guest lists them with busybox, the host compares.
+{
+	cat <<'GUEST'
+mkdir -p /mnt
+for i in 0 1; do
+	eval "sr=\$GM_SR_$i"
+	mount -t udf -o ro "$sr" /mnt 2> "/out/mount$i.err" || exit 10
+	cd /mnt
+	find . ! -name . | while read -r p; do
+		extra=
+		if [ -L "$p" ]; then
+			extra=$(readlink "$p")
+		elif [ -f "$p" ]; then
+			extra="$(stat -c %s "$p")|$(md5sum < "$p" | cut -c 1-32)"
+		fi
+		echo "$(stat -c '%n|%f|%a|%u|%g|%h|%Y' "$p")|$extra"
+	done > "/out/list$i"
+	cat /proc/mounts | grep /mnt > "/out/mounts$i"
+	cd /
+	umount /mnt
+done
+exit 0
+GUEST
+} > "$T/guest.sh"
+status=0
+sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
+	--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" \
+	--drive "ide-cd:$T/a.udf" --drive "ide-cd:$T/aed.udf" --script "$T/guest.sh" \
+	--out "$T/guest" --timeout 240 > "$T/guest.log" 2>&1 || status=$?
+if [ $status -eq 77 ]; then
+	echo "udf.sh: the kernel: skipped: $(tail -n 1 "$T/guest.log")"
+	exit 0
+fi
+[ $status -eq 0 ] || {
+	cat "$T/guest.log" "$T/guest/guest.stderr" "$T/guest"/mount*.err 2> /dev/null
+	fail "the guest script ended with status $status"
+}
+expect "$tree" | sort > "$T/expect"
+for i in 0 1; do
+	contains "$T/guest/mounts$i" " udf "
+	# busybox prints the raw mode in hex (%f): the type is its top nibble
+	python3 - "$T/guest/list$i" <<'PY' | sort > "$T/got$i"
+import sys
+for line in open(sys.argv[1], encoding="utf-8", errors="surrogateescape"):
+    name, raw, perm, uid, gid, nlink, mtime, extra = line.rstrip("\n").split("|", 7)
+    mode = int(raw, 16)
+    print("%s|%o|%s|%s|%s|%s|%s|%s" % (name[2:], mode >> 12, perm, uid, gid, nlink, mtime, extra))
+PY
+	diff "$T/expect" "$T/got$i" > "$T/diff" || {
+		cat "$T/diff" >&2
+		fail "the kernel's view of image $i differs from the tree"
+	}
+done
+exit 0
