@@ -2,8 +2,10 @@
  * mkudf.c - gm-mkudf: a UDF image from directories through gm_udf_write(),
  * for the tests while `glassmaster master` has no --fs udf.
  *
- *   gm-mkudf [-V VOLID] [-r REV] [-e EXTENT_BYTES] [-f] OUT SRC...
+ *   gm-mkudf [-V VOLID] [-r REV] [-e EXTENT_BYTES] [-t FILE] [-f] OUT SRC...
  *
+ * -t appends a byte to FILE between the scan and the write: a file that
+ * changed, which must fail the image.
  * SOURCE_DATE_EPOCH clamps the tree's times and dates the volume.  Prints
  * the image's size, file and directory counts and the writer's notes.
  */
@@ -24,12 +26,12 @@ int main(int argc, char **argv)
 	struct gm_udf_opts uopts;
 	struct gm_udf_report report;
 	struct gm_tree *tree = NULL;
-	const char *epoch = getenv("SOURCE_DATE_EPOCH");
+	const char *epoch = getenv("SOURCE_DATE_EPOCH"), *touch = NULL;
 	int c, ret;
 
 	gm_tree_opts_init(&topts);
 	gm_udf_opts_init(&uopts);
-	while ((c = getopt(argc, argv, "V:r:e:f")) != -1) {
+	while ((c = getopt(argc, argv, "V:r:e:t:f")) != -1) {
 		switch (c) {
 		case 'V':
 			uopts.volume_id = optarg;
@@ -42,6 +44,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			uopts.force = true;
+			break;
+		case 't':
+			touch = optarg;
 			break;
 		default:
 			fprintf(stderr, "usage: gm-mkudf [-V VOLID] [-r REV] [-e BYTES] "
@@ -60,6 +65,14 @@ int main(int argc, char **argv)
 	}
 	ret = gm_tree_scan(ctx, (const char *const *)argv + optind + 1,
 			   (size_t)(argc - optind - 1), &topts, &tree);
+	if (ret == 0 && touch != NULL) {
+		FILE *f = fopen(touch, "ab");
+
+		if (f == NULL || fputc('x', f) == EOF || fclose(f) != 0) {
+			fprintf(stderr, "gm-mkudf: cannot append to '%s'\n", touch);
+			return 1;
+		}
+	}
 	if (ret == 0)
 		ret = gm_udf_write(ctx, tree, &uopts, argv[optind], &report);
 	if (ret != 0) {

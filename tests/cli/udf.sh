@@ -7,7 +7,8 @@
 # owner, mtime, link count, symlink target and MD5 of the tree.  A second
 # image with 2048-byte extents puts the 3 MB file's 1536 extents through
 # Allocation Extent Descriptors.  Two runs with one SOURCE_DATE_EPOCH give
-# one SHA-256.  Readers that are not installed are skipped, said so.
+# one SHA-256, `glassmaster master --fs udf` the same image; a file that
+# changes after the scan fails the image.  Readers that are not installed are skipped, said so.
 . "$(dirname "$0")/lib.sh"
 
 MKUDF="$builddir/tests/gm-mkudf"
@@ -53,6 +54,28 @@ run 1 "$MKUDF" -r 250 "$T/x.udf" "$tree"
 contains "$T/err" "UDF revision 2.50 is not supported yet: only 2.01 is"
 [ ! -e "$T/x.udf" ] || fail "a refused image was left"
 run 1 "$MKUDF" "$T/a.udf" "$tree"
+# a file that changed between the scan and the write fails the image
+cp -a "$tree" "$T/moving"
+run 1 "$MKUDF" -t "$T/moving/a/b/size100k" "$T/x.udf" "$T/moving"
+contains "$T/err" "'$T/moving/a/b/size100k' changed size while the image was made (102400 bytes when scanned, 102401 now)"
+run 1 "$MKUDF" -t "$T/moving/size1" "$T/x.udf" "$T/moving"
+contains "$T/err" "'$T/moving/size1' changed size"
+[ ! -e "$T/x.udf" ] || fail "a failed image was left"
+rm -rf "$T/moving"
+
+# the command: the same image as gm-mkudf, the ISO 9660 options refused
+run 0 "$GM" master --fs udf --udf-rev 2.01 -V GMUDF -o "$T/cmd.udf" "$tree"
+contains "$T/out" "UDF, $(wc -c < "$T/a.udf") bytes"
+cmp "$T/cmd.udf" "$T/a.udf" || fail "glassmaster master --fs udf differs from gm-mkudf"
+rm -f "$T/cmd.udf"
+run 2 "$GM" master --fs udf --joliet -o "$T/x.udf" "$tree"
+contains "$T/err" "--joliet is an ISO 9660 option: not with --fs udf"
+run 2 "$GM" master --udf-rev 2.01 -o "$T/x.udf" "$tree"
+contains "$T/err" "--udf-rev needs --fs udf"
+run 2 "$GM" master --fs udf --udf-rev 2.60 -o "$T/x.udf" "$tree"
+contains "$T/err" "UDF revision 2.60 is not supported yet"
+run 2 "$GM" master --fs ext4 -o "$T/x.udf" "$tree"
+[ ! -e "$T/x.udf" ] || fail "a refused image was left"
 [ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/aed.udf")" ] && fail "-e 2048 changed nothing"
 
 # udfinfo: the revision, counts, label, the anchors where they belong
