@@ -1,5 +1,6 @@
-# udf.sh - the UDF 2.01 writer (gm_udf_write, through tests/gm-mkudf) read
-# back by readers that share nothing with it: udfinfo (udftools) for the
+# udf.sh - the UDF 2.01 writer (gm_udf_write, through tests/gm-mkudf)
+# checked by a structural checker of its own (udfcheck.py) and read back
+# by readers that share nothing with it: udfinfo (udftools) for the
 # revision, counts and layout, udfclient for listing and extraction, 7-Zip
 # (on a tree without symlinks, which it does not support), libcdio's libudf
 # (`glassmaster info`), and the Linux kernel's udf driver in a QEMU guest
@@ -77,6 +78,20 @@ contains "$T/err" "UDF revision 2.60 is not supported yet"
 run 2 "$GM" master --fs ext4 -o "$T/x.udf" "$tree"
 [ ! -e "$T/x.udf" ] || fail "a refused image was left"
 [ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/aed.udf")" ] && fail "-e 2048 changed nothing"
+
+# the structural checker (udfcheck.py, apart from the writer): tags,
+# CRCs, locations, anchors, extents, unique IDs, link and LVID counts
+for img in a aed; do
+	python3 "$srcdir/tests/cli/udfcheck.py" "$T/$img.udf" > "$T/check" 2>&1 ||
+		fail "udfcheck $img.udf: $(cat "$T/check")"
+	contains "$T/check" "16 files, 7 directories"
+done
+# ... which sees one flipped byte in the root's File Entry (sector 259)
+cp "$T/a.udf" "$T/bad.udf"
+poke "$T/bad.udf" $((259 * 2048 + 100))
+run 1 python3 "$srcdir/tests/cli/udfcheck.py" "$T/bad.udf"
+contains "$T/out" "File Entry of /: CRC"
+rm -f "$T/bad.udf"
 
 # udfinfo: the revision, counts, label, the anchors where they belong
 if command -v udfinfo > /dev/null; then
