@@ -148,6 +148,34 @@ else
 	echo "udf.sh: 7z not installed: skipped"
 fi
 
+# A 5 GiB file (sparse here) in extents of 2^30 - 2048 bytes, with 8 KiB
+# random markers at its start, across the end of its first extent, at
+# 4 GiB and at its end: its own image, for the checker and the kernel.
+markers="0 $((1073739776 - 4096)) 4294967296 $((5 * 1073741824 - 8192))"
+free_kb=$(df -Pk "$T" | awk 'NR == 2 { print $4 }')
+huge=
+if [ "${GM_MASTER_HUGE:-1}" = 0 ]; then
+	echo "udf.sh: GM_MASTER_HUGE=0: no 5 GiB file this time"
+elif [ "$free_kb" -ge $((12 * 1000 * 1000)) ]; then
+	huge=$T/huge
+	mkdir -p "$huge/big"
+	truncate -s 5G "$huge/big/huge.bin"
+	for off in $markers; do
+		head -c 8192 /dev/urandom |
+			dd of="$huge/big/huge.bin" bs=2048 seek=$((off / 2048)) conv=notrunc status=none
+	done
+	echo "after the big one" > "$huge/big/after.txt"
+	for off in $markers; do
+		dd if="$huge/big/huge.bin" bs=2048 skip=$((off / 2048)) count=4 status=none | md5sum | cut -c 1-32
+	done > "$T/huge.markers"
+	run 0 "$MKUDF" -V HUGE "$T/huge.udf" "$huge"
+	python3 "$srcdir/tests/cli/udfcheck.py" "$T/huge.udf" > "$T/check" 2>&1 ||
+		fail "udfcheck huge.udf: $(cat "$T/check")"
+	contains "$T/check" "2 files, 2 directories"
+else
+	echo "udf.sh: only $((free_kb / 1000)) MB free in $T: no 5 GiB file this time"
+fi
+
 # What the tree should look like through a reader: one line a path.
 expect() {
 	python3 - "$1" "$SOURCE_DATE_EPOCH" <<'PY'
@@ -173,6 +201,7 @@ PY
 # The Linux kernel's udf driver in a QEMU guest: both images, mounted
 # read-only; the guest lists them with busybox, the host compares.
 {
+	echo "markers='${huge:+$markers}'"
 	cat <<'GUEST'
 mkdir -p /mnt
 for i in 0 1; do
@@ -192,13 +221,23 @@ for i in 0 1; do
 	cd /
 	umount /mnt
 done
+if [ -n "$markers" ]; then
+	mount -t udf -o ro "$GM_SR_2" /mnt 2> /out/mount2.err || exit 11
+	stat -c %s /mnt/big/huge.bin > /out/huge.size
+	for off in $markers; do
+		dd if=/mnt/big/huge.bin bs=2048 skip=$((off / 2048)) count=4 2> /dev/null | md5sum | cut -c 1-32
+	done > /out/huge.markers
+	cat /mnt/big/after.txt > /out/after.txt
+	umount /mnt
+fi
 exit 0
 GUEST
 } > "$T/guest.sh"
 status=0
 sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
 	--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" \
-	--drive "ide-cd:$T/a.udf" --drive "ide-cd:$T/aed.udf" --script "$T/guest.sh" \
+	--drive "ide-cd:$T/a.udf" --drive "ide-cd:$T/aed.udf" \
+	${huge:+--drive "ide-cd:$T/huge.udf"} --script "$T/guest.sh" \
 	--out "$T/guest" --timeout 240 > "$T/guest.log" 2>&1 || status=$?
 if [ $status -eq 77 ]; then
 	echo "udf.sh: the kernel: skipped: $(tail -n 1 "$T/guest.log")"
@@ -224,4 +263,9 @@ PY
 		fail "the kernel's view of image $i differs from the tree"
 	}
 done
+if [ -n "$huge" ]; then
+	[ "$(cat "$T/guest/huge.size")" = 5368709120 ] || fail "the kernel: huge.bin has $(cat "$T/guest/huge.size") bytes"
+	cmp "$T/guest/huge.markers" "$T/huge.markers" || fail "the kernel: the 5 GiB file's markers differ"
+	cmp "$T/guest/after.txt" "$huge/big/after.txt" || fail "the kernel: the file after the 5 GiB one differs"
+fi
 exit 0

@@ -15,6 +15,7 @@
 #
 # Prints "ok: N descriptors, F files, D directories" or the problems, one
 # a line, and exits 1.
+import mmap
 import struct
 import sys
 
@@ -33,7 +34,8 @@ def crc_ccitt(data):
 
 class Checker:
     def __init__(self, path, revision):
-        self.img = open(path, "rb").read()
+        with open(path, "rb") as f:   # mapped: images may be GiBs
+            self.img = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         self.revision = revision
         self.problems = []
         self.ndesc = 0
