@@ -170,9 +170,10 @@ void gm_udf_opts_init(struct gm_udf_opts *opts);
 /*
  * Write tree as a UDF image (one type 1 partition, no ISO 9660) to out,
  * through a temporary beside it that is renamed on success.  Files are
- * held to the scan's size and mtime as gm_iso_write() holds them; device
- * nodes are left out with a note.  report->notes are released with
- * gm_udf_report_release().
+ * held to the scan's size and mtime as gm_iso_write() holds them.
+ * Regular files, directories, symlinks, hard links, FIFOs, sockets and
+ * device nodes are kept with their modes, owners and times.
+ * report->notes are released with gm_udf_report_release().
  */
 int gm_udf_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 		 const struct gm_udf_opts *opts, const char *out,

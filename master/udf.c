@@ -13,7 +13,8 @@
  * directories and symlinks too big to live in their File Entry, the
  * Allocation Extent Descriptors of files with more extents than a File
  * Entry holds, and the files' data, each file contiguous; the second and
- * third Anchors end the image (N - 256 and N).  A file's data is read
+ * third Anchors end the image (N - 256 and N).  Device nodes carry
+ * their numbers in a Device Specification extended attribute.  A file's data is read
  * through its node's src and held to the scan's size as iso.c holds it.
  * With SOURCE_DATE_EPOCH (opts->date) nothing depends on the clock.
  */
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,7 +55,14 @@
 #define MAX_NOTES 50
 
 /* File types (ECMA-167 4/14.6.6). */
-enum { FT_DIR = 4, FT_FILE = 5, FT_FIFO = 9, FT_SOCKET = 10, FT_SYMLINK = 12 };
+enum {
+	FT_DIR = 4, FT_FILE = 5, FT_BLOCK = 6, FT_CHAR = 7, FT_FIFO = 9,
+	FT_SOCKET = 10, FT_SYMLINK = 12
+};
+
+/* A device's extended attributes: the header (4/14.10.1) and a Device
+   Specification (4/14.10.7) without implementation use. */
+#define DEVICE_EA 48u
 
 /* Everything with a File Entry. */
 struct ent {
@@ -226,9 +235,13 @@ static int add_node(struct build *b, const struct gm_node *g, uint32_t *out)
 			type = FT_FIFO;
 		} else if ((g->mode & S_IFMT) == S_IFSOCK) {
 			type = FT_SOCKET;
+		} else if ((g->mode & S_IFMT) == S_IFBLK) {
+			type = FT_BLOCK;
+		} else if ((g->mode & S_IFMT) == S_IFCHR) {
+			type = FT_CHAR;
 		} else {
-			note(b, "'%s' is a device node: left out (not written as UDF "
-			     "device specifications yet)", g->src ? g->src : g->name);
+			note(b, "'%s' is of an unknown type: left out",
+			     g->src ? g->src : g->name);
 			return 0;
 		}
 		break;
@@ -816,7 +829,7 @@ static int file_entry(struct build *b, uint32_t i, uint8_t *d)
 {
 	const struct ent *e = &b->ents[i];
 	const struct gm_node *g = e->node;
-	uint32_t flags, ad_len = 0;
+	uint32_t flags, ad_len = 0, ea_len = 0;
 	int ret = 0;
 
 	memset(d, 0, BLOCK);
@@ -846,6 +859,24 @@ static int file_entry(struct build *b, uint32_t i, uint8_t *d)
 	gm_udf_put32(d + 108, 1);
 	imp_regid(d + 128);
 	gm_udf_put64(d + 160, unique_id(i));
+	if (e->type == FT_BLOCK || e->type == FT_CHAR) {
+		uint8_t *ea = d + FE_SIZE;
+
+		/* the attributes of ECMA-167 start after the header; there are
+		   no implementation or application attributes (their
+		   locations point past the end) */
+		ea_len = DEVICE_EA;
+		gm_udf_put32(ea + 16, DEVICE_EA);
+		gm_udf_put32(ea + 20, DEVICE_EA);
+		gm_udf_tag(ea, 24, GM_UDF_TAG_EAHD, 3, 1, 2 + i);
+		gm_udf_put32(ea + 24, 12);	/* Device Specification */
+		ea[28] = 1;
+		gm_udf_put32(ea + 32, 24);
+		gm_udf_put32(ea + 36, 0);
+		gm_udf_put32(ea + 40, major((dev_t)g->rdev));
+		gm_udf_put32(ea + 44, minor((dev_t)g->rdev));
+		gm_udf_put32(d + 168, ea_len);
+	}
 	if (e->embedded) {
 		ad_len = (uint32_t)e->length;
 		if (e->type == FT_DIR) {
@@ -875,7 +906,7 @@ static int file_entry(struct build *b, uint32_t i, uint8_t *d)
 		}
 	}
 	gm_udf_put32(d + 172, ad_len);
-	gm_udf_tag(d, FE_SIZE + ad_len, GM_UDF_TAG_FE, 3, 1, 2 + i);
+	gm_udf_tag(d, FE_SIZE + ea_len + ad_len, GM_UDF_TAG_FE, 3, 1, 2 + i);
 	return ret;
 }
 

@@ -2,7 +2,7 @@
 # checked by a structural checker of its own (udfcheck.py) and read back
 # by readers that share nothing with it: udfinfo (udftools) for the
 # revision, counts and layout, udfclient for listing and extraction, 7-Zip
-# (on a tree without symlinks, which it does not support), libcdio's libudf
+# (on a tree of only files and directories, all it supports), libcdio's libudf
 # (`glassmaster info`), and the Linux kernel's udf driver in a QEMU guest
 # (tests/qemu/guest.sh), which must show every name, type, size, mode,
 # owner, mtime, link count, symlink target and MD5 of the tree.  A second
@@ -41,11 +41,15 @@ chmod 4755 "$tree/size1"
 chmod 0600 "$tree/a/size2048"
 chmod 1777 "$tree/empty_dir"
 mkfifo "$tree/fifo"
+# device nodes, where we may make them
+mknod "$tree/a/chardev" c 1 3 2> /dev/null && mknod "$tree/blockdev" b 7 200 2> /dev/null ||
+	rm -f "$tree/a/chardev"
+nodes=$(find "$tree" \( -type c -o -type b \) | wc -l)
 chown 1234:5678 "$tree/a/b/size100k" 2> /dev/null || true
 
 # Reproducible: one SHA-256 for two runs.
 run 0 "$MKUDF" -V GMUDF "$T/a.udf" "$tree"
-contains "$T/out" "files 16 dirs 7"
+contains "$T/out" "files $((16 + nodes)) dirs 7"
 run 0 "$MKUDF" -V GMUDF "$T/a2.udf" "$tree"
 [ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/a2.udf")" ] ||
 	fail "two runs with one SOURCE_DATE_EPOCH differ"
@@ -85,7 +89,7 @@ run 2 "$GM" master --fs ext4 -o "$T/x.udf" "$tree"
 for img in a aed; do
 	python3 "$srcdir/tests/cli/udfcheck.py" "$T/$img.udf" > "$T/check" 2>&1 ||
 		fail "udfcheck $img.udf: $(cat "$T/check")"
-	contains "$T/check" "16 files, 7 directories"
+	contains "$T/check" "$((16 + nodes)) files, 7 directories"
 done
 # ... which sees one flipped byte in the root's File Entry (sector 259)
 cp "$T/a.udf" "$T/bad.udf"
@@ -99,7 +103,7 @@ if command -v udfinfo > /dev/null; then
 	for img in a aed; do
 		udfinfo "$T/$img.udf" > "$T/info" 2> "$T/info.err" || fail "udfinfo $img.udf failed: $(cat "$T/info.err")"
 		[ ! -s "$T/info.err" ] || fail "udfinfo $img.udf: $(cat "$T/info.err")"
-		for want in label=GMUDF udfrev=2.01 udfwriterev=2.01 numfiles=16 numdirs=7 \
+		for want in label=GMUDF udfrev=2.01 udfwriterev=2.01 numfiles=$((16 + nodes)) numdirs=7 \
 			integrity=closed accesstype=readonly "start=16, blocks=3, type=VRS" \
 			"start=256, blocks=1, type=ANCHOR"; do
 			contains "$T/info" "$want"
@@ -139,7 +143,7 @@ if command -v 7z > /dev/null; then
 	plain=$T/plain
 	cp -a "$tree" "$plain"
 	find "$plain" -type l -delete
-	find "$plain" -type p -delete
+	find "$plain" \( -type p -o -type c -o -type b \) -delete
 	run 0 "$MKUDF" "$T/plain.udf" "$plain"
 	rm -rf "$T/7x"
 	7z x -o"$T/7x" "$T/plain.udf" > "$T/7z.out" 2>&1 || fail "7z x failed: $(cat "$T/7z.out")"
@@ -193,6 +197,8 @@ for dirpath, dirs, files in os.walk(root):
             extra = "%d|%s" % (st.st_size, hashlib.md5(open(p, "rb").read()).hexdigest())
         elif stat.S_ISLNK(st.st_mode):
             extra = os.readlink(p)
+        elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            extra = "%x,%x" % (os.major(st.st_rdev), os.minor(st.st_rdev))
         print("%s|%o|%o|%d|%d|%d|%d|%s" % (rel, kind >> 12, stat.S_IMODE(st.st_mode),
               st.st_uid, st.st_gid, st.st_nlink, mtime, extra))
 PY
@@ -214,6 +220,8 @@ for i in 0 1; do
 			extra=$(readlink "$p")
 		elif [ -f "$p" ]; then
 			extra="$(stat -c %s "$p")|$(md5sum < "$p" | cut -c 1-32)"
+		elif [ -c "$p" ] || [ -b "$p" ]; then
+			extra=$(stat -c %t,%T "$p")
 		fi
 		echo "$(stat -c '%n|%f|%a|%u|%g|%h|%Y' "$p")|$extra"
 	done > "/out/list$i"
