@@ -22,7 +22,7 @@ report() {
 # same tree.  Made beside DIR and renamed, so a half-made tree is never used.
 tree() {
 	[ -f "$1/.complete" ] && return 0
-	echo "bench/master: making $1 (once)" >&2
+	echo "bench: making $1 (once)" >&2
 	rm -rf "$1" "$1.tmp"
 	python3 - "$1.tmp" "$2" "$3" "$4" "$5" <<'PY'
 import os, random, sys
