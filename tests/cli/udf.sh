@@ -226,6 +226,7 @@ for i in 0 1; do
 		echo "$(stat -c '%n|%f|%a|%u|%g|%h|%Y' "$p")|$extra"
 	done > "/out/list$i"
 	cat /proc/mounts | grep /mnt > "/out/mounts$i"
+	stat -c %i /mnt/size2047 /mnt/a/b/hard > "/out/hard$i"
 	cd /
 	umount /mnt
 done
@@ -258,6 +259,8 @@ fi
 expect "$tree" | sort > "$T/expect"
 for i in 0 1; do
 	contains "$T/guest/mounts$i" " udf "
+	# a hard link is one inode
+	[ "$(sort -u "$T/guest/hard$i" | wc -l)" = 1 ] || fail "the kernel: size2047 and a/b/hard are inodes $(cat "$T/guest/hard$i")"
 	# busybox prints the raw mode in hex (%f): the type is its top nibble
 	python3 - "$T/guest/list$i" <<'PY' | sort > "$T/got$i"
 import sys
