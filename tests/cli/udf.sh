@@ -84,6 +84,51 @@ run 2 "$GM" master --fs ext4 -o "$T/x.udf" "$tree"
 [ ! -e "$T/x.udf" ] || fail "a refused image was left"
 [ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/aed.udf")" ] && fail "-e 2048 changed nothing"
 
+# names UDF cannot hold are refused, names that are not UTF-8 noted
+mkdir -p "$T/names"
+long=$(printf '%0255d' 0)
+: > "$T/names/$long"
+run 1 "$MKUDF" "$T/x.udf" "$T/names"
+contains "$T/err" "'/$long': the name is too long for UDF (at most 254 Latin-1 or 127 other characters)"
+rm -f "$T/names/$long"
+: > "$T/names/$(printf 'caf\351')"
+run 0 "$MKUDF" "$T/x.udf" "$T/names"
+contains "$T/out" "note: '/caf"
+contains "$T/out" "is not UTF-8; its other bytes are taken as Latin-1"
+python3 "$srcdir/tests/cli/udfcheck.py" "$T/x.udf" > "$T/check" 2>&1 || fail "udfcheck names: $(cat "$T/check")"
+rm -rf "$T/names" "$T/x.udf"
+
+# progress on request; a killed run or a full disk leaves nothing
+mkdir "$T/kill" "$T/killsrc"
+truncate -s 3G "$T/killsrc/sparse.bin"
+run 0 "$GM" master --fs udf --progress -o "$T/kill/p.udf" "$tree"
+contains "$T/err" "writing: "
+rm -f "$T/kill/p.udf"
+for sig in INT TERM KILL; do
+	"$GM" master --fs udf --quiet -o "$T/kill/k.udf" "$T/killsrc" > /dev/null 2>&1 &
+	pid=$!
+	sleep 0.4
+	if kill -s $sig $pid 2> /dev/null; then
+		status=0
+		wait $pid || status=$?
+		[ $sig != INT ] || [ $status = 130 ] || fail "SIGINT: exit status $status, not 130"
+		left=$(ls -A "$T/kill")
+		[ -z "$left" ] || fail "a run killed with SIG$sig left: $left"
+	else
+		wait $pid || true
+		echo "udf.sh: the run ended before SIG$sig: no check of a killed run"
+	fi
+	rm -f "$T/kill"/* "$T/kill"/.[!.]* 2> /dev/null || true
+done
+set +e
+( ulimit -f 64; exec "$GM" master --fs udf --quiet -o "$T/kill/f.udf" "$T/killsrc" ) > "$T/out" 2> "$T/err"
+got=$?
+set -e
+[ $got = 3 ] || { cat "$T/err"; fail "a full disk: exit status $got, not 3"; }
+contains "$T/err" "f.udf"
+[ -z "$(ls -A "$T/kill")" ] || fail "a full disk left: $(ls -A "$T/kill")"
+rm -rf "$T/kill" "$T/killsrc"
+
 # the structural checker (udfcheck.py, apart from the writer): tags,
 # CRCs, locations, anchors, extents, unique IDs, link and LVID counts
 for img in a aed; do
