@@ -342,31 +342,24 @@ static int lay_out(struct build *b)
 	for (size_t i = 0; i < b->nents; i++) {
 		struct ent *e = &b->ents[i];
 
-		if (e->type == FT_DIR || e->type == FT_SYMLINK) {
+		if (e->type == FT_FILE)
+			b->nfiles++;
+		if (e->type == FT_DIR || e->type == FT_SYMLINK || e->type == FT_FILE)
 			e->embedded = e->length <= EMBED_MAX;
-			if (!e->embedded) {
-				if (e->length > b->extent_max)
-					return gm_error_set(b->ctx, GM_ERR_UNSUPPORTED, "'%s' "
-							    "is too big a directory for one "
-							    "UDF extent", e->node->src ?
-							    e->node->src : e->node->name);
-				e->block = (uint32_t)next;
-				e->blocks = blocks_of(e->length);
-				e->nextents = 1;
-				next += e->blocks;
-			}
-		}
+		if (e->embedded || (e->type != FT_DIR && e->type != FT_SYMLINK))
+			continue;
+		/* directories and symlinks beyond their File Entry */
+		e->block = (uint32_t)next;
+		e->blocks = blocks_of(e->length);
+		next += e->blocks;
 	}
 	for (size_t i = 0; i < b->nents; i++) {
 		struct ent *e = &b->ents[i];
 
-		if (e->type != FT_FILE)
+		if (e->embedded || e->length == 0)
 			continue;
-		b->nfiles++;
-		e->embedded = e->length <= EMBED_MAX;
-		if (e->embedded)
-			continue;
-		nfiles++;
+		if (e->type == FT_FILE)
+			nfiles++;
 		e->nextents = (uint32_t)((e->length + b->extent_max - 1) / b->extent_max);
 		if (e->nextents > FE_ADS) {
 			uint64_t rem = e->nextents - (FE_ADS - 1);
@@ -798,10 +791,10 @@ static int end_source(struct build *b, const struct gm_node *g, int fd)
 	return 0;
 }
 
-/* A file's short_ads (4/14.14.1) from extent first on, into p, at most
-   slots of them: when there are more, the last slot points to the
-   Allocation Extent Descriptor at block next.  Returns the ADs' bytes. */
-static size_t file_ads(struct build *b, const struct ent *e, uint8_t *p,
+/* The short_ads (4/14.14.1) of an entry's data from extent first on, into
+   p, at most slots of them: when there are more, the last slot points to
+   the Allocation Extent Descriptor at block next.  Returns the ADs' bytes. */
+static size_t extent_ads(struct build *b, const struct ent *e, uint8_t *p,
 		       uint32_t first, uint32_t slots, uint32_t next)
 {
 	uint32_t n = e->nextents - first, k;
@@ -897,20 +890,14 @@ static int file_entry(struct build *b, uint32_t i, uint8_t *d)
 				return ret;
 		}
 	} else if (e->blocks > 0) {
-		if (e->type == FT_FILE) {
-			ad_len = (uint32_t)file_ads(b, e, d + FE_SIZE, 0, FE_ADS, e->aed);
-		} else {
-			gm_udf_put32(d + FE_SIZE, (uint32_t)e->length);
-			gm_udf_put32(d + FE_SIZE + 4, e->block);
-			ad_len = 8;
-		}
+		ad_len = (uint32_t)extent_ads(b, e, d + FE_SIZE, 0, FE_ADS, e->aed);
 	}
 	gm_udf_put32(d + 172, ad_len);
 	gm_udf_tag(d, FE_SIZE + ea_len + ad_len, GM_UDF_TAG_FE, 3, 1, 2 + i);
 	return ret;
 }
 
-/* The Allocation Extent Descriptors (4/14.5, UDF 2.3.11) of a file. */
+/* The Allocation Extent Descriptors (4/14.5, UDF 2.3.11) of an entry. */
 static int put_aeds(struct build *b, const struct ent *e, uint8_t *d)
 {
 	uint32_t first = FE_ADS - 1;
@@ -920,7 +907,7 @@ static int put_aeds(struct build *b, const struct ent *e, uint8_t *d)
 		int ret;
 
 		memset(d, 0, BLOCK);
-		len = file_ads(b, e, d + AED_SIZE, first, AED_ADS, e->aed + j + 1);
+		len = extent_ads(b, e, d + AED_SIZE, first, AED_ADS, e->aed + j + 1);
 		first += AED_ADS - 1;
 		gm_udf_put32(d + 20, (uint32_t)len);
 		gm_udf_tag(d, AED_SIZE + len, GM_UDF_TAG_AED, 3, 1, e->aed + j);
