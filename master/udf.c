@@ -10,7 +10,7 @@
  * Descriptor at 64, the first Anchor at 256; then the partition from 257:
  * the File Set Descriptor and a Terminating Descriptor, a File Entry a
  * block for every directory, file and symlink (hard links share one), the
- * directories and symlinks too big to live in their File Entry, the
+ * directories and the symlinks too big to live in their File Entry, the
  * Allocation Extent Descriptors of files with more extents than a File
  * Entry holds, and the files' data, each file contiguous; the second and
  * third Anchors end the image (N - 256 and N).  Device nodes carry
@@ -344,7 +344,10 @@ static int lay_out(struct build *b)
 
 		if (e->type == FT_FILE)
 			b->nfiles++;
-		if (e->type == FT_DIR || e->type == FT_SYMLINK || e->type == FT_FILE)
+		/* a directory's FIDs always get blocks of their own: libcdio's
+		   libudf (glassmaster verify's file names) reads a directory
+		   only through allocation descriptors */
+		if (e->type == FT_SYMLINK || e->type == FT_FILE)
 			e->embedded = e->length <= EMBED_MAX;
 		if (e->embedded || (e->type != FT_DIR && e->type != FT_SYMLINK))
 			continue;
