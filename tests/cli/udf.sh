@@ -173,6 +173,21 @@ fi
 # libcdio's libudf through glassmaster info
 run 0 "$GM" info "$T/a.udf"
 contains "$T/out" 'UDF (NSR03) "GMUDF"'
+# ... and through verify, which names the file at a changed sector from
+# libudf's walk of the image
+lba=$(python3 - "$T/a.udf" "$tree/a/b/size100k" <<'PY'
+import sys
+image, data = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+at = image.find(data[:8192])
+assert at >= 0 and at % 2048 == 0
+print(at // 2048)
+PY
+) || fail "a/b/size100k is not in the image"
+cp "$T/a.udf" "$T/c.udf"
+poke "$T/c.udf" $(((lba + 3) * 2048 + 100))
+run 1 "$GM" verify --no-hash "$T/c.udf" "$T/a.udf"
+contains "$T/out" "mismatch LBA $((lba + 3))-$((lba + 3)) (1 sector): /a/b/size100k"
+rm -f "$T/c.udf"
 
 # udfclient: list the Unicode-free corners, extract the big files
 if command -v udfclient > /dev/null; then
