@@ -1,7 +1,8 @@
 /*
  * cmd_master.c - `glassmaster master`: an ISO 9660 image (Rock Ridge,
- * Joliet, El Torito, isohybrid) from directories and graft points,
- * through libisofs; reproducible under SOURCE_DATE_EPOCH.
+ * Joliet, El Torito, isohybrid) through libisofs, or a UDF 2.01 image
+ * through our own writer, from directories and graft points;
+ * reproducible under SOURCE_DATE_EPOCH.
  */
 #include "config.h"
 
@@ -55,6 +56,8 @@ static int cmd_master(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
+		{"fs", required_argument, NULL, 'T'},
+		{"udf-rev", required_argument, NULL, 'U'},
 		{"volume-id", required_argument, NULL, 'V'},
 		{"publisher", required_argument, NULL, 'P'},
 		{"preparer", required_argument, NULL, 'p'},
@@ -90,6 +93,13 @@ static int cmd_master(int argc, char **argv)
 	struct gm_tree_opts topts;
 	struct gm_iso_opts iopts;
 	struct gm_iso_report report;
+	struct gm_udf_opts uopts;
+	struct gm_udf_report ureport;
+	const char *iso_only = NULL;	/* the first option only ISO 9660 has */
+	bool udf = false, rev_given = false;
+	uint64_t size = 0;
+	char **notes = NULL;
+	size_t nnotes = 0;
 	struct master_run run;
 	struct gm_tree *tree = NULL;
 	struct gm_ctx *ctx;
@@ -100,6 +110,9 @@ static int cmd_master(int argc, char **argv)
 
 	gm_tree_opts_init(&topts);
 	gm_iso_opts_init(&iopts);
+	gm_udf_opts_init(&uopts);
+	memset(&report, 0, sizeof(report));
+	memset(&ureport, 0, sizeof(ureport));
 	topts.exclude = exclude;
 	topts.hide = hide;
 	topts.hide_joliet = hide_j;
@@ -108,6 +121,24 @@ static int cmd_master(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:V:fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
+		case 'T':
+			if (strcmp(optarg, "iso") == 0)
+				udf = false;
+			else if (strcmp(optarg, "udf") == 0)
+				udf = true;
+			else
+				return cli_usage_error("master", "--fs must be iso or udf, "
+						       "not '%s'", optarg);
+			break;
+		case 'U':
+			if (strlen(optarg) != 4 || optarg[1] != '.'
+			    || strspn(optarg, "0123456789.") != 4)
+				return cli_usage_error("master", "--udf-rev must be a UDF "
+						       "revision as 2.01, not '%s'", optarg);
+			uopts.revision = (unsigned)((optarg[0] - '0') << 8
+					 | (optarg[2] - '0') << 4 | (optarg[3] - '0'));
+			rev_given = true;
+			break;
 		case 'V': iopts.volume_id = optarg; break;
 		case 'P': iopts.publisher = optarg; break;
 		case 'p': iopts.preparer = optarg; break;
@@ -164,11 +195,20 @@ static int cmd_master(int argc, char **argv)
 		default:
 			return cli_bad_option("master", argv);
 		}
+		if (iso_only == NULL && strchr("PpAYrRjJ9lHKbcem5", c) != NULL)
+			for (size_t i = 0; longopts[i].name != NULL; i++)
+				if (longopts[i].val == c)
+					iso_only = longopts[i].name;
 	}
 	if (out == NULL)
 		return cli_usage_error("master", "-o IMAGE is missing");
 	if (optind == argc)
 		return cli_usage_error("master", "SRC is missing");
+	if (udf && iso_only != NULL)
+		return cli_usage_error("master", "--%s is an ISO 9660 option: not with "
+				       "--fs udf", iso_only);
+	if (!udf && rev_given)
+		return cli_usage_error("master", "--udf-rev needs --fs udf");
 	if (strlen(iopts.volume_id) > 32)
 		return cli_usage_error("master", "the volume id '%s' is longer than 32 "
 				       "characters", iopts.volume_id);
@@ -189,16 +229,30 @@ static int cmd_master(int argc, char **argv)
 	iopts.progress = on_progress;
 	iopts.arg = &run;
 	iopts.stop = &cli_stop_requested;
+	uopts.volume_id = iopts.volume_id;
+	uopts.date = iopts.date;
+	uopts.force = iopts.force;
+	uopts.sync = iopts.sync;
+	uopts.progress = on_progress;
+	uopts.arg = &run;
+	uopts.stop = &cli_stop_requested;
 
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		return cli_fail("master", NULL, -GM_ERR_NOMEM);
 	ret = gm_tree_scan(ctx, (const char *const *)argv + optind,
 			   (size_t)(argc - optind), &topts, &tree);
-	if (ret == 0)
+	if (ret == 0 && udf) {
+		ret = gm_udf_write(ctx, tree, &uopts, out, &ureport);
+		size = ureport.size;
+		notes = ureport.notes;
+		nnotes = ureport.nnotes;
+	} else if (ret == 0) {
 		ret = gm_iso_write(ctx, tree, &iopts, out, &report);
-	else
-		memset(&report, 0, sizeof(report));
+		size = report.size;
+		notes = report.notes;
+		nnotes = report.nnotes;
+	}
 	if (run.drawn)
 		fprintf(stderr, "\r\033[K");
 	if (ret != 0) {
@@ -209,29 +263,30 @@ static int cmd_master(int argc, char **argv)
 		printf(", \"size\": %llu, \"sectors\": %llu, \"files\": %llu, "
 		       "\"directories\": %llu, \"symlinks\": %llu, \"special_files\": %llu, "
 		       "\"file_bytes\": %llu, \"volume_id\": ",
-		       (unsigned long long)report.size,
-		       (unsigned long long)(report.size / 2048),
+		       (unsigned long long)size, (unsigned long long)(size / 2048),
 		       (unsigned long long)tree->files, (unsigned long long)tree->dirs,
 		       (unsigned long long)tree->symlinks,
 		       (unsigned long long)tree->specials,
 		       (unsigned long long)tree->bytes);
 		cli_json_string(stdout, iopts.volume_id);
-		printf(", \"reproducible\": %s, \"notes\": [", iopts.date >= 0 ? "true" : "false");
-		for (size_t i = 0; i < report.nnotes; i++) {
+		printf(", \"file_system\": \"%s\", \"reproducible\": %s, \"notes\": [",
+		       udf ? "udf" : "iso9660", iopts.date >= 0 ? "true" : "false");
+		for (size_t i = 0; i < nnotes; i++) {
 			printf("%s", i ? ", " : "");
-			cli_json_string(stdout, report.notes[i]);
+			cli_json_string(stdout, notes[i]);
 		}
 		printf("]}\n");
 	} else {
-		for (size_t i = 0; i < report.nnotes; i++)
-			fprintf(stderr, "glassmaster: master: note: %s\n", report.notes[i]);
-		printf("'%s': %llu bytes (%llu sectors), %llu files, %llu directories%s\n",
-		       out, (unsigned long long)report.size,
-		       (unsigned long long)(report.size / 2048),
+		for (size_t i = 0; i < nnotes; i++)
+			fprintf(stderr, "glassmaster: master: note: %s\n", notes[i]);
+		printf("'%s': %s%llu bytes (%llu sectors), %llu files, %llu directories%s\n",
+		       out, udf ? "UDF, " : "", (unsigned long long)size,
+		       (unsigned long long)(size / 2048),
 		       (unsigned long long)tree->files, (unsigned long long)tree->dirs,
 		       iopts.date >= 0 ? ", reproducible" : "");
 	}
 	gm_iso_report_release(&report);
+	gm_udf_report_release(&ureport);
 	gm_tree_free(tree);
 	gm_ctx_free(ctx);
 	return ret;
@@ -240,8 +295,9 @@ static int cmd_master(int argc, char **argv)
 const struct gm_command gm_cmd_master = {
 	.name = "master",
 	.run = cmd_master,
-	.summary = "master an ISO 9660 image from directories",
-	.usage = "glassmaster master -o IMAGE [-V ID] [--publisher S] [--preparer S] "
+	.summary = "master an ISO 9660 or UDF image from directories",
+	.usage = "glassmaster master -o IMAGE [--fs iso | udf] [--udf-rev REV] "
+		 "[-V ID] [--publisher S] [--preparer S] "
 		 "[--application S] [--system-id S] [--rock | --no-rock] "
 		 "[--joliet | --no-joliet] "
 		 "[--iso1999] [--iso-level N] [--exclude PATTERN] "
@@ -251,7 +307,8 @@ const struct gm_command gm_cmd_master = {
 		 "[--md5] [--date EPOCH] [--force] [--sync] [--json] "
 		 "[--progress | --quiet] SRC ...",
 	.help =
-	"Write an ISO 9660 image of the sources through libisofs: each SRC is a\n"
+	"Write an ISO 9660 image of the sources through libisofs (or with\n"
+	"--fs udf a UDF 2.01 image through glassmaster's own writer): each SRC is a\n"
 	"directory whose contents become the root, or a graft point DEST=SRC\n"
 	"placing a file or directory at image path DEST. Rock Ridge (POSIX names,\n"
 	"modes, owners, times, symlinks, hard links) and Joliet (long Unicode\n"
@@ -264,6 +321,13 @@ const struct gm_command gm_cmd_master = {
 	"\n"
 	"options:\n"
 	"  -o, --output IMAGE     the image to write\n"
+	"  --fs iso | udf         ISO 9660 (the default) or UDF: one partition,\n"
+	"                         POSIX modes, owners, times, symlinks, hard\n"
+	"                         links, Unicode names; the ISO 9660 options\n"
+	"                         (ids, Rock Ridge, Joliet, levels, hiding,\n"
+	"                         booting, MD5) do not apply\n"
+	"  --udf-rev REV          the UDF revision: 2.01 (the default and, for\n"
+	"                         now, the only one)\n"
 	"  -V, --volume-id ID     the volume id (default CDROM; 32 characters)\n"
 	"  --publisher S, --preparer S, --application S, --system-id S\n"
 	"                         the other ids of the volume descriptors\n"

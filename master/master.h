@@ -139,4 +139,46 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 
 void gm_iso_report_release(struct gm_iso_report *report);
 
+/* ---------------------------------------------------------------------
+ * UDF (ECMA-167 3rd edition, OSTA UDF), our own writer
+ */
+
+struct gm_udf_opts {
+	const char *volume_id;	/* logical volume and file set identifier */
+	unsigned revision;	/* UDF revision, BCD: 0x0201 (the only one yet) */
+	int64_t date;		/* recording dates, volume set id, from
+				   SOURCE_DATE_EPOCH; -1 now */
+	bool force;		/* replace an existing image */
+	bool sync;		/* fsync the image before naming it */
+	uint32_t extent_max;	/* bytes in a file's extent: 0 for UDF's most
+				   (2^30 - 2048); smaller (a multiple of 2048)
+				   only for tests of allocation extents */
+	void (*progress)(void *arg, const struct gm_master_progress *p);
+	void *arg;
+	volatile int *stop;	/* polled between blocks */
+};
+
+struct gm_udf_report {
+	uint64_t size;		/* bytes of the image */
+	uint64_t files, dirs;	/* as the integrity descriptor counts them */
+	char **notes;		/* things skipped or changed, worth saying */
+	size_t nnotes;
+};
+
+void gm_udf_opts_init(struct gm_udf_opts *opts);
+
+/*
+ * Write tree as a UDF image (one type 1 partition, no ISO 9660) to out,
+ * through a temporary beside it that is renamed on success.  Files are
+ * held to the scan's size and mtime as gm_iso_write() holds them.
+ * Regular files, directories, symlinks, hard links, FIFOs, sockets and
+ * device nodes are kept with their modes, owners and times.
+ * report->notes are released with gm_udf_report_release().
+ */
+int gm_udf_write(struct gm_ctx *ctx, const struct gm_tree *tree,
+		 const struct gm_udf_opts *opts, const char *out,
+		 struct gm_udf_report *report);
+
+void gm_udf_report_release(struct gm_udf_report *report);
+
 #endif

@@ -1163,7 +1163,9 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 			ret = compare_pass(&c, extent, source_sectors);
 			vt->mismatched = report->mismatched + report->missing;
 		}
-		if (ret == 0 && gm_path_has_ext(opts->master, ".iso"))
+		/* a plain 2048-byte image whatever its name (a UDF master is
+		   often .udf), which libiso9660 and libudf open as a file */
+		if (ret == 0 && disc->format != NULL && strcmp(disc->format, "iso") == 0)
 			ret = gm_name_ranges(ctx, opts->master, false, report->ranges,
 					     report->nranges);
 		if (ret == 0 && c.hasher != NULL) {

@@ -1,0 +1,351 @@
+# udf.sh - the UDF 2.01 writer (gm_udf_write, through tests/gm-mkudf)
+# checked by a structural checker of its own (udfcheck.py) and read back
+# by readers that share nothing with it: udfinfo (udftools) for the
+# revision, counts and layout, udfclient for listing and extraction, 7-Zip
+# (on a tree of only files and directories, all it supports), libcdio's libudf
+# (`glassmaster info`), and the Linux kernel's udf driver in a QEMU guest
+# (tests/qemu/guest.sh), which must show every name, type, size, mode,
+# owner, mtime, link count, symlink target and MD5 of the tree.  A second
+# image with 2048-byte extents puts the 3 MB file's 1536 extents through
+# Allocation Extent Descriptors.  Two runs with one SOURCE_DATE_EPOCH give
+# one SHA-256, `glassmaster master --fs udf` the same image; a file that
+# changes after the scan fails the image.  Readers that are not installed
+# are skipped, said so.
+. "$(dirname "$0")/lib.sh"
+
+MKUDF="$builddir/tests/gm-mkudf"
+export SOURCE_DATE_EPOCH=1700000000
+
+# The tree: nested directories, files around the embedding and block
+# limits, Unicode names (8-bit and 16-bit CS0, one beyond the BMP),
+# relative and absolute symlinks, a hard link, a setuid file, a FIFO.
+tree=$T/tree
+mkdir -p "$tree/a/b/c/d" "$tree/uni" "$tree/empty_dir"
+: > "$tree/size0"
+head -c 1 /dev/urandom > "$tree/size1"
+head -c 1872 /dev/urandom > "$tree/size1872"
+head -c 1873 /dev/urandom > "$tree/size1873"
+head -c 2047 /dev/urandom > "$tree/size2047"
+head -c 2048 /dev/urandom > "$tree/a/size2048"
+head -c 102400 /dev/urandom > "$tree/a/b/size100k"
+head -c 3145728 /dev/urandom > "$tree/a/b/c/size3m"
+echo deep > "$tree/a/b/c/d/deep.txt"
+echo latin > "$tree/uni/héllo wörld"
+echo cjk > "$tree/uni/日本語.txt"
+echo astral > "$tree/uni/😀 smile"
+ln -s ../size2047 "$tree/a/rel_link"
+ln -s /etc/hostname "$tree/abs_link"
+ln -s "./b/../b/c/d/deep.txt" "$tree/a/dot_link"
+# a directory of 200 names: its FIDs fill blocks of their own and cross
+# from one block into the next
+mkdir "$tree/many"
+for i in $(seq 200); do
+	echo "$i" > "$tree/many/file number $i of the many.txt"
+done
+# 130 components of 15 bytes: 1950 bytes, past a File Entry, within the
+# block the kernel reads a symlink from
+ln -s "$(printf 'abcdefghij/%.0s' $(seq 129))abcdefghij" "$tree/a/long_link"
+ln "$tree/size2047" "$tree/a/b/hard"
+chmod 4755 "$tree/size1"
+chmod 0600 "$tree/a/size2048"
+chmod 1777 "$tree/empty_dir"
+mkfifo "$tree/fifo"
+# device nodes, where we may make them
+mknod "$tree/a/chardev" c 1 3 2> /dev/null && mknod "$tree/blockdev" b 7 200 2> /dev/null ||
+	rm -f "$tree/a/chardev"
+nodes=$(find "$tree" \( -type c -o -type b \) | wc -l)
+chown 1234:5678 "$tree/a/b/size100k" 2> /dev/null || true
+
+# Reproducible: one SHA-256 for two runs.
+run 0 "$MKUDF" -V GMUDF "$T/a.udf" "$tree"
+contains "$T/out" "files $((217 + nodes)) dirs 8"
+run 0 "$MKUDF" -V GMUDF "$T/a2.udf" "$tree"
+[ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/a2.udf")" ] ||
+	fail "two runs with one SOURCE_DATE_EPOCH differ"
+rm -f "$T/a2.udf"
+run 0 "$MKUDF" -V GMUDF -e 2048 "$T/aed.udf" "$tree"
+# refusals: another revision, no image left
+run 1 "$MKUDF" -r 250 "$T/x.udf" "$tree"
+contains "$T/err" "UDF revision 2.50 is not supported yet: only 2.01 is"
+[ ! -e "$T/x.udf" ] || fail "a refused image was left"
+run 1 "$MKUDF" "$T/a.udf" "$tree"
+# a file that changed between the scan and the write fails the image
+cp -a "$tree" "$T/moving"
+run 1 "$MKUDF" -t "$T/moving/a/b/size100k" "$T/x.udf" "$T/moving"
+contains "$T/err" "'$T/moving/a/b/size100k' changed size while the image was made (102400 bytes when scanned, 102401 now)"
+run 1 "$MKUDF" -t "$T/moving/size1" "$T/x.udf" "$T/moving"
+contains "$T/err" "'$T/moving/size1' changed size"
+[ ! -e "$T/x.udf" ] || fail "a failed image was left"
+rm -rf "$T/moving"
+
+# the command: the same image as gm-mkudf, the ISO 9660 options refused
+run 0 "$GM" master --fs udf --udf-rev 2.01 -V GMUDF -o "$T/cmd.udf" "$tree"
+contains "$T/out" "UDF, $(wc -c < "$T/a.udf") bytes"
+cmp "$T/cmd.udf" "$T/a.udf" || fail "glassmaster master --fs udf differs from gm-mkudf"
+rm -f "$T/cmd.udf"
+run 2 "$GM" master --fs udf --joliet -o "$T/x.udf" "$tree"
+contains "$T/err" "--joliet is an ISO 9660 option: not with --fs udf"
+run 2 "$GM" master --udf-rev 2.01 -o "$T/x.udf" "$tree"
+contains "$T/err" "--udf-rev needs --fs udf"
+run 2 "$GM" master --fs udf --udf-rev 2.60 -o "$T/x.udf" "$tree"
+contains "$T/err" "UDF revision 2.60 is not supported yet"
+run 2 "$GM" master --fs ext4 -o "$T/x.udf" "$tree"
+[ ! -e "$T/x.udf" ] || fail "a refused image was left"
+[ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/aed.udf")" ] && fail "-e 2048 changed nothing"
+
+# names UDF cannot hold are refused, names that are not UTF-8 noted
+mkdir -p "$T/names"
+long=$(printf '%0255d' 0)
+: > "$T/names/$long"
+run 1 "$MKUDF" "$T/x.udf" "$T/names"
+contains "$T/err" "'/$long': the name is too long for UDF (at most 254 Latin-1 or 127 other characters)"
+rm -f "$T/names/$long"
+: > "$T/names/$(printf 'caf\351')"
+run 0 "$MKUDF" "$T/x.udf" "$T/names"
+contains "$T/out" "note: '/caf"
+contains "$T/out" "is not UTF-8; its other bytes are taken as Latin-1"
+python3 "$srcdir/tests/cli/udfcheck.py" "$T/x.udf" > "$T/check" 2>&1 || fail "udfcheck names: $(cat "$T/check")"
+rm -rf "$T/names" "$T/x.udf"
+
+# progress on request; a killed run or a full disk leaves nothing
+mkdir "$T/kill" "$T/killsrc"
+truncate -s 3G "$T/killsrc/sparse.bin"
+run 0 "$GM" master --fs udf --progress -o "$T/kill/p.udf" "$tree"
+contains "$T/err" "writing: "
+rm -f "$T/kill/p.udf"
+for sig in INT TERM KILL; do
+	"$GM" master --fs udf --quiet -o "$T/kill/k.udf" "$T/killsrc" > /dev/null 2>&1 &
+	pid=$!
+	sleep 0.4
+	if kill -s $sig $pid 2> /dev/null; then
+		status=0
+		wait $pid || status=$?
+		[ $sig != INT ] || [ $status = 130 ] || fail "SIGINT: exit status $status, not 130"
+		left=$(ls -A "$T/kill")
+		[ -z "$left" ] || fail "a run killed with SIG$sig left: $left"
+	else
+		wait $pid || true
+		echo "udf.sh: the run ended before SIG$sig: no check of a killed run"
+	fi
+	rm -f "$T/kill"/* "$T/kill"/.[!.]* 2> /dev/null || true
+done
+set +e
+( ulimit -f 64; exec "$GM" master --fs udf --quiet -o "$T/kill/f.udf" "$T/killsrc" ) > "$T/out" 2> "$T/err"
+got=$?
+set -e
+[ $got = 3 ] || { cat "$T/err"; fail "a full disk: exit status $got, not 3"; }
+contains "$T/err" "f.udf"
+[ -z "$(ls -A "$T/kill")" ] || fail "a full disk left: $(ls -A "$T/kill")"
+rm -rf "$T/kill" "$T/killsrc"
+
+# the structural checker (udfcheck.py, apart from the writer): tags,
+# CRCs, locations, anchors, extents, unique IDs, link and LVID counts
+for img in a aed; do
+	python3 "$srcdir/tests/cli/udfcheck.py" "$T/$img.udf" > "$T/check" 2>&1 ||
+		fail "udfcheck $img.udf: $(cat "$T/check")"
+	contains "$T/check" "$((217 + nodes)) files, 8 directories"
+done
+# ... which sees one flipped byte in the root's File Entry (sector 259)
+cp "$T/a.udf" "$T/bad.udf"
+poke "$T/bad.udf" $((259 * 2048 + 100))
+run 1 python3 "$srcdir/tests/cli/udfcheck.py" "$T/bad.udf"
+contains "$T/out" "File Entry of /: CRC"
+rm -f "$T/bad.udf"
+
+# udfinfo: the revision, counts, label, the anchors where they belong
+if command -v udfinfo > /dev/null; then
+	for img in a aed; do
+		udfinfo "$T/$img.udf" > "$T/info" 2> "$T/info.err" || fail "udfinfo $img.udf failed: $(cat "$T/info.err")"
+		[ ! -s "$T/info.err" ] || fail "udfinfo $img.udf: $(cat "$T/info.err")"
+		for want in label=GMUDF udfrev=2.01 udfwriterev=2.01 numfiles=$((217 + nodes)) numdirs=8 \
+			integrity=closed accesstype=readonly "start=16, blocks=3, type=VRS" \
+			"start=256, blocks=1, type=ANCHOR"; do
+			contains "$T/info" "$want"
+		done
+		sectors=$(($(wc -c < "$T/$img.udf") / 2048))
+		contains "$T/info" "start=$((sectors - 1)), blocks=1, type=ANCHOR"
+		contains "$T/info" "start=$((sectors - 257)), blocks=1, type=ANCHOR"
+	done
+else
+	echo "udf.sh: udfinfo not installed: skipped"
+fi
+
+# libcdio's libudf through glassmaster info
+run 0 "$GM" info "$T/a.udf"
+contains "$T/out" 'UDF (NSR03) "GMUDF"'
+# ... and through verify, which names the file at a changed sector from
+# libudf's walk of the image
+lba=$(python3 - "$T/a.udf" "$tree/a/b/size100k" <<'PY'
+import sys
+image, data = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+at = image.find(data[:8192])
+assert at >= 0 and at % 2048 == 0
+print(at // 2048)
+PY
+) || fail "a/b/size100k is not in the image"
+cp "$T/a.udf" "$T/c.udf"
+poke "$T/c.udf" $(((lba + 3) * 2048 + 100))
+run 1 "$GM" verify --no-hash "$T/c.udf" "$T/a.udf"
+contains "$T/out" "mismatch LBA $((lba + 3))-$((lba + 3)) (1 sector): /a/b/size100k"
+rm -f "$T/c.udf"
+
+# udfclient: list the Unicode-free corners, extract the big files
+if command -v udfclient > /dev/null; then
+	for img in a aed; do
+		rm -rf "$T/uc" && mkdir "$T/uc"
+		vol=$(cd "$T/uc" && printf 'ls\nquit\n' | udfclient -b 2048 "$T/$img.udf" 2> /dev/null |
+			awk '/^d/ { print $5; exit }')
+		[ -n "$vol" ] || fail "udfclient finds no volume in $img.udf"
+		printf 'cd %s/a\nls\ncd b\nget size100k\ncd c\nget size3m\nquit\n' "$vol" |
+			(cd "$T/uc" && udfclient -b 2048 "$T/$img.udf") > "$T/uc.out" 2>&1 ||
+			fail "udfclient on $img.udf failed: $(cat "$T/uc.out")"
+		cmp "$T/uc/size100k" "$tree/a/b/size100k" || fail "udfclient: size100k of $img.udf differs"
+		cmp "$T/uc/size3m" "$tree/a/b/c/size3m" || fail "udfclient: size3m of $img.udf differs"
+		grep -q -- "-rw-------.*2048  size2048" "$T/uc.out" || fail "udfclient lists: $(cat "$T/uc.out")"
+	done
+else
+	echo "udf.sh: udfclient not installed: skipped"
+fi
+
+# 7-Zip reads only directories and files: a tree of those
+if command -v 7z > /dev/null; then
+	plain=$T/plain
+	cp -a "$tree" "$plain"
+	find "$plain" -type l -delete
+	find "$plain" \( -type p -o -type c -o -type b \) -delete
+	run 0 "$MKUDF" "$T/plain.udf" "$plain"
+	rm -rf "$T/7x"
+	7z x -o"$T/7x" "$T/plain.udf" > "$T/7z.out" 2>&1 || fail "7z x failed: $(cat "$T/7z.out")"
+	diff -r "$plain" "$T/7x" > /dev/null || fail "7z extracts another tree: $(diff -r "$plain" "$T/7x" | head)"
+else
+	echo "udf.sh: 7z not installed: skipped"
+fi
+
+# A 5 GiB file (sparse here) in extents of 2^30 - 2048 bytes, with 8 KiB
+# random markers at its start, across the end of its first extent, at
+# 4 GiB and at its end: its own image, for the checker and the kernel.
+markers="0 $((1073739776 - 4096)) 4294967296 $((5 * 1073741824 - 8192))"
+free_kb=$(df -Pk "$T" | awk 'NR == 2 { print $4 }')
+huge=
+if [ "${GM_MASTER_HUGE:-1}" = 0 ]; then
+	echo "udf.sh: GM_MASTER_HUGE=0: no 5 GiB file this time"
+elif [ "$free_kb" -ge $((12 * 1000 * 1000)) ]; then
+	huge=$T/huge
+	mkdir -p "$huge/big"
+	truncate -s 5G "$huge/big/huge.bin"
+	for off in $markers; do
+		head -c 8192 /dev/urandom |
+			dd of="$huge/big/huge.bin" bs=2048 seek=$((off / 2048)) conv=notrunc status=none
+	done
+	echo "after the big one" > "$huge/big/after.txt"
+	for off in $markers; do
+		dd if="$huge/big/huge.bin" bs=2048 skip=$((off / 2048)) count=4 status=none | md5sum | cut -c 1-32
+	done > "$T/huge.markers"
+	run 0 "$MKUDF" -V HUGE "$T/huge.udf" "$huge"
+	python3 "$srcdir/tests/cli/udfcheck.py" "$T/huge.udf" > "$T/check" 2>&1 ||
+		fail "udfcheck huge.udf: $(cat "$T/check")"
+	contains "$T/check" "2 files, 2 directories"
+else
+	echo "udf.sh: only $((free_kb / 1000)) MB free in $T: no 5 GiB file this time"
+fi
+
+# What the tree should look like through a reader: one line a path.
+expect() {
+	python3 - "$1" "$SOURCE_DATE_EPOCH" <<'PY'
+import hashlib, os, stat, sys
+root, epoch = sys.argv[1], int(sys.argv[2])
+for dirpath, dirs, files in os.walk(root):
+    for name in sorted(dirs + files) + ([] if dirpath != root else []):
+        p = os.path.join(dirpath, name)
+        st = os.lstat(p)
+        rel = os.path.relpath(p, root)
+        kind = stat.S_IFMT(st.st_mode)
+        mtime = min(int(st.st_mtime), epoch)
+        extra = ""
+        if stat.S_ISREG(st.st_mode):
+            extra = "%d|%s" % (st.st_size, hashlib.md5(open(p, "rb").read()).hexdigest())
+        elif stat.S_ISLNK(st.st_mode):
+            extra = os.readlink(p)
+        elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            extra = "%x,%x" % (os.major(st.st_rdev), os.minor(st.st_rdev))
+        print("%s|%o|%o|%d|%d|%d|%d|%s" % (rel, kind >> 12, stat.S_IMODE(st.st_mode),
+              st.st_uid, st.st_gid, st.st_nlink, mtime, extra))
+PY
+}
+
+# The Linux kernel's udf driver in a QEMU guest: both images, mounted
+# read-only; the guest lists them with busybox, the host compares.
+{
+	echo "markers='${huge:+$markers}'"
+	cat <<'GUEST'
+mkdir -p /mnt
+for i in 0 1; do
+	eval "sr=\$GM_SR_$i"
+	mount -t udf -o ro "$sr" /mnt 2> "/out/mount$i.err" || exit 10
+	cd /mnt
+	find . ! -name . | while read -r p; do
+		extra=
+		if [ -L "$p" ]; then
+			extra=$(readlink "$p")
+		elif [ -f "$p" ]; then
+			extra="$(stat -c %s "$p")|$(md5sum < "$p" | cut -c 1-32)"
+		elif [ -c "$p" ] || [ -b "$p" ]; then
+			extra=$(stat -c %t,%T "$p")
+		fi
+		echo "$(stat -c '%n|%f|%a|%u|%g|%h|%Y' "$p")|$extra"
+	done > "/out/list$i"
+	cat /proc/mounts | grep /mnt > "/out/mounts$i"
+	stat -c %i /mnt/size2047 /mnt/a/b/hard > "/out/hard$i"
+	cd /
+	umount /mnt
+done
+if [ -n "$markers" ]; then
+	mount -t udf -o ro "$GM_SR_2" /mnt 2> /out/mount2.err || exit 11
+	stat -c %s /mnt/big/huge.bin > /out/huge.size
+	for off in $markers; do
+		dd if=/mnt/big/huge.bin bs=2048 skip=$((off / 2048)) count=4 2> /dev/null | md5sum | cut -c 1-32
+	done > /out/huge.markers
+	cat /mnt/big/after.txt > /out/after.txt
+	umount /mnt
+fi
+exit 0
+GUEST
+} > "$T/guest.sh"
+status=0
+sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
+	--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" \
+	--drive "ide-cd:$T/a.udf" --drive "ide-cd:$T/aed.udf" \
+	${huge:+--drive "ide-cd:$T/huge.udf"} --script "$T/guest.sh" \
+	--out "$T/guest" --timeout 240 > "$T/guest.log" 2>&1 || status=$?
+if [ $status -eq 77 ]; then
+	echo "udf.sh: the kernel: skipped: $(tail -n 1 "$T/guest.log")"
+	exit 0
+fi
+[ $status -eq 0 ] || {
+	cat "$T/guest.log" "$T/guest/guest.stderr" "$T/guest"/mount*.err 2> /dev/null
+	fail "the guest script ended with status $status"
+}
+expect "$tree" | sort > "$T/expect"
+for i in 0 1; do
+	contains "$T/guest/mounts$i" " udf "
+	# a hard link is one inode
+	[ "$(sort -u "$T/guest/hard$i" | wc -l)" = 1 ] || fail "the kernel: size2047 and a/b/hard are inodes $(cat "$T/guest/hard$i")"
+	# busybox prints the raw mode in hex (%f): the type is its top nibble
+	python3 - "$T/guest/list$i" <<'PY' | sort > "$T/got$i"
+import sys
+for line in open(sys.argv[1], encoding="utf-8", errors="surrogateescape"):
+    name, raw, perm, uid, gid, nlink, mtime, extra = line.rstrip("\n").split("|", 7)
+    mode = int(raw, 16)
+    print("%s|%o|%s|%s|%s|%s|%s|%s" % (name[2:], mode >> 12, perm, uid, gid, nlink, mtime, extra))
+PY
+	diff "$T/expect" "$T/got$i" > "$T/diff" || {
+		cat "$T/diff" >&2
+		fail "the kernel's view of image $i differs from the tree"
+	}
+done
+if [ -n "$huge" ]; then
+	[ "$(cat "$T/guest/huge.size")" = 5368709120 ] || fail "the kernel: huge.bin has $(cat "$T/guest/huge.size") bytes"
+	cmp "$T/guest/huge.markers" "$T/huge.markers" || fail "the kernel: the 5 GiB file's markers differ"
+	cmp "$T/guest/after.txt" "$huge/big/after.txt" || fail "the kernel: the file after the 5 GiB one differs"
+fi
+exit 0
