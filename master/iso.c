@@ -35,6 +35,7 @@
 #include "bytes.h"
 #include "image_private.h"
 #include "master.h"
+#include "master_private.h"
 #include "banned.h"
 
 #define CHUNK (1024u * 1024u)	/* bytes asked of libisofs at a time */
@@ -237,21 +238,13 @@ static void note(struct build *b, const char *fmt, ...)
 
 static void note(struct build *b, const char *fmt, ...)
 {
-	char text[1024], **grown;
+	char text[1024];
 	va_list ap;
 
-	if (b->report->nnotes >= MAX_NOTES)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	grown = realloc(b->report->notes, (b->report->nnotes + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return;
-	b->report->notes = grown;
-	grown[b->report->nnotes] = gm_strdup(text);
-	if (grown[b->report->nnotes] != NULL)
-		b->report->nnotes++;
+	gm_notes_add(&b->report->notes, &b->report->nnotes, MAX_NOTES, "%s", text);
 }
 
 static int iso_fail(struct build *b, int err, const char *what, const char *path)
@@ -814,11 +807,7 @@ void gm_iso_opts_init(struct gm_iso_opts *opts)
 
 void gm_iso_report_release(struct gm_iso_report *report)
 {
-	for (size_t i = 0; i < report->nnotes; i++)
-		free(report->notes[i]);
-	free(report->notes);
-	report->notes = NULL;
-	report->nnotes = 0;
+	gm_notes_free(&report->notes, &report->nnotes);
 }
 
 int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,

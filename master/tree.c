@@ -22,6 +22,7 @@
 
 #include "image_private.h"
 #include "master.h"
+#include "master_private.h"
 #include "banned.h"
 
 #define MAX_PROBLEMS 3		/* named in the message; the rest counted */
@@ -754,4 +755,32 @@ int gm_tree_scan(struct gm_ctx *ctx, const char *const *sources, size_t nsources
 	}
 	*out = s.tree;
 	return 0;
+}
+
+void gm_notes_add(char ***notes, size_t *count, size_t max, const char *fmt, ...)
+{
+	char text[1024], **grown;
+	va_list ap;
+
+	if (*count >= max)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	grown = realloc(*notes, (*count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return;
+	*notes = grown;
+	grown[*count] = gm_strdup(text);
+	if (grown[*count] != NULL)
+		(*count)++;
+}
+
+void gm_notes_free(char ***notes, size_t *count)
+{
+	for (size_t i = 0; i < *count; i++)
+		free((*notes)[i]);
+	free(*notes);
+	*notes = NULL;
+	*count = 0;
 }

@@ -33,6 +33,7 @@
 
 #include "image_private.h"
 #include "master.h"
+#include "master_private.h"
 #include "udf_desc.h"
 #include "banned.h"
 
@@ -103,21 +104,13 @@ static void note(struct build *b, const char *fmt, ...)
 
 static void note(struct build *b, const char *fmt, ...)
 {
-	char text[1024], **grown;
+	char text[1024];
 	va_list ap;
 
-	if (b->report->nnotes >= MAX_NOTES)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	grown = realloc(b->report->notes, (b->report->nnotes + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return;
-	b->report->notes = grown;
-	grown[b->report->nnotes] = gm_strdup(text);
-	if (grown[b->report->nnotes] != NULL)
-		b->report->nnotes++;
+	gm_notes_add(&b->report->notes, &b->report->nnotes, MAX_NOTES, "%s", text);
 }
 
 /* The unique ID of entry i (UDF 3.2.1.1: 0 for the root, 1-15 reserved). */
@@ -1044,11 +1037,7 @@ void gm_udf_opts_init(struct gm_udf_opts *opts)
 
 void gm_udf_report_release(struct gm_udf_report *report)
 {
-	for (size_t i = 0; i < report->nnotes; i++)
-		free(report->notes[i]);
-	free(report->notes);
-	report->notes = NULL;
-	report->nnotes = 0;
+	gm_notes_free(&report->notes, &report->nnotes);
 }
 
 int gm_udf_write(struct gm_ctx *ctx, const struct gm_tree *tree,
