@@ -1,6 +1,6 @@
 /*
  * cmd_master.c - `glassmaster master`: an ISO 9660 image (Rock Ridge,
- * Joliet, El Torito, isohybrid) through libisofs, or a UDF 2.01 image
+ * Joliet, El Torito, isohybrid) through libisofs, or a UDF image
  * through our own writer, from directories and graft points;
  * reproducible under SOURCE_DATE_EPOCH.
  */
@@ -96,7 +96,8 @@ static int cmd_master(int argc, char **argv)
 	struct gm_udf_opts uopts;
 	struct gm_udf_report ureport;
 	const char *iso_only = NULL;	/* the first option only ISO 9660 has */
-	bool udf = false, rev_given = false;
+	const char *no_bridge = NULL;	/* the first a bridge cannot take */
+	bool udf = false, bridge = false, rev_given = false;
 	uint64_t size = 0;
 	char **notes = NULL;
 	size_t nnotes = 0;
@@ -122,13 +123,11 @@ static int cmd_master(int argc, char **argv)
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'T':
-			if (strcmp(optarg, "iso") == 0)
-				udf = false;
-			else if (strcmp(optarg, "udf") == 0)
-				udf = true;
-			else
-				return cli_usage_error("master", "--fs must be iso or udf, "
-						       "not '%s'", optarg);
+			udf = strcmp(optarg, "udf") == 0;
+			bridge = strcmp(optarg, "iso+udf") == 0;
+			if (!udf && !bridge && strcmp(optarg, "iso") != 0)
+				return cli_usage_error("master", "--fs must be iso, udf or "
+						       "iso+udf, not '%s'", optarg);
 			break;
 		case 'U':
 			if (strlen(optarg) != 4 || optarg[1] != '.'
@@ -199,6 +198,10 @@ static int cmd_master(int argc, char **argv)
 			for (size_t i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == c)
 					iso_only = longopts[i].name;
+		if (no_bridge == NULL && strchr("bcem5", c) != NULL)
+			for (size_t i = 0; longopts[i].name != NULL; i++)
+				if (longopts[i].val == c)
+					no_bridge = longopts[i].name;
 	}
 	if (out == NULL)
 		return cli_usage_error("master", "-o IMAGE is missing");
@@ -207,8 +210,12 @@ static int cmd_master(int argc, char **argv)
 	if (udf && iso_only != NULL)
 		return cli_usage_error("master", "--%s is an ISO 9660 option: not with "
 				       "--fs udf", iso_only);
-	if (!udf && rev_given)
-		return cli_usage_error("master", "--udf-rev needs --fs udf");
+	if (bridge && no_bridge != NULL)
+		return cli_usage_error("master", "--%s: an ISO 9660 + UDF bridge "
+				       "(--fs iso+udf) cannot boot or carry MD5 tags "
+				       "yet", no_bridge);
+	if (!udf && !bridge && rev_given)
+		return cli_usage_error("master", "--udf-rev needs --fs udf or iso+udf");
 	if (strlen(iopts.volume_id) > 32)
 		return cli_usage_error("master", "the volume id '%s' is longer than 32 "
 				       "characters", iopts.volume_id);
@@ -236,6 +243,8 @@ static int cmd_master(int argc, char **argv)
 	uopts.progress = on_progress;
 	uopts.arg = &run;
 	uopts.stop = &cli_stop_requested;
+	if (bridge)
+		iopts.udf = &uopts;
 
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
@@ -270,7 +279,8 @@ static int cmd_master(int argc, char **argv)
 		       (unsigned long long)tree->bytes);
 		cli_json_string(stdout, iopts.volume_id);
 		printf(", \"file_system\": \"%s\", \"reproducible\": %s, \"notes\": [",
-		       udf ? "udf" : "iso9660", iopts.date >= 0 ? "true" : "false");
+		       udf ? "udf" : bridge ? "iso9660+udf" : "iso9660",
+		       iopts.date >= 0 ? "true" : "false");
 		for (size_t i = 0; i < nnotes; i++) {
 			printf("%s", i ? ", " : "");
 			cli_json_string(stdout, notes[i]);
@@ -280,7 +290,8 @@ static int cmd_master(int argc, char **argv)
 		for (size_t i = 0; i < nnotes; i++)
 			fprintf(stderr, "glassmaster: master: note: %s\n", notes[i]);
 		printf("'%s': %s%llu bytes (%llu sectors), %llu files, %llu directories%s\n",
-		       out, udf ? "UDF, " : "", (unsigned long long)size,
+		       out, udf ? "UDF, " : bridge ? "ISO 9660 + UDF, " : "",
+		       (unsigned long long)size,
 		       (unsigned long long)(size / 2048),
 		       (unsigned long long)tree->files, (unsigned long long)tree->dirs,
 		       iopts.date >= 0 ? ", reproducible" : "");
@@ -296,7 +307,7 @@ const struct gm_command gm_cmd_master = {
 	.name = "master",
 	.run = cmd_master,
 	.summary = "master an ISO 9660 or UDF image from directories",
-	.usage = "glassmaster master -o IMAGE [--fs iso | udf] [--udf-rev REV] "
+	.usage = "glassmaster master -o IMAGE [--fs iso | udf | iso+udf] [--udf-rev REV] "
 		 "[-V ID] [--publisher S] [--preparer S] "
 		 "[--application S] [--system-id S] [--rock | --no-rock] "
 		 "[--joliet | --no-joliet] "
@@ -308,7 +319,7 @@ const struct gm_command gm_cmd_master = {
 		 "[--progress | --quiet] SRC ...",
 	.help =
 	"Write an ISO 9660 image of the sources through libisofs (or with\n"
-	"--fs udf a UDF 2.01 image through glassmaster's own writer): each SRC is a\n"
+	"--fs udf a UDF image through glassmaster's own writer): each SRC is a\n"
 	"directory whose contents become the root, or a graft point DEST=SRC\n"
 	"placing a file or directory at image path DEST. Rock Ridge (POSIX names,\n"
 	"modes, owners, times, symlinks, hard links) and Joliet (long Unicode\n"
@@ -321,13 +332,14 @@ const struct gm_command gm_cmd_master = {
 	"\n"
 	"options:\n"
 	"  -o, --output IMAGE     the image to write\n"
-	"  --fs iso | udf         ISO 9660 (the default) or UDF: one partition,\n"
+	"  --fs iso | udf | iso+udf\n"
+	"                         ISO 9660 (the default), UDF (one partition,\n"
 	"                         POSIX modes, owners, times, symlinks, hard\n"
 	"                         links, Unicode names; the ISO 9660 options\n"
-	"                         (ids, Rock Ridge, Joliet, levels, hiding,\n"
-	"                         booting, MD5) do not apply\n"
-	"  --udf-rev REV          the UDF revision: 2.01 (the default and, for\n"
-	"                         now, the only one)\n"
+	"                         do not apply) or a bridge that is both, each\n"
+	"                         file's data stored once (no booting, no MD5)\n"
+	"  --udf-rev REV          the UDF revision: 1.02, 2.01 (the default), 2.50\n"
+	"                         or 2.60 (these two with a metadata partition)\n"
 	"  -V, --volume-id ID     the volume id (default CDROM; 32 characters)\n"
 	"  --publisher S, --preparer S, --application S, --system-id S\n"
 	"                         the other ids of the volume descriptors\n"

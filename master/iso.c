@@ -13,6 +13,12 @@
  * the image is byte-identical for identical input.  The image goes to an
  * unnamed file beside the output, named when complete (fsync'd first only
  * with opts->sync).
+ *
+ * A bridge (opts->udf) has libisofs write its session at the sector where
+ * the UDF structures laid out by udf.c end (ms_block) and fill the first
+ * 32 sectors for the start of the medium (overwrite buffer); the session
+ * written, libisofs reads it back to say where each file's data went, and
+ * udf.c writes its structures in front, pointing at that data.
  */
 #include "config.h"
 
@@ -690,6 +696,122 @@ static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outse
 	return 0;
 }
 
+/* ---------------------------------------------------------------------
+ * The bridge: where libisofs put each file, from the session read back
+ */
+
+struct locator {
+	struct gm_ctx *ctx;
+	IsoImage *img;
+	int fd;
+};
+
+static int src_open(IsoDataSource *src)
+{
+	(void)src;
+	return ISO_SUCCESS;
+}
+
+static int src_read(IsoDataSource *src, uint32_t lba, uint8_t *buffer)
+{
+	const struct locator *l = src->data;
+	size_t got = 0;
+
+	while (got < 2048) {
+		ssize_t r = pread(l->fd, buffer + got, 2048 - got,
+				  (off_t)lba * 2048 + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return ISO_DATA_SOURCE_FAILURE;
+		got += (size_t)r;
+	}
+	return ISO_SUCCESS;
+}
+
+static void src_free(IsoDataSource *src)
+{
+	(void)src;
+}
+
+static int locate(void *arg, const struct gm_node *node, uint32_t *lba)
+{
+	struct locator *l = arg;
+	char *path = gm_node_path(node);
+	struct iso_file_section *sec = NULL;
+	IsoNode *n = NULL;
+	uint64_t at = 0;
+	int count = 0, ret = 0;
+
+	if (path == NULL)
+		return gm_error_set(l->ctx, GM_ERR_NOMEM, NULL);
+	if (iso_tree_path_to_node(l->img, path, &n) != 1 || n == NULL
+	    || iso_node_get_type(n) != LIBISO_FILE
+	    || iso_file_get_old_image_sections((IsoFile *)n, &count, &sec, 0) != 1
+	    || count < 1)
+		ret = gm_error_set(l->ctx, GM_ERR_FORMAT, "the bridge: '%s' is not a "
+				   "file with data in the ISO 9660 tree written",
+				   path);
+	/* one run of sectors, as UDF's entry will describe it */
+	for (int k = 0; ret == 0 && k < count; k++) {
+		if (sec[k].block != sec[0].block + at / 2048 || at % 2048 != 0)
+			ret = gm_error_set(l->ctx, GM_ERR_FORMAT, "the bridge: the data "
+					   "of '%s' is not contiguous", path);
+		at += sec[k].size;
+	}
+	if (ret == 0 && at != node->size)
+		ret = gm_error_set(l->ctx, GM_ERR_FORMAT, "the bridge: '%s' has %llu "
+				   "bytes in the ISO 9660 tree, %llu when scanned",
+				   path, (unsigned long long)at,
+				   (unsigned long long)node->size);
+	if (ret == 0)
+		*lba = sec[0].block;
+	free(sec);
+	free(path);
+	return ret;
+}
+
+/* The session is written from sector start to iso_end: read it back
+   with libisofs and let udf.c write the UDF side around it. */
+static int finish_bridge(struct build *b, struct gm_udf_bridge *bridge,
+			 struct gm_outset *set, FILE *f, const uint8_t *head,
+			 uint32_t start, uint32_t iso_end)
+{
+	struct locator l = { b->ctx, NULL, fileno(f) };
+	IsoDataSource src = { 0, 1, src_open, src_open, src_read, src_free, &l };
+	IsoReadOpts *ro = NULL;
+	IsoReadImageFeatures *features = NULL;
+	char worst[ISO_MSGS_MESSAGE_LEN] = "";
+	int ret;
+
+	if (fflush(f) != 0)
+		return gm_error_set_errno(b->ctx, GM_ERR_IO, errno, "cannot write the "
+					  "image");
+	if (iso_image_new("bridge", &l.img) < 0 || iso_read_opts_new(&ro, 0) < 0) {
+		if (l.img != NULL)
+			iso_image_unref(l.img);
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	}
+	iso_read_opts_set_start_block(ro, start);
+	iso_read_opts_set_no_joliet(ro, 1);
+	iso_read_opts_set_no_iso1999(ro, 1);
+	ret = iso_image_import(l.img, &src, ro, &features);
+	iso_read_opts_free(ro);
+	if (features != NULL)
+		iso_read_image_features_destroy(features);
+	if (ret < 0) {
+		drain_messages(worst, sizeof(worst));
+		ret = gm_error_set(b->ctx, GM_ERR_FORMAT, "the bridge: libisofs cannot "
+				   "read back the session it wrote: %s%s%s",
+				   iso_error_to_msg(ret), worst[0] ? ": " : "", worst);
+	} else {
+		ret = gm_udf_bridge_finish(bridge, set, f, head, iso_end, locate, &l);
+	}
+	iso_image_unref(l.img);
+	return ret;
+}
+
 /*
  * libisofs marks the FAT image's GPT entry Basic Data (as xorriso's
  * -isohybrid-gpt-basdat): make it an EFI system partition (UEFI 2.x 5.3.3,
@@ -816,17 +938,26 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 {
 	struct build b;
 	struct gm_outset set;
+	struct gm_udf_bridge *bridge = NULL;
+	struct gm_udf_report ureport;
 	IsoWriteOpts *wo = NULL;
+	uint8_t *head = NULL;
+	uint32_t start = 0;
 	FILE *f = NULL;
 	int ret;
 
 	memset(report, 0, sizeof(*report));
+	memset(&ureport, 0, sizeof(ureport));
 	memset(&b, 0, sizeof(b));
 	b.ctx = ctx;
 	b.opts = opts;
 	b.report = report;
 	if (opts->level < 1 || opts->level > 3)
 		return gm_error_set(ctx, GM_ERR_USAGE, "ISO level %d: 1, 2 or 3", opts->level);
+	if (opts->udf != NULL && (opts->boot != NULL || opts->efi_boot != NULL
+				  || opts->hybrid_mbr != NULL || opts->md5))
+		return gm_error_set(ctx, GM_ERR_USAGE, "an ISO 9660 + UDF bridge cannot "
+				    "boot or carry MD5 tags yet");
 	pthread_mutex_init(&b.failure.lock, NULL);
 	if (iso_init() < 0) {
 		pthread_mutex_destroy(&b.failure.lock);
@@ -850,14 +981,39 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 		ret = write_opts(&b, &wo);
 	if (ret == 0)
 		ret = setup_boot(&b, tree, wo);
+	if (ret == 0 && opts->udf != NULL) {
+		ret = gm_udf_bridge_new(ctx, tree, opts->udf, out, &ureport, &bridge);
+		head = calloc(32, 2048);
+		if (ret == 0 && head == NULL)
+			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		if (ret == 0) {
+			start = gm_udf_bridge_start(bridge);
+			iso_write_opts_set_ms_block(wo, start);
+			iso_write_opts_set_overwrite_buf(wo, head);
+		}
+	}
 	if (ret == 0 && b.joliet_skipped > 0 && opts->joliet)
 		note(&b, "Joliet: %llu symlinks and special files are only in the Rock "
 		     "Ridge tree (Joliet cannot hold them)",
 		     (unsigned long long)b.joliet_skipped);
 	if (ret == 0)
 		ret = gm_outset_open(ctx, &set, out, &f);
+	/* the sectors UDF will fill, then the session */
+	for (uint32_t k = 0; ret == 0 && k < start; k += 32) {
+		static const uint8_t zero[32 * 2048];
+		size_t n = start - k < 32 ? (size_t)(start - k) : 32;
+
+		ret = gm_outset_write(ctx, &set, f, zero, n * 2048);
+	}
 	if (ret == 0)
 		ret = write_out(&b, wo, f, &set);
+	if (ret == 0 && bridge != NULL) {
+		ret = finish_bridge(&b, bridge, &set, f, head, start,
+				    start + (uint32_t)(report->size / 2048));
+		report->size = ureport.size;
+		for (size_t i = 0; i < ureport.nnotes; i++)
+			note(&b, "UDF: %s", ureport.notes[i]);
+	}
 	/* the MD5 tags cover the system area: there the GPT stays as it is */
 	if (ret == 0 && opts->efi_boot != NULL && opts->hybrid_mbr != NULL) {
 		if (opts->md5)
@@ -871,12 +1027,15 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 		ret = recheck(&b, tree->root);
 	if (ret == 0)
 		ret = gm_outset_commit(ctx, &set);
-	else
+	else if (f != NULL)
 		gm_outset_abort(&set);
 	if (wo != NULL)
 		iso_write_opts_free(wo);
 	if (b.img != NULL)
 		iso_image_unref(b.img);
+	gm_udf_bridge_free(bridge);
+	gm_udf_report_release(&ureport);
+	free(head);
 	iso_finish();
 	pthread_mutex_destroy(&b.failure.lock);
 	return ret;

@@ -110,6 +110,7 @@ struct gm_iso_opts {
 	const char *efi_boot;	/* image path of an EFI FAT image */
 	const char *hybrid_mbr;	/* disk path of an isohybrid MBR template */
 	bool md5;		/* libisofs MD5 tags */
+	const struct gm_udf_opts *udf;	/* a bridge: UDF beside ISO 9660 */
 	int64_t date;		/* volume dates, GUIDs: SOURCE_DATE_EPOCH; -1 now */
 	bool force;		/* replace an existing image */
 	bool sync;		/* fsync the image before naming it */
@@ -131,6 +132,10 @@ void gm_iso_opts_init(struct gm_iso_opts *opts);
  * that is renamed on success (nothing is left at out on failure).  A file
  * whose size or mtime differs from the scan's, when it is opened, while it
  * is read or after the image is written, fails the image naming it.
+ * With opts->udf the image is also a UDF volume (a bridge) of that
+ * revision: UDF's structures come first, the ISO 9660 session after them,
+ * and both file systems reach each file's one copy of its data (files
+ * hidden from ISO 9660 are left out of UDF too; no booting, no MD5 tags).
  * report->notes are released with gm_iso_report_release().
  */
 int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
@@ -145,7 +150,8 @@ void gm_iso_report_release(struct gm_iso_report *report);
 
 struct gm_udf_opts {
 	const char *volume_id;	/* logical volume and file set identifier */
-	unsigned revision;	/* UDF revision, BCD: 0x0201 (the only one yet) */
+	unsigned revision;	/* UDF revision, BCD: 0x0102, 0x0201 (the
+				   default), 0x0250 or 0x0260 */
 	int64_t date;		/* recording dates, volume set id, from
 				   SOURCE_DATE_EPOCH; -1 now */
 	bool force;		/* replace an existing image */
@@ -168,7 +174,8 @@ struct gm_udf_report {
 void gm_udf_opts_init(struct gm_udf_opts *opts);
 
 /*
- * Write tree as a UDF image (one type 1 partition, no ISO 9660) to out,
+ * Write tree as a UDF image (one type 1 partition, from 2.50 on a
+ * metadata partition too; no ISO 9660) to out,
  * through a temporary beside it that is renamed on success.  Files are
  * held to the scan's size and mtime as gm_iso_write() holds them.
  * Regular files, directories, symlinks, hard links, FIFOs, sockets and

@@ -16,6 +16,14 @@
 # source or output directory, an unreadable file, a file that changes
 # size while it is written, a killed run.
 #
+# With GM_MASTER_FS=iso+udf (tests/cli/master_bridge.sh) the image is an
+# ISO 9660 + UDF bridge (UDF 2.01) that every ISO 9660 reader above must
+# read as before; then udfcheck.py and udfinfo check its UDF side, each
+# file's UDF extent must be the sector where xorriso finds its ISO 9660
+# data (stored once), plain UDF images of the tree in every revision are
+# made too, and the guest mounts the bridge as udf as well as iso9660,
+# and each UDF image; the options part is left to the plain run.
+#
 # The 5 GiB file is left out (with a message) when $T has less than
 # 12 GB free, or with GM_MASTER_HUGE=0 (a quick run).  The QEMU part
 # needs tests/qemu/guest.sh's QEMU and guest kernel; without them all
@@ -24,6 +32,10 @@
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
 began=$(date +%s)
+fs=${GM_MASTER_FS:-iso}
+bridge=
+[ "$fs" = iso ] || bridge=yes
+REVS="102 201 250 260"
 # the readers print times in the local zone; UTC makes them epoch seconds
 export TZ=UTC
 unset SOURCE_DATE_EPOCH
@@ -142,7 +154,7 @@ view disk "$tree" "$T/expect.json"
 # --- the image, read back --------------------------------------------------
 # (made nine hours east of the readers, who must see the same times)
 t0=$(date +%s)
-run 0 env TZ=JST-9 "$GM" master -o "$T/a.iso" "$tree"
+run 0 env TZ=JST-9 "$GM" master --fs "$fs" -o "$T/a.iso" "$tree"
 took "mastered $(($(wc -c < "$T/a.iso") / 1048576)) MiB in $(( $(date +%s) - t0 )) s"
 ignore=${huge:+--ignore $huge}
 
@@ -239,9 +251,40 @@ if [ -n "$huge" ]; then
 		fail "bsdtar: the file after the 5 GiB one differs"
 fi
 
+# The bridge's UDF side: its structures, the counts, each file's data
+# once (the UDF extent is the ISO 9660 one); UDF images of the tree in
+# every revision (without the 5 GiB file: udf.sh has its own) for the
+# guest.
+udf_drives=
+if [ -n "$bridge" ]; then
+	python3 "$srcdir/tests/cli/udfcheck.py" --list "$T/udf.list" "$T/a.iso" 0x0201 > "$T/check" 2>&1 ||
+		fail "udfcheck of the bridge: $(cat "$T/check")"
+	files=$(find "$tree" ! -type d -printf '%i\n' | sort -u | wc -l)
+	dirs=$(find "$tree" -type d | wc -l)
+	contains "$T/check" "$files files, $dirs directories"
+	udfinfo "$T/a.iso" > "$T/info" 2> "$T/info.err" || fail "udfinfo of the bridge: $(cat "$T/info.err")"
+	[ ! -s "$T/info.err" ] || fail "udfinfo of the bridge: $(cat "$T/info.err")"
+	for want in udfrev=2.01 numfiles=$files numdirs=$dirs integrity=closed; do
+		contains "$T/info" "$want"
+	done
+	xorriso -indev "$T/a.iso" -find / -type f -exec report_lba -- 2> /dev/null |
+		awk -F, "/^File data lba/ && \$4 + 0 > 0 { sub(/^ *'/, \"\", \$5); sub(/' *$/, \"\", \$5); print \$5 \"|\" \$2 + 0 }" |
+		awk -F'|' '!seen[$1]++' | sort > "$T/iso.lba"
+	awk -F'|' '$3 > 0 { print $1 "|" $2 }' "$T/udf.list" | sort > "$T/udf.lba"
+	[ -s "$T/iso.lba" ] || fail "xorriso reports no file data"
+	diff "$T/iso.lba" "$T/udf.lba" > "$T/lba.diff" ||
+		{ head -20 "$T/lba.diff"; fail "the bridge's UDF extents are not its ISO 9660 ones"; }
+	took "the bridge's UDF side: $(wc -l < "$T/udf.lba") files stored once"
+	for r in $REVS; do
+		run 0 "$GM" master --fs udf --udf-rev "${r%??}.${r#?}" ${huge:+--exclude "/$huge"} \
+			-o "$T/u$r.udf" "$tree"
+		udf_drives="$udf_drives --drive scsi-cd:$T/u$r.udf"
+	done
+fi
+
 # The Linux kernel (isofs in a QEMU guest): Rock Ridge, then Joliet.
 {
-	echo "markers='$markers' huge='$huge'"
+	echo "markers='$markers' huge='$huge' bridge='$bridge'"
 	cat <<'GUEST'
 # list PREFIX: stat of everything under /mnt, MD5 of each file (but the
 # 5 GiB one), the target of each symlink
@@ -264,6 +307,23 @@ umount /mnt
 mount -t iso9660 -o ro,norock "$GM_SR_0" /mnt 2> /out/mount.joliet.err || exit 11
 list joliet
 umount /mnt
+if [ -n "$bridge" ]; then
+	mount -t udf -o ro "$GM_SR_0" /mnt 2> /out/mount.udf.err || exit 12
+	list udf
+	if [ -n "$huge" ]; then
+		for off in $markers; do
+			dd if="/mnt/$huge" bs=2048 skip=$((off / 2048)) count=4 2> /dev/null | md5sum | cut -c 1-32
+		done > /out/huge.udf.markers
+	fi
+	umount /mnt
+	for i in 1 2 3 4; do
+		eval "sr=\$GM_SR_$i"
+		mount -t udf -o ro "$sr" /mnt 2> /out/mount.u$i.err || exit 13
+		huge=
+		list u$i
+		umount /mnt
+	done
+fi
 exit 0
 GUEST
 } > "$T/guest.sh"
@@ -271,7 +331,7 @@ qemu_skipped=
 status=0
 sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
 	--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" \
-	--drive "ide-cd:$T/a.iso" --script "$T/guest.sh" --out "$T/guest" \
+	--drive "ide-cd:$T/a.iso" $udf_drives --script "$T/guest.sh" --out "$T/guest" \
 	--timeout 300 > "$T/guest.log" 2>&1 || status=$?
 cat "$T/guest.log"
 if [ $status -eq 77 ]; then
@@ -290,9 +350,30 @@ else
 		cmp "$T/guest/huge.markers" "$T/huge.markers" ||
 			fail "the kernel: the 5 GiB file's markers differ"
 	fi
+	if [ -n "$bridge" ]; then
+		view check "$T/expect.json" rr guest "$T/guest/udf" size,md5,mode,mtime,target ||
+			fail "the kernel's UDF view of the bridge differs"
+		[ -z "$huge" ] || cmp "$T/guest/huge.udf.markers" "$T/huge.markers" ||
+			fail "the kernel: the 5 GiB file's markers differ through UDF"
+		i=0
+		for r in $REVS; do
+			i=$((i + 1))
+			view check "$T/expect.json" rr guest "$T/guest/u$i" size,md5,mode,mtime,target $ignore ||
+				fail "the kernel's view of the UDF $r image differs"
+		done
+	fi
 	took "the kernel"
 fi
-rm -f "$T/a.iso"
+rm -f "$T/a.iso" "$T"/u*.udf
+# the options are the plain run's
+if [ -n "$bridge" ]; then
+	if [ -n "$qemu_skipped" ]; then
+		echo "master.sh: all else passed; the kernel's views were not checked"
+		echo "$qemu_skipped"
+		exit 77
+	fi
+	exit 0
+fi
 
 # --- options ---------------------------------------------------------------
 # A smaller tree for the rest: the big one without its 5 GiB file.

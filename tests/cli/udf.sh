@@ -1,13 +1,16 @@
-# udf.sh - the UDF 2.01 writer (gm_udf_write, through tests/gm-mkudf)
-# checked by a structural checker of its own (udfcheck.py) and read back
-# by readers that share nothing with it: udfinfo (udftools) for the
-# revision, counts and layout, udfclient for listing and extraction, 7-Zip
-# (on a tree of only files and directories, all it supports), libcdio's libudf
-# (`glassmaster info`), and the Linux kernel's udf driver in a QEMU guest
-# (tests/qemu/guest.sh), which must show every name, type, size, mode,
-# owner, mtime, link count, symlink target and MD5 of the tree.  A second
-# image with 2048-byte extents puts the 3 MB file's 1536 extents through
-# Allocation Extent Descriptors.  Two runs with one SOURCE_DATE_EPOCH give
+# udf.sh - the UDF writer (gm_udf_write, through tests/gm-mkudf) in every
+# revision it writes (1.02, 2.01, 2.50 and 2.60) checked by a structural
+# checker of its own (udfcheck.py) and read back by readers that share
+# nothing with it: udfinfo (udftools) for the revision, counts and layout,
+# udfclient for listing and extraction, 7-Zip (on a tree of only files
+# and directories, all it supports), libcdio's libudf (`glassmaster info`;
+# the files of 1.02 images through `glassmaster verify`: libudf reads no
+# Extended File Entries), and the Linux kernel's udf driver in a QEMU
+# guest (tests/qemu/guest.sh), which must show every name, type, size,
+# mode, owner, mtime, link count, symlink target and MD5 of the tree.
+# Images with 2048-byte extents put the 3 MB file's 1536 extents through
+# Allocation Extent Descriptors (short_ads in 2.01, long_ads from the
+# metadata partition in 2.50).  Two runs with one SOURCE_DATE_EPOCH give
 # one SHA-256, `glassmaster master --fs udf` the same image; a file that
 # changes after the scan fails the image.  Readers that are not installed
 # are skipped, said so.
@@ -56,42 +59,86 @@ mknod "$tree/a/chardev" c 1 3 2> /dev/null && mknod "$tree/blockdev" b 7 200 2> 
 nodes=$(find "$tree" \( -type c -o -type b \) | wc -l)
 chown 1234:5678 "$tree/a/b/size100k" 2> /dev/null || true
 
-# Reproducible: one SHA-256 for two runs.
-run 0 "$MKUDF" -V GMUDF "$T/a.udf" "$tree"
-contains "$T/out" "files $((217 + nodes)) dirs 8"
-run 0 "$MKUDF" -V GMUDF "$T/a2.udf" "$tree"
-[ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/a2.udf")" ] ||
-	fail "two runs with one SOURCE_DATE_EPOCH differ"
-rm -f "$T/a2.udf"
-run 0 "$MKUDF" -V GMUDF -e 2048 "$T/aed.udf" "$tree"
+REVS="102 201 250 260"
+# Every revision; reproducible: one SHA-256 for two runs.
+for r in $REVS; do
+	run 0 "$MKUDF" -V GMUDF -r $r "$T/a$r.udf" "$tree"
+	contains "$T/out" "files $((217 + nodes)) dirs 8"
+done
+for r in 201 250; do
+	run 0 "$MKUDF" -V GMUDF -r $r "$T/again.udf" "$tree"
+	[ "$(sha256sum < "$T/a$r.udf")" = "$(sha256sum < "$T/again.udf")" ] ||
+		fail "two runs of $r with one SOURCE_DATE_EPOCH differ"
+	rm -f "$T/again.udf"
+	run 0 "$MKUDF" -V GMUDF -r $r -e 2048 "$T/aed$r.udf" "$tree"
+	[ "$(sha256sum < "$T/a$r.udf")" = "$(sha256sum < "$T/aed$r.udf")" ] &&
+		fail "-e 2048 changed nothing in $r"
+done
+[ "$(sha256sum < "$T/a250.udf")" = "$(sha256sum < "$T/a260.udf")" ] &&
+	fail "2.50 and 2.60 give one image"
 # refusals: another revision, no image left
-run 1 "$MKUDF" -r 250 "$T/x.udf" "$tree"
-contains "$T/err" "UDF revision 2.50 is not supported yet: only 2.01 is"
+run 1 "$MKUDF" -r 150 "$T/x.udf" "$tree"
+contains "$T/err" "UDF revision 1.50 is not supported: 1.02, 2.01, 2.50 and 2.60 are"
 [ ! -e "$T/x.udf" ] || fail "a refused image was left"
-run 1 "$MKUDF" "$T/a.udf" "$tree"
+run 1 "$MKUDF" "$T/a201.udf" "$tree"
 # a file that changed between the scan and the write fails the image
 cp -a "$tree" "$T/moving"
 run 1 "$MKUDF" -t "$T/moving/a/b/size100k" "$T/x.udf" "$T/moving"
 contains "$T/err" "'$T/moving/a/b/size100k' changed size while the image was made (102400 bytes when scanned, 102401 now)"
-run 1 "$MKUDF" -t "$T/moving/size1" "$T/x.udf" "$T/moving"
+run 1 "$MKUDF" -r 250 -t "$T/moving/size1" "$T/x.udf" "$T/moving"
 contains "$T/err" "'$T/moving/size1' changed size"
 [ ! -e "$T/x.udf" ] || fail "a failed image was left"
 rm -rf "$T/moving"
 
-# the command: the same image as gm-mkudf, the ISO 9660 options refused
-run 0 "$GM" master --fs udf --udf-rev 2.01 -V GMUDF -o "$T/cmd.udf" "$tree"
-contains "$T/out" "UDF, $(wc -c < "$T/a.udf") bytes"
-cmp "$T/cmd.udf" "$T/a.udf" || fail "glassmaster master --fs udf differs from gm-mkudf"
+# the command: the same images as gm-mkudf, the ISO 9660 options refused
+run 0 "$GM" master --fs udf -V GMUDF -o "$T/cmd.udf" "$tree"
+contains "$T/out" "UDF, $(wc -c < "$T/a201.udf") bytes"
+cmp "$T/cmd.udf" "$T/a201.udf" || fail "glassmaster master --fs udf differs from gm-mkudf"
 rm -f "$T/cmd.udf"
+for r in 1.02 2.50 2.60; do
+	run 0 "$GM" master --fs udf --udf-rev $r -V GMUDF -o "$T/cmd.udf" "$tree"
+	cmp "$T/cmd.udf" "$T/a$(echo $r | tr -d .).udf" ||
+		fail "glassmaster master --fs udf --udf-rev $r differs from gm-mkudf"
+	rm -f "$T/cmd.udf"
+done
 run 2 "$GM" master --fs udf --joliet -o "$T/x.udf" "$tree"
 contains "$T/err" "--joliet is an ISO 9660 option: not with --fs udf"
 run 2 "$GM" master --udf-rev 2.01 -o "$T/x.udf" "$tree"
 contains "$T/err" "--udf-rev needs --fs udf"
-run 2 "$GM" master --fs udf --udf-rev 2.60 -o "$T/x.udf" "$tree"
-contains "$T/err" "UDF revision 2.60 is not supported yet"
+run 2 "$GM" master --fs udf --udf-rev 2.00 -o "$T/x.udf" "$tree"
+contains "$T/err" "UDF revision 2.00 is not supported"
 run 2 "$GM" master --fs ext4 -o "$T/x.udf" "$tree"
 [ ! -e "$T/x.udf" ] || fail "a refused image was left"
-[ "$(sha256sum < "$T/a.udf")" = "$(sha256sum < "$T/aed.udf")" ] && fail "-e 2048 changed nothing"
+
+# ISO 9660 + UDF bridges of this tree too (master_bridge.sh reads them
+# through the ISO 9660 readers and the kernel): reproducible, checked,
+# each file's data once, a plain file's bytes identical through both
+# (without the 1950-byte symlink: libisofs's Rock Ridge takes no such)
+cp -a "$tree" "$T/btree"
+rm "$T/btree/a/long_link"
+for r in 102 250; do
+	run 0 "$GM" master --quiet --fs iso+udf --udf-rev ${r%??}.${r#?} -V GMUDF -o "$T/b$r.iso" "$T/btree"
+	run 0 "$GM" master --quiet --fs iso+udf --udf-rev ${r%??}.${r#?} -V GMUDF -o "$T/again.iso" "$T/btree"
+	cmp "$T/b$r.iso" "$T/again.iso" || fail "two bridges of $r with one SOURCE_DATE_EPOCH differ"
+	rm -f "$T/again.iso"
+	python3 "$srcdir/tests/cli/udfcheck.py" --list "$T/list" "$T/b$r.iso" 0x0$r > "$T/check" 2>&1 ||
+		fail "udfcheck b$r.iso: $(cat "$T/check")"
+	contains "$T/check" "$((216 + nodes)) files, 8 directories"
+	at=$(awk -F'|' '$1 == "/a/b/c/size3m" { print $2 }' "$T/list")
+	[ -n "$at" ] || fail "udfcheck lists no /a/b/c/size3m in b$r.iso"
+	isoinfo -R -l -i "$T/b$r.iso" > "$T/isoinfo"
+	grep -q "\[ *$at 00\] *size3m *\$" "$T/isoinfo" ||
+		fail "b$r.iso: size3m's UDF extent ($at) is not its ISO 9660 one: $(grep size3m "$T/isoinfo")"
+	dd if="$T/b$r.iso" bs=2048 skip="$at" count=1536 status=none | cmp - "$tree/a/b/c/size3m" ||
+		fail "b$r.iso: sector $at on is not size3m"
+done
+# the data is there once: a bridge is a plain UDF image's size plus the
+# ISO 9660 directories, not twice the data
+[ $(wc -c < "$T/b250.iso") -lt $(($(wc -c < "$T/a250.udf") + 1048576)) ] ||
+	fail "the 2.50 bridge has $(wc -c < "$T/b250.iso") bytes, the UDF image $(wc -c < "$T/a250.udf")"
+run 2 "$GM" master --fs iso+udf --boot isolinux.bin -o "$T/x.iso" "$tree"
+contains "$T/err" "--boot: an ISO 9660 + UDF bridge (--fs iso+udf) cannot boot or carry MD5 tags yet"
+[ ! -e "$T/x.iso" ] || fail "a refused bridge was left"
 
 # names UDF cannot hold are refused, names that are not UTF-8 noted
 mkdir -p "$T/names"
@@ -139,25 +186,39 @@ contains "$T/err" "f.udf"
 rm -rf "$T/kill" "$T/killsrc"
 
 # the structural checker (udfcheck.py, apart from the writer): tags,
-# CRCs, locations, anchors, extents, unique IDs, link and LVID counts
-for img in a aed; do
-	python3 "$srcdir/tests/cli/udfcheck.py" "$T/$img.udf" > "$T/check" 2>&1 ||
+# CRCs, locations, anchors, extents, unique IDs, link and LVID counts,
+# the metadata partition and its mirror
+for img in a102 a201 a250 a260 aed201 aed250; do
+	r=${img#a}
+	r=${r#ed}
+	python3 "$srcdir/tests/cli/udfcheck.py" "$T/$img.udf" 0x0$r > "$T/check" 2>&1 ||
 		fail "udfcheck $img.udf: $(cat "$T/check")"
 	contains "$T/check" "$((217 + nodes)) files, 8 directories"
 done
-# ... which sees one flipped byte in the root's File Entry (sector 259)
-cp "$T/a.udf" "$T/bad.udf"
+# ... which sees one flipped byte in the root's File Entry (sector 259;
+# in 2.50 block 2 of the metadata, 32 blocks into the partition)
+cp "$T/a201.udf" "$T/bad.udf"
 poke "$T/bad.udf" $((259 * 2048 + 100))
 run 1 python3 "$srcdir/tests/cli/udfcheck.py" "$T/bad.udf"
+contains "$T/out" "File Entry of /: CRC"
+cp "$T/a250.udf" "$T/bad.udf"
+poke "$T/bad.udf" $(((257 + 32 + 2) * 2048 + 100))
+run 1 python3 "$srcdir/tests/cli/udfcheck.py" "$T/bad.udf" 0x0250
 contains "$T/out" "File Entry of /: CRC"
 rm -f "$T/bad.udf"
 
 # udfinfo: the revision, counts, label, the anchors where they belong
 if command -v udfinfo > /dev/null; then
-	for img in a aed; do
+	for img in a102 a201 a250 a260 aed201 aed250; do
+		r=${img#a}
+		r=${r#ed}
+		rev=${r%??}.${r#?}
+		# 2.60 needs a 2.50 reader (the minimum read revision)
+		readrev=$rev
+		[ $r != 260 ] || readrev=2.50
 		udfinfo "$T/$img.udf" > "$T/info" 2> "$T/info.err" || fail "udfinfo $img.udf failed: $(cat "$T/info.err")"
 		[ ! -s "$T/info.err" ] || fail "udfinfo $img.udf: $(cat "$T/info.err")"
-		for want in label=GMUDF udfrev=2.01 udfwriterev=2.01 numfiles=$((217 + nodes)) numdirs=8 \
+		for want in label=GMUDF udfrev=$readrev udfwriterev=$rev numfiles=$((217 + nodes)) numdirs=8 \
 			integrity=closed accesstype=readonly "start=16, blocks=3, type=VRS" \
 			"start=256, blocks=1, type=ANCHOR"; do
 			contains "$T/info" "$want"
@@ -170,12 +231,18 @@ else
 	echo "udf.sh: udfinfo not installed: skipped"
 fi
 
-# libcdio's libudf through glassmaster info
-run 0 "$GM" info "$T/a.udf"
-contains "$T/out" 'UDF (NSR03) "GMUDF"'
+# libcdio's libudf through glassmaster info: the volume of every revision
+for r in $REVS; do
+	run 0 "$GM" info "$T/a$r.udf"
+	if [ $r = 102 ]; then
+		contains "$T/out" 'UDF (NSR02) "GMUDF"'
+	else
+		contains "$T/out" 'UDF (NSR03) "GMUDF"'
+	fi
+done
 # ... and through verify, which names the file at a changed sector from
-# libudf's walk of the image
-lba=$(python3 - "$T/a.udf" "$tree/a/b/size100k" <<'PY'
+# libudf's walk of a 1.02 image (libudf reads no Extended File Entries)
+lba=$(python3 - "$T/a102.udf" "$tree/a/b/size100k" <<'PY'
 import sys
 image, data = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
 at = image.find(data[:8192])
@@ -183,15 +250,15 @@ assert at >= 0 and at % 2048 == 0
 print(at // 2048)
 PY
 ) || fail "a/b/size100k is not in the image"
-cp "$T/a.udf" "$T/c.udf"
+cp "$T/a102.udf" "$T/c.udf"
 poke "$T/c.udf" $(((lba + 3) * 2048 + 100))
-run 1 "$GM" verify --no-hash "$T/c.udf" "$T/a.udf"
+run 1 "$GM" verify --no-hash "$T/c.udf" "$T/a102.udf"
 contains "$T/out" "mismatch LBA $((lba + 3))-$((lba + 3)) (1 sector): /a/b/size100k"
 rm -f "$T/c.udf"
 
 # udfclient: list the Unicode-free corners, extract the big files
 if command -v udfclient > /dev/null; then
-	for img in a aed; do
+	for img in a102 a201 a250 a260 aed201 aed250; do
 		rm -rf "$T/uc" && mkdir "$T/uc"
 		vol=$(cd "$T/uc" && printf 'ls\nquit\n' | udfclient -b 2048 "$T/$img.udf" 2> /dev/null |
 			awk '/^d/ { print $5; exit }')
@@ -213,10 +280,13 @@ if command -v 7z > /dev/null; then
 	cp -a "$tree" "$plain"
 	find "$plain" -type l -delete
 	find "$plain" \( -type p -o -type c -o -type b \) -delete
-	run 0 "$MKUDF" "$T/plain.udf" "$plain"
-	rm -rf "$T/7x"
-	7z x -o"$T/7x" "$T/plain.udf" > "$T/7z.out" 2>&1 || fail "7z x failed: $(cat "$T/7z.out")"
-	diff -r "$plain" "$T/7x" > /dev/null || fail "7z extracts another tree: $(diff -r "$plain" "$T/7x" | head)"
+	for r in $REVS; do
+		run 0 "$MKUDF" -r $r "$T/plain.udf" "$plain"
+		rm -rf "$T/7x"
+		7z x -o"$T/7x" "$T/plain.udf" > "$T/7z.out" 2>&1 || fail "7z x of $r failed: $(cat "$T/7z.out")"
+		diff -r "$plain" "$T/7x" > /dev/null || fail "7z extracts another tree from $r: $(diff -r "$plain" "$T/7x" | head)"
+		rm -f "$T/plain.udf"
+	done
 else
 	echo "udf.sh: 7z not installed: skipped"
 fi
@@ -241,10 +311,12 @@ elif [ "$free_kb" -ge $((12 * 1000 * 1000)) ]; then
 	for off in $markers; do
 		dd if="$huge/big/huge.bin" bs=2048 skip=$((off / 2048)) count=4 status=none | md5sum | cut -c 1-32
 	done > "$T/huge.markers"
-	run 0 "$MKUDF" -V HUGE "$T/huge.udf" "$huge"
-	python3 "$srcdir/tests/cli/udfcheck.py" "$T/huge.udf" > "$T/check" 2>&1 ||
-		fail "udfcheck huge.udf: $(cat "$T/check")"
-	contains "$T/check" "2 files, 2 directories"
+	for r in 201 250; do
+		run 0 "$MKUDF" -V HUGE -r $r "$T/huge$r.udf" "$huge"
+		python3 "$srcdir/tests/cli/udfcheck.py" "$T/huge$r.udf" 0x0$r > "$T/check" 2>&1 ||
+			fail "udfcheck huge$r.udf: $(cat "$T/check")"
+		contains "$T/check" "2 files, 2 directories"
+	done
 else
 	echo "udf.sh: only $((free_kb / 1000)) MB free in $T: no 5 GiB file this time"
 fi
@@ -279,7 +351,7 @@ PY
 	echo "markers='${huge:+$markers}'"
 	cat <<'GUEST'
 mkdir -p /mnt
-for i in 0 1; do
+for i in 0 1 2 3 4 5; do
 	eval "sr=\$GM_SR_$i"
 	mount -t udf -o ro "$sr" /mnt 2> "/out/mount$i.err" || exit 10
 	cd /mnt
@@ -299,23 +371,28 @@ for i in 0 1; do
 	cd /
 	umount /mnt
 done
-if [ -n "$markers" ]; then
-	mount -t udf -o ro "$GM_SR_2" /mnt 2> /out/mount2.err || exit 11
-	stat -c %s /mnt/big/huge.bin > /out/huge.size
+for i in 6 7; do
+	[ -n "$markers" ] || break
+	eval "sr=\$GM_SR_$i"
+	mount -t udf -o ro "$sr" /mnt 2> /out/mount$i.err || exit 11
+	stat -c %s /mnt/big/huge.bin > /out/huge$i.size
 	for off in $markers; do
 		dd if=/mnt/big/huge.bin bs=2048 skip=$((off / 2048)) count=4 2> /dev/null | md5sum | cut -c 1-32
-	done > /out/huge.markers
-	cat /mnt/big/after.txt > /out/after.txt
+	done > /out/huge$i.markers
+	cat /mnt/big/after.txt > /out/after$i.txt
 	umount /mnt
-fi
+done
 exit 0
 GUEST
 } > "$T/guest.sh"
 status=0
 sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
 	--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" \
-	--drive "ide-cd:$T/a.udf" --drive "ide-cd:$T/aed.udf" \
-	${huge:+--drive "ide-cd:$T/huge.udf"} --script "$T/guest.sh" \
+	--drive "scsi-cd:$T/a102.udf" --drive "scsi-cd:$T/a201.udf" \
+	--drive "scsi-cd:$T/a250.udf" --drive "scsi-cd:$T/a260.udf" \
+	--drive "scsi-cd:$T/aed201.udf" --drive "scsi-cd:$T/aed250.udf" \
+	${huge:+--drive "scsi-cd:$T/huge201.udf" --drive "scsi-cd:$T/huge250.udf"} \
+	--script "$T/guest.sh" \
 	--out "$T/guest" --timeout 240 > "$T/guest.log" 2>&1 || status=$?
 if [ $status -eq 77 ]; then
 	echo "udf.sh: the kernel: skipped: $(tail -n 1 "$T/guest.log")"
@@ -326,7 +403,7 @@ fi
 	fail "the guest script ended with status $status"
 }
 expect "$tree" | sort > "$T/expect"
-for i in 0 1; do
+for i in 0 1 2 3 4 5; do
 	contains "$T/guest/mounts$i" " udf "
 	# a hard link is one inode
 	[ "$(sort -u "$T/guest/hard$i" | wc -l)" = 1 ] || fail "the kernel: size2047 and a/b/hard are inodes $(cat "$T/guest/hard$i")"
@@ -343,9 +420,10 @@ PY
 		fail "the kernel's view of image $i differs from the tree"
 	}
 done
-if [ -n "$huge" ]; then
-	[ "$(cat "$T/guest/huge.size")" = 5368709120 ] || fail "the kernel: huge.bin has $(cat "$T/guest/huge.size") bytes"
-	cmp "$T/guest/huge.markers" "$T/huge.markers" || fail "the kernel: the 5 GiB file's markers differ"
-	cmp "$T/guest/after.txt" "$huge/big/after.txt" || fail "the kernel: the file after the 5 GiB one differs"
-fi
+for i in 6 7; do
+	[ -n "$huge" ] || break
+	[ "$(cat "$T/guest/huge$i.size")" = 5368709120 ] || fail "the kernel: huge.bin of image $i has $(cat "$T/guest/huge$i.size") bytes"
+	cmp "$T/guest/huge$i.markers" "$T/huge.markers" || fail "the kernel: the 5 GiB file's markers differ in image $i"
+	cmp "$T/guest/after$i.txt" "$huge/big/after.txt" || fail "the kernel: the file after the 5 GiB one differs in image $i"
+done
 exit 0
