@@ -58,6 +58,8 @@ static int cmd_master(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"fs", required_argument, NULL, 'T'},
 		{"udf-rev", required_argument, NULL, 'U'},
+		{"dvd-video", no_argument, NULL, 'D'},
+		{"bdmv", no_argument, NULL, 'B'},
 		{"volume-id", required_argument, NULL, 'V'},
 		{"publisher", required_argument, NULL, 'P'},
 		{"preparer", required_argument, NULL, 'p'},
@@ -97,7 +99,9 @@ static int cmd_master(int argc, char **argv)
 	struct gm_udf_report ureport;
 	const char *iso_only = NULL;	/* the first option only ISO 9660 has */
 	const char *no_bridge = NULL;	/* the first a bridge cannot take */
-	bool udf = false, bridge = false, rev_given = false;
+	bool udf = false, bridge = false, rev_given = false, fs_given = false;
+	bool dvd = false, bdmv = false;
+	const struct gm_node **pads = NULL;
 	uint64_t size = 0;
 	char **notes = NULL;
 	size_t nnotes = 0;
@@ -123,6 +127,7 @@ static int cmd_master(int argc, char **argv)
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'T':
+			fs_given = true;
 			udf = strcmp(optarg, "udf") == 0;
 			bridge = strcmp(optarg, "iso+udf") == 0;
 			if (!udf && !bridge && strcmp(optarg, "iso") != 0)
@@ -138,6 +143,8 @@ static int cmd_master(int argc, char **argv)
 					 | (optarg[2] - '0') << 4 | (optarg[3] - '0'));
 			rev_given = true;
 			break;
+		case 'D': dvd = true; break;
+		case 'B': bdmv = true; break;
 		case 'V': iopts.volume_id = optarg; break;
 		case 'P': iopts.publisher = optarg; break;
 		case 'p': iopts.preparer = optarg; break;
@@ -210,6 +217,26 @@ static int cmd_master(int argc, char **argv)
 	if (udf && iso_only != NULL)
 		return cli_usage_error("master", "--%s is an ISO 9660 option: not with "
 				       "--fs udf", iso_only);
+	if (dvd && bdmv)
+		return cli_usage_error("master", "--dvd-video and --bdmv: one profile "
+				       "at a time");
+	if (dvd && ((fs_given && !bridge) || (rev_given && uopts.revision != 0x0102)))
+		return cli_usage_error("master", "--dvd-video makes an ISO 9660 + UDF "
+				       "1.02 bridge: not with another --fs or "
+				       "--udf-rev");
+	if (bdmv && ((fs_given && !udf) || (rev_given && uopts.revision != 0x0250
+					     && uopts.revision != 0x0260)))
+		return cli_usage_error("master", "--bdmv makes a UDF 2.50 (or 2.60) "
+				       "image: not with another --fs or --udf-rev");
+	if (dvd) {
+		bridge = true;
+		uopts.revision = 0x0102;
+	}
+	if (bdmv) {
+		udf = true;
+		if (!rev_given)
+			uopts.revision = 0x0250;
+	}
 	if (bridge && no_bridge != NULL)
 		return cli_usage_error("master", "--%s: an ISO 9660 + UDF bridge "
 				       "(--fs iso+udf) cannot boot or carry MD5 tags "
@@ -251,6 +278,12 @@ static int cmd_master(int argc, char **argv)
 		return cli_fail("master", NULL, -GM_ERR_NOMEM);
 	ret = gm_tree_scan(ctx, (const char *const *)argv + optind,
 			   (size_t)(argc - optind), &topts, &tree);
+	if (ret == 0 && dvd) {
+		ret = gm_dvd_video_prepare(ctx, tree, &pads, &iopts.npads);
+		iopts.pads = pads;
+	}
+	if (ret == 0 && bdmv)
+		ret = gm_bdmv_check(ctx, tree);
 	if (ret == 0 && udf) {
 		ret = gm_udf_write(ctx, tree, &uopts, out, &ureport);
 		size = ureport.size;
@@ -298,6 +331,7 @@ static int cmd_master(int argc, char **argv)
 	}
 	gm_iso_report_release(&report);
 	gm_udf_report_release(&ureport);
+	free(pads);
 	gm_tree_free(tree);
 	gm_ctx_free(ctx);
 	return ret;
@@ -308,6 +342,7 @@ const struct gm_command gm_cmd_master = {
 	.run = cmd_master,
 	.summary = "master an ISO 9660 or UDF image from directories",
 	.usage = "glassmaster master -o IMAGE [--fs iso | udf | iso+udf] [--udf-rev REV] "
+		 "[--dvd-video | --bdmv] "
 		 "[-V ID] [--publisher S] [--preparer S] "
 		 "[--application S] [--system-id S] [--rock | --no-rock] "
 		 "[--joliet | --no-joliet] "
@@ -340,6 +375,12 @@ const struct gm_command gm_cmd_master = {
 	"                         file's data stored once (no booting, no MD5)\n"
 	"  --udf-rev REV          the UDF revision: 1.02, 2.01 (the default), 2.50\n"
 	"                         or 2.60 (these two with a metadata partition)\n"
+	"  --dvd-video            a DVD-Video disc: an ISO 9660 + UDF 1.02 bridge\n"
+	"                         with VIDEO_TS's files first, in reading order,\n"
+	"                         each one extent, no IFO in its BUP's ECC block;\n"
+	"                         a tree that breaks a rule is refused\n"
+	"  --bdmv                 a BD disc: UDF 2.50 (or --udf-rev 2.60) with its\n"
+	"                         metadata partition, of a tree with BDMV\n"
 	"  -V, --volume-id ID     the volume id (default CDROM; 32 characters)\n"
 	"  --publisher S, --preparer S, --application S, --system-id S\n"
 	"                         the other ids of the volume descriptors\n"

@@ -540,6 +540,33 @@ static int setup_boot(struct build *b, const struct gm_tree *tree, IsoWriteOpts 
 	return 0;
 }
 
+/* 16 sectors of zeros written right before file g (its sort weight
+   plus one) and hidden from every tree. */
+static int add_pad(struct build *b, IsoDir *root, const struct gm_node *g, size_t i)
+{
+	unsigned char *zero = calloc(16, 2048);
+	IsoStream *stream = NULL;
+	IsoFile *file = NULL;
+	char name[48];
+	int ret;
+
+	if (zero == NULL || iso_memory_stream_new(zero, 16 * 2048, &stream) < 0) {
+		free(zero);
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	}
+	snprintf(name, sizeof(name), ".glassmaster-pad-%zu", i);
+	/* the file takes the stream's reference; on failure it is ours */
+	ret = iso_image_add_new_file(b->img, root, name, stream, &file);
+	if (ret < 0) {
+		iso_stream_unref(stream);
+		return iso_fail(b, ret, "cannot add the padding before", g->src);
+	}
+	iso_node_set_hidden((IsoNode *)file, LIBISO_HIDE_ON_RR | LIBISO_HIDE_ON_JOLIET
+			    | LIBISO_HIDE_ON_1999 | LIBISO_HIDE_BUT_WRITE);
+	iso_node_set_sort_weight((IsoNode *)file, g->sort_weight + 1);
+	return 0;
+}
+
 static int make_image(struct build *b, const struct gm_tree *tree)
 {
 	const struct gm_iso_opts *o = b->opts;
@@ -559,7 +586,10 @@ static int make_image(struct build *b, const struct gm_tree *tree)
 	iso_image_set_system_id(b->img, o->system_id != NULL ? o->system_id : "LINUX");
 	root = iso_image_get_root(b->img);
 	set_attrs((IsoNode *)root, tree->root);
-	return add_tree(b, root, tree->root);
+	ret = add_tree(b, root, tree->root);
+	for (size_t i = 0; ret == 0 && i < o->npads; i++)
+		ret = add_pad(b, root, o->pads[i], i);
+	return ret;
 }
 
 static int write_opts(struct build *b, IsoWriteOpts **out)

@@ -111,6 +111,8 @@ struct gm_iso_opts {
 	const char *hybrid_mbr;	/* disk path of an isohybrid MBR template */
 	bool md5;		/* libisofs MD5 tags */
 	const struct gm_udf_opts *udf;	/* a bridge: UDF beside ISO 9660 */
+	const struct gm_node *const *pads;	/* 16 sectors of zeros right */
+	size_t npads;			/* before each of these files */
 	int64_t date;		/* volume dates, GUIDs: SOURCE_DATE_EPOCH; -1 now */
 	bool force;		/* replace an existing image */
 	bool sync;		/* fsync the image before naming it */
@@ -187,5 +189,26 @@ int gm_udf_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 		 struct gm_udf_report *report);
 
 void gm_udf_report_release(struct gm_udf_report *report);
+
+/* ---------------------------------------------------------------------
+ * Profiles: the layout rules of DVD-Video and BD (profile.c)
+ */
+
+/*
+ * Check a tree against the DVD-Video rules (a VIDEO_TS directory of
+ * VIDEO_TS.IFO/VOB/BUP and VTS_nn_0.IFO, VTS_nn_m.VOB, VTS_nn_0.BUP, whole
+ * sectors, at most 2^30 - 2048 bytes each, every IFO with a BUP of its
+ * size); a broken rule is a GM_ERR_INVALID naming it.  On success the
+ * VIDEO_TS files carry sort weights that put their data first, in reading
+ * order, and *pads (malloc'd, *npads of them, maybe none) lists the BUPs
+ * that need 16 sectors of zeros before them (gm_iso_opts.pads) to stay
+ * out of their IFO's ECC block.
+ */
+int gm_dvd_video_prepare(struct gm_ctx *ctx, struct gm_tree *tree,
+			 const struct gm_node ***pads, size_t *npads);
+
+/* Check that a tree is a BD one: BDMV/index.bdmv and
+   BDMV/MovieObject.bdmv are there (GM_ERR_INVALID naming what is not). */
+int gm_bdmv_check(struct gm_ctx *ctx, const struct gm_tree *tree);
 
 #endif

@@ -23,8 +23,8 @@
 #
 # REVISION as 0x0201 (the default).  --list FILE writes a line for each
 # regular file: its path, the absolute sector where its data begins (its
-# File Entry's when the data is in the ICB) and its size, as
-# "/dir/name|sector|size".
+# File Entry's when the data is in the ICB), its size and the number of
+# its extents (0 in the ICB), as "/dir/name|sector|size|extents".
 #
 # Below revision 0x0200 (UDF 1.02, 1.50) the descriptors are version 2,
 # the partition "+NSR02" and every file has a File Entry (tag 261); from
@@ -685,14 +685,15 @@ class Checker:
                 self.bad("%s: %d logical blocks recorded, its data is in the ICB" %
                          (path, fe["recorded"]))
             runs = [(0, key[0], key[1], 0)]     # FIDs in the ICB: its block
-            self.data_at[key] = (self.parts[key[0]].contig(key[1])[0], size)
+            self.data_at[key] = (self.parts[key[0]].contig(key[1])[0], size, 0)
         elif adtype in (0, 1):
             ext = self.ads(fe, key, path)
             self.check_extents(ext, size, path)
             self.check_recorded(fe, ext, path)
             c = self.parts[ext[0][2]].contig(ext[0][3]) \
                 if ext and ext[0][2] in self.parts else None
-            self.data_at[key] = (c[0] if c else 0, size)
+            self.data_at[key] = (c[0] if c else 0, size,
+                                 sum(1 for e in ext if e[1] > 0))
             if ftype != DIR:
                 if self.meta is not None and any(e[2] == self.meta for e in ext):
                     self.bad("%s: file data in the metadata partition" % path)
@@ -769,7 +770,7 @@ class Checker:
             if bool(chars & 2) != (ftype == DIR):
                 self.bad("%s: the FID's directory bit and the file type disagree" % child)
             if ftype == 5:         # a regular file (ECMA 4/14.6.6)
-                self.listing.append((child,) + self.data_at.get(icb, (0, 0)))
+                self.listing.append((child,) + self.data_at.get(icb, (0, 0, 0)))
 
 
 def main():
@@ -781,10 +782,10 @@ def main():
     rev = int(args[1], 16) if len(args) > 1 else 0x0201
     c = Checker(args[0], rev)
     c.run()
-    if listing is not None:     # each regular file: path|first sector of its data|size
+    if listing is not None:     # each regular file: path|first sector|size|extents
         with open(listing, "w", encoding="utf-8", errors="replace") as f:
-            for path, at, size in sorted(c.listing):
-                f.write("%s|%d|%d\n" % (path, at, size))
+            for path, at, size, extents in sorted(c.listing):
+                f.write("%s|%d|%d|%d\n" % (path, at, size, extents))
     if c.problems:
         for p in c.problems:
             print(p)
