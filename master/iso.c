@@ -61,10 +61,8 @@ struct file_stream {
 	struct failure *failure;
 	uint64_t *opened;	/* files opened so far (the writer thread's) */
 	unsigned fs_id;
-	int fd;
-	uint64_t done;		/* bytes given to libisofs */
-	uint8_t *buf;		/* read ahead: libisofs asks 2 KiB at a time */
-	size_t have, used;
+	struct gm_held held;	/* read ahead: libisofs asks 2 KiB at a time */
+	bool open;
 };
 
 static void fail_file(struct failure *f, const char *fmt, ...)
@@ -87,26 +85,14 @@ static void fail_file(struct failure *f, const char *fmt, ...)
 static int fs_open(IsoStream *stream)
 {
 	struct file_stream *fs = stream->data;
-	struct stat st;
+	char msg[GM_ERROR_MAX];
 
-	fs->done = 0;
-	fs->have = fs->used = 0;
 	__atomic_add_fetch(fs->opened, 1, __ATOMIC_RELAXED);
-	fs->fd = open(fs->node->src, O_RDONLY | O_CLOEXEC);
-	if (fs->fd < 0) {
-		fail_file(fs->failure, "cannot read '%s': %s", fs->node->src,
-			  strerror(errno));
-		return ISO_FILE_CANT_ADD;
-	}
-	if (fstat(fs->fd, &st) != 0 || (uint64_t)st.st_size != fs->node->size) {
-		fail_file(fs->failure, "'%s' changed size while the image was made "
-			  "(%llu bytes when scanned, %llu now)", fs->node->src,
-			  (unsigned long long)fs->node->size,
-			  (unsigned long long)st.st_size);
-		close(fs->fd);
-		fs->fd = -1;
+	if (gm_held_open(&fs->held, fs->node, READ_AHEAD, msg, sizeof(msg)) != 0) {
+		fail_file(fs->failure, "%s", msg);
 		return ISO_FILE_READ_ERROR;
 	}
+	fs->open = true;
 	return 1;
 }
 
@@ -114,12 +100,9 @@ static int fs_close(IsoStream *stream)
 {
 	struct file_stream *fs = stream->data;
 
-	if (fs->fd >= 0)
-		close(fs->fd);
-	fs->fd = -1;
-	free(fs->buf);
-	fs->buf = NULL;
-	fs->have = fs->used = 0;
+	if (fs->open)
+		gm_held_close(&fs->held);
+	fs->open = false;
 	return 1;
 }
 
@@ -128,67 +111,23 @@ static off_t fs_get_size(IsoStream *stream)
 	return (off_t)((struct file_stream *)stream->data)->node->size;
 }
 
-/* Fill buf with count bytes (or to the recorded end); a source that ends
-   early, or goes on past its recorded size, is a failure.  The file is read
-   in READ_AHEAD blocks: libisofs asks for 2 KiB at a time. */
+/* Fill buf with count bytes (or to the recorded end), held to the scan's
+   size (source.c). */
 static int fs_read(IsoStream *stream, void *buf, size_t count)
 {
 	struct file_stream *fs = stream->data;
-	uint64_t size = fs->node->size;
-	size_t got = 0;
+	uint64_t left = fs->node->size - fs->held.done;
+	char msg[GM_ERROR_MAX];
 
-	if (fs->fd < 0)
+	if (!fs->open)
 		return ISO_FILE_NOT_OPENED;
-	if (count > size - fs->done)
-		count = (size_t)(size - fs->done);
-	while (got < count) {
-		size_t n;
-
-		if (fs->used == fs->have) {
-			ssize_t r;
-
-			if (fs->buf == NULL && (fs->buf = malloc(READ_AHEAD)) == NULL)
-				return ISO_OUT_OF_MEM;
-			while ((r = read(fs->fd, fs->buf, READ_AHEAD)) < 0 && errno == EINTR)
-				;
-			if (r < 0) {
-				fail_file(fs->failure, "cannot read '%s' at byte %llu: %s",
-					  fs->node->src,
-					  (unsigned long long)(fs->done + got),
-					  strerror(errno));
-				return ISO_FILE_READ_ERROR;
-			}
-			if (r == 0) {
-				fail_file(fs->failure, "'%s' shrank while the image was "
-					  "made (%llu bytes when scanned, it ended at "
-					  "%llu)", fs->node->src, (unsigned long long)size,
-					  (unsigned long long)(fs->done + got));
-				return ISO_FILE_READ_ERROR;
-			}
-			fs->have = (size_t)r;
-			fs->used = 0;
-		}
-		n = fs->have - fs->used < count - got ? fs->have - fs->used : count - got;
-		memcpy((char *)buf + got, fs->buf + fs->used, n);
-		fs->used += n;
-		got += n;
+	if (count > left)
+		count = (size_t)left;
+	if (gm_held_read(&fs->held, buf, count, msg, sizeof(msg)) != 0) {
+		fail_file(fs->failure, "%s", msg);
+		return ISO_FILE_READ_ERROR;
 	}
-	fs->done += got;
-	if (fs->done == size) {
-		char extra;
-		ssize_t n = (ssize_t)(fs->have - fs->used);
-
-		/* libisofs reads no further: look for a byte more here */
-		while (n == 0 && (n = read(fs->fd, &extra, 1)) < 0 && errno == EINTR)
-			;
-		if (n > 0) {
-			fail_file(fs->failure, "'%s' grew while the image was made "
-				  "(%llu bytes when scanned)", fs->node->src,
-				  (unsigned long long)size);
-			return ISO_FILE_READ_ERROR;
-		}
-	}
-	return (int)got;
+	return (int)count;
 }
 
 static int fs_is_repeatable(IsoStream *stream)
@@ -212,7 +151,8 @@ static void fs_free(IsoStream *stream)
 {
 	struct file_stream *fs = stream->data;
 
-	free(fs->buf);
+	if (fs->open)
+		gm_held_close(&fs->held);
 	free(fs);
 }
 
@@ -354,7 +294,6 @@ static int add_tree(struct build *b, IsoDir *parent, const struct gm_node *dir)
 			fs->failure = &b->failure;
 			fs->opened = &b->opened;
 			fs->fs_id = b->fs_id;
-			fs->fd = -1;
 			st->class = &file_stream_class;
 			st->refcount = 1;
 			st->data = fs;

@@ -5,6 +5,7 @@
 #ifndef GM_MASTER_PRIVATE_H
 #define GM_MASTER_PRIVATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,29 @@ void gm_notes_add(char ***notes, size_t *count, size_t max, const char *fmt, ...
 
 /* Free the notes and empty the list. */
 void gm_notes_free(char ***notes, size_t *count);
+
+/*
+ * A source file held to the size the scan recorded (source.c): opening
+ * it checks its size, gm_held_read() gives exactly count bytes (fewer only
+ * at the recorded size), failing when the file ends early and, once the
+ * recorded size is reached, when there is a byte more.  Reads go through
+ * a read_ahead-byte buffer when asked for less than that at a time (0:
+ * never).  Failures return -1 and are described in msg.
+ */
+struct gm_held {
+	const struct gm_node *node;
+	int fd;
+	uint64_t done;		/* bytes given out */
+	uint8_t *buf;		/* read ahead */
+	size_t cap, have, used;
+};
+
+int gm_held_open(struct gm_held *h, const struct gm_node *node, size_t read_ahead,
+		 char *msg, size_t len);
+
+int gm_held_read(struct gm_held *h, void *out, size_t count, char *msg, size_t len);
+
+void gm_held_close(struct gm_held *h);
 
 /*
  * The UDF side of an ISO 9660 + UDF bridge image (udf.c; iso.c drives

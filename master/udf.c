@@ -868,66 +868,34 @@ static uint32_t permissions(uint32_t mode)
 	return (mode & 7) | ((mode >> 3) & 7) << 5 | ((mode >> 6) & 7) << 10;
 }
 
-/* Open a source file and hold it to the scan's size. */
-static int open_source(struct build *b, const struct gm_node *g, int *fd)
+/* Read the whole of a source file held to the scan's size (source.c)
+   into out, len bytes at a time through put_chunk, or, with put_chunk
+   NULL, into out at once. */
+static int read_held(struct build *b, const struct gm_node *g, uint8_t *out,
+		     size_t len, int (*put_chunk)(struct build *, size_t))
 {
-	struct stat st;
+	char msg[GM_ERROR_MAX];
+	struct gm_held h;
+	int ret = 0;
 
 	b->opened++;
-	*fd = open(g->src, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return gm_error_set_errno(b->ctx, GM_ERR_IO, errno, "cannot read '%s'",
-					  g->src);
-	if (fstat(*fd, &st) != 0 || (uint64_t)st.st_size != g->size) {
-		close(*fd);
-		*fd = -1;
-		return gm_error_set(b->ctx, GM_ERR_IO, "'%s' changed size while the "
-				    "image was made (%llu bytes when scanned, %llu "
-				    "now)", g->src, (unsigned long long)g->size,
-				    (unsigned long long)st.st_size);
+	if (gm_held_open(&h, g, 0, msg, sizeof(msg)) != 0)
+		return gm_error_set(b->ctx, GM_ERR_IO, "%s", msg);
+	while (ret == 0 && h.done < g->size) {
+		size_t n = g->size - h.done < len ? (size_t)(g->size - h.done) : len;
+
+		if (gm_held_read(&h, out, n, msg, sizeof(msg)) != 0)
+			ret = gm_error_set(b->ctx, GM_ERR_IO, "%s", msg);
+		else if (put_chunk != NULL)
+			ret = put_chunk(b, n);
+		else
+			break;
 	}
-	return 0;
-}
-
-/* Read len bytes at byte done of the source; an early end is an error. */
-static int read_source(struct build *b, const struct gm_node *g, int fd,
-		       uint8_t *buf, size_t len, uint64_t done)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t r = read(fd, buf + got, len - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return gm_error_set_errno(b->ctx, GM_ERR_IO, errno, "cannot read "
-						  "'%s' at byte %llu", g->src,
-						  (unsigned long long)(done + got));
-		if (r == 0)
-			return gm_error_set(b->ctx, GM_ERR_IO, "'%s' shrank while the "
-					    "image was made (%llu bytes when scanned, "
-					    "it ended at %llu)", g->src,
-					    (unsigned long long)g->size,
-					    (unsigned long long)(done + got));
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-/* At the scan's size: one byte more is a file that grew. */
-static int end_source(struct build *b, const struct gm_node *g, int fd)
-{
-	char extra;
-	ssize_t r;
-
-	while ((r = read(fd, &extra, 1)) < 0 && errno == EINTR)
-		;
-	if (r > 0)
-		return gm_error_set(b->ctx, GM_ERR_IO, "'%s' grew while the image was "
-				    "made (%llu bytes when scanned)", g->src,
-				    (unsigned long long)g->size);
-	return 0;
+	/* an empty file: is it still? */
+	if (ret == 0 && g->size == 0 && gm_held_read(&h, out, 0, msg, sizeof(msg)) != 0)
+		ret = gm_error_set(b->ctx, GM_ERR_IO, "%s", msg);
+	gm_held_close(&h);
+	return ret;
 }
 
 /* The allocation descriptors of an entry's data from extent first on,
@@ -1044,17 +1012,7 @@ static int file_entry(struct build *b, uint32_t i, uint8_t *d)
 		} else if (e->type == FT_SYMLINK) {
 			memcpy(tail, e->path, e->length);
 		} else if (e->type == FT_FILE) {
-			int fd;
-
-			ret = open_source(b, g, &fd);
-			if (ret != 0)
-				return ret;
-			ret = read_source(b, g, fd, tail, (size_t)e->length, 0);
-			if (ret == 0)
-				ret = end_source(b, g, fd);
-			close(fd);
-			if (ret != 0)
-				return ret;
+			ret = read_held(b, g, tail, (size_t)e->length, NULL);
 		}
 	} else if (e->blocks > 0) {
 		uint32_t slots = (uint32_t)((BLOCK - L->size) / (e->longad ? 16 : 8));
@@ -1120,29 +1078,18 @@ static void meta_entry(struct build *b, uint8_t *d, uint8_t type, uint32_t at)
 		   type == FT_META ? 0 : 1);
 }
 
+/* A chunk of a file's data, n bytes in b->buf, padded to whole blocks. */
+static int put_chunk(struct build *b, size_t n)
+{
+	size_t pad = (BLOCK - n % BLOCK) % BLOCK;
+
+	memset(b->buf + n, 0, pad);
+	return put(b, b->buf, n + pad);
+}
+
 static int put_data(struct build *b, const struct ent *e)
 {
-	const struct gm_node *g = e->node;
-	uint64_t done = 0;
-	int fd, ret;
-
-	ret = open_source(b, g, &fd);
-	while (ret == 0 && done < e->length) {
-		size_t n = e->length - done < CHUNK ? (size_t)(e->length - done) : CHUNK;
-		size_t pad = (BLOCK - n % BLOCK) % BLOCK;
-
-		ret = read_source(b, g, fd, b->buf, n, done);
-		if (ret != 0)
-			break;
-		memset(b->buf + n, 0, pad);
-		ret = put(b, b->buf, n + pad);
-		done += n;
-	}
-	if (ret == 0)
-		ret = end_source(b, g, fd);
-	if (fd >= 0)
-		close(fd);
-	return ret;
+	return read_held(b, e->node, b->buf, CHUNK, put_chunk);
 }
 
 /* Copy the metadata just written (from block META_AT of the partition)

@@ -41,6 +41,31 @@ lacks() {
 	! grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$1' has: $2"; }
 }
 
+# in_guest DRIVE...: run $T/guest.sh in the QEMU guest (tests/qemu/guest.sh)
+# with the drives (KIND:IMAGE), its results in $T/guest.  Without QEMU or
+# the guest kernel the test ends with 77, saying so; a failing script
+# shows its logs and fails the test.
+in_guest() {
+	status=0
+	drives=
+	for d in "$@"; do
+		drives="$drives --drive $d"
+	done
+	# (the image paths are in $T: no spaces)
+	sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
+		--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" $drives \
+		--script "$T/guest.sh" --out "$T/guest" --timeout 240 > "$T/guest.log" 2>&1 ||
+		status=$?
+	if [ $status -eq 77 ]; then
+		echo "$(basename "$0"): the kernel: skipped: $(tail -n 1 "$T/guest.log")"
+		exit 77
+	fi
+	[ $status -eq 0 ] || {
+		cat "$T/guest.log" "$T/guest/guest.stderr" "$T/guest"/mount*.err 2> /dev/null
+		fail "the guest script ended with status $status"
+	}
+}
+
 # poke FILE OFFSET: flip the bits of one byte of FILE in place.
 poke() {
 	old=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')

@@ -233,19 +233,7 @@ umount /mnt
 exit 0
 GUEST
 } > "$T/guest.sh"
-status=0
-sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
-	--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" \
-	--drive "scsi-cd:$T/dvd.iso" --drive "scsi-cd:$T/bd.udf" \
-	--script "$T/guest.sh" --out "$T/guest" --timeout 240 > "$T/guest.log" 2>&1 || status=$?
-if [ $status -eq 77 ]; then
-	echo "master_profiles.sh: the kernel: skipped: $(tail -n 1 "$T/guest.log")"
-	exit 77
-fi
-[ $status -eq 0 ] || {
-	cat "$T/guest.log" "$T/guest/guest.stderr" "$T/guest"/mount*.err 2> /dev/null
-	fail "the guest script ended with status $status"
-}
+in_guest "scsi-cd:$T/dvd.iso" "scsi-cd:$T/bd.udf"
 diff "$T/dvd.expect" "$T/guest/dvd.udf" || fail "the kernel's UDF view of the DVD differs"
 diff "$T/dvd.expect" "$T/guest/dvd.iso9660" || fail "the kernel's ISO 9660 view of the DVD differs"
 diff "$T/bd.expect" "$T/guest/bd.udf" || fail "the kernel's view of the BD differs"

@@ -385,23 +385,9 @@ done
 exit 0
 GUEST
 } > "$T/guest.sh"
-status=0
-sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
-	--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" \
-	--drive "scsi-cd:$T/a102.udf" --drive "scsi-cd:$T/a201.udf" \
-	--drive "scsi-cd:$T/a250.udf" --drive "scsi-cd:$T/a260.udf" \
-	--drive "scsi-cd:$T/aed201.udf" --drive "scsi-cd:$T/aed250.udf" \
-	${huge:+--drive "scsi-cd:$T/huge201.udf" --drive "scsi-cd:$T/huge250.udf"} \
-	--script "$T/guest.sh" \
-	--out "$T/guest" --timeout 240 > "$T/guest.log" 2>&1 || status=$?
-if [ $status -eq 77 ]; then
-	echo "udf.sh: the kernel: skipped: $(tail -n 1 "$T/guest.log")"
-	exit 0
-fi
-[ $status -eq 0 ] || {
-	cat "$T/guest.log" "$T/guest/guest.stderr" "$T/guest"/mount*.err 2> /dev/null
-	fail "the guest script ended with status $status"
-}
+in_guest "scsi-cd:$T/a102.udf" "scsi-cd:$T/a201.udf" "scsi-cd:$T/a250.udf" \
+	"scsi-cd:$T/a260.udf" "scsi-cd:$T/aed201.udf" "scsi-cd:$T/aed250.udf" \
+	${huge:+scsi-cd:$T/huge201.udf scsi-cd:$T/huge250.udf}
 expect "$tree" | sort > "$T/expect"
 for i in 0 1 2 3 4 5; do
 	contains "$T/guest/mounts$i" " udf "
