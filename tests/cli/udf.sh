@@ -258,13 +258,15 @@ rm -f "$T/c.udf"
 
 # udfclient: list the Unicode-free corners, extract the big files
 if command -v udfclient > /dev/null; then
-	for img in a102 a201 a250 a260 aed201 aed250; do
+	for img in a102 a201 a250 a260 aed201 aed250 b102 b250; do
+		f=$T/$img.udf
+		[ -e "$f" ] || f=$T/$img.iso	# the bridges
 		rm -rf "$T/uc" && mkdir "$T/uc"
-		vol=$(cd "$T/uc" && printf 'ls\nquit\n' | udfclient -b 2048 "$T/$img.udf" 2> /dev/null |
+		vol=$(cd "$T/uc" && printf 'ls\nquit\n' | udfclient -b 2048 "$f" 2> /dev/null |
 			awk '/^d/ { print $5; exit }')
 		[ -n "$vol" ] || fail "udfclient finds no volume in $img.udf"
 		printf 'cd %s/a\nls\ncd b\nget size100k\ncd c\nget size3m\nquit\n' "$vol" |
-			(cd "$T/uc" && udfclient -b 2048 "$T/$img.udf") > "$T/uc.out" 2>&1 ||
+			(cd "$T/uc" && udfclient -b 2048 "$f") > "$T/uc.out" 2>&1 ||
 			fail "udfclient on $img.udf failed: $(cat "$T/uc.out")"
 		cmp "$T/uc/size100k" "$tree/a/b/size100k" || fail "udfclient: size100k of $img.udf differs"
 		cmp "$T/uc/size3m" "$tree/a/b/c/size3m" || fail "udfclient: size3m of $img.udf differs"
@@ -286,6 +288,14 @@ if command -v 7z > /dev/null; then
 		7z x -o"$T/7x" "$T/plain.udf" > "$T/7z.out" 2>&1 || fail "7z x of $r failed: $(cat "$T/7z.out")"
 		diff -r "$plain" "$T/7x" > /dev/null || fail "7z extracts another tree from $r: $(diff -r "$plain" "$T/7x" | head)"
 		rm -f "$T/plain.udf"
+	done
+	# the UDF side of bridges (-tudf: else 7-Zip takes the ISO 9660 one)
+	for r in 1.02 2.50; do
+		run 0 "$GM" master --quiet --fs iso+udf --udf-rev $r -o "$T/plain.iso" "$plain"
+		rm -rf "$T/7x"
+		7z x -tudf -o"$T/7x" "$T/plain.iso" > "$T/7z.out" 2>&1 || fail "7z x -tudf of the $r bridge failed: $(cat "$T/7z.out")"
+		diff -r "$plain" "$T/7x" > /dev/null || fail "7z extracts another tree from the $r bridge: $(diff -r "$plain" "$T/7x" | head)"
+		rm -f "$T/plain.iso"
 	done
 else
 	echo "udf.sh: 7z not installed: skipped"
