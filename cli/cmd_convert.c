@@ -53,6 +53,7 @@ static int cmd_convert(int argc, char **argv)
 		{"split", no_argument, NULL, 's'},
 		{"merge", no_argument, NULL, 'm'},
 		{"lossy", no_argument, NULL, 'l'},
+		{"sync", no_argument, NULL, 'S'},
 		{"progress", no_argument, NULL, 'p'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -74,6 +75,7 @@ static int cmd_convert(int argc, char **argv)
 		case 's': opts.split = true; break;
 		case 'm': opts.merge = true; break;
 		case 'l': opts.lossy = true; break;
+		case 'S': opts.sync = true; break;
 		case 'p': progress = CLI_PROGRESS_ALWAYS; break;
 		case 'q': progress = CLI_PROGRESS_NEVER; break;
 		case 'h':
@@ -114,7 +116,7 @@ const struct gm_command gm_cmd_convert = {
 	.run = cmd_convert,
 	.summary = "convert an image to another format",
 	.usage = "glassmaster convert [--force] [--split | --merge] [--lossy] "
-		 "[--progress | --quiet] IN OUT",
+		 "[--sync] [--progress | --quiet] IN OUT",
 	.help =
 	"Write the image IN in the format OUT's extension names: .iso (2048-byte\n"
 	"sectors of the one data track), .cue (a cue sheet with 2352-byte raw\n"
@@ -127,8 +129,8 @@ const struct gm_command gm_cmd_convert = {
 	".cue, subchannel into a .toc, a second session into a .toc or .ccd are\n"
 	"refused with what would be lost, unless --lossy. Writing an .iso from raw\n"
 	"sectors checks their EDC and ECC and lists the bad ones by LBA (exit\n"
-	"status 1; the image is written). Outputs are written beside their final\n"
-	"names and renamed when complete.\n"
+	"status 1; the image is written). Outputs are unnamed files beside their\n"
+	"final names, named when complete (a killed run leaves nothing).\n"
 	"\n"
 	"options:\n"
 	"  --force              replace existing output files\n"
@@ -136,6 +138,8 @@ const struct gm_command gm_cmd_convert = {
 	"  --merge              .cue: one BIN for all tracks, named 'OUT.bin'\n"
 	"                       (default: split when IN is a multi-file cue sheet)\n"
 	"  --lossy              write what the target can hold and drop the rest\n"
+	"  --sync               wait for the outputs to reach the disk (fsync)\n"
+	"                       before naming them\n"
 	"  --progress           show progress on stderr even when not a terminal\n"
 	"  --quiet              never show progress\n"
 	"\n"

@@ -1279,6 +1279,7 @@ static int ccd_write(struct gm_ctx *ctx, struct gm_source *src,
 	int ret;
 
 	gm_outset_init(&set, opts->force);
+	set.sync = opts->sync;
 	if ((ret = ccd_check(ctx, d, path, opts->lossy)) != 0)
 		return ret;
 	if ((ret = out_names(ctx, path, &img_path, &sub_path)) != 0)

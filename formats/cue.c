@@ -804,6 +804,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 				&& strcmp(d->format, "cue") == 0);
 	memset(&out, 0, sizeof(out));
 	gm_outset_init(&out.set, opts->force);
+	out.set.sync = opts->sync;
 	out.buf = malloc((size_t)CUE_RUN * GM_STORE_RAW_SUB);
 	if (out.buf == NULL) {
 		free(stem);

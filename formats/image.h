@@ -183,6 +183,7 @@ struct gm_write_opts {
 	bool split;		/* cue: one file per track (redump naming) */
 	bool merge;		/* cue: one file for all tracks */
 	bool lossy;		/* allow dropping what the target cannot hold */
+	bool sync;		/* fsync the outputs before naming them */
 	gm_progress_fn progress;
 	/* a sector that did not read good (EDC/ECC, unreadable) */
 	void (*on_bad)(void *arg, int32_t lba, enum gm_sector_status status);

@@ -126,6 +126,7 @@ static int iso_write(struct gm_ctx *ctx, struct gm_source *src,
 	end = t->end - t->postgap;
 	total = (uint64_t)(end - first) * ISO_BLOCK;
 	gm_outset_init(&set, opts->force);
+	set.sync = opts->sync;
 	ret = gm_outset_open(ctx, &set, path, &f);
 	if (ret != 0)
 		return ret;

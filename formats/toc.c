@@ -1443,6 +1443,7 @@ static int toc_write(struct gm_ctx *ctx, struct gm_source *src,
 				    "replace it", path);
 	memset(&out, 0, sizeof(out));
 	gm_outset_init(&out.set, opts->force);
+	out.set.sync = opts->sync;
 	stem = gm_path_stem(path);
 	len = stem ? strlen(stem) + 5 : 0;
 	bin = stem ? malloc(len) : NULL;

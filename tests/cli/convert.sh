@@ -20,6 +20,12 @@ run 0 "$GM" info "$T/b.cue"
 contains "$T/out" "ISO 9660 \"SAMPLE_DISC\""
 run 0 "$GM" convert "$T/b.cue" "$T/c.iso"
 cmp "$T/a.iso" "$T/c.iso" || fail "ISO -> CUE -> ISO differs"
+# --sync only waits for the disk: the same bytes, the files named
+run 0 "$GM" convert --sync "$T/b.cue" "$T/d.iso"
+cmp "$T/a.iso" "$T/d.iso" || fail "convert --sync wrote other bytes"
+run 0 "$GM" convert --sync "$T/a.iso" "$T/e.cue"
+cmp "$T/b.bin" "$T/e.bin" || fail "convert --sync wrote another BIN"
+rm -f "$T/d.iso" "$T/e.cue" "$T/e.bin"
 
 # The mixed-mode multi-file sheet: layout as written.
 run 0 "$GM" info --json "$T/mixed.cue"
