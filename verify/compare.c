@@ -12,8 +12,8 @@
  * of one kind, and for an ISO 9660 master each range is given the files
  * and directories whose extents it touches, from the master's directory
  * tree as libiso9660 reads it (Rock Ridge or Joliet names where present),
- * or, for a UDF master without ISO 9660, as libudf reads it (each file
- * entry's first extent: libudf tells no more).
+ * or, for a UDF master without ISO 9660, as our own walk reads it
+ * (udfwalk.c: every extent, every revision).
  * The source's CRC-32, MD5 and SHA-1 over the extent come from the same
  * pass.  Audio tracks (a source image only, for now) are compared raw,
  * sample by sample, after the read offset is found: a non-silent master
@@ -35,13 +35,13 @@
 
 #include <cdio/iso9660.h>
 #include <cdio/logging.h>
-#include <cdio/udf.h>
 
 #include "bytes.h"
 #include "hash.h"
 #include "image_private.h"
 #include "rip.h"
 #include "verify.h"
+#include "verify_private.h"
 #include "banned.h"
 
 #define BLOCK 64u		/* sectors read at a time */
@@ -538,49 +538,10 @@ static int walk(iso9660_t *iso, const char *dir, struct extents *x, int depth)
 	return ret;
 }
 
-/* The files of a UDF master through libudf: each file entry's first
-   extent (libudf gives no more), as absolute LBAs. */
-static int walk_udf(udf_t *udf, udf_dirent_t *dir, const char *path,
-		    struct extents *x, int depth)
+/* An extent from gm_udf_walk() into the list. */
+static int udf_extent_cb(void *arg, uint32_t first, uint32_t count, const char *path)
 {
-	udf_dirent_t *e = dir;
-	int ret = 0;
-
-	if (depth > 64)
-		return 0;
-	while (ret == 0 && (e = udf_readdir(e)) != NULL) {
-		const char *name = udf_get_filename(e);
-		size_t dl = strlen(path), nl;
-		uint32_t start, end;
-		char *sub;
-
-		if (name == NULL || e->b_parent || strcmp(name, "..") == 0)
-			continue;
-		nl = strlen(name);
-		sub = malloc(dl + nl + 2);
-		if (sub == NULL) {
-			ret = -1;
-			break;
-		}
-		memcpy(sub, path, dl);
-		memcpy(sub + dl, name, nl + 1);
-		if (udf_is_dir(e))
-			memcpy(sub + dl + nl, "/", 2);
-		if (udf_get_lba(&e->fe, &start, &end) && end >= start)
-			ret = add_extent(x, e->i_part_start + start, end - start + 1, sub);
-		if (ret == 0 && udf_is_dir(e)) {
-			udf_dirent_t *child = udf_opendir(e);
-
-			/* udf_readdir() frees a directory at its end, and
-			   walk_udf() one it leaves early */
-			if (child != NULL)
-				ret = walk_udf(udf, child, sub, x, depth + 1);
-		}
-		free(sub);
-	}
-	if (e != NULL)
-		udf_dirent_free(e);
-	return ret;
+	return add_extent(arg, first, count, path) != 0 ? -GM_ERR_NOMEM : 0;
 }
 
 static void quiet_log(cdio_log_level_t level, const char *message)
@@ -664,13 +625,16 @@ int gm_name_ranges(struct gm_ctx *ctx, const char *image, bool raw,
 		if (iso != NULL)
 			iso9660_close(iso);
 	} else if (!raw) {
-		udf_t *udf = udf_open(image);
-		udf_dirent_t *root = udf != NULL ? udf_get_root(udf, true, 0) : NULL;
+		struct gm_source *src = NULL;
 
-		if (root != NULL && walk_udf(udf, root, "/", &x, 0) != 0)
+		/* our own walk: libudf reads no Extended File Entries nor
+		   metadata partitions, and only a file's first extent */
+		if (gm_image_open(ctx, image, &src) == 0) {
+			ret = gm_udf_walk(ctx, src, udf_extent_cb, &x);
+			gm_source_free(src);
+		}
+		if (ret == -GM_ERR_NOMEM)
 			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-		if (udf != NULL)
-			udf_close(udf);
 	}
 	cdio_log_set_handler(old_log);
 	if (ret == 0)
@@ -807,11 +771,14 @@ int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 	struct extents x = { NULL, 0, 0 };
 	int ret = 0;
 
-	if (nranges == 0 || read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
-	    || memcmp(pvd + 1, "CD001", 5) != 0)
+	if (nranges == 0)
 		return 0;
-	ret = walk_source(ctx, src, gm_le32(pvd + 156 + 2), gm_le32(pvd + 156 + 10), "/",
-			  &x, 0);
+	if (read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
+	    || memcmp(pvd + 1, "CD001", 5) != 0)
+		ret = gm_udf_walk(ctx, src, udf_extent_cb, &x);
+	else
+		ret = walk_source(ctx, src, gm_le32(pvd + 156 + 2),
+				  gm_le32(pvd + 156 + 10), "/", &x, 0);
 	if (ret >= 0)
 		ret = match_ranges(ctx, &x, ranges, nranges);
 	free_extents(&x);

@@ -179,15 +179,15 @@ void gm_verify_report_release(struct gm_verify_report *report);
 
 /*
  * Give each range the files and directories of the file system in image
- * (ISO 9660 through libiso9660, else UDF through libudf) whose extents it
+ * (ISO 9660 through libiso9660, else UDF through our own walk) whose extents it
  * touches; raw: image holds raw 2352-byte sectors from LBA 0 (ISO 9660
  * only).  An image without a file system names nothing.
  */
 int gm_name_ranges(struct gm_ctx *ctx, const char *image, bool raw,
 		   struct gm_verify_range *ranges, size_t nranges);
 
-/* The same with ISO 9660 (and Rock Ridge names) read through a sector
-   source: any image format, raw sectors included. */
+/* The same with ISO 9660 (and Rock Ridge names), else UDF, read through a
+   sector source: any image format, raw sectors included. */
 int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 			  struct gm_verify_range *ranges, size_t nranges);
 

@@ -3,9 +3,10 @@
 # checker of its own (udfcheck.py) and read back by readers that share
 # nothing with it: udfinfo (udftools) for the revision, counts and layout,
 # udfclient for listing and extraction, 7-Zip (on a tree of only files
-# and directories, all it supports), libcdio's libudf (`glassmaster info`;
-# the files of 1.02 images through `glassmaster verify`: libudf reads no
-# Extended File Entries), and the Linux kernel's udf driver in a QEMU
+# and directories, all it supports), libcdio's libudf (`glassmaster info`:
+# the volume; libudf reads no Extended File Entries nor metadata
+# partitions), `glassmaster verify` naming files from its own walk
+# (verify/udfwalk.c), and the Linux kernel's udf driver in a QEMU
 # guest (tests/qemu/guest.sh), which must show every name, type, size,
 # mode, owner, mtime, link count, symlink target and MD5 of the tree.
 # Images with 2048-byte extents put the 3 MB file's 1536 extents through
@@ -240,20 +241,28 @@ for r in $REVS; do
 		contains "$T/out" 'UDF (NSR03) "GMUDF"'
 	fi
 done
-# ... and through verify, which names the file at a changed sector from
-# libudf's walk of a 1.02 image (libudf reads no Extended File Entries)
-lba=$(python3 - "$T/a102.udf" "$tree/a/b/size100k" <<'PY'
+# verify names the file at a changed sector from its own walk of the UDF
+# (udfwalk.c): every revision, every extent (the 3 MB file of the aed
+# images has 1536), and File Entries in the metadata partition
+for img in a102 a201 a250 a260 aed201 aed250; do
+	lba=$(python3 - "$T/$img.udf" "$tree/a/b/c/size3m" <<'PY'
 import sys
 image, data = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
-at = image.find(data[:8192])
+at = image.find(data[1000 * 2048:1000 * 2048 + 8192])
 assert at >= 0 and at % 2048 == 0
 print(at // 2048)
 PY
-) || fail "a/b/size100k is not in the image"
-cp "$T/a102.udf" "$T/c.udf"
-poke "$T/c.udf" $(((lba + 3) * 2048 + 100))
-run 1 "$GM" verify --no-hash "$T/c.udf" "$T/a102.udf"
-contains "$T/out" "mismatch LBA $((lba + 3))-$((lba + 3)) (1 sector): /a/b/size100k"
+	) || fail "a/b/c/size3m is not in $img.udf"
+	cp "$T/$img.udf" "$T/c.udf"
+	poke "$T/c.udf" $((lba * 2048 + 100))
+	run 1 "$GM" verify --no-hash "$T/c.udf" "$T/$img.udf"
+	contains "$T/out" "mismatch LBA $lba-$lba (1 sector): /a/b/c/size3m"
+	rm -f "$T/c.udf"
+done
+cp "$T/a250.udf" "$T/c.udf"
+poke "$T/c.udf" $(((257 + 32 + 2) * 2048 + 100))
+run 1 "$GM" verify --no-hash "$T/c.udf" "$T/a250.udf"
+contains "$T/out" "mismatch LBA 291-291 (1 sector): /"
 rm -f "$T/c.udf"
 
 # udfclient: list the Unicode-free corners, extract the big files

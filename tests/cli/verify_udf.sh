@@ -1,7 +1,7 @@
 # verify_udf.sh - `glassmaster verify` names the files of a UDF master:
 # a genisoimage UDF bridge whose ISO 9660 primary descriptor is wiped is
-# a UDF-only master (libudf reads it, libiso9660 does not); a byte changed
-# in a file's data is reported in that file.
+# a UDF-only master (verify's own UDF walk reads it, libiso9660 does not);
+# a byte changed in a file's data is reported in that file.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/tree/sub"

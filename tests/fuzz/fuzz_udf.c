@@ -1,0 +1,77 @@
+/*
+ * fuzz_udf.c - libFuzzer target for verify's own UDF walk (udfwalk.c),
+ * which names files from whatever UDF a master or a damaged image holds.
+ * The input is a volume's sectors, 2048 bytes each: the first 16 become
+ * sectors 32 to 47 (where volume descriptor sequences are), the rest
+ * sectors 256 on (the anchor, then the partition); every other sector
+ * is zero.  The image is opened as an .iso and every sector is given to
+ * the walk to name.  Nothing may crash, loop or read outside a buffer.
+ * The seeds are the start of UDF 2.01 and 2.50 images of a small tree.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "verify.h"
+
+#define B 2048
+#define MAX_CHUNKS 512
+
+static char dir[] = "/tmp/gm-fuzz-udf.XXXXXX";
+static char path[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(path, sizeof(path), "%s/in.iso", dir);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t chunks = (size + B - 1) / B;
+	struct gm_ctx *ctx;
+	struct gm_source *src = NULL;
+	struct gm_verify_range range = { 0, 0, GM_RANGE_MISMATCH, NULL, 0 };
+	int64_t sectors;
+	int fd;
+
+	if (chunks > MAX_CHUNKS)
+		chunks = MAX_CHUNKS;
+	sectors = chunks <= 16 ? 48 : 256 + (int64_t)chunks - 16;
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)sectors * B) != 0)
+		abort();
+	for (size_t k = 0; k < chunks; k++) {
+		size_t n = size - k * B < B ? size - k * B : B;
+		off_t at = (off_t)(k < 16 ? 32 + k : 256 + (k - 16)) * B;
+
+		if (pwrite(fd, data + k * B, n, at) != (ssize_t)n)
+			abort();
+	}
+	close(fd);
+	ctx = gm_ctx_new();
+	if (ctx == NULL)
+		abort();
+	if (gm_image_open(ctx, path, &src) == 0) {
+		range.last = (int32_t)sectors - 1;
+		gm_name_ranges_source(ctx, src, &range, 1);
+		for (size_t i = 0; i < range.nfiles; i++)
+			free(range.files[i]);
+		free(range.files);
+		gm_source_free(src);
+	}
+	gm_ctx_free(ctx);
+	return 0;
+}

@@ -1,0 +1,453 @@
+/*
+ * udfwalk.c - the files of a UDF volume read through a sector source, for
+ * naming the files at bad or differing sectors: every revision we write
+ * and others do (File Entries and Extended File Entries, short and long
+ * allocation descriptors, Allocation Extent Descriptors, data in the
+ * ICB, the metadata partition of 2.50 and 2.60).  libcdio's libudf reads
+ * neither Extended File Entries nor metadata partitions, and names only
+ * a file's first extent.
+ *
+ * Everything read is distrusted: tags are checked (identifier, checksum,
+ * location), every length and offset is bounded, directories are read up
+ * to 16 MiB, the walk stops 64 levels down and after a million entries.
+ * What cannot be read is skipped: naming is a courtesy, never a failure.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "verify_private.h"
+#include "banned.h"
+
+#define B 2048u
+#define MAX_DEPTH 64
+#define MAX_ENTRIES 1000000u
+#define MAX_DIR (16u * 1024 * 1024)
+#define MAX_AEDS 4096u
+
+enum { TAG_AVDP = 2, TAG_PD = 5, TAG_LVD = 6, TAG_TD = 8, TAG_FSD = 256,
+       TAG_FID = 257, TAG_AED = 258, TAG_FE = 261, TAG_EFE = 266 };
+
+struct run {
+	uint32_t block, count;	/* of the physical partition */
+};
+
+struct walk {
+	struct gm_ctx *ctx;
+	struct gm_source *src;
+	gm_extent_fn fn;
+	void *arg;
+	uint32_t part_start, part_len;
+	unsigned nmaps;
+	bool meta[8];		/* map i is the metadata partition */
+	uint16_t phys;		/* the map of the physical partition */
+	struct run *runs;	/* the metadata file's extents */
+	size_t nruns;
+	uint32_t entries;
+	uint8_t buf[B];
+};
+
+/* A sector as user data; false when it does not read good. */
+static bool sector(struct walk *w, uint32_t lba, uint8_t *out)
+{
+	enum gm_sector_status st = GM_SECTOR_UNREAD;
+	struct gm_read req = { .lba = (int32_t)lba, .count = 1,
+			       .kind = GM_SECTOR_KIND_USER, .data = out, .status = &st };
+
+	return lba <= INT32_MAX && gm_source_read(w->ctx, w->src, &req) == 0
+	       && (st == GM_SECTOR_GOOD || st == GM_SECTOR_SYNTH);
+}
+
+/* A descriptor tag (ECMA-167 3/7.2): identifier, checksum, location. */
+static bool tag_ok(const uint8_t *d, uint16_t id, uint32_t location)
+{
+	uint8_t sum = 0;
+
+	for (int i = 0; i < 16; i++)
+		if (i != 4)
+			sum = (uint8_t)(sum + d[i]);
+	return sum == d[4] && gm_le16(d) == id && gm_le32(d + 12) == location;
+}
+
+/* The absolute sector of block of partition map part; false when out of
+   the partition. */
+static bool locate(const struct walk *w, uint16_t part, uint32_t block, uint32_t *lba)
+{
+	if (part >= w->nmaps)
+		return false;
+	if (w->meta[part]) {
+		for (size_t i = 0; i < w->nruns; i++) {
+			if (block < w->runs[i].count)
+				return locate(w, w->phys, w->runs[i].block + block, lba);
+			block -= w->runs[i].count;
+		}
+		return false;
+	}
+	if (block >= w->part_len)
+		return false;
+	*lba = w->part_start + block;
+	return true;
+}
+
+static bool read_block(struct walk *w, uint16_t part, uint32_t block, uint8_t *out,
+		       uint32_t *lba)
+{
+	uint32_t at;
+
+	if (!locate(w, part, block, &at) || !sector(w, at, out))
+		return false;
+	if (lba != NULL)
+		*lba = at;
+	return true;
+}
+
+/* Name count blocks from block of part: as many absolute runs as the
+   partition maps them to. */
+static int name_blocks(struct walk *w, uint16_t part, uint32_t block, uint32_t count,
+		       const char *path)
+{
+	uint32_t first = 0, n = 0, lba;
+	int ret = 0;
+
+	for (uint32_t k = 0; ret == 0 && k < count; k++) {
+		if (!locate(w, part, block + k, &lba))
+			break;
+		if (n > 0 && lba == first + n) {
+			n++;
+			continue;
+		}
+		if (n > 0)
+			ret = w->fn(w->arg, first, n, path);
+		first = lba;
+		n = 1;
+	}
+	if (ret == 0 && n > 0)
+		ret = w->fn(w->arg, first, n, path);
+	return ret;
+}
+
+/* An extent of an entry's data: recorded bytes at part:block. */
+struct ext {
+	uint16_t part;
+	uint32_t block, bytes;
+};
+
+struct exts {
+	struct ext *v;
+	size_t n, cap;
+};
+
+static int push(struct walk *w, struct exts *x, uint16_t part, uint32_t block,
+		uint32_t bytes)
+{
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 16;
+		struct ext *grown = realloc(x->v, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return gm_error_set(w->ctx, GM_ERR_NOMEM, NULL);
+		x->v = grown;
+		x->cap = cap;
+	}
+	x->v[x->n].part = part;
+	x->v[x->n].block = block;
+	x->v[x->n].bytes = bytes;
+	x->n++;
+	return 0;
+}
+
+/* The recorded extents of the allocation descriptors at d[off..off+len)
+   (short_ads in part, or long_ads), through AEDs. */
+static int extents(struct walk *w, const uint8_t *d, size_t off, size_t len, bool longad,
+		   uint16_t part, struct exts *x)
+{
+	size_t size = longad ? 16 : 8;
+	uint8_t aed[B];
+	unsigned hops = 0;
+
+	for (;;) {
+		bool next = false;
+		uint16_t npart = part;
+		uint32_t nblock = 0;
+
+		for (size_t i = 0; i + size <= len; i += size) {
+			uint32_t raw = gm_le32(d + off + i), pos = gm_le32(d + off + i + 4);
+			uint32_t kind = raw >> 30, bytes = raw & 0x3fffffffu;
+			uint16_t p = longad ? gm_le16(d + off + i + 8) : part;
+			int ret;
+
+			if (bytes == 0)
+				return 0;
+			if (kind == 3) {
+				next = true;
+				npart = p;
+				nblock = pos;
+				break;
+			}
+			if (kind != 0)
+				continue;	/* not recorded: nothing to name */
+			ret = push(w, x, p, pos, bytes);
+			if (ret != 0)
+				return ret;
+		}
+		if (!next || ++hops > MAX_AEDS || !read_block(w, npart, nblock, aed, NULL)
+		    || !tag_ok(aed, TAG_AED, nblock))
+			return 0;
+		d = aed;
+		off = 24;
+		len = gm_le32(aed + 20);
+		if (len > B - 24)
+			len = B - 24;
+		part = npart;
+	}
+}
+
+/* OSTA CS0 (8 bits Latin-1, or 16 bits UTF-16BE) to UTF-8. */
+static void cs0_utf8(const uint8_t *s, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+	unsigned step = len > 0 && s[0] == 16 ? 2 : 1;
+
+	for (size_t i = 1; i + step <= len && o + 5 < size; i += step) {
+		uint32_t c = step == 2 ? (uint32_t)s[i] << 8 | s[i + 1] : s[i];
+
+		if (step == 2 && c >= 0xd800 && c < 0xdc00 && i + 3 < len) {
+			uint32_t lo = (uint32_t)s[i + 2] << 8 | s[i + 3];
+
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				i += 2;
+			}
+		}
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else if (c < 0x800) {
+			out[o++] = (char)(0xc0 | c >> 6);
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0x10000) {
+			out[o++] = (char)(0xe0 | c >> 12);
+			out[o++] = (char)(0x80 | (c >> 6 & 0x3f));
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			out[o++] = (char)(0xf0 | c >> 18);
+			out[o++] = (char)(0x80 | (c >> 12 & 0x3f));
+			out[o++] = (char)(0x80 | (c >> 6 & 0x3f));
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	out[o] = '\0';
+}
+
+static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char *path,
+		      int depth);
+
+/* The File Identifier Descriptors of a directory (4/14.4). */
+static int walk_fids(struct walk *w, const uint8_t *data, size_t len, const char *path,
+		     int depth)
+{
+	size_t pl = strlen(path);
+	int ret = 0;
+
+	for (size_t at = 0; ret == 0 && at + 38 <= len;) {
+		const uint8_t *f = data + at;
+		size_t l_fi = f[19], l_iu = gm_le16(f + 36);
+		size_t size = (38 + l_iu + l_fi + 3) & ~(size_t)3;
+		char name[1024], *sub;
+		size_t nl;
+
+		if (gm_le16(f) != TAG_FID || at + 38 + l_iu + l_fi > len)
+			break;
+		at += size;
+		if (f[18] & 0x0c)	/* the parent, or deleted */
+			continue;
+		cs0_utf8(f + 38 + l_iu, l_fi, name, sizeof(name));
+		nl = strlen(name);
+		if (nl == 0)
+			continue;
+		sub = malloc(pl + nl + 2);
+		if (sub == NULL)
+			return gm_error_set(w->ctx, GM_ERR_NOMEM, NULL);
+		memcpy(sub, path, pl);
+		memcpy(sub + pl, name, nl + 1);
+		if (f[18] & 0x02)
+			memcpy(sub + pl + nl, "/", 2);
+		ret = walk_entry(w, gm_le16(f + 28), gm_le32(f + 24), sub, depth + 1);
+		free(sub);
+	}
+	return ret;
+}
+
+/* A File Entry or Extended File Entry at part:block, and what it holds. */
+static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char *path,
+		      int depth)
+{
+	uint8_t fe[B];
+	struct exts x = { NULL, 0, 0 };
+	size_t hdr, l_ea, l_ad;
+	uint32_t lba;
+	uint16_t adtype;
+	uint8_t *data = NULL;
+	size_t have = 0;
+	int ret;
+
+	if (depth > MAX_DEPTH || ++w->entries > MAX_ENTRIES
+	    || !read_block(w, part, block, fe, &lba))
+		return 0;
+	if (tag_ok(fe, TAG_FE, block))
+		hdr = 176;
+	else if (tag_ok(fe, TAG_EFE, block))
+		hdr = 216;
+	else
+		return 0;
+	l_ea = gm_le32(fe + hdr - 8);
+	l_ad = gm_le32(fe + hdr - 4);
+	if (l_ea > B - hdr || l_ad > B - hdr - l_ea)
+		return 0;
+	ret = w->fn(w->arg, lba, 1, path);	/* the entry itself */
+	adtype = gm_le16(fe + 34) & 7;
+	if (ret == 0 && (adtype == 0 || adtype == 1))
+		ret = extents(w, fe, hdr + l_ea, l_ad, adtype == 1, part, &x);
+	for (size_t i = 0; ret == 0 && i < x.n; i++)
+		ret = name_blocks(w, x.v[i].part, x.v[i].block, (x.v[i].bytes + B - 1) / B, path);
+	if (ret != 0 || fe[27] != 4) {		/* not a directory */
+		free(x.v);
+		return ret;
+	}
+	if (adtype == 3) {
+		ret = walk_fids(w, fe + hdr + l_ea, l_ad, path, depth);
+		free(x.v);
+		return ret;
+	}
+	for (size_t i = 0; ret == 0 && i < x.n; i++) {
+		uint32_t blocks = (x.v[i].bytes + B - 1) / B;
+		uint8_t *grown;
+
+		if (have + x.v[i].bytes > MAX_DIR)
+			break;
+		grown = realloc(data, have + (size_t)blocks * B);
+		if (grown == NULL) {
+			ret = gm_error_set(w->ctx, GM_ERR_NOMEM, NULL);
+			break;
+		}
+		data = grown;
+		for (uint32_t k = 0; k < blocks; k++)
+			if (!read_block(w, x.v[i].part, x.v[i].block + k, data + have + (size_t)k * B,
+					NULL))
+				memset(data + have + (size_t)k * B, 0, B);
+		have += x.v[i].bytes;
+	}
+	if (ret == 0)
+		ret = walk_fids(w, data, have, path, depth);
+	free(data);
+	free(x.v);
+	return ret;
+}
+
+/* The volume: anchor, main sequence (partition, logical volume and its
+   maps), the metadata file when there is one, the file set. */
+int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void *arg)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	uint32_t vds, vds_len, fsd_block = 0, meta_file = 0, mirror = 0;
+	uint16_t fsd_part = 0;
+	bool have_pd = false, have_lvd = false, have_meta = false;
+	uint8_t *d;
+	int ret = 0;
+
+	if (w == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	w->ctx = ctx;
+	w->src = src;
+	w->fn = fn;
+	w->arg = arg;
+	d = w->buf;
+	if (!sector(w, 256, d) || !tag_ok(d, TAG_AVDP, 256))
+		goto done;
+	vds_len = gm_le32(d + 16) / B;
+	vds = gm_le32(d + 20);
+	for (uint32_t k = 0; k < vds_len && k < 64; k++) {
+		if (!sector(w, vds + k, d))
+			break;
+		if (tag_ok(d, TAG_TD, vds + k))
+			break;
+		if (tag_ok(d, TAG_PD, vds + k)) {
+			w->part_start = gm_le32(d + 188);
+			w->part_len = gm_le32(d + 192);
+			have_pd = true;
+		} else if (tag_ok(d, TAG_LVD, vds + k) && gm_le32(d + 212) == B) {
+			uint32_t maps = gm_le32(d + 268), table = gm_le32(d + 264);
+			size_t at = 440;
+
+			fsd_block = gm_le32(d + 252);
+			fsd_part = gm_le16(d + 256);
+			for (uint32_t m = 0; m < maps && m < 8 && table <= B - 440; m++) {
+				uint8_t type = d[at], len = d[at + 1];
+
+				if (len < 6 || at + len > 440 + (size_t)table)
+					break;
+				if (type == 2 && len >= 64
+				    && memcmp(d + at + 5, "*UDF Metadata Partition", 23) == 0) {
+					w->meta[m] = true;
+					meta_file = gm_le32(d + at + 40);
+					mirror = gm_le32(d + at + 44);
+					have_meta = true;
+				} else if (type == 1) {
+					w->phys = (uint16_t)m;
+				} else {
+					break;		/* virtual, sparable: not ours */
+				}
+				w->nmaps = m + 1;
+				at += len;
+			}
+			have_lvd = true;
+		}
+	}
+	if (!have_pd || !have_lvd || w->nmaps == 0)
+		goto done;
+	if (have_meta) {
+		/* the metadata file's extents, from the mirror if need be */
+		for (int k = 0; k < 2 && w->nruns == 0; k++) {
+			uint32_t at = k == 0 ? meta_file : mirror;
+			struct exts x = { NULL, 0, 0 };
+			size_t hdr, l_ea, l_ad;
+
+			if (!read_block(w, w->phys, at, d, NULL))
+				continue;
+			hdr = tag_ok(d, TAG_EFE, at) ? 216 : tag_ok(d, TAG_FE, at) ? 176 : 0;
+			if (hdr == 0)
+				continue;
+			l_ea = gm_le32(d + hdr - 8);
+			l_ad = gm_le32(d + hdr - 4);
+			if (l_ea > B - hdr || l_ad > B - hdr - l_ea || (gm_le16(d + 34) & 7) > 1)
+				continue;
+			ret = extents(w, d, hdr + l_ea, l_ad, (gm_le16(d + 34) & 7) == 1, w->phys, &x);
+			if (ret == 0 && x.n > 0) {
+				w->runs = calloc(x.n, sizeof(*w->runs));
+				if (w->runs == NULL)
+					ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+				for (size_t i = 0; w->runs != NULL && i < x.n; i++) {
+					w->runs[i].block = x.v[i].block;
+					w->runs[i].count = x.v[i].bytes / B;
+				}
+				w->nruns = w->runs != NULL ? x.n : 0;
+			}
+			free(x.v);
+			if (ret != 0)
+				goto done;
+		}
+	}
+	if (!read_block(w, fsd_part, fsd_block, d, NULL) || !tag_ok(d, TAG_FSD, fsd_block))
+		goto done;
+	{
+		uint32_t root = gm_le32(d + 404);
+		uint16_t root_part = gm_le16(d + 408);
+
+		ret = walk_entry(w, root_part, root, "/", 0);
+	}
+done:
+	free(w->runs);
+	free(w);
+	return ret;
+}
