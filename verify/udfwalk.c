@@ -104,28 +104,36 @@ static bool read_block(struct walk *w, uint16_t part, uint32_t block, uint8_t *o
 }
 
 /* Name count blocks from block of part: as many absolute runs as the
-   partition maps them to. */
+   partition maps them to (clipped to the partition). */
 static int name_blocks(struct walk *w, uint16_t part, uint32_t block, uint32_t count,
 		       const char *path)
 {
-	uint32_t first = 0, n = 0, lba;
-	int ret = 0;
+	uint64_t off = 0;
 
-	for (uint32_t k = 0; ret == 0 && k < count; k++) {
-		if (!locate(w, part, block + k, &lba))
-			break;
-		if (n > 0 && lba == first + n) {
-			n++;
-			continue;
-		}
-		if (n > 0)
-			ret = w->fn(w->arg, first, n, path);
-		first = lba;
-		n = 1;
+	if (part >= w->nmaps || count == 0)
+		return 0;
+	if (!w->meta[part]) {
+		if (block >= w->part_len)
+			return 0;
+		if (count > w->part_len - block)
+			count = w->part_len - block;
+		return w->fn(w->arg, w->part_start + block, count, path);
 	}
-	if (ret == 0 && n > 0)
-		ret = w->fn(w->arg, first, n, path);
-	return ret;
+	for (size_t i = 0; i < w->nruns && count > 0; i++) {
+		if (block < off + w->runs[i].count) {
+			uint32_t in = (uint32_t)(block - off);
+			uint32_t n = w->runs[i].count - in < count ? w->runs[i].count - in
+				     : count;
+			int ret = name_blocks(w, w->phys, w->runs[i].block + in, n, path);
+
+			if (ret != 0)
+				return ret;
+			block += n;
+			count -= n;
+		}
+		off += w->runs[i].count;
+	}
+	return 0;
 }
 
 /* An extent of an entry's data: recorded bytes at part:block. */
@@ -352,7 +360,7 @@ int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void
 	struct walk *w = calloc(1, sizeof(*w));
 	uint32_t vds, vds_len, fsd_block = 0, meta_file = 0, mirror = 0;
 	uint16_t fsd_part = 0;
-	bool have_pd = false, have_lvd = false, have_meta = false;
+	bool have_pd = false, have_lvd = false, have_meta = false, have_phys = false;
 	uint8_t *d;
 	int ret = 0;
 
@@ -395,6 +403,7 @@ int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void
 					have_meta = true;
 				} else if (type == 1) {
 					w->phys = (uint16_t)m;
+					have_phys = true;
 				} else {
 					break;		/* virtual, sparable: not ours */
 				}
@@ -404,7 +413,9 @@ int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void
 			have_lvd = true;
 		}
 	}
-	if (!have_pd || !have_lvd || w->nmaps == 0)
+	/* the metadata partition lies in a type 1 one (else the two
+	   would map into each other) */
+	if (!have_pd || !have_lvd || w->nmaps == 0 || !have_phys || w->meta[w->phys])
 		goto done;
 	if (have_meta) {
 		/* the metadata file's extents, from the mirror if need be */
