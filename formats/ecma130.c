@@ -13,6 +13,12 @@
 
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define EDC_CLMUL 1
+#include <emmintrin.h>
+#include <wmmintrin.h>
+#endif
+
 #include "formats.h"
 #include "banned.h"
 
@@ -142,6 +148,11 @@ static uint8_t ecc_f_lut[256];	/* x * alpha */
 static uint8_t ecc_b_lut[256];	/* x / (1 + alpha) */
 static uint8_t scramble_table[GM_SCRAMBLE_SIZE];
 
+static void edc_split_tables(void);
+#ifdef EDC_CLMUL
+static void edc_clmul_setup(void);
+#endif
+
 __attribute__((constructor)) static void ecma130_tables(void)
 {
 	unsigned lfsr = 1;
@@ -173,6 +184,10 @@ __attribute__((constructor)) static void ecma130_tables(void)
 		}
 		scramble_table[i] = byte;
 	}
+	edc_split_tables();
+#ifdef EDC_CLMUL
+	edc_clmul_setup();
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -192,22 +207,177 @@ static inline void store_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-uint32_t gm_edc_update(uint32_t edc, const void *buf, size_t len)
+/* One slice-by-8 step: the EDC continued over the 8 bytes at p. */
+static inline uint32_t edc_step8(uint32_t edc, const uint8_t *p)
+{
+	uint32_t lo = edc ^ load_le32(p);
+	uint32_t hi = load_le32(p + 4);
+
+	return edc_table[7][lo & 0xff] ^ edc_table[6][(lo >> 8) & 0xff]
+	       ^ edc_table[5][(lo >> 16) & 0xff] ^ edc_table[4][lo >> 24]
+	       ^ edc_table[3][hi & 0xff] ^ edc_table[2][(hi >> 8) & 0xff]
+	       ^ edc_table[1][(hi >> 16) & 0xff] ^ edc_table[0][hi >> 24];
+}
+
+/*
+ * The EDC has no initial or final inversion, so it is linear:
+ * EDC(A B) = EDC(A) * x^(8 |B|) + EDC(B) modulo the polynomial.  A long
+ * buffer is therefore cut into three chunks whose EDCs run interleaved
+ * (three independent chains of table lookups instead of one long one)
+ * and are joined by multiplying with x^(8 L) twice.  That power is
+ * computed once for the chunk lengths of the sector EDCs: Mode 1 (2064
+ * bytes), Form 1 (2056) and Form 2 (2332).
+ */
+static uint32_t gf2_mulmod(uint32_t a, uint32_t b)	/* reflected */
+{
+	uint32_t product = 0;
+
+	/* Without branches: the bits of a are as good as random. */
+	for (int bit = 31; bit >= 0; bit--) {
+		product ^= b & (0u - ((a >> bit) & 1));
+		b = (b >> 1) ^ (EDC_POLY_REFLECTED & (0u - (b & 1)));
+	}
+	return product;
+}
+
+#define EDC_SPLIT_LENGTHS 3
+static struct {
+	size_t chunk;		/* bytes, a multiple of 8 */
+	uint32_t shift1;	/* x^(8 chunk) */
+} edc_split[EDC_SPLIT_LENGTHS];
+
+static size_t edc_chunk(size_t len)
+{
+	return len / 24 * 8;
+}
+
+static void edc_split_tables(void)
+{
+	static const size_t lengths[EDC_SPLIT_LENGTHS] = { 2064, 2056, 2332 };
+
+	for (unsigned i = 0; i < EDC_SPLIT_LENGTHS; i++) {
+		uint32_t power = 1u << 31;	/* x^0 */
+
+		edc_split[i].chunk = edc_chunk(lengths[i]);
+		for (size_t k = 0; k < edc_split[i].chunk; k++)
+			power = gf2_mulmod(power, 1u << 23);	/* * x^8 */
+		edc_split[i].shift1 = power;
+	}
+}
+
+uint32_t gm_edc_update_tables(uint32_t edc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
+	size_t chunk = edc_chunk(len);
 
-	for (; len >= 8; len -= 8, p += 8) {
-		uint32_t lo = edc ^ load_le32(p);
-		uint32_t hi = load_le32(p + 4);
+	for (unsigned i = 0; i < EDC_SPLIT_LENGTHS; i++) {
+		if (edc_split[i].chunk != chunk)
+			continue;
+		uint32_t e1 = 0, e2 = 0;
 
-		edc = edc_table[7][lo & 0xff] ^ edc_table[6][(lo >> 8) & 0xff]
-		      ^ edc_table[5][(lo >> 16) & 0xff] ^ edc_table[4][lo >> 24]
-		      ^ edc_table[3][hi & 0xff] ^ edc_table[2][(hi >> 8) & 0xff]
-		      ^ edc_table[1][(hi >> 16) & 0xff] ^ edc_table[0][hi >> 24];
+		for (size_t k = 0; k < chunk; k += 8) {
+			edc = edc_step8(edc, p + k);
+			e1 = edc_step8(e1, p + chunk + k);
+			e2 = edc_step8(e2, p + 2 * chunk + k);
+		}
+		edc = gf2_mulmod(gf2_mulmod(edc, edc_split[i].shift1) ^ e1,
+				 edc_split[i].shift1) ^ e2;
+		p += 3 * chunk;
+		len -= 3 * chunk;
+		break;
 	}
+	for (; len >= 8; len -= 8, p += 8)
+		edc = edc_step8(edc, p);
 	while (len--)
 		edc = (edc >> 8) ^ edc_table[0][(edc ^ *p++) & 0xff];
 	return edc;
+}
+
+/*
+ * On x86-64 with PCLMULQDQ the EDC folds 16-byte blocks by carry-less
+ * multiplication (after Intel's "Fast CRC Computation for Generic
+ * Polynomials Using PCLMULQDQ").  A block X, first bytes in the low
+ * quadword H (reflected: bit 0 of byte 0 is the highest power), is
+ * H x^64 + L; moved D bits on it becomes H x^(D+64) + L x^D.  The 64x32-bit
+ * product H * k, read as a block, is x^33 H k, so the constants are
+ * x^(D+64-33) and x^(D-33) mod P.  Four blocks fold 512 bits at a time,
+ * then into one; the last block and the bytes after it go through the
+ * tables.
+ */
+#ifdef EDC_CLMUL
+static bool edc_have_clmul;
+static uint64_t edc_k512[2], edc_k128[2];
+
+static uint32_t edc_x_power(unsigned n)
+{
+	uint32_t v = 1u << 31;		/* x^0, reflected */
+
+	while (n--)
+		v = (v >> 1) ^ (EDC_POLY_REFLECTED & (0u - (v & 1)));
+	return v;
+}
+
+static void edc_clmul_setup(void)
+{
+	__builtin_cpu_init();
+	edc_have_clmul = __builtin_cpu_supports("pclmul");
+	edc_k512[0] = edc_x_power(512 + 64 - 33);
+	edc_k512[1] = edc_x_power(512 - 33);
+	edc_k128[0] = edc_x_power(128 + 64 - 33);
+	edc_k128[1] = edc_x_power(128 - 33);
+}
+
+__attribute__((target("pclmul,sse2")))
+static inline __m128i edc_fold(__m128i x, __m128i k, __m128i next)
+{
+	return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00),
+					   _mm_clmulepi64_si128(x, k, 0x11)),
+			     next);
+}
+
+__attribute__((target("pclmul,sse2")))
+static inline __m128i edc_load(const uint8_t *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* The EDC of len >= 64 bytes, continued from edc. */
+__attribute__((target("pclmul,sse2")))
+static uint32_t edc_clmul(uint32_t edc, const uint8_t *p, size_t len)
+{
+	const __m128i k512 = edc_load((const uint8_t *)edc_k512);
+	const __m128i k128 = edc_load((const uint8_t *)edc_k128);
+	__m128i x0, x1, x2, x3;
+	uint8_t last[16];
+
+	x0 = _mm_xor_si128(edc_load(p), _mm_cvtsi32_si128((int)edc));
+	x1 = edc_load(p + 16);
+	x2 = edc_load(p + 32);
+	x3 = edc_load(p + 48);
+	for (p += 64, len -= 64; len >= 64; p += 64, len -= 64) {
+		x0 = edc_fold(x0, k512, edc_load(p));
+		x1 = edc_fold(x1, k512, edc_load(p + 16));
+		x2 = edc_fold(x2, k512, edc_load(p + 32));
+		x3 = edc_fold(x3, k512, edc_load(p + 48));
+	}
+	x1 = edc_fold(x0, k128, x1);
+	x2 = edc_fold(x1, k128, x2);
+	x3 = edc_fold(x2, k128, x3);
+	for (; len >= 16; p += 16, len -= 16)
+		x3 = edc_fold(x3, k128, edc_load(p));
+	_mm_storeu_si128((__m128i *)(void *)last, x3);
+	edc = edc_step8(edc_step8(0, last), last + 8);
+	return gm_edc_update_tables(edc, p, len);
+}
+#endif
+
+uint32_t gm_edc_update(uint32_t edc, const void *buf, size_t len)
+{
+#ifdef EDC_CLMUL
+	if (edc_have_clmul && len >= 64)
+		return edc_clmul(edc, buf, len);
+#endif
+	return gm_edc_update_tables(edc, buf, len);
 }
 
 uint32_t gm_edc(const void *buf, size_t len)
@@ -245,20 +415,45 @@ static inline uint64_t gf_mul_alpha8(uint64_t x)
 	return ((x & 0x7f7f7f7f7f7f7f7full) << 1) ^ (high * 0x1d);
 }
 
-/* Gather the data symbol m of all 52 Q codewords into lanes (k, b). */
+/*
+ * Gather the data symbol m of all 52 Q codewords into lanes (k, b): the
+ * two bytes of row (k + m) % 26 at column 2m for k = 0..25, four k to a
+ * word.  The words are put together in registers, in the byte order a
+ * memcpy of the lanes would give, not stored as bytes and read back
+ * (a read spanning several narrower stores stalls).
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define Q_LANE_SHIFT(j) (48 - 16 * (j))
+#else
+#define Q_LANE_SHIFT(j) (16 * (j))
+#endif
+
+static const uint16_t q_row_offset[2 * ECC_Q_ROWS] = {
+#define ROW(r) ECC_ROW * (r), ECC_ROW * ((r) + 1)
+	ROW(0), ROW(2), ROW(4), ROW(6), ROW(8), ROW(10), ROW(12), ROW(14),
+	ROW(16), ROW(18), ROW(20), ROW(22), ROW(24),
+	ROW(0), ROW(2), ROW(4), ROW(6), ROW(8), ROW(10), ROW(12), ROW(14),
+	ROW(16), ROW(18), ROW(20), ROW(22), ROW(24),
+#undef ROW
+};
+
 static inline void q_gather(const uint8_t *region, unsigned m,
 			    uint64_t out[ECC_WORDS_Q])
 {
-	uint8_t lanes[ECC_WORDS_Q * 8];
-	unsigned row = m % ECC_Q_ROWS;
+	const uint8_t *column = region + 2 * m;
+	const uint16_t *rows = q_row_offset + m % ECC_Q_ROWS;
 
-	for (unsigned k = 0; k < ECC_Q_ROWS; k++) {
-		memcpy(lanes + 2 * k, region + ECC_ROW * row + 2 * m, 2);
-		if (++row == ECC_Q_ROWS)
-			row = 0;
+	for (unsigned w = 0; w < ECC_WORDS_Q; w++) {
+		uint64_t word = 0;
+
+		for (unsigned j = 0; j < 4 && 4 * w + j < ECC_Q_ROWS; j++) {
+			uint16_t pair;
+
+			memcpy(&pair, column + rows[4 * w + j], 2);
+			word |= (uint64_t)pair << Q_LANE_SHIFT(j);
+		}
+		out[w] = word;
 	}
-	memset(lanes + 2 * ECC_Q_ROWS, 0, sizeof(lanes) - 2 * ECC_Q_ROWS);
-	memcpy(out, lanes, sizeof(lanes));
 }
 
 /*
@@ -324,48 +519,133 @@ void gm_ecc_generate(uint8_t *raw, bool zero_header)
 	ecc_generate_region(raw, copy);
 }
 
+/*
+ * Checking: the syndromes of all 138 codewords, in 16-byte vectors (GCC
+ * and Clang vector extensions: SSE2 on x86-64, NEON on arm64, plain
+ * words elsewhere).
+ *
+ * P is as in the generator, six vectors of row bytes.  Q is the costly
+ * part: the symbol m of Q codeword k is the 16-bit word at
+ * (44m + 43k) mod 1118 of the region, so the words of all codewords for
+ * one m lie 43 words apart.  But the word after (m, k) is (m + 1, k - 1):
+ * one plain 16-byte load gives eight codewords K, K-1, ..., K-7, each at
+ * a symbol one further than the one before (lane i at m = t + i).  The
+ * lanes run skewed over t = -7..42, a lane's input masked to zero while
+ * its m is outside 0..42.  Zeros in front change nothing; the i zeros
+ * after lane i's last symbol multiply its Horner sum by alpha^i, which is
+ * undone by scaling the parity side the same way.  A region copy with
+ * its first words repeated at the end makes every load contiguous.
+ */
+typedef uint8_t v16u8 __attribute__((vector_size(16)));
+typedef int8_t v16i8 __attribute__((vector_size(16)));
+typedef int16_t v8i16 __attribute__((vector_size(16)));
+
+#define Q_WORDS (ECC_ROW / 2 * ECC_Q_ROWS)	/* 1118 */
+#define Q_LANES 8
+
+static inline v16u8 vload(const uint8_t *p)
+{
+	v16u8 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline v16u8 vmul_alpha(v16u8 x)
+{
+	v16u8 high = (v16u8)((v16i8)x < 0);
+
+	return (x + x) ^ (high & 0x1d);
+}
+
+static inline bool vzero(v16u8 x)
+{
+	uint64_t w[2];
+
+	memcpy(w, &x, sizeof(w));
+	return (w[0] | w[1]) == 0;
+}
+
+/* Lanes (16-bit) i with lo <= i + t <= hi all ones, the others zero. */
+static inline v16u8 lane_mask(int t, int lo, int hi)
+{
+	const v8i16 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+	v8i16 m = lane + (int16_t)t;
+
+	return (v16u8)((m >= (int16_t)lo) & (m <= (int16_t)hi));
+}
+
+static bool ecc_check_p(const uint8_t *region)
+{
+	v16u8 s0[6] = {0}, s1[6] = {0}, bad;
+	const v16u8 tail = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+	/* 26 rows of 86 bytes read as 96: the reads stay in the sector. */
+	for (unsigned r = 0; r < ECC_Q_ROWS; r++) {
+		for (unsigned j = 0; j < 6; j++) {
+			v16u8 v = vload(region + ECC_ROW * r + 16 * j);
+
+			s1[j] = vmul_alpha(s1[j]) ^ v;
+			s0[j] ^= v;
+		}
+	}
+	bad = (s0[5] | s1[5]) & tail;		/* 86 = 5 * 16 + 6 */
+	for (unsigned j = 0; j < 5; j++)
+		bad |= s0[j] | s1[j];
+	return vzero(bad);
+}
+
+static bool ecc_check_q(const uint8_t *region)
+{
+	static const unsigned top[] = {7, 15, 23, 25};	/* K of each load */
+	uint8_t words[2 * Q_WORDS + 2 * (Q_LANES - 1)];
+	const uint8_t *parity = region + ECC_Q_OFFSET - ECC_REGION;
+	v16u8 bad = {0};
+
+	memcpy(words, region, 2 * Q_WORDS);
+	memcpy(words + 2 * Q_WORDS, region, 2 * (Q_LANES - 1));
+	for (unsigned g = 0; g < sizeof(top) / sizeof(top[0]); g++) {
+		uint8_t p0[16], p1[16];
+		v16u8 a = {0}, b = {0}, q0, q1, y;
+		/* word of lane 0 at t = -7: 44 * -7 + 43 K, mod 1118 */
+		unsigned pos = (43 * top[g] + Q_WORDS - 44 * (Q_LANES - 1)) % Q_WORDS;
+
+		for (int t = 1 - Q_LANES; t < ECC_Q_DATA; t++) {
+			v16u8 v = vload(words + 2 * pos);
+
+			if (t < 0 || t > ECC_Q_DATA - Q_LANES)
+				v &= lane_mask(t, 0, ECC_Q_DATA - 1);
+			a = vmul_alpha(a) ^ v;
+			b ^= v;
+			pos += 44;
+			if (pos >= Q_WORDS)
+				pos -= Q_WORDS;
+		}
+		/* The parity symbols of codeword K - i, lane by lane. */
+		for (unsigned i = 0; i < Q_LANES; i++) {
+			unsigned k = (top[g] + ECC_Q_ROWS - i) % ECC_Q_ROWS;
+
+			memcpy(p0 + 2 * i, parity + 2 * k, 2);
+			memcpy(p1 + 2 * i, parity + 2 * ECC_Q_ROWS + 2 * k, 2);
+		}
+		q0 = vload(p0);
+		q1 = vload(p1);
+		/* alpha^2 (alpha^i D) + alpha^i (alpha Q0 + Q1) must be 0 */
+		y = vmul_alpha(q0) ^ q1;
+		for (int i = 1; i < Q_LANES; i++) {
+			v16u8 later = lane_mask(0, i, Q_LANES - 1);
+
+			y = (vmul_alpha(y) & later) | (y & ~later);
+		}
+		bad |= (vmul_alpha(vmul_alpha(a)) ^ y) | (b ^ q0 ^ q1);
+	}
+	return vzero(bad);
+}
+
 /* Syndromes of all codewords; true when every one is zero. */
 static bool ecc_check_region(const uint8_t *region)
 {
-	uint64_t s0[ECC_WORDS_P] = {0}, s1[ECC_WORDS_P] = {0}, v[ECC_WORDS_P];
-	uint64_t bad = 0;
-
-	/* P: 26 rows, data and parity alike; 88-byte reads stay in bounds. */
-	for (unsigned r = 0; r < ECC_Q_ROWS; r++) {
-		memcpy(v, region + ECC_ROW * r, sizeof(v));
-		for (unsigned w = 0; w < ECC_WORDS_P; w++) {
-			s1[w] = gf_mul_alpha8(s1[w]) ^ v[w];
-			s0[w] ^= v[w];
-		}
-	}
-	for (unsigned w = 0; w < ECC_WORDS_P - 1; w++)
-		bad |= s0[w] | s1[w];
-	/* Only 6 of the last word's 8 lanes are P codewords (86 = 10*8 + 6). */
-	bad |= (s0[ECC_WORDS_P - 1] | s1[ECC_WORDS_P - 1]) & 0x0000ffffffffffffull;
-	if (bad)
-		return false;
-
-	memset(s0, 0, sizeof(s0));
-	memset(s1, 0, sizeof(s1));
-	for (unsigned m = 0; m < ECC_Q_DATA + 2; m++) {
-		if (m < ECC_Q_DATA) {
-			q_gather(region, m, v);
-		} else {
-			uint8_t lanes[ECC_WORDS_Q * 8] = {0};
-
-			memcpy(lanes, region + ECC_Q_OFFSET - ECC_REGION
-				      + (m - ECC_Q_DATA) * 2 * ECC_Q_ROWS,
-			       2 * ECC_Q_ROWS);
-			memcpy(v, lanes, sizeof(lanes));
-		}
-		for (unsigned w = 0; w < ECC_WORDS_Q; w++) {
-			s1[w] = gf_mul_alpha8(s1[w]) ^ v[w];
-			s0[w] ^= v[w];
-		}
-	}
-	for (unsigned w = 0; w < ECC_WORDS_Q; w++)
-		bad |= s0[w] | s1[w];
-	return bad == 0;
+	return ecc_check_p(region) && ecc_check_q(region);
 }
 
 bool gm_ecc_check(const uint8_t *raw, bool zero_header)

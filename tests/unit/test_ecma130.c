@@ -496,6 +496,28 @@ GM_TEST(ecma130_edc_random)
 				ref_edc(buf + off, 2064));
 }
 
+/* Both ways of computing (CPU-specific folding where the CPU has it, and
+ * the tables alone) agree with the bitwise reference, from any start
+ * value, at every length up to a sector and a little over. */
+GM_TEST(ecma130_edc_paths_agree)
+{
+	uint8_t buf[GM_SECTOR_RAW + 200];
+	unsigned bad_fast = 0, bad_tables = 0;
+
+	gm_test_rng_seed(21);
+	gm_test_rng_fill(buf, sizeof(buf));
+	for (size_t len = 0; len <= sizeof(buf) - 8; len += len < 300 ? 1 : 7) {
+		uint32_t start = len % 5 == 0 ? 0 : gm_test_rng_next();
+		size_t off = len % 8;
+		uint32_t want = ref_edc_update(start, buf + off, len);
+
+		bad_fast += gm_edc_update(start, buf + off, len) != want;
+		bad_tables += gm_edc_update_tables(start, buf + off, len) != want;
+	}
+	CU_ASSERT_EQUAL(bad_fast, 0);
+	CU_ASSERT_EQUAL(bad_tables, 0);
+}
+
 GM_TEST(ecma130_edc_update_chain)
 {
 	uint8_t buf[2064];
@@ -585,6 +607,20 @@ GM_TEST(ecma130_ecc_check_detects)
 		raw[pos[i]] ^= 0x40;
 	}
 	CU_ASSERT_TRUE(gm_ecc_check(raw, false));
+	/* Every byte the ECC covers, each bit pattern class once. */
+	{
+		size_t missed = 0;
+
+		for (size_t i = 12; i < GM_SECTOR_RAW; i++) {
+			uint8_t flip = (uint8_t)(1u << (i % 8)) | (uint8_t)(i & 0x81);
+
+			raw[i] ^= flip;
+			missed += gm_ecc_check(raw, false);
+			raw[i] ^= flip;
+		}
+		CU_ASSERT_EQUAL(missed, 0);
+	}
+	CU_ASSERT_TRUE(gm_ecc_check(raw, false));
 	/* Bytes 0..11 (sync) are outside the ECC. */
 	raw[3] ^= 0xFF;
 	CU_ASSERT_TRUE(gm_ecc_check(raw, false));
@@ -596,6 +632,31 @@ GM_TEST(ecma130_ecc_check_detects)
 	CU_ASSERT_TRUE(gm_ecc_check(raw, true));
 	raw[16] ^= 0x01;
 	CU_ASSERT_FALSE(gm_ecc_check(raw, true));
+}
+
+/* Random damage of 1 to 40 bytes: the check agrees with the reference. */
+GM_TEST(ecma130_ecc_check_random_damage)
+{
+	uint8_t raw[GM_SECTOR_RAW];
+	unsigned disagree = 0, caught = 0;
+
+	gm_test_rng_seed(41);
+	for (int rep = 0; rep < 300; rep++) {
+		bool zero_header = rep % 3 == 0;
+		unsigned n = 1 + gm_test_rng_next() % 40;
+
+		gm_test_rng_fill(raw, sizeof(raw));
+		gm_ecc_generate(raw, zero_header);
+		for (unsigned k = 0; k < n; k++)
+			raw[12 + gm_test_rng_next() % (GM_SECTOR_RAW - 12)]
+				^= (uint8_t)(1 + gm_test_rng_next() % 255);
+		bool ref_good = ref_ecc_failures(raw, zero_header) == 0;
+
+		disagree += gm_ecc_check(raw, zero_header) != ref_good;
+		caught += !ref_good;
+	}
+	CU_ASSERT_EQUAL(disagree, 0);
+	CU_ASSERT(caught > 250);	/* header damage is ignored with zero_header */
 }
 
 /* ---------------------------------------------------------------------
