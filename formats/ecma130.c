@@ -533,8 +533,8 @@ void gm_ecc_generate(uint8_t *raw, bool zero_header)
  * lanes run skewed over t = -7..42, a lane's input masked to zero while
  * its m is outside 0..42.  Zeros in front change nothing; the i zeros
  * after lane i's last symbol multiply its Horner sum by alpha^i, which is
- * undone by scaling the parity side the same way.  A region copy with
- * its first words repeated at the end makes every load contiguous.
+ * undone by scaling the parity side the same way.  The few loads that
+ * run past the last word go round to the first through a small copy.
  */
 typedef uint8_t v16u8 __attribute__((vector_size(16)));
 typedef int8_t v16i8 __attribute__((vector_size(16)));
@@ -575,52 +575,96 @@ static inline v16u8 lane_mask(int t, int lo, int hi)
 	return (v16u8)((m >= (int16_t)lo) & (m <= (int16_t)hi));
 }
 
+/* One row more of the sixteen P codewords of a load. */
+static inline void p_step(const uint8_t *row, v16u8 *s0, v16u8 *s1)
+{
+	v16u8 v = vload(row);
+
+	*s1 = vmul_alpha(*s1) ^ v;
+	*s0 ^= v;
+}
+
 static bool ecc_check_p(const uint8_t *region)
 {
-	v16u8 s0[6] = {0}, s1[6] = {0}, bad;
+	v16u8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0};
+	v16u8 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0};
 	const v16u8 tail = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-	/* 26 rows of 86 bytes read as 96: the reads stay in the sector. */
-	for (unsigned r = 0; r < ECC_Q_ROWS; r++) {
-		for (unsigned j = 0; j < 6; j++) {
-			v16u8 v = vload(region + ECC_ROW * r + 16 * j);
-
-			s1[j] = vmul_alpha(s1[j]) ^ v;
-			s0[j] ^= v;
-		}
+	/* 26 rows of 86 bytes read as 96: the reads stay in the sector.
+	 * Spelled out: a loop would keep the sums in memory. */
+	for (const uint8_t *row = region; row < region + ECC_ROW * ECC_Q_ROWS;
+	     row += ECC_ROW) {
+		p_step(row, &b0, &a0);
+		p_step(row + 16, &b1, &a1);
+		p_step(row + 32, &b2, &a2);
+		p_step(row + 48, &b3, &a3);
+		p_step(row + 64, &b4, &a4);
+		p_step(row + 80, &b5, &a5);
 	}
-	bad = (s0[5] | s1[5]) & tail;		/* 86 = 5 * 16 + 6 */
-	for (unsigned j = 0; j < 5; j++)
-		bad |= s0[j] | s1[j];
-	return vzero(bad);
+	/* 86 = 5 * 16 + 6 */
+	return vzero(a0 | a1 | a2 | a3 | a4 | b0 | b1 | b2 | b3 | b4
+		     | ((a5 | b5) & tail));
+}
+
+#define Q_GROUPS 4
+
+/* Eight words from word pos on, going round from the last to the first. */
+static inline v16u8 q_load(const uint8_t *region, unsigned pos)
+{
+	uint8_t wrapped[16];
+	size_t head = 2 * (Q_WORDS - pos);
+
+	if (pos <= Q_WORDS - Q_LANES)
+		return vload(region + 2 * pos);
+	memcpy(wrapped, region + 2 * pos, head);
+	memcpy(wrapped + head, region, sizeof(wrapped) - head);
+	return vload(wrapped);
+}
+
+/* One symbol more of the eight codewords of a load. */
+static inline void q_step(const uint8_t *region, v16u8 mask, unsigned *pos,
+			  v16u8 *a, v16u8 *b)
+{
+	v16u8 v = q_load(region, *pos) & mask;
+
+	*a = vmul_alpha(*a) ^ v;
+	*b ^= v;
+	*pos += 44;
+	if (*pos >= Q_WORDS)
+		*pos -= Q_WORDS;
 }
 
 static bool ecc_check_q(const uint8_t *region)
 {
-	static const unsigned top[] = {7, 15, 23, 25};	/* K of each load */
-	uint8_t words[2 * Q_WORDS + 2 * (Q_LANES - 1)];
+	/* K of each load; the four run side by side, chains of their own */
+	static const unsigned top[Q_GROUPS] = {7, 15, 23, 25};
 	const uint8_t *parity = region + ECC_Q_OFFSET - ECC_REGION;
-	v16u8 bad = {0};
+	v16u8 a[Q_GROUPS], b[Q_GROUPS], bad = {0};
+	v16u8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+	v16u8 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+	unsigned pos[Q_GROUPS], pos0, pos1, pos2, pos3;
 
-	memcpy(words, region, 2 * Q_WORDS);
-	memcpy(words + 2 * Q_WORDS, region, 2 * (Q_LANES - 1));
-	for (unsigned g = 0; g < sizeof(top) / sizeof(top[0]); g++) {
+	/* word of lane 0 at t = -7: 44 * -7 + 43 K, mod 1118 */
+	for (unsigned g = 0; g < Q_GROUPS; g++)
+		pos[g] = (43 * top[g] + Q_WORDS - 44 * (Q_LANES - 1)) % Q_WORDS;
+	pos0 = pos[0], pos1 = pos[1], pos2 = pos[2], pos3 = pos[3];
+	for (int t = 1 - Q_LANES; t < ECC_Q_DATA; t++) {
+		bool edge = t < 0 || t > ECC_Q_DATA - Q_LANES;
+		v16u8 mask = edge ? lane_mask(t, 0, ECC_Q_DATA - 1)
+				  : (v16u8)(v8i16){-1, -1, -1, -1, -1, -1, -1, -1};
+
+		/* spelled out: a loop would keep the sums in memory */
+		q_step(region, mask, &pos0, &a0, &b0);
+		q_step(region, mask, &pos1, &a1, &b1);
+		q_step(region, mask, &pos2, &a2, &b2);
+		q_step(region, mask, &pos3, &a3, &b3);
+	}
+	a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+	b[0] = b0, b[1] = b1, b[2] = b2, b[3] = b3;
+	for (unsigned g = 0; g < Q_GROUPS; g++) {
 		uint8_t p0[16], p1[16];
-		v16u8 a = {0}, b = {0}, q0, q1, y;
-		/* word of lane 0 at t = -7: 44 * -7 + 43 K, mod 1118 */
-		unsigned pos = (43 * top[g] + Q_WORDS - 44 * (Q_LANES - 1)) % Q_WORDS;
+		v16u8 q0, q1, y;
 
-		for (int t = 1 - Q_LANES; t < ECC_Q_DATA; t++) {
-			v16u8 v = vload(words + 2 * pos);
-
-			if (t < 0 || t > ECC_Q_DATA - Q_LANES)
-				v &= lane_mask(t, 0, ECC_Q_DATA - 1);
-			a = vmul_alpha(a) ^ v;
-			b ^= v;
-			pos += 44;
-			if (pos >= Q_WORDS)
-				pos -= Q_WORDS;
-		}
 		/* The parity symbols of codeword K - i, lane by lane. */
 		for (unsigned i = 0; i < Q_LANES; i++) {
 			unsigned k = (top[g] + ECC_Q_ROWS - i) % ECC_Q_ROWS;
@@ -637,7 +681,7 @@ static bool ecc_check_q(const uint8_t *region)
 
 			y = (vmul_alpha(y) & later) | (y & ~later);
 		}
-		bad |= (vmul_alpha(vmul_alpha(a)) ^ y) | (b ^ q0 ^ q1);
+		bad |= (vmul_alpha(vmul_alpha(a[g])) ^ y) | (b[g] ^ q0 ^ q1);
 	}
 	return vzero(bad);
 }
