@@ -814,16 +814,124 @@ int gm_outset_open(struct gm_ctx *ctx, struct gm_outset *set,
 	return 0;
 }
 
+int gm_outset_write_failed(struct gm_ctx *ctx, const struct gm_outset *set,
+			   FILE *f, int err)
+{
+	for (unsigned i = 0; i < set->n; i++)
+		if (set->files[i].f == f)
+			return gm_error_set_errno(ctx, GM_ERR_IO, err,
+						  "cannot write '%s'", set->files[i].final);
+	return gm_error_set_errno(ctx, GM_ERR_IO, err, "cannot write");
+}
+
 int gm_outset_write(struct gm_ctx *ctx, struct gm_outset *set, FILE *f,
 		    const void *buf, size_t len)
 {
 	if (len == 0 || fwrite(buf, len, 1, f) == 1)
 		return 0;
-	for (unsigned i = 0; i < set->n; i++)
-		if (set->files[i].f == f)
-			return gm_error_set_errno(ctx, GM_ERR_IO, errno,
-						  "cannot write '%s'", set->files[i].final);
-	return gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write");
+	return gm_outset_write_failed(ctx, set, f, errno);
+}
+
+/* ---------------------------------------------------------------------
+ * Write-behind
+ */
+
+static int write_whole(FILE *f, const void *buf, size_t len)
+{
+	if (len == 0 || fwrite(buf, len, 1, f) == 1)
+		return 0;
+	return errno != 0 ? errno : EIO;
+}
+
+static void *writebehind_main(void *arg)
+{
+	struct gm_writebehind *wb = arg;
+
+	pthread_mutex_lock(&wb->lock);
+	for (;;) {
+		while (wb->buf == NULL && !wb->stop)
+			pthread_cond_wait(&wb->cond, &wb->lock);
+		if (wb->buf == NULL)
+			break;
+		{
+			FILE *f = wb->f;
+			const void *buf = wb->buf;
+			size_t len = wb->len;
+			int err;
+
+			pthread_mutex_unlock(&wb->lock);
+			err = write_whole(f, buf, len);
+			pthread_mutex_lock(&wb->lock);
+			if (err != 0 && wb->err == 0)
+				wb->err = err;
+			wb->buf = NULL;
+			pthread_cond_broadcast(&wb->cond);
+		}
+	}
+	pthread_mutex_unlock(&wb->lock);
+	return NULL;
+}
+
+void gm_writebehind_start(struct gm_writebehind *wb)
+{
+	memset(wb, 0, sizeof(*wb));
+	if (pthread_mutex_init(&wb->lock, NULL) != 0)
+		return;
+	if (pthread_cond_init(&wb->cond, NULL) != 0) {
+		pthread_mutex_destroy(&wb->lock);
+		return;
+	}
+	wb->threaded = pthread_create(&wb->thread, NULL, writebehind_main, wb) == 0;
+	if (!wb->threaded) {
+		pthread_cond_destroy(&wb->cond);
+		pthread_mutex_destroy(&wb->lock);
+	}
+}
+
+/* With the lock held: wait until the thread is idle. */
+static void writebehind_idle(struct gm_writebehind *wb)
+{
+	while (wb->buf != NULL)
+		pthread_cond_wait(&wb->cond, &wb->lock);
+}
+
+int gm_writebehind_put(struct gm_writebehind *wb, FILE *f, const void *buf,
+		       size_t len)
+{
+	int err;
+
+	if (!wb->threaded) {
+		if (wb->err == 0)
+			wb->err = write_whole(f, buf, len);
+		return wb->err;
+	}
+	pthread_mutex_lock(&wb->lock);
+	writebehind_idle(wb);
+	err = wb->err;
+	if (err == 0 && len > 0) {
+		wb->f = f;
+		wb->buf = buf;
+		wb->len = len;
+		pthread_cond_broadcast(&wb->cond);
+	}
+	pthread_mutex_unlock(&wb->lock);
+	return err;
+}
+
+int gm_writebehind_finish(struct gm_writebehind *wb)
+{
+	if (!wb->threaded)
+		return wb->err;
+	pthread_mutex_lock(&wb->lock);
+	writebehind_idle(wb);
+	wb->stop = true;
+	pthread_cond_broadcast(&wb->cond);
+	pthread_mutex_unlock(&wb->lock);
+	pthread_join(wb->thread, NULL);
+	pthread_cond_destroy(&wb->cond);
+	pthread_mutex_destroy(&wb->lock);
+	wb->threaded = false;
+	return wb->err;
 }
 
 int gm_outset_commit(struct gm_ctx *ctx, struct gm_outset *set)

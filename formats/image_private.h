@@ -6,6 +6,7 @@
 #ifndef GM_IMAGE_PRIVATE_H
 #define GM_IMAGE_PRIVATE_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -122,5 +123,39 @@ void gm_outset_abort(struct gm_outset *set);
 /* Write len bytes to the n-th file of the set, naming it on failure. */
 int gm_outset_write(struct gm_ctx *ctx, struct gm_outset *set, FILE *f,
 		    const void *buf, size_t len);
+
+/* Name the file of the set that f writes in an I/O error with errno err. */
+int gm_outset_write_failed(struct gm_ctx *ctx, const struct gm_outset *set,
+			   FILE *f, int err);
+
+/*
+ * Write-behind: a thread writes one buffer while the caller fills the
+ * next (the copy into the page cache then overlaps the reading and
+ * checking).  The caller owns the buffers and must not touch one handed
+ * over until the next gm_writebehind_put() or gm_writebehind_finish()
+ * returns.  Without a thread (pthread_create failed) the writes are made
+ * in the caller's.
+ */
+struct gm_writebehind {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	FILE *f;
+	const void *buf;	/* being written, or NULL */
+	size_t len;
+	int err;		/* errno of the first write that failed, or 0 */
+	bool threaded, stop;
+};
+
+void gm_writebehind_start(struct gm_writebehind *wb);
+
+/* Wait for the buffer before to be written, then hand over buf.  Returns
+   0, or the errno of a write that failed (buf is then not taken). */
+int gm_writebehind_put(struct gm_writebehind *wb, FILE *f, const void *buf,
+		       size_t len);
+
+/* Wait for the last buffer and end the thread; 0 or a write's errno.
+   Call it on every path, failures included, before closing the file. */
+int gm_writebehind_finish(struct gm_writebehind *wb);
 
 #endif

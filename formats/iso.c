@@ -112,7 +112,8 @@ static int iso_write(struct gm_ctx *ctx, struct gm_source *src,
 	const struct gm_track *t = NULL;
 	struct gm_outset set;
 	enum gm_sector_status status[ISO_RUN];
-	uint8_t *buf = NULL;
+	struct gm_writebehind wb;
+	uint8_t *bufs = NULL, *buf;
 	uint64_t bad = 0, total, done = 0;
 	int32_t first, end;
 	FILE *f;
@@ -130,11 +131,15 @@ static int iso_write(struct gm_ctx *ctx, struct gm_source *src,
 	ret = gm_outset_open(ctx, &set, path, &f);
 	if (ret != 0)
 		return ret;
-	buf = malloc((size_t)ISO_RUN * ISO_BLOCK);
-	if (buf == NULL) {
+	/* two buffers: one is written while the next is read and checked */
+	bufs = malloc((size_t)2 * ISO_RUN * ISO_BLOCK);
+	if (bufs == NULL) {
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-		goto fail;
+		gm_outset_abort(&set);
+		return ret;
 	}
+	buf = bufs;
+	gm_writebehind_start(&wb);
 	for (int32_t lba = first; lba < end;) {
 		struct gm_read req = {
 			.lba = lba, .kind = GM_SECTOR_KIND_USER, .data = buf,
@@ -161,26 +166,35 @@ static int iso_write(struct gm_ctx *ctx, struct gm_source *src,
 			if (opts->on_bad)
 				opts->on_bad(opts->arg, lba + (int32_t)i, status[i]);
 		}
-		ret = gm_outset_write(ctx, &set, f, buf, (size_t)req.count * ISO_BLOCK);
-		if (ret != 0)
+		ret = gm_writebehind_put(&wb, f, buf, (size_t)req.count * ISO_BLOCK);
+		if (ret != 0) {
+			ret = gm_outset_write_failed(ctx, &set, f, ret);
 			goto fail;
+		}
+		buf = buf == bufs ? bufs + (size_t)ISO_RUN * ISO_BLOCK : bufs;
 		lba += (int32_t)req.count;
 		done += (uint64_t)req.count * ISO_BLOCK;
 		if (opts->progress)
 			opts->progress(opts->arg, done, total);
 	}
+	ret = gm_writebehind_finish(&wb);
+	if (ret != 0) {
+		ret = gm_outset_write_failed(ctx, &set, f, ret);
+		goto fail;
+	}
 	ret = gm_outset_commit(ctx, &set);
 	if (ret != 0)
 		goto fail;
-	free(buf);
+	free(bufs);
 	if (bad)
 		return gm_error_set(ctx, GM_ERR_MISMATCH, "'%s' is written, but %llu "
 				    "sectors failed their EDC/ECC check", path,
 				    (unsigned long long)bad);
 	return 0;
 fail:
+	gm_writebehind_finish(&wb);
 	gm_outset_abort(&set);
-	free(buf);
+	free(bufs);
 	return ret;
 }
 

@@ -26,6 +26,19 @@ cmp "$T/a.iso" "$T/d.iso" || fail "convert --sync wrote other bytes"
 run 0 "$GM" convert --sync "$T/a.iso" "$T/e.cue"
 cmp "$T/b.bin" "$T/e.bin" || fail "convert --sync wrote another BIN"
 rm -f "$T/d.iso" "$T/e.cue" "$T/e.bin"
+# A write that fails part way through (a file size limit with SIGXFSZ
+# ignored: write() says EFBIG) stops the convert with status 3 and the
+# output named, and leaves nothing behind.  The ISO is written by a second
+# thread while the next sectors are read: its error has to come back.
+"$MKRAW" -n 3000 -r 5 "$T/big.bin"
+printf 'FILE "big.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n' > "$T/big.cue"
+(trap '' XFSZ; ulimit -f 4096; run 3 "$GM" convert "$T/big.cue" "$T/big.iso")
+contains "$T/err" "cannot write '$T/big.iso'"
+contains "$T/err" "File too large"
+[ -z "$(find "$T" -name '*big.iso*')" ] || fail "a failed convert left $(find "$T" -name '*big.iso*')"
+run 0 "$GM" convert "$T/big.cue" "$T/big.iso"
+[ "$(wc -c < "$T/big.iso")" -eq $((3000 * 2048)) ] || fail "big.iso is not 3000 sectors"
+rm -f "$T/big.bin" "$T/big.cue" "$T/big.iso"
 
 # The mixed-mode multi-file sheet: layout as written.
 run 0 "$GM" info --json "$T/mixed.cue"

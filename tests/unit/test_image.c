@@ -4,6 +4,7 @@
  * synthesised valid, user data survives every path, big-endian audio is
  * swapped, and generated subchannel has the positions of the layout.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "formats.h"
 #include "gm_test.h"
 #include "image.h"
+#include "image_private.h"
 
 static char tmpdir[64];
 
@@ -290,4 +292,64 @@ GM_TEST(image_dvd_user_reads_beyond_cd_addresses)
 	gm_source_free(src);
 	gm_ctx_free(ctx);
 	teardown();
+}
+
+/* ---------------------------------------------------------------------
+ * Write-behind: the bytes arrive in order; a failed write reaches the
+ * caller with its errno and the thread still ends.
+ */
+
+GM_TEST(image_writebehind_in_order)
+{
+	enum { SIZE = 3000, COUNT = 40 };
+	uint8_t *bufs = malloc(2 * SIZE), *back = malloc((size_t)SIZE * COUNT);
+	struct gm_writebehind wb;
+	FILE *f = tmpfile();
+	int bad = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bufs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	gm_writebehind_start(&wb);
+	for (int i = 0; i < COUNT; i++) {
+		uint8_t *buf = bufs + (i % 2) * SIZE;
+
+		/* the buffer handed over two puts ago is free again */
+		memset(buf, 'a' + i % 26, SIZE);
+		buf[0] = (uint8_t)i;
+		CU_ASSERT_EQUAL(gm_writebehind_put(&wb, f, buf, SIZE), 0);
+	}
+	CU_ASSERT_EQUAL(gm_writebehind_finish(&wb), 0);
+	rewind(f);
+	CU_ASSERT_EQUAL(fread(back, SIZE, COUNT, f), COUNT);
+	for (int i = 0; i < COUNT; i++)
+		bad += back[(size_t)i * SIZE] != (uint8_t)i
+		       || back[(size_t)i * SIZE + SIZE - 1] != 'a' + i % 26;
+	CU_ASSERT_EQUAL(bad, 0);
+	fclose(f);
+	free(back);
+	free(bufs);
+}
+
+GM_TEST(image_writebehind_full_device)
+{
+	enum { SIZE = 1 << 20 };
+	uint8_t *buf = calloc(1, SIZE);
+	struct gm_writebehind wb;
+	FILE *f = fopen("/dev/full", "w");
+	int err = 0, puts = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	setvbuf(f, NULL, _IONBF, 0);
+	gm_writebehind_start(&wb);
+	/* the first failure shows at a later put, or at the finish */
+	while (err == 0 && puts < 5) {
+		err = gm_writebehind_put(&wb, f, buf, SIZE);
+		puts++;
+	}
+	CU_ASSERT_TRUE(err == ENOSPC || puts == 5);
+	CU_ASSERT_EQUAL(gm_writebehind_finish(&wb), ENOSPC);
+	fclose(f);
+	free(buf);
 }
