@@ -4,51 +4,102 @@
 # its regression inputs (tests/fuzz/regress/<format>/: crashers found
 # before) and then for SECONDS (default 30) from its seed corpus.  Ends
 # with "N passed, N failed" (one per target).
+#
+# The library's sources are compiled once (two at a time) and linked into
+# every target; the targets run two at a time, one per core, each with a
+# log of its own that is printed in order when the pair is done.
 set -u
 builddir=${1:?usage: run.sh BUILDDIR SRCDIR [SECONDS]}
 srcdir=${2:?usage: run.sh BUILDDIR SRCDIR [SECONDS]}
 seconds=${3:-30}
+jobs=${GM_FUZZ_JOBS:-2}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gm-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 passed=0
 failed=0
 
 libs=$(pkg-config --libs libcdio libiso9660 libudf libcrypto zlib)
-sources=$(ls "$srcdir"/formats/*.c "$srcdir"/rip/*.c "$srcdir"/verify/*.c)
-for target in "$srcdir"/tests/fuzz/fuzz_*.c; do
-	name=$(basename "$target" .c)
+cflags="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fno-sanitize-recover=all
+	-I$builddir -I$srcdir/formats -I$srcdir/rip -I$srcdir/verify"
+export cflags work
+
+# The library, instrumented for the fuzzer but without its main().
+mkdir "$work/obj"
+ls "$srcdir"/formats/*.c "$srcdir"/rip/*.c "$srcdir"/verify/*.c |
+	xargs -P "$jobs" -I{} sh -c '
+		src={}
+		obj=$work/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o
+		clang $cflags -fsanitize=fuzzer-no-link,address,undefined \
+			-c "$src" -o "$obj" || { echo "FAIL: $src does not build"; exit 1; }'
+lib_ok=$?
+
+# run_target NAME: build, regressions, fuzzing; the verdict in NAME.verdict
+run_target() {
+	name=$1
 	format=${name#fuzz_}
-	echo "== $name"
-	if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -pthread \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-I"$builddir" -I"$srcdir/formats" -I"$srcdir/rip" -I"$srcdir/verify" \
-		$sources "$target" $libs -o "$work/$name"; then
-		echo "FAIL: $name does not build"
-		failed=$((failed + 1))
-		continue
+	out=$work/$name.out
+	echo "== $name" > "$out"
+	if [ $lib_ok -ne 0 ] ||
+	   ! clang $cflags -fsanitize=fuzzer,address,undefined \
+		"$srcdir/tests/fuzz/$name.c" "$work"/obj/*.o $libs \
+		-o "$work/$name" >> "$out" 2>&1; then
+		echo "FAIL: $name does not build" >> "$out"
+		echo FAIL > "$work/$name.verdict"
+		return
 	fi
 	ok=1
 	if [ -d "$srcdir/tests/fuzz/regress/$format" ] &&
 	   [ -n "$(ls "$srcdir/tests/fuzz/regress/$format")" ]; then
-		"$work/$name" "$srcdir/tests/fuzz/regress/$format"/* > "$work/regress.log" 2>&1 ||
-			{ tail -n 30 "$work/regress.log"; ok=0; }
+		"$work/$name" "$srcdir/tests/fuzz/regress/$format"/* \
+			> "$work/regress-$format.log" 2>&1 ||
+			{ tail -n 30 "$work/regress-$format.log" >> "$out"; ok=0; }
 	fi
 	mkdir -p "$work/corpus-$format"
 	cp "$srcdir/tests/fuzz/corpus/$format"/* "$work/corpus-$format/"
 	if [ $ok -eq 1 ]; then
 		(cd "$work" && "$work/$name" -max_total_time="$seconds" -timeout=10 \
 			-rss_limit_mb=2048 -artifact_prefix="$work/$format-" \
-			"$work/corpus-$format" > "$work/fuzz.log" 2>&1) ||
-			{ tail -n 40 "$work/fuzz.log"; ls "$work"/"$format"-* 2>/dev/null; ok=0; }
-		grep -E '^#[0-9]+.*DONE' "$work/fuzz.log" | tail -n 1
+			"$work/corpus-$format" > "$work/fuzz-$format.log" 2>&1) ||
+			{ tail -n 40 "$work/fuzz-$format.log" >> "$out"
+			  ls "$work"/"$format"-* >> "$out" 2>/dev/null; ok=0; }
+		grep -E '^#[0-9]+.*DONE' "$work/fuzz-$format.log" | tail -n 1 >> "$out"
 	fi
 	if [ $ok -eq 1 ]; then
-		echo "PASS: $name"
-		passed=$((passed + 1))
+		echo "PASS: $name" >> "$out"
+		echo PASS > "$work/$name.verdict"
 	else
-		echo "FAIL: $name (copy the crasher into tests/fuzz/regress/$format/)"
-		failed=$((failed + 1))
+		echo "FAIL: $name (copy the crasher into tests/fuzz/regress/$format/)" >> "$out"
+		echo FAIL > "$work/$name.verdict"
+	fi
+}
+
+# report NAME...: print the logs of finished targets and count them
+report() {
+	for name in "$@"; do
+		cat "$work/$name.out"
+		if [ "$(cat "$work/$name.verdict" 2>/dev/null)" = PASS ]; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
+}
+
+batch=""
+n=0
+for target in "$srcdir"/tests/fuzz/fuzz_*.c; do
+	name=$(basename "$target" .c)
+	run_target "$name" &
+	batch="$batch $name"
+	n=$((n + 1))
+	if [ $n -ge "$jobs" ]; then
+		wait
+		report $batch
+		batch=""
+		n=0
 	fi
 done
+wait
+report $batch
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
