@@ -240,6 +240,16 @@ static uint32_t gf2_mulmod(uint32_t a, uint32_t b)	/* reflected */
 	return product;
 }
 
+/* x^n modulo the polynomial, reflected. */
+static uint32_t edc_x_power(size_t n)
+{
+	uint32_t v = 1u << 31;		/* x^0 */
+
+	while (n--)
+		v = (v >> 1) ^ (EDC_POLY_REFLECTED & (0u - (v & 1)));
+	return v;
+}
+
 #define EDC_SPLIT_LENGTHS 3
 static struct {
 	size_t chunk;		/* bytes, a multiple of 8 */
@@ -256,12 +266,8 @@ static void edc_split_tables(void)
 	static const size_t lengths[EDC_SPLIT_LENGTHS] = { 2064, 2056, 2332 };
 
 	for (unsigned i = 0; i < EDC_SPLIT_LENGTHS; i++) {
-		uint32_t power = 1u << 31;	/* x^0 */
-
 		edc_split[i].chunk = edc_chunk(lengths[i]);
-		for (size_t k = 0; k < edc_split[i].chunk; k++)
-			power = gf2_mulmod(power, 1u << 23);	/* * x^8 */
-		edc_split[i].shift1 = power;
+		edc_split[i].shift1 = edc_x_power(8 * edc_split[i].chunk);
 	}
 }
 
@@ -307,15 +313,6 @@ uint32_t gm_edc_update_tables(uint32_t edc, const void *buf, size_t len)
 #ifdef EDC_CLMUL
 static bool edc_have_clmul;
 static uint64_t edc_k512[2], edc_k128[2];
-
-static uint32_t edc_x_power(unsigned n)
-{
-	uint32_t v = 1u << 31;		/* x^0, reflected */
-
-	while (n--)
-		v = (v >> 1) ^ (EDC_POLY_REFLECTED & (0u - (v & 1)));
-	return v;
-}
 
 static void edc_clmul_setup(void)
 {
@@ -606,8 +603,6 @@ static bool ecc_check_p(const uint8_t *region)
 		     | ((a5 | b5) & tail));
 }
 
-#define Q_GROUPS 4
-
 /* Eight words from word pos on, going round from the last to the first. */
 static inline v16u8 q_load(const uint8_t *region, unsigned pos)
 {
@@ -634,56 +629,62 @@ static inline void q_step(const uint8_t *region, v16u8 mask, unsigned *pos,
 		*pos -= Q_WORDS;
 }
 
+/* Word of lane 0 of the load of codewords K..K-7 at t = -7:
+   44 * -7 + 43 K, mod 1118. */
+static inline unsigned q_start(unsigned top)
+{
+	return (43 * top + Q_WORDS - 44 * (Q_LANES - 1)) % Q_WORDS;
+}
+
+/* Nonzero lanes where a codeword of the load K..K-7 is not valid, from
+   its Horner sum a (alpha^i D in lane i) and plain sum b of the data. */
+static v16u8 q_verdict(const uint8_t *region, unsigned top, v16u8 a, v16u8 b)
+{
+	const uint8_t *parity = region + ECC_Q_OFFSET - ECC_REGION;
+	uint8_t p0[16], p1[16];
+	v16u8 q0, q1, y;
+
+	/* The parity symbols of codeword K - i, lane by lane. */
+	for (unsigned i = 0; i < Q_LANES; i++) {
+		unsigned k = (top + ECC_Q_ROWS - i) % ECC_Q_ROWS;
+
+		memcpy(p0 + 2 * i, parity + 2 * k, 2);
+		memcpy(p1 + 2 * i, parity + 2 * ECC_Q_ROWS + 2 * k, 2);
+	}
+	q0 = vload(p0);
+	q1 = vload(p1);
+	/* alpha^2 (alpha^i D) + alpha^i (alpha Q0 + Q1) must be 0 */
+	y = vmul_alpha(q0) ^ q1;
+	for (int i = 1; i < Q_LANES; i++) {
+		v16u8 later = lane_mask(0, i, Q_LANES - 1);
+
+		y = (vmul_alpha(y) & later) | (y & ~later);
+	}
+	return (vmul_alpha(vmul_alpha(a)) ^ y) | (b ^ q0 ^ q1);
+}
+
 static bool ecc_check_q(const uint8_t *region)
 {
-	/* K of each load; the four run side by side, chains of their own */
-	static const unsigned top[Q_GROUPS] = {7, 15, 23, 25};
-	const uint8_t *parity = region + ECC_Q_OFFSET - ECC_REGION;
-	v16u8 a[Q_GROUPS], b[Q_GROUPS], bad = {0};
+	/* K of each load; the four run side by side, chains of their own,
+	   spelled out: a loop would keep the sums in memory */
+	enum { K0 = 7, K1 = 15, K2 = 23, K3 = 25 };
 	v16u8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
 	v16u8 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
-	unsigned pos[Q_GROUPS], pos0, pos1, pos2, pos3;
+	unsigned pos0 = q_start(K0), pos1 = q_start(K1);
+	unsigned pos2 = q_start(K2), pos3 = q_start(K3);
 
-	/* word of lane 0 at t = -7: 44 * -7 + 43 K, mod 1118 */
-	for (unsigned g = 0; g < Q_GROUPS; g++)
-		pos[g] = (43 * top[g] + Q_WORDS - 44 * (Q_LANES - 1)) % Q_WORDS;
-	pos0 = pos[0], pos1 = pos[1], pos2 = pos[2], pos3 = pos[3];
 	for (int t = 1 - Q_LANES; t < ECC_Q_DATA; t++) {
 		bool edge = t < 0 || t > ECC_Q_DATA - Q_LANES;
 		v16u8 mask = edge ? lane_mask(t, 0, ECC_Q_DATA - 1)
 				  : (v16u8)(v8i16){-1, -1, -1, -1, -1, -1, -1, -1};
 
-		/* spelled out: a loop would keep the sums in memory */
 		q_step(region, mask, &pos0, &a0, &b0);
 		q_step(region, mask, &pos1, &a1, &b1);
 		q_step(region, mask, &pos2, &a2, &b2);
 		q_step(region, mask, &pos3, &a3, &b3);
 	}
-	a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
-	b[0] = b0, b[1] = b1, b[2] = b2, b[3] = b3;
-	for (unsigned g = 0; g < Q_GROUPS; g++) {
-		uint8_t p0[16], p1[16];
-		v16u8 q0, q1, y;
-
-		/* The parity symbols of codeword K - i, lane by lane. */
-		for (unsigned i = 0; i < Q_LANES; i++) {
-			unsigned k = (top[g] + ECC_Q_ROWS - i) % ECC_Q_ROWS;
-
-			memcpy(p0 + 2 * i, parity + 2 * k, 2);
-			memcpy(p1 + 2 * i, parity + 2 * ECC_Q_ROWS + 2 * k, 2);
-		}
-		q0 = vload(p0);
-		q1 = vload(p1);
-		/* alpha^2 (alpha^i D) + alpha^i (alpha Q0 + Q1) must be 0 */
-		y = vmul_alpha(q0) ^ q1;
-		for (int i = 1; i < Q_LANES; i++) {
-			v16u8 later = lane_mask(0, i, Q_LANES - 1);
-
-			y = (vmul_alpha(y) & later) | (y & ~later);
-		}
-		bad |= (vmul_alpha(vmul_alpha(a[g])) ^ y) | (b[g] ^ q0 ^ q1);
-	}
-	return vzero(bad);
+	return vzero(q_verdict(region, K0, a0, b0) | q_verdict(region, K1, a1, b1)
+		     | q_verdict(region, K2, a2, b2) | q_verdict(region, K3, a3, b3));
 }
 
 /* Syndromes of all codewords; true when every one is zero. */

@@ -824,18 +824,7 @@ int gm_outset_write_failed(struct gm_ctx *ctx, const struct gm_outset *set,
 	return gm_error_set_errno(ctx, GM_ERR_IO, err, "cannot write");
 }
 
-int gm_outset_write(struct gm_ctx *ctx, struct gm_outset *set, FILE *f,
-		    const void *buf, size_t len)
-{
-	if (len == 0 || fwrite(buf, len, 1, f) == 1)
-		return 0;
-	return gm_outset_write_failed(ctx, set, f, errno);
-}
-
-/* ---------------------------------------------------------------------
- * Write-behind
- */
-
+/* Write len bytes; 0 or the errno. */
 static int write_whole(FILE *f, const void *buf, size_t len)
 {
 	if (len == 0 || fwrite(buf, len, 1, f) == 1)
@@ -843,9 +832,25 @@ static int write_whole(FILE *f, const void *buf, size_t len)
 	return errno != 0 ? errno : EIO;
 }
 
+int gm_outset_write(struct gm_ctx *ctx, struct gm_outset *set, FILE *f,
+		    const void *buf, size_t len)
+{
+	int err = write_whole(f, buf, len);
+
+	return err == 0 ? 0 : gm_outset_write_failed(ctx, set, f, err);
+}
+
+/* ---------------------------------------------------------------------
+ * Write-behind
+ */
+
 static void *writebehind_main(void *arg)
 {
 	struct gm_writebehind *wb = arg;
+	FILE *f;
+	const void *buf;
+	size_t len;
+	int err;
 
 	pthread_mutex_lock(&wb->lock);
 	for (;;) {
@@ -853,20 +858,16 @@ static void *writebehind_main(void *arg)
 			pthread_cond_wait(&wb->cond, &wb->lock);
 		if (wb->buf == NULL)
 			break;
-		{
-			FILE *f = wb->f;
-			const void *buf = wb->buf;
-			size_t len = wb->len;
-			int err;
-
-			pthread_mutex_unlock(&wb->lock);
-			err = write_whole(f, buf, len);
-			pthread_mutex_lock(&wb->lock);
-			if (err != 0 && wb->err == 0)
-				wb->err = err;
-			wb->buf = NULL;
-			pthread_cond_broadcast(&wb->cond);
-		}
+		f = wb->f;
+		buf = wb->buf;
+		len = wb->len;
+		pthread_mutex_unlock(&wb->lock);
+		err = write_whole(f, buf, len);
+		pthread_mutex_lock(&wb->lock);
+		if (err != 0 && wb->err == 0)
+			wb->err = err;
+		wb->buf = NULL;
+		pthread_cond_broadcast(&wb->cond);
 	}
 	pthread_mutex_unlock(&wb->lock);
 	return NULL;
@@ -877,15 +878,14 @@ void gm_writebehind_start(struct gm_writebehind *wb)
 	memset(wb, 0, sizeof(*wb));
 	if (pthread_mutex_init(&wb->lock, NULL) != 0)
 		return;
-	if (pthread_cond_init(&wb->cond, NULL) != 0) {
-		pthread_mutex_destroy(&wb->lock);
-		return;
-	}
-	wb->threaded = pthread_create(&wb->thread, NULL, writebehind_main, wb) == 0;
-	if (!wb->threaded) {
+	if (pthread_cond_init(&wb->cond, NULL) == 0) {
+		wb->threaded = pthread_create(&wb->thread, NULL, writebehind_main,
+					      wb) == 0;
+		if (wb->threaded)
+			return;
 		pthread_cond_destroy(&wb->cond);
-		pthread_mutex_destroy(&wb->lock);
 	}
+	pthread_mutex_destroy(&wb->lock);
 }
 
 /* With the lock held: wait until the thread is idle. */
