@@ -1084,10 +1084,22 @@ static bool cdtext_encode_field(const struct gm_disc *d, int field,
 	uint8_t pack[CCD_PACK];
 	unsigned fill = 0, owner_track = 0, owner_pos = 0;
 
-	for (unsigned i = 0; i <= d->ntracks; i++) {
-		unsigned track = i ? d->tracks[i - 1].number : 0;
-		const char *s = i ? d->tracks[i - 1].cdtext[field] : d->cdtext[field];
+	/*
+	 * Readers give each string the number after the previous one's, so
+	 * every number from 0 to the last track gets a string: an empty one
+	 * for numbers below the first track (a disc whose tracks start at 2).
+	 */
+	for (unsigned track = 0, i = 0; track <= 99 && i < d->ntracks; track++) {
+		const struct gm_track *t = &d->tracks[i];
+		const char *s = track == 0 ? d->cdtext[field]
+				: track == t->number ? t->cdtext[field] : NULL;
 		size_t len = s ? strlen(s) + 1 : 1;
+
+		/* a number out of order (never in a parsed disc) ends the text */
+		if (track != 0 && track > t->number)
+			break;
+		if (track != 0 && track == t->number)
+			i++;
 
 		for (size_t pos = 0; pos < len; pos++) {
 			if (fill == 0) {

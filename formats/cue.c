@@ -663,6 +663,17 @@ static int cue_check_lossless(struct gm_ctx *ctx, const struct gm_disc *d,
 	return 0;
 }
 
+/*
+ * The postgap a sheet says for t: none when the track would then store no
+ * sector from INDEX 01 on (a track of generated silence read from a TOC
+ * file), since readers place such a track on the next one's data; its
+ * sectors are then written to the BIN like any other.
+ */
+static int32_t cue_postgap(const struct gm_track *t)
+{
+	return t->end - t->postgap > t->index[1] ? t->postgap : 0;
+}
+
 struct cue_out {
 	struct gm_outset set;
 	FILE *bin;
@@ -811,7 +822,9 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	}
 	for (unsigned i = 0; i < d->ntracks; i++)
-		total += (uint64_t)gm_track_stored(&d->tracks[i]) * GM_SECTOR_RAW;
+		total += (uint64_t)(gm_track_stored(&d->tracks[i])
+				    + d->tracks[i].postgap - cue_postgap(&d->tracks[i]))
+			 * GM_SECTOR_RAW;
 
 	/* The bins first, the sheet last: it is renamed last. */
 	for (unsigned i = 0; i < d->ntracks; i++) {
@@ -829,7 +842,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 			if (ret != 0)
 				goto fail;
 		}
-		ret = copy_sectors(ctx, src, &out, first, t->end - t->postgap,
+		ret = copy_sectors(ctx, src, &out, first, t->end - cue_postgap(t),
 				   write_cdg(t, opts) ? GM_SECTOR_KIND_RAW_SUB
 				   : GM_SECTOR_KIND_RAW,
 				   opts, &done, total);
@@ -896,7 +909,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 		}
 		for (unsigned n = 1; n <= t->nindex; n++) {
 			/* a sheet has no way to say an index is in a POSTGAP */
-			if (n > 1 && t->index[n] >= t->end - t->postgap) {
+			if (n > 1 && t->index[n] >= t->end - cue_postgap(t)) {
 				if (opts->lossy)
 					break;
 				ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' cannot "
@@ -909,12 +922,12 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 			put_time(sheet, file_frame + t->index[n] - first);
 			fputc('\n', sheet);
 		}
-		if (t->postgap) {
+		if (cue_postgap(t)) {
 			fprintf(sheet, "    POSTGAP ");
 			put_time(sheet, t->postgap);
 			fputc('\n', sheet);
 		}
-		file_frame += gm_track_stored(t);
+		file_frame += t->end - cue_postgap(t) - first;
 	}
 	if (ferror(sheet)) {
 		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", path);

@@ -864,6 +864,10 @@ static int cmd_index(struct toc_parser *ps)
 	return 0;
 }
 
+static int place_track(struct toc_parser *ps, struct gm_track *t, int32_t total,
+		       int32_t start, int32_t lead, unsigned file,
+		       uint64_t offset, int32_t trail);
+
 /*
  * Lay the parsed track out on the disc: unstored runs before the first
  * file run become the pregap (they must end by START), the file runs must
@@ -876,7 +880,7 @@ static int finish_track(struct toc_parser *ps)
 	struct gm_track *t = current_track(ps);
 	const struct gm_file *f;
 	unsigned k = 0, first;
-	int32_t lead = 0, trail = 0, stored, start, total;
+	int32_t lead = 0, trail = 0, stored, start;
 	uint64_t bytes, offset;
 	char msf[16];
 
@@ -886,10 +890,17 @@ static int finish_track(struct toc_parser *ps)
 				    "DATAFILE, SILENCE or ZERO)", t->number);
 	while (k < tt->nruns && tt->runs[k].file < 0)
 		lead += tt->runs[k++].sectors;
-	if (k == tt->nruns)
-		return toc_error_at(ps, tt->line, "track %u has only SILENCE or ZERO; "
-				    "glassmaster needs some data from a file in every "
-				    "track", t->number);
+	if (k == tt->nruns) {
+		/* only SILENCE or ZERO: generated sectors before START are the
+		   pregap, the rest the postgap, and nothing is stored */
+		start = tt->has_start ? tt->start : 0;
+		if (start >= lead) {
+			msf_text(start, msf, sizeof(msf));
+			return toc_error_at(ps, tt->start_line, "START %s is at or "
+					    "beyond the end of track %u", msf, t->number);
+		}
+		return place_track(ps, t, lead, start, start, 0, 0, lead - start);
+	}
 	first = k;
 	offset = tt->runs[k].offset;
 	bytes = tt->runs[k].bytes;
@@ -931,7 +942,23 @@ static int finish_track(struct toc_parser *ps)
 		return toc_error_at(ps, tt->start_line, "START %s is at or beyond the "
 				    "end of the data of track %u", msf, t->number);
 	}
-	total = lead + stored + trail;
+	return place_track(ps, t, lead + stored + trail, start, lead,
+			   (unsigned)tt->runs[first].file, offset, trail);
+}
+
+/*
+ * Put the current track on the disc at ps->next_lba: total sectors, index
+ * 01 at start, lead unstored sectors before the stored ones (from file at
+ * offset), trail unstored after them; END and the INDEX lines become
+ * indexes 02 and up.
+ */
+static int place_track(struct toc_parser *ps, struct gm_track *t, int32_t total,
+		       int32_t start, int32_t lead, unsigned file,
+		       uint64_t offset, int32_t trail)
+{
+	struct toc_track *tt = &ps->tt;
+	char msf[16];
+
 	if (tt->has_end) {
 		/* cdrdao marks the post-gap with one more index */
 		msf_text(tt->end, msf, sizeof(msf));
@@ -969,7 +996,7 @@ static int finish_track(struct toc_parser *ps)
 	}
 	t->end = ps->next_lba + total;
 	t->postgap = trail;
-	t->file = (unsigned)tt->runs[first].file;
+	t->file = file;
 	t->offset = offset;
 	ps->next_lba = t->end;
 	return 0;
@@ -1382,7 +1409,10 @@ static void put_track(FILE *f, const struct gm_track *t, const char *bin,
 		put_msf(f, t->pregap);
 		fputc('\n', f);
 	}
-	if (audio) {
+	if (stored == 0) {
+		/* a track of generated silence (a length of 0 would mean
+		   the rest of the file to cdrdao) */
+	} else if (audio) {
 		/* the start as a position in the file, not a #offset, which
 		   libcdio's reader does not take for audio */
 		fprintf(f, "FILE ");
@@ -1397,11 +1427,13 @@ static void put_track(FILE *f, const struct gm_track *t, const char *bin,
 			fprintf(f, " #%llu", (unsigned long long)offset);
 		fputc(' ', f);
 	}
-	put_msf(f, stored);
-	if (!audio)
-		fprintf(f, " // length in bytes: %llu",
-			(unsigned long long)stored * GM_SECTOR_RAW);
-	fputc('\n', f);
+	if (stored > 0) {
+		put_msf(f, stored);
+		if (!audio)
+			fprintf(f, " // length in bytes: %llu",
+				(unsigned long long)stored * GM_SECTOR_RAW);
+		fputc('\n', f);
+	}
 	if (t->postgap) {
 		fprintf(f, audio ? "SILENCE " : "ZERO %s ", mode);
 		put_msf(f, t->postgap);

@@ -262,3 +262,34 @@ for lsn in 000000 000105 000160; do
 	grep -q " $lsn audio" "$T/cdinfo" || { cat "$T/cdinfo"; fail "cd-info lacks a track at $lsn"; }
 done
 grep -q "000225 leadout" "$T/cdinfo" || { cat "$T/cdinfo"; fail "cd-info: another lead-out"; }
+
+# A track of nothing but SILENCE (or ZERO) is a track: cdrdao's layout,
+# and the same layout through a cue sheet (which stores its sectors) and a
+# TOC file of ours (which generates them again).
+make_audio "$T/silsrc.bin" 4 300
+cat > "$T/sil.toc" <<'TOC'
+CD_DA
+TRACK AUDIO
+FILE "silsrc.bin" 0
+TRACK AUDIO
+SILENCE 00:03:00
+START 00:02:00
+TRACK AUDIO
+ZERO 00:01:00
+TRACK AUDIO
+FILE "silsrc.bin" 00:01:00 00:01:00
+TOC
+ours "$T/sil.toc" > "$T/ours-sil"
+cdrdao_layout "$T/sil.toc" | cmp - "$T/ours-sil" ||
+	{ cat "$T/ours-sil"; fail "cdrdao reads sil.toc otherwise"; }
+contains "$T/ours-sil" "START 450"
+run 0 "$GM" convert "$T/sil.toc" "$T/sil.cue"
+ours "$T/sil.cue" > "$T/ours-silcue"
+cmp "$T/ours-sil" "$T/ours-silcue" || fail "the cue of sil.toc has another layout"
+# every sector of the silent tracks from INDEX 01 on is in the BIN, zero
+[ "$(wc -c < "$T/sil.bin")" -eq $(( (300 + 75 + 75 + 75) * 2352 )) ] ||
+	fail "sil.bin is $(wc -c < "$T/sil.bin") bytes"
+cmp -n $((150 * 2352)) -i $((300 * 2352)):0 "$T/sil.bin" /dev/zero ||
+	fail "the silent tracks are not silence in sil.bin"
+run 0 "$GM" convert "$T/sil.cue" "$T/sil2.toc"
+cdrdao_layout "$T/sil2.toc" | cmp - "$T/ours-sil" || fail "cdrdao reads our sil2.toc otherwise"
