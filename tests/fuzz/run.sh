@@ -5,6 +5,12 @@
 # before) and then for SECONDS (default 30) from its seed corpus.  Ends
 # with "N passed, N failed" (one per target).
 #
+# GM_FUZZ_KEEP=DIR keeps what a long run grows: each target's corpus in
+# DIR/corpus-FORMAT (resumed by the next run), its crashers as
+# DIR/FORMAT-*, and after the run the corpus minimized (libFuzzer's
+# -merge=1) into DIR/min-FORMAT, ready to be committed as the seed corpus.
+# GM_FUZZ_JOBS sets how many targets run at once (default 2).
+#
 # The library's sources are compiled once (two at a time) and linked into
 # every target; the targets run two at a time, one per core, each with a
 # log of its own that is printed in order when the pair is done.
@@ -13,6 +19,7 @@ builddir=${1:?usage: run.sh BUILDDIR SRCDIR [SECONDS]}
 srcdir=${2:?usage: run.sh BUILDDIR SRCDIR [SECONDS]}
 seconds=${3:-30}
 jobs=${GM_FUZZ_JOBS:-2}
+keep=${GM_FUZZ_KEEP:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gm-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 passed=0
@@ -22,6 +29,7 @@ libs=$(pkg-config --libs libcdio libiso9660 libudf libcrypto zlib)
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fno-sanitize-recover=all
 	-I$builddir -I$srcdir/formats -I$srcdir/rip -I$srcdir/verify"
 export cflags work
+[ -z "$keep" ] || mkdir -p "$keep" || exit 1
 
 # The library, instrumented for the fuzzer but without its main().
 mkdir "$work/obj"
@@ -54,15 +62,24 @@ run_target() {
 			> "$work/regress-$format.log" 2>&1 ||
 			{ tail -n 30 "$work/regress-$format.log" >> "$out"; ok=0; }
 	fi
-	mkdir -p "$work/corpus-$format"
-	cp "$srcdir/tests/fuzz/corpus/$format"/* "$work/corpus-$format/"
+	store=${keep:-$work}
+	mkdir -p "$store/corpus-$format"
+	cp "$srcdir/tests/fuzz/corpus/$format"/* "$store/corpus-$format/"
 	if [ $ok -eq 1 ]; then
 		(cd "$work" && "$work/$name" -max_total_time="$seconds" -timeout=10 \
-			-rss_limit_mb=2048 -artifact_prefix="$work/$format-" \
-			"$work/corpus-$format" > "$work/fuzz-$format.log" 2>&1) ||
+			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$store/$format-" \
+			"$store/corpus-$format" > "$work/fuzz-$format.log" 2>&1) ||
 			{ tail -n 40 "$work/fuzz-$format.log" >> "$out"
-			  ls "$work"/"$format"-* >> "$out" 2>/dev/null; ok=0; }
+			  ls "$store"/"$format"-* >> "$out" 2>/dev/null; ok=0; }
 		grep -E '^#[0-9]+.*DONE' "$work/fuzz-$format.log" | tail -n 1 >> "$out"
+		grep -E '^stat::number_of_executed_units' "$work/fuzz-$format.log" >> "$out"
+	fi
+	if [ -n "$keep" ]; then
+		rm -rf "$keep/min-$format" && mkdir "$keep/min-$format" &&
+		(cd "$work" && "$work/$name" -merge=1 -timeout=10 -rss_limit_mb=2048 \
+			"$keep/min-$format" "$store/corpus-$format" \
+			> "$work/merge-$format.log" 2>&1) ||
+			echo "the corpus of $name was not minimized" >> "$out"
 	fi
 	if [ $ok -eq 1 ]; then
 		echo "PASS: $name" >> "$out"
