@@ -83,6 +83,15 @@ double cli_now(void);
 void cli_catch_signals(void);
 extern volatile int cli_stop_requested;
 
+struct gm_disc;
+
+/* Print what the image reader noted (a file found under another name, a
+   guessed layout) to stderr, one "glassmaster: <cmd>: note: ..." line each. */
+void cli_notes(const char *cmd, const struct gm_disc *d);
+
+/* The same notes as the JSON member "notes": [...] (no separator). */
+void cli_json_notes(FILE *f, const struct gm_disc *d);
+
 /* Print s as a JSON string (quoted and escaped). */
 void cli_json_string(FILE *f, const char *s);
 

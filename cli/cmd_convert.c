@@ -97,6 +97,7 @@ static int cmd_convert(int argc, char **argv)
 		return cli_fail("convert", NULL, -GM_ERR_NOMEM);
 	ret = gm_image_open(ctx, argv[optind], &src);
 	if (ret == 0) {
+		cli_notes("convert", gm_source_disc(src));
 		cli_progress_init(&run.progress, "converting", progress);
 		opts.progress = on_progress;
 		opts.on_bad = on_bad;

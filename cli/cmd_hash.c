@@ -112,6 +112,7 @@ static int cmd_hash(int argc, char **argv)
 	if (ret != 0)
 		goto out;
 	d = gm_source_disc(src);
+	cli_notes("hash", d);
 	for (unsigned i = 0; i < d->nfiles; i++) {
 		files[n].path = d->files[i].path;
 		files[n++].name = base_name(d->files[i].path);
@@ -136,6 +137,8 @@ static int cmd_hash(int argc, char **argv)
 		if (json) {
 			printf("{\"image\": ");
 			cli_json_string(stdout, argv[optind]);
+			printf(", ");
+			cli_json_notes(stdout, gm_source_disc(src));
 			printf(", \"files\": [");
 		}
 		for (unsigned i = 0; i < n; i++)

@@ -122,7 +122,9 @@ static void print_json(const char *path, const struct gm_disc *d,
 		printf("%s\"%s\": ", n++ ? ", " : "", cdtext_names[k]);
 		cli_json_string(stdout, d->cdtext[k]);
 	}
-	printf("}, \"tracks\": [");
+	printf("}, ");
+	cli_json_notes(stdout, d);
+	printf(", \"tracks\": [");
 	for (unsigned i = 0; i < d->ntracks; i++) {
 		const struct gm_track *t = &d->tracks[i];
 
@@ -215,6 +217,7 @@ static int cmd_info(int argc, char **argv)
 	if (ret != 0)
 		goto out;
 	d = gm_source_disc(src);
+	cli_notes("info", d);
 	for (unsigned i = 0; i < d->ntracks && ret == 0; i++) {
 		memset(&fs[i], 0, sizeof(fs[i]));
 		if (d->tracks[i].mode != GM_TRACK_AUDIO)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "image.h"
 #include "banned.h"
 
 void cli_help(const struct gm_command *cmd, FILE *f)
@@ -158,4 +159,20 @@ void cli_json_string(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+void cli_notes(const char *cmd, const struct gm_disc *d)
+{
+	for (unsigned i = 0; i < d->nnotes; i++)
+		fprintf(stderr, "glassmaster: %s: note: %s\n", cmd, d->notes[i]);
+}
+
+void cli_json_notes(FILE *f, const struct gm_disc *d)
+{
+	fprintf(f, "\"notes\": [");
+	for (unsigned i = 0; i < d->nnotes; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		cli_json_string(f, d->notes[i]);
+	}
+	fprintf(f, "]");
 }

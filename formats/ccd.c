@@ -819,57 +819,31 @@ static int build_tracks(struct ccd_parser *ps)
 	return 0;
 }
 
-/* The .img or .sub beside the sheet (either case), or NULL when absent. */
-static char *companion(const char *path, const char *ext_lower,
-		       const char *ext_upper, char **name_out)
+/* The name of the sheet's companion with extension ext ("disc.img"), or
+   NULL when out of memory. */
+static char *companion(const char *path, const char *ext)
 {
-	char *stem = gm_path_stem(path);
+	char *stem = gm_path_stem(path), *name = NULL;
 
-	*name_out = NULL;
-	if (stem == NULL)
-		return NULL;
-	for (int i = 0; i < 2; i++) {
-		size_t len = strlen(stem) + 5;
-		char *name = malloc(len), *full;
-
-		if (name == NULL)
-			break;
-		snprintf(name, len, "%s%s", stem, i == 0 ? ext_lower : ext_upper);
-		full = gm_path_beside(path, name);
-		if (full != NULL && access(full, F_OK) == 0) {
-			free(stem);
-			*name_out = name;
-			return full;
-		}
-		free(full);
-		free(name);
-	}
+	if (stem != NULL && (name = malloc(strlen(stem) + strlen(ext) + 1)) != NULL)
+		snprintf(name, strlen(stem) + strlen(ext) + 1, "%s%s", stem, ext);
 	free(stem);
-	return NULL;
+	return name;
 }
 
 /* Where each track ends and where it is stored; the .img and .sub. */
 static int place_tracks(struct ccd_parser *ps)
 {
 	struct gm_disc *d = ps->disc;
-	char *name, *full, *stem;
+	char *name, *full;
+	unsigned count;
 	uint64_t sectors, needed = 0;
 	int img, sub = -1;
 
-	full = companion(ps->path, ".img", ".IMG", &name);
-	free(full);
-	if (name == NULL) {
-		stem = gm_path_stem(ps->path);
-		if (stem == NULL)
-			return gm_error_set(ps->ctx, GM_ERR_NOMEM, NULL);
-		name = malloc(strlen(stem) + 5);
-		if (name == NULL) {
-			free(stem);
-			return gm_error_set(ps->ctx, GM_ERR_NOMEM, NULL);
-		}
-		snprintf(name, strlen(stem) + 5, "%s.img", stem);
-		free(stem);
-	}
+	/* (in any case: gm_disc_add_file finds DISC.IMG beside disc.ccd) */
+	name = companion(ps->path, ".img");
+	if (name == NULL)
+		return gm_error_set(ps->ctx, GM_ERR_NOMEM, NULL);
 	img = gm_disc_add_file(ps->ctx, d, ps->path, name, GM_FILE_BINARY);
 	free(name);
 	if (img < 0)
@@ -936,9 +910,14 @@ static int place_tracks(struct ccd_parser *ps)
 				    (long)d->tracks[d->ntracks - 1].end);
 
 	/* the subchannel is optional: without it, it is generated */
-	full = companion(ps->path, ".sub", ".SUB", &name);
+	name = companion(ps->path, ".sub");
+	if (name == NULL)
+		return gm_error_set(ps->ctx, GM_ERR_NOMEM, NULL);
+	full = gm_path_find(ps->path, name, &count, NULL, 0);
 	free(full);
-	if (name != NULL) {
+	if (count == 0)
+		free(name);
+	else {
 		sub = gm_disc_add_file(ps->ctx, d, ps->path, name, GM_FILE_BINARY);
 		free(name);
 		if (sub < 0)

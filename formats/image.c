@@ -11,7 +11,9 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -234,6 +236,9 @@ void gm_disc_release(struct gm_disc *disc)
 	}
 	free(disc->files);
 	free(disc->cdtextfile);
+	for (unsigned i = 0; i < disc->nnotes; i++)
+		free(disc->notes[i]);
+	free(disc->notes);
 	memset(disc, 0, sizeof(*disc));
 }
 
@@ -250,12 +255,164 @@ const struct gm_track *gm_disc_track_at(const struct gm_disc *disc,
 	return NULL;
 }
 
+char *gm_path_find(const char *sheet, const char *name, unsigned *count,
+		   char *others, size_t len)
+{
+	char *exact = gm_path_beside(sheet, name), *dirpath, *found = NULL;
+	const char *leaf;
+	struct dirent *e;
+	struct stat sb;
+	size_t used = 0;
+	DIR *dir;
+
+	*count = 0;
+	if (len)
+		others[0] = '\0';
+	if (exact == NULL)
+		return NULL;
+	if (lstat(exact, &sb) == 0 || errno != ENOENT) {
+		*count = 1;
+		return exact;
+	}
+	/* the directory of the file (the name may hold one) and its leaf */
+	leaf = gm_path_base(exact);
+	dirpath = leaf == exact ? gm_strdup(".") : gm_strdup(exact);
+	if (dirpath != NULL && leaf != exact)
+		dirpath[leaf - exact] = '\0';
+	dir = dirpath ? opendir(dirpath) : NULL;
+	while (dir != NULL && (e = readdir(dir)) != NULL) {
+		if (strcasecmp(e->d_name, leaf) != 0)
+			continue;
+		if (++*count == 1) {
+			found = malloc(strlen(dirpath) + strlen(e->d_name) + 2);
+			if (found != NULL)
+				snprintf(found, strlen(dirpath) + strlen(e->d_name) + 2,
+					 "%s%s", leaf == exact ? "" : dirpath,
+					 e->d_name);
+		}
+		if (used < len) {
+			int n = snprintf(others + used, len - used, "%s'%s'",
+					 used ? ", " : "", e->d_name);
+
+			used += n > 0 ? (size_t)n : 0;
+		}
+	}
+	if (dir != NULL)
+		closedir(dir);
+	free(dirpath);
+	free(exact);
+	if (*count != 1) {
+		free(found);
+		return NULL;
+	}
+	return found;
+}
+
+int gm_disc_note(struct gm_disc *disc, const char *fmt, ...)
+{
+	char **notes = realloc(disc->notes, (disc->nnotes + 1) * sizeof(*notes));
+	va_list ap;
+	int len;
+
+	if (notes == NULL)
+		return -1;
+	disc->notes = notes;
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (notes[disc->nnotes] = malloc((size_t)len + 1)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(notes[disc->nnotes++], (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/*
+ * Find the file a sheet names as users expect (issue: sheets written on
+ * Windows, or renamed without their BIN): the exact name, then the one
+ * entry of its directory that differs only in case, then, for the first
+ * file of a sheet, the sheet's own name with the file's extension and
+ * with .bin (gm_image_open refuses that guess when the sheet names more
+ * than one file).  Sets f->path and f->found, and notes any guess.
+ */
+static int find_file(struct gm_ctx *ctx, struct gm_disc *disc,
+		     const char *sheet, struct gm_file *f)
+{
+	char others[512], tried[1024];
+	const char *ext = strrchr(gm_path_base(f->name), '.');
+	char *stem = gm_path_stem(sheet), *name_stem = gm_path_stem(f->name);
+	unsigned count;
+	int ret = 0;
+
+	f->path = gm_path_find(sheet, f->name, &count, others, sizeof(others));
+	if (f->path != NULL) {
+		f->found = strcmp(gm_path_base(f->path), gm_path_base(f->name)) == 0
+			   ? GM_FOUND_EXACT : GM_FOUND_CASE;
+		if (f->found == GM_FOUND_CASE
+		    && gm_disc_note(disc, "'%s' names '%s': using '%s' (the same "
+				    "name in another case)", sheet, f->name, f->path) != 0)
+			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if (count > 1) {
+		char *want = gm_path_beside(sheet, f->name);
+
+		ret = gm_error_set(ctx, GM_ERR_NOENT, "'%s' refers to '%s', which is "
+				   "not there, and its name in another case is "
+				   "ambiguous: %s", sheet, want ? want : f->name, others);
+		free(want);
+		goto out;
+	}
+	snprintf(tried, sizeof(tried), "'%s' in any case", f->name);
+	if (disc->nfiles == 1 && stem != NULL && name_stem != NULL
+	    && strcmp(stem, name_stem) != 0) {
+		/* the sheet's own name: with the file's extension, then .bin */
+		const char *exts[2] = { ext ? ext : ".bin", ".bin" };
+
+		for (int i = 0; i < 2 && f->path == NULL; i++) {
+			size_t len = strlen(stem) + strlen(exts[i]) + 1;
+			char *guess = malloc(len);
+
+			if (guess == NULL)
+				break;
+			snprintf(guess, len, "%s%s", stem, exts[i]);
+			if (i == 0 || strcmp(exts[0], exts[1]) != 0)
+				snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried),
+					 ", '%s'", guess);
+			f->path = gm_path_find(sheet, guess, &count, others, sizeof(others));
+			free(guess);
+		}
+		if (f->path != NULL) {
+			f->found = GM_FOUND_SHEET;
+			if (gm_disc_note(disc, "'%s' names '%s', which is not there: "
+					 "using '%s' (the sheet's own name)", sheet,
+					 f->name, f->path) != 0)
+				ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+			goto out;
+		}
+	}
+	{
+		char *want = gm_path_beside(sheet, f->name);
+
+		ret = gm_error_set(ctx, GM_ERR_NOENT, "'%s' refers to '%s', which "
+				   "cannot be opened (tried %s beside the sheet)",
+				   sheet, want ? want : f->name, tried);
+		free(want);
+	}
+out:
+	free(stem);
+	free(name_stem);
+	return ret;
+}
+
 int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
 		     const char *sheet, const char *name,
 		     enum gm_file_type type)
 {
 	struct gm_file *files, *f;
 	struct stat sb;
+	int ret;
 
 	files = realloc(disc->files, (disc->nfiles + 1) * sizeof(*files));
 	if (files == NULL)
@@ -265,13 +422,11 @@ int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
 	memset(f, 0, sizeof(*f));
 	f->type = type;
 	f->name = gm_strdup(name);
-	f->path = gm_path_beside(sheet, name);
-	if (f->name == NULL || f->path == NULL) {
-		free(f->name);
-		free(f->path);
+	if (f->name == NULL)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	}
 	disc->nfiles++;
+	if ((ret = find_file(ctx, disc, sheet, f)) != 0)
+		return ret;
 	if (stat(f->path, &sb) != 0)
 		return gm_error_set_errno(ctx, GM_ERR_NOENT, errno,
 					  "'%s' refers to '%s', which cannot be opened",
@@ -435,6 +590,13 @@ int gm_image_open(struct gm_ctx *ctx, const char *path,
 	if (src == NULL)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	ret = fmt->read(ctx, path, &src->disc);
+	for (unsigned i = 0; ret == 0 && i < src->disc.nfiles; i++)
+		if (src->disc.files[i].found == GM_FOUND_SHEET && src->disc.nfiles > 1)
+			ret = gm_error_set(ctx, GM_ERR_NOENT, "'%s' refers to '%s', "
+					   "which is not there; the sheet's own name "
+					   "stands in only for the one file of a sheet, "
+					   "and this one names %u", path,
+					   src->disc.files[i].name, src->disc.nfiles);
 	if (ret == 0)
 		ret = source_setup(ctx, src);
 	if (ret != 0) {

@@ -49,9 +49,17 @@ enum gm_file_type {
 	GM_FILE_WAVE		/* RIFF WAVE: 16-bit stereo 44.1 kHz PCM */
 };
 
+/* How the file a sheet names was found. */
+enum gm_file_found {
+	GM_FOUND_EXACT,		/* under its name */
+	GM_FOUND_CASE,		/* under its name in another case */
+	GM_FOUND_SHEET		/* under the sheet's name (a sheet of one file) */
+};
+
 struct gm_file {
 	char *path;		/* as opened (resolved against the sheet) */
 	char *name;		/* as written in the sheet */
+	enum gm_file_found found;
 	enum gm_file_type type;
 	uint64_t data_offset;	/* where the data starts (WAVE header) */
 	uint64_t size;		/* bytes of data from data_offset */
@@ -102,6 +110,10 @@ struct gm_disc {
 	unsigned nfiles;
 	struct gm_file *files;
 	const char *format;	/* name of the format it was read from */
+	char **notes;		/* what the reader guessed or worked around
+				   (a file found under another name, a
+				   layout guessed), for the user to see */
+	unsigned nnotes;
 };
 
 /* Release what a disc owns (strings, files); the struct itself stays. */

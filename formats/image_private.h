@@ -68,7 +68,24 @@ int gm_wave_data(struct gm_file *f, char *why, size_t len);
 /* Swap the bytes of 16-bit audio samples in place (len even). */
 void gm_swab16(uint8_t *p, size_t len);
 
-/* Append a file to disc->files; returns its index or a negative code. */
+/*
+ * The path of name (as a sheet writes it, relative to the sheet) as it is
+ * on disk: the exact name, else the one entry of its directory equal to it
+ * but for case.  *count is the number of entries found; NULL when none or
+ * several (then listed in others, quoted and comma-separated).
+ */
+char *gm_path_find(const char *sheet, const char *name, unsigned *count,
+		   char *others, size_t len);
+
+/* Add a note (printf format) to disc->notes; -1 when out of memory. */
+int gm_disc_note(struct gm_disc *disc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Append a file to disc->files, found as find_file() in image.c says (the
+ * exact name, another case, the sheet's own name); returns its index or a
+ * negative code.
+ */
 int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
 		     const char *sheet, const char *name,
 		     enum gm_file_type type);

@@ -117,6 +117,7 @@ bad_cue() {
 	contains "$T/err" "$expect"
 }
 cp "$T/b.bin" "$T/ok.bin"
+rm "$T/bad.bin"	# (else it would stand in for a missing file)
 bad_cue "cue sheet '$T/bad.cue' line 2: TRACK before any FILE" \
 	'REM hello' 'TRACK 01 MODE1/2352' 'INDEX 01 00:00:00'
 bad_cue "cue sheet '$T/bad.cue' line 3: '00:61:00' is not a time mm:ss:ff" \

@@ -1,0 +1,85 @@
+set -e
+# wild.sh - images as other programs and users leave them: sheets naming
+# their files in another case or under an old name, ambiguous names, and
+# the same for CloneCD and TOC files.
+. "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
+. "$srcdir/tests/cli/images.sh"
+
+# (1) File names.  A Windows sheet names CDDA.BIN beside cdda.bin (this
+# file system is case-sensitive: check that first).
+mkdir "$T/case"
+touch "$T/case/x" "$T/case/X"
+[ "$(ls "$T/case" | wc -l)" -eq 2 ] || fail "this file system ignores case"
+rm "$T/case/x" "$T/case/X"
+make_audio "$T/case/cdda.bin" 2 440
+printf 'FILE "CDDA.BIN" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n' > "$T/case/disc.cue"
+run 0 "$GM" info --json "$T/case/disc.cue"
+contains "$T/err" "glassmaster: info: note: '$T/case/disc.cue' names 'CDDA.BIN': using '$T/case/cdda.bin' (the same name in another case)"
+contains "$T/out" '"leadout": 150,'
+contains "$T/out" "\"notes\": [\"'$T/case/disc.cue' names 'CDDA.BIN': using '$T/case/cdda.bin'"
+run 0 "$GM" hash --json "$T/case/disc.cue"
+contains "$T/out" "\"path\": \"$T/case/cdda.bin\""
+contains "$T/out" '"notes": ["'
+# converted, the sheet names its file exactly
+run 0 "$GM" convert "$T/case/disc.cue" "$T/case/out.cue"
+contains "$T/err" "note: '$T/case/disc.cue' names 'CDDA.BIN'"
+contains "$T/case/out.cue" 'FILE "out.bin" BINARY'
+cmp "$T/case/out.bin" "$T/case/cdda.bin" || fail "the converted BIN differs"
+# a sheet that finds its file exactly says nothing
+run 0 "$GM" info "$T/case/out.cue"
+[ ! -s "$T/err" ] || fail "notes for a sheet naming its file: $(cat "$T/err")"
+# two names that differ only in case: ambiguous, both listed
+cp "$T/case/cdda.bin" "$T/case/Cdda.bin"
+run 2 "$GM" info "$T/case/disc.cue"
+contains "$T/err" "cue sheet '$T/case/disc.cue' line 1: '$T/case/disc.cue' refers to '$T/case/CDDA.BIN', which is not there, and its name in another case is ambiguous:"
+contains "$T/err" "'cdda.bin'"
+contains "$T/err" "'Cdda.bin'"
+rm "$T/case/Cdda.bin"
+
+# A renamed pair: p1.cue still names BOING.BIN; the file is p1.bin.
+mkdir "$T/ren"
+cp "$T/case/cdda.bin" "$T/ren/p1.bin"
+printf 'FILE "BOING.BIN" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n' > "$T/ren/p1.cue"
+run 0 "$GM" info "$T/ren/p1.cue"
+contains "$T/err" "note: '$T/ren/p1.cue' names 'BOING.BIN', which is not there: using '$T/ren/p1.bin' (the sheet's own name)"
+contains "$T/out" "lead-out at LBA 150"
+# the sheet's own name with the file's extension first
+cp "$T/ren/p1.bin" "$T/ren/p1.img"
+sed 's/BOING.BIN/BOING.IMG/' "$T/ren/p1.cue" > "$T/ren/p1.tmp" && mv "$T/ren/p1.tmp" "$T/ren/p1.cue"
+run 0 "$GM" info "$T/ren/p1.cue"
+contains "$T/err" "using '$T/ren/p1.img' (the sheet's own name)"
+# nothing fits: every name tried is listed
+rm "$T/ren/p1.bin" "$T/ren/p1.img"
+run 2 "$GM" info "$T/ren/p1.cue"
+contains "$T/err" "'$T/ren/p1.cue' refers to '$T/ren/BOING.IMG', which cannot be opened (tried 'BOING.IMG' in any case, 'p1.IMG', 'p1.bin' beside the sheet)"
+# a sheet of two files gets no stand-in for a missing one
+cp "$T/case/cdda.bin" "$T/ren/p1.bin"
+cp "$T/case/cdda.bin" "$T/ren/two.bin"
+printf 'FILE "BOING.BIN" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\nFILE "two.bin" BINARY\n  TRACK 02 AUDIO\n    INDEX 01 00:00:00\n' > "$T/ren/p1.cue"
+run 2 "$GM" info "$T/ren/p1.cue"
+contains "$T/err" "'$T/ren/p1.cue' refers to 'BOING.BIN', which is not there; the sheet's own name stands in only for the one file of a sheet, and this one names 2"
+
+# CloneCD: DISC.IMG and DISC.SUB beside disc.ccd are found, with a note.
+make_iso "$T/tree" "$T/a.iso" WILD
+mkdir "$T/ccd"
+run 0 "$GM" convert "$T/a.iso" "$T/ccd/disc.ccd"
+run 0 "$GM" info --json "$T/ccd/disc.ccd"
+cp "$T/out" "$T/ccd.json"
+mv "$T/ccd/disc.img" "$T/ccd/DISC.IMG"
+mv "$T/ccd/disc.sub" "$T/ccd/DISC.SUB"
+run 0 "$GM" info "$T/ccd/disc.ccd"
+contains "$T/err" "'$T/ccd/disc.ccd' names 'disc.img': using '$T/ccd/DISC.IMG'"
+contains "$T/err" "'$T/ccd/disc.ccd' names 'disc.sub': using '$T/ccd/DISC.SUB'"
+run 0 "$GM" hash "$T/ccd/disc.ccd"
+contains "$T/out" "DISC.SUB"
+
+# TOC files: a FILE in another case, and a renamed pair.
+mkdir "$T/toc"
+cp "$T/case/cdda.bin" "$T/toc/Audio.bin"
+printf 'CD_DA\nTRACK AUDIO\nFILE "AUDIO.BIN" 0\n' > "$T/toc/a.toc"
+run 0 "$GM" info "$T/toc/a.toc"
+contains "$T/err" "'$T/toc/a.toc' names 'AUDIO.BIN': using '$T/toc/Audio.bin'"
+contains "$T/out" "lead-out at LBA 150"
+mv "$T/toc/Audio.bin" "$T/toc/a.bin"
+run 0 "$GM" info "$T/toc/a.toc"
+contains "$T/err" "using '$T/toc/a.bin' (the sheet's own name)"
