@@ -24,10 +24,14 @@
  * engineering in libcdio (lib/driver/image/nrg.c) and Aaru (Nero.cs).
  *
  * Addresses come from the cue sheet; without one, DAO tracks follow each
- * other and a TAO track's index 1 is its start LBA (as Aaru reads ETN2;
- * libcdio adds 150 sectors a track to it instead), the gap after the
- * previous track being its pregap: stored when the track's data starts
- * that many sectors after the previous track's in the file, else not.  Nero stores the 150 sectors
+ * other, and a TAO track's start in its ETNF/ETN2 entry is its place in
+ * the file (in sectors, without the gaps): each track after the first of
+ * the chunk gets 150 sectors more a track, the gap every track-at-once
+ * track has before it on the disc (libcdio reads them so; Aaru takes the
+ * start as the disc address and loses the gaps).  The gap after the
+ * previous track is the pregap: stored when the track's data starts that
+ * many sectors after the previous track's in the file, else not (and
+ * then generated, as other unstored gaps are).  Nero stores the 150 sectors
  * before LBA 0 (the pregap of track 1) at the start of a DAO image; the
  * disc model starts at LBA 0, so they are skipped, as Aaru does.  A gap
  * the cue sheet leaves between two tracks of a session becomes the
@@ -331,6 +335,10 @@ static int parse_tao(struct nrg *n, const uint8_t *body, uint32_t clen,
 			mode = gm_be32(e + 8);
 			t->start_lba = (int32_t)gm_be32(e + 12);
 		}
+		/* the start is the track's place in the file, in sectors; on
+		   the disc each track after the first of the chunk follows a
+		   150-sector gap the file does not hold (as libcdio reads it) */
+		t->start_lba += (int64_t)k * GM_LBA_PREGAP;
 		m = mode <= 0xff ? find_mode((uint8_t)mode) : -1;
 		if (m < 0)
 			return nrg_error(n, t->at + (etn2 ? 16 : 8), "track %u has the "

@@ -346,7 +346,9 @@ static void write_nrg(FILE *o, const unsigned char *in, bool v2, bool tao)
 				be(t->off1, v2 ? 8 : 4);
 				be(len, v2 ? 8 : 4);
 				be(nrg_mode(t), 4);
-				be((unsigned long)t->lba1, 4);
+				/* Nero's start: the place in the file, without
+				   the 150-sector gap of each track after the first */
+				be((unsigned long)(t->lba1 - 150L * (i - first)), 4);
 				be(0, 4);
 				if (v2)
 					be(len / t->ss, 4);

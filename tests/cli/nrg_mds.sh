@@ -130,14 +130,41 @@ same cdio.nrg noidx2.cue
 	"audio:$n3,gap=150" || fail "gm-mkimage gap.nrg"
 same gap.nrg gap.cue
 
-# Track-at-once: no cue sheet; ETN2 with the pregaps in the file (as Aaru
-# reads them), ETNF with them not stored.
-"$MKIMAGE" tao2 "$T/mm.bin" "$T/tao2.nrg" "mode1:$n1" "audio:$n2,pre=150" \
-	"audio:$n3,pre=150" || fail "gm-mkimage tao2"
-same tao2.nrg plain.cue
-"$MKIMAGE" tao1 "$T/mm.bin" "$T/tao1.nrg" "mode1:$n1" "audio:$n2,gap=150" \
-	"audio:$n3,gap=150" || fail "gm-mkimage tao1"
-same tao1.nrg gap.cue
+# Track-at-once: no cue sheet; the ETNF/ETN2 starts are places in the
+# file, and every track after the first has the 150-sector gap on the disc
+# that the file does not hold: the layout of gap.cue, as cd-info reads it.
+# (libcdio reads only TAO images of one sector size, and no raw Mode 1:
+# its oracle gets an audio CD of four tracks.)
+for v in 1 2; do
+	"$MKIMAGE" tao$v "$T/mm.bin" "$T/tao$v.nrg" "mode1:$n1" "audio:$n2,gap=150" \
+		"audio:$n3,gap=150" || fail "gm-mkimage tao$v"
+	same tao$v.nrg gap.cue
+done
+make_audio "$T/au.bin" 4 523
+a=$(( $(wc -c < "$T/au.bin") / 2352 / 4 ))
+for v in 1 2; do
+	"$MKIMAGE" tao$v "$T/au.bin" "$T/au$v.nrg" "audio:$a" "audio:$a,gap=150" \
+		"audio:$a,gap=150" "audio:$a,gap=150" || fail "gm-mkimage au$v.nrg"
+	cd-info --no-device-info --no-cddb --nrg-file "$T/au$v.nrg" > "$T/cdinfo" 2>&1 ||
+		{ cat "$T/cdinfo"; fail "cd-info failed on au$v.nrg"; }
+	run 0 "$GM" info --json "$T/au$v.nrg"
+	for k in 0 1 2 3; do
+		lsn=$((k * (a + 150)))
+		grep -q "$(printf '%06d' $lsn) audio" "$T/cdinfo" ||
+			{ cat "$T/cdinfo"; fail "cd-info lacks LSN $lsn in au$v.nrg"; }
+		contains "$T/out" "\"start\": $lsn, \"length\": $a,"
+	done
+	lead=$((4 * a + 450))
+	grep -q "$(printf '%06d' $lead) leadout" "$T/cdinfo" ||
+		{ cat "$T/cdinfo"; fail "cd-info: another lead-out of au$v.nrg"; }
+	contains "$T/out" "\"leadout\": $lead,"
+done
+# the gaps are generated silence in the BIN a cue is converted to, and
+# the hashes of the tracks are those of gap.cue's tracks
+run 0 "$GM" convert "$T/tao1.nrg" "$T/taocue.cue"
+contains "$T/taocue.cue" "PREGAP 00:02:00"
+run 0 "$GM" convert --force "$T/gap.cue" "$T/gapcue.cue"
+cmp "$T/taocue.bin" "$T/gapcue.bin" || fail "TAO NRG and gap.cue convert to other BINs"
 # a data CD of 2048-byte sectors: libcdio agrees, and the ISO comes back
 "$MKIMAGE" tao1 "$T/a.bin" "$T/data.nrg" "mode1c:$n1" || fail "gm-mkimage data.nrg"
 run 0 "$GM" info --json "$T/data.nrg"
