@@ -86,10 +86,10 @@ extern volatile int cli_stop_requested;
 struct gm_disc;
 
 /* Print what the image reader noted (a file found under another name, a
-   guessed layout) to stderr, one "glassmaster: <cmd>: note: ..." line each. */
+   guessed layout) to stderr, one "glassmaster: <cmd>: warning: ..." line each. */
 void cli_notes(const char *cmd, const struct gm_disc *d);
 
-/* The same notes as the JSON member "notes": [...] (no separator). */
+/* The same as the JSON member "warnings": [...] (no separator). */
 void cli_json_notes(FILE *f, const struct gm_disc *d);
 
 /* Print s as a JSON string (quoted and escaped). */

@@ -164,12 +164,12 @@ void cli_json_string(FILE *f, const char *s)
 void cli_notes(const char *cmd, const struct gm_disc *d)
 {
 	for (unsigned i = 0; i < d->nnotes; i++)
-		fprintf(stderr, "glassmaster: %s: note: %s\n", cmd, d->notes[i]);
+		fprintf(stderr, "glassmaster: %s: warning: %s\n", cmd, d->notes[i]);
 }
 
 void cli_json_notes(FILE *f, const struct gm_disc *d)
 {
-	fprintf(f, "\"notes\": [");
+	fprintf(f, "\"warnings\": [");
 	for (unsigned i = 0; i < d->nnotes; i++) {
 		fprintf(f, "%s", i ? ", " : "");
 		cli_json_string(f, d->notes[i]);

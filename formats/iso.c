@@ -1,6 +1,8 @@
 /*
  * iso.c - plain 2048-byte-sector images (.iso): ISO 9660 (ECMA-119) or
- * UDF file systems, DVD and BD images.  Read: one Mode 1 data track.
+ * UDF file systems, DVD and BD images.  Read: one Mode 1 data track of the
+ * file's whole sectors (a partial last sector, as a cut download leaves,
+ * is left out with a warning: a master compared with it finds it missing).
  * Write: the user data of a disc's one data track; what an .iso cannot hold
  * (audio tracks, Form 2 sectors, subchannel) is refused unless lossy, and
  * sectors whose EDC/ECC fail are reported by LBA.
@@ -42,10 +44,19 @@ static int iso_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
 	if (file < 0)
 		return file;
 	size = disc->files[file].size;
-	if (size == 0 || size % ISO_BLOCK != 0)
-		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' is %llu bytes, not a "
-				    "whole number of 2048-byte sectors", path,
+	if (size < ISO_BLOCK)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' is %llu bytes, less "
+				    "than one 2048-byte sector", path,
 				    (unsigned long long)size);
+	if (size % ISO_BLOCK != 0
+	    && gm_disc_note(disc, "'%s' is %llu bytes, not a whole number of "
+			    "2048-byte sectors: sector %llu has only %llu bytes "
+			    "(%llu are missing) and is left out", path,
+			    (unsigned long long)size,
+			    (unsigned long long)(size / ISO_BLOCK),
+			    (unsigned long long)(size % ISO_BLOCK),
+			    (unsigned long long)(ISO_BLOCK - size % ISO_BLOCK)) != 0)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	if (size / ISO_BLOCK > (uint64_t)INT32_MAX)
 		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' is too large", path);
 	disc->format = "iso";

@@ -140,8 +140,11 @@ head -c 100000 "$T/b.bin" > "$T/short.bin"
 bad_cue "is 100000 bytes: from track 1 on that is not a whole number of 2352-byte sectors" \
 	'FILE "short.bin" BINARY' 'TRACK 01 MODE1/2352' 'INDEX 01 00:00:00'
 head -c 5000 /dev/urandom > "$T/noise.iso"
+run 0 "$GM" info "$T/noise.iso"
+contains "$T/err" "warning: '$T/noise.iso' is 5000 bytes, not a whole number of 2048-byte sectors: sector 2 has only 904 bytes (1144 are missing) and is left out"
+head -c 2000 /dev/urandom > "$T/noise.iso"
 run 2 "$GM" info "$T/noise.iso"
-contains "$T/err" "'$T/noise.iso' is 5000 bytes, not a whole number of 2048-byte sectors"
+contains "$T/err" "'$T/noise.iso' is 2000 bytes, less than one 2048-byte sector"
 run 2 "$GM" info "$T/none.cue"
 contains "$T/err" "cannot open '$T/none.cue'"
 

@@ -14,15 +14,15 @@ rm "$T/case/x" "$T/case/X"
 make_audio "$T/case/cdda.bin" 2 440
 printf 'FILE "CDDA.BIN" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n' > "$T/case/disc.cue"
 run 0 "$GM" info --json "$T/case/disc.cue"
-contains "$T/err" "glassmaster: info: note: '$T/case/disc.cue' names 'CDDA.BIN': using '$T/case/cdda.bin' (the same name in another case)"
+contains "$T/err" "glassmaster: info: warning: '$T/case/disc.cue' names 'CDDA.BIN': using '$T/case/cdda.bin' (the same name in another case)"
 contains "$T/out" '"leadout": 150,'
-contains "$T/out" "\"notes\": [\"'$T/case/disc.cue' names 'CDDA.BIN': using '$T/case/cdda.bin'"
+contains "$T/out" "\"warnings\": [\"'$T/case/disc.cue' names 'CDDA.BIN': using '$T/case/cdda.bin'"
 run 0 "$GM" hash --json "$T/case/disc.cue"
 contains "$T/out" "\"path\": \"$T/case/cdda.bin\""
-contains "$T/out" '"notes": ["'
+contains "$T/out" '"warnings": ["'
 # converted, the sheet names its file exactly
 run 0 "$GM" convert "$T/case/disc.cue" "$T/case/out.cue"
-contains "$T/err" "note: '$T/case/disc.cue' names 'CDDA.BIN'"
+contains "$T/err" "warning: '$T/case/disc.cue' names 'CDDA.BIN'"
 contains "$T/case/out.cue" 'FILE "out.bin" BINARY'
 cmp "$T/case/out.bin" "$T/case/cdda.bin" || fail "the converted BIN differs"
 # a sheet that finds its file exactly says nothing
@@ -41,7 +41,7 @@ mkdir "$T/ren"
 cp "$T/case/cdda.bin" "$T/ren/p1.bin"
 printf 'FILE "BOING.BIN" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n' > "$T/ren/p1.cue"
 run 0 "$GM" info "$T/ren/p1.cue"
-contains "$T/err" "note: '$T/ren/p1.cue' names 'BOING.BIN', which is not there: using '$T/ren/p1.bin' (the sheet's own name)"
+contains "$T/err" "warning: '$T/ren/p1.cue' names 'BOING.BIN', which is not there: using '$T/ren/p1.bin' (the sheet's own name)"
 contains "$T/out" "lead-out at LBA 150"
 # the sheet's own name with the file's extension first
 cp "$T/ren/p1.bin" "$T/ren/p1.img"
@@ -83,3 +83,17 @@ contains "$T/out" "lead-out at LBA 150"
 mv "$T/toc/Audio.bin" "$T/toc/a.bin"
 run 0 "$GM" info "$T/toc/a.toc"
 contains "$T/err" "using '$T/toc/a.bin' (the sheet's own name)"
+
+# (4) An ISO cut 1000 bytes short: shown with a warning, the partial
+# sector missing against its master, hashed as the file is.
+n=$(( $(wc -c < "$T/a.iso") / 2048 ))
+head -c $(( n * 2048 - 1000 )) "$T/a.iso" > "$T/cut.iso"
+run 0 "$GM" info "$T/cut.iso"
+contains "$T/err" "warning: '$T/cut.iso' is $(( n * 2048 - 1000 )) bytes, not a whole number of 2048-byte sectors: sector $((n - 1)) has only 1048 bytes (1000 are missing) and is left out"
+contains "$T/out" 'ISO 9660 "WILD"'
+run 1 "$GM" verify "$T/cut.iso" "$T/a.iso"
+contains "$T/out" "missing"
+contains "$T/out" "$((n - 1))"
+run 0 "$GM" hash --json "$T/cut.iso"
+contains "$T/out" "\"sha256\": \"$(sha256sum < "$T/cut.iso" | cut -d' ' -f1)\""
+contains "$T/out" "\"size\": $(( n * 2048 - 1000 ))"
