@@ -518,17 +518,20 @@ static int cmd_verify(int argc, char **argv)
 	opts.progress = on_progress;
 	opts.arg = &run;
 	/* an image with a sheet (or any format glassmaster reads) through
-	   its sector source; a bare raw file as it is */
+	   its sector source; a bare raw file (whose layout the image reader
+	   would only guess) as it is, sector by sector */
 	{
 		struct gm_source *probe = NULL;
 
 		if (opts.sector_size == 0 && opts.first_lba == GM_LBA_ANY
-		    && gm_image_open(ctx, argv[optind], &probe) == 0) {
+		    && gm_image_open(ctx, argv[optind], &probe) == 0
+		    && strcmp(gm_source_disc(probe)->format, "raw") != 0) {
 			gm_source_free(probe);
 			ret = gm_integrity_check_image(ctx, argv[optind], &opts, &report);
 			if (ret == 0 || ret == -GM_ERR_MISMATCH)
 				name_bad(ctx, argv[optind], &run.bad);
 		} else {
+			gm_source_free(probe);
 			ret = gm_integrity_check_raw(ctx, argv[optind], &opts, &report);
 		}
 	}

@@ -37,6 +37,7 @@ extern const struct gm_format_ops gm_format_ccd;
 extern const struct gm_format_ops gm_format_toc;
 extern const struct gm_format_ops gm_format_nrg;
 extern const struct gm_format_ops gm_format_mds;
+extern const struct gm_format_ops gm_format_raw;
 
 /* Duplicate a string; NULL when memory is exhausted. */
 char *gm_strdup(const char *s);

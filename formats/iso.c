@@ -9,10 +9,13 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "image_private.h"
+#include "bytes.h"
 #include "banned.h"
 
 #define ISO_BLOCK 2048
@@ -31,6 +34,33 @@ static int iso_bid(const char *path, const uint8_t *head, size_t len)
 	if (len >= 16 * ISO_BLOCK + 6 && has_volume_descriptor(head + 16 * ISO_BLOCK))
 		return 90;
 	return gm_path_has_ext(path, ".iso") ? 40 : 0;
+}
+
+/*
+ * Whether path is a UDF volume of 512-byte blocks (a hard disk's, as
+ * mkudffs --media-type=hd writes): an NSR descriptor in the volume
+ * recognition sequence (at byte 32768 whatever the block size), and the
+ * anchor (tag 2, ECMA-167 3/10.2) naming block 256 at byte 256 * 512
+ * rather than at sector 256.
+ */
+static bool udf_512(const char *path)
+{
+	uint8_t vrs[6 * ISO_BLOCK], tag[16];
+	bool nsr = false, small = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, vrs, sizeof(vrs), 16 * ISO_BLOCK) == (ssize_t)sizeof(vrs))
+		for (size_t at = 0; at < sizeof(vrs); at += ISO_BLOCK)
+			nsr |= memcmp(vrs + at + 1, "NSR0", 4) == 0;
+	if (nsr && pread(fd, tag, sizeof(tag), 256 * (off_t)ISO_BLOCK) == (ssize_t)sizeof(tag)
+	    && gm_le16(tag) == 2)
+		nsr = false;	/* an anchor at sector 256: 2048-byte blocks */
+	if (nsr && pread(fd, tag, sizeof(tag), 256 * 512) == (ssize_t)sizeof(tag))
+		small = gm_le16(tag) == 2 && gm_le32(tag + 12) == 256;
+	close(fd);
+	return small;
 }
 
 static int iso_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
@@ -57,6 +87,11 @@ static int iso_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
 			    (unsigned long long)(size % ISO_BLOCK),
 			    (unsigned long long)(ISO_BLOCK - size % ISO_BLOCK)) != 0)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	if (udf_512(path))
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' is a UDF volume of "
+				    "512-byte blocks (a hard disk's, as mkudffs "
+				    "--media-type=hd writes), not a disc image: "
+				    "discs have 2048-byte sectors", path);
 	if (size / ISO_BLOCK > (uint64_t)INT32_MAX)
 		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' is too large", path);
 	disc->format = "iso";

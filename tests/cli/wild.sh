@@ -97,3 +97,42 @@ contains "$T/out" "$((n - 1))"
 run 0 "$GM" hash --json "$T/cut.iso"
 contains "$T/out" "\"sha256\": \"$(sha256sum < "$T/cut.iso" | cut -d' ' -f1)\""
 contains "$T/out" "\"size\": $(( n * 2048 - 1000 ))"
+
+# (11) A bare raw image without its sheet: one track, its mode from the
+# first sector, the guess said; convert gives back the ISO it holds.
+mkdir "$T/bare"
+run 0 "$GM" convert "$T/a.iso" "$T/bare/x.cue"
+mv "$T/bare/x.bin" "$T/bare/game.bin"
+rm "$T/bare/x.cue"
+run 0 "$GM" info --json "$T/bare/game.bin"
+contains "$T/err" "warning: '$T/bare/game.bin' has no sheet: its layout is guessed as one track of $n 2352-byte sectors from LBA 0 (its first sector's header: Mode 1)"
+contains "$T/out" '"format": "raw"'
+contains "$T/out" "\"warnings\": [\"'$T/bare/game.bin' has no sheet"
+contains "$T/out" "\"mode\": \"MODE1\", \"sector_size\": 2352, \"start\": 0, \"length\": $n,"
+run 0 "$GM" convert "$T/bare/game.bin" "$T/bare/game.iso"
+cmp "$T/bare/game.iso" "$T/a.iso" || fail "the ISO of a bare raw image differs"
+run 0 "$GM" hash "$T/bare/game.bin"
+contains "$T/out" "$(md5sum < "$T/bare/game.bin" | cut -d' ' -f1)"
+run 0 "$GM" verify --integrity "$T/bare/game.bin"
+# a sheet beside it is named
+printf 'FILE "game.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n' > "$T/bare/GAME.cue"
+run 0 "$GM" info "$T/bare/game.bin"
+contains "$T/err" "warning: '$T/bare/GAME.cue' is beside it and says more: open that instead"
+# audio (no sync) only from a raw name; Mode 2 from its header
+make_audio "$T/bare/song.bin" 1 440
+run 0 "$GM" info "$T/bare/song.bin"
+contains "$T/err" "(no sync in its first sector: audio)"
+contains "$T/out" "AUDIO    2352"
+cp "$T/bare/song.bin" "$T/bare/song.dat"
+run 2 "$GM" info "$T/bare/song.dat"
+contains "$T/err" "is not an image format glassmaster reads"
+head -c $((2352 * 10 + 5)) "$T/bare/game.bin" > "$T/bare/odd.bin"
+run 2 "$GM" info "$T/bare/odd.bin"
+contains "$T/err" "as a bare raw image it would be $((2352 * 10 + 5)) bytes, not a whole number of 2352-byte sectors"
+
+# A UDF volume of 512-byte blocks is a hard disk's: refused as such.
+command -v mkudffs > /dev/null || fail "mkudffs (udftools) is not installed"
+truncate -s 4M "$T/hd.udf"
+mkudffs --media-type=hd -b 512 "$T/hd.udf" > /dev/null 2>&1 || fail "mkudffs failed"
+run 2 "$GM" info "$T/hd.udf"
+contains "$T/err" "'$T/hd.udf' is a UDF volume of 512-byte blocks (a hard disk's, as mkudffs --media-type=hd writes), not a disc image"
