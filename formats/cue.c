@@ -625,16 +625,37 @@ static bool track_has_sub(const struct gm_track *t)
 	return t->storage == GM_STORE_RAW_SUB || t->sub_file >= 0;
 }
 
-/* Audio with stored subchannel is kept as CDG, unless losses are allowed. */
-static bool write_cdg(const struct gm_track *t, const struct gm_write_opts *opts)
+/*
+ * Which tracks store a subchannel that a sheet would lose: one that is
+ * not what the layout generates (a sheet's reader generates it again, so
+ * a generated one is no loss).  Counts in diff[i] for track i.
+ */
+static int find_extra_sub(struct gm_ctx *ctx, struct gm_source *src,
+			  bool *extra, struct gm_sub_diff *diff)
 {
-	return t->mode == GM_TRACK_AUDIO && track_has_sub(t) && !opts->lossy;
+	const struct gm_disc *d = gm_source_disc(src);
+
+	for (unsigned i = 0; i < d->ntracks; i++) {
+		const struct gm_track *t = &d->tracks[i];
+		int ret;
+
+		extra[i] = false;
+		memset(&diff[i], 0, sizeof(diff[i]));
+		if (!track_has_sub(t))
+			continue;
+		ret = gm_source_sub_diff(ctx, src, t->index[0], t->end, &diff[i]);
+		if (ret != 0)
+			return ret;
+		extra[i] = diff[i].sectors > 0;
+	}
+	return 0;
 }
 
-static const char *cue_type(const struct gm_track *t, const struct gm_write_opts *opts)
+/* Audio whose subchannel is more than generated is kept as CDG. */
+static const char *cue_type(const struct gm_track *t, bool cdg)
 {
 	switch (t->mode) {
-	case GM_TRACK_AUDIO: return write_cdg(t, opts) ? "CDG" : "AUDIO";
+	case GM_TRACK_AUDIO: return cdg ? "CDG" : "AUDIO";
 	case GM_TRACK_MODE1: return "MODE1/2352";
 	case GM_TRACK_MODE2: return "MODE2/2352";
 	case GM_TRACK_CDI: return "CDI/2352";
@@ -644,7 +665,8 @@ static const char *cue_type(const struct gm_track *t, const struct gm_write_opts
 
 /* What a .cue cannot hold of src, as a message; 0 when nothing. */
 static int cue_check_lossless(struct gm_ctx *ctx, const struct gm_disc *d,
-			      const char *path)
+			      const char *path, const bool *extra,
+			      const struct gm_sub_diff *diff)
 {
 	if (d->media != GM_MEDIA_CD)
 		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "a cue sheet describes "
@@ -652,13 +674,21 @@ static int cue_check_lossless(struct gm_ctx *ctx, const struct gm_disc *d,
 				    d->media == GM_MEDIA_DVD ? "DVD" : "BD");
 	for (unsigned i = 0; i < d->ntracks; i++) {
 		const struct gm_track *t = &d->tracks[i];
+		const struct gm_sub_diff *f = &diff[i];
 
 		/* audio with subchannel is a CDG track; data has no such type */
-		if (track_has_sub(t) && t->mode != GM_TRACK_AUDIO)
+		if (extra[i] && t->mode != GM_TRACK_AUDIO)
 			return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' cannot hold "
-					    "the subchannel of data track %u: it would "
-					    "be lost; --lossy drops it (or write a "
-					    ".ccd)", path, t->number);
+					    "the subchannel of data track %u, and in "
+					    "%lu of its sectors (the first at LBA %ld) "
+					    "it is not what the layout generates: Q "
+					    "differs in %lu (%lu with a bad CRC), P in "
+					    "%lu, R-W carry data in %lu; --lossy drops "
+					    "it (or write a .ccd)", path, t->number,
+					    (unsigned long)f->sectors, (long)f->first,
+					    (unsigned long)f->q,
+					    (unsigned long)f->q_bad_crc,
+					    (unsigned long)f->p, (unsigned long)f->rw);
 	}
 	return 0;
 }
@@ -797,11 +827,16 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 	int32_t file_frame = 0;	/* stored sectors before the track in its file */
 	char *cdt_name = NULL;
 	unsigned session = 1;
+	bool extra[GM_MAX_TRACKS];
+	struct gm_sub_diff diff[GM_MAX_TRACKS];
 	int ret;
 
 	if (stem == NULL)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	if (!opts->lossy && (ret = cue_check_lossless(ctx, d, path)) != 0) {
+	memset(extra, 0, sizeof(extra));
+	if (!opts->lossy
+	    && ((ret = find_extra_sub(ctx, src, extra, diff)) != 0
+		|| (ret = cue_check_lossless(ctx, d, path, extra, diff)) != 0)) {
 		free(stem);
 		return ret;
 	}
@@ -843,7 +878,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 				goto fail;
 		}
 		ret = copy_sectors(ctx, src, &out, first, t->end - cue_postgap(t),
-				   write_cdg(t, opts) ? GM_SECTOR_KIND_RAW_SUB
+				   extra[i] ? GM_SECTOR_KIND_RAW_SUB
 				   : GM_SECTOR_KIND_RAW,
 				   opts, &done, total);
 		if (ret != 0)
@@ -887,7 +922,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 			session = t->session;
 			fprintf(sheet, "REM SESSION %02u\n", session);
 		}
-		fprintf(sheet, "  TRACK %02u %s\n", t->number, cue_type(t, opts));
+		fprintf(sheet, "  TRACK %02u %s\n", t->number, cue_type(t, extra[i]));
 		put_cdtext(sheet, t->cdtext, "    ");
 		if (t->control & (GM_CTL_DCP | GM_CTL_4CH | GM_CTL_PRE) || t->scms)
 			fprintf(sheet, "    FLAGS%s%s%s%s\n",

@@ -829,6 +829,64 @@ static int read_run(struct gm_ctx *ctx, struct gm_source *src,
 	return 0;
 }
 
+int gm_source_sub_diff(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
+		       int32_t end, struct gm_sub_diff *diff)
+{
+	enum { RUN = 64 };
+	const size_t size = GM_SECTOR_RAW + GM_SUB_SIZE;
+	enum gm_sector_status status[RUN];
+	uint8_t *buf = malloc(RUN * size), gen[GM_SUB_SIZE];
+	int ret = 0;
+
+	memset(diff, 0, sizeof(*diff));
+	if (buf == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	while (lba < end && ret == 0) {
+		const struct gm_track *t = gm_disc_track_at(&src->disc, lba);
+		struct gm_read req = {
+			.lba = lba, .kind = GM_SECTOR_KIND_RAW_SUB, .data = buf,
+			.status = status,
+			.count = (uint32_t)(end - lba < RUN ? end - lba : RUN)
+		};
+
+		if (t == NULL || (t->sub_file < 0 && t->storage != GM_STORE_RAW_SUB)) {
+			lba++;	/* nothing stored: generated, so equal */
+			continue;
+		}
+		if (req.lba + (int32_t)req.count > t->end)
+			req.count = (uint32_t)(t->end - req.lba);
+		if ((ret = gm_source_read(ctx, src, &req)) != 0)
+			break;
+		for (uint32_t i = 0; i < req.count; i++) {
+			const uint8_t *sub = buf + i * size + GM_SECTOR_RAW;
+			uint8_t a[12], b[12];
+			bool p, q, rw = false;
+
+			if (!gm_sub_generate(&src->qlayout, lba + (int32_t)i, gen))
+				memset(gen, 0, sizeof(gen));
+			if (memcmp(sub, gen, GM_SUB_SIZE) == 0)
+				continue;
+			gm_sub_channel(sub, GM_SUB_P, a);
+			gm_sub_channel(gen, GM_SUB_P, b);
+			p = memcmp(a, b, 12) != 0;
+			gm_sub_channel(sub, GM_SUB_Q, a);
+			gm_sub_channel(gen, GM_SUB_Q, b);
+			q = memcmp(a, b, 12) != 0;
+			for (int k = 0; k < GM_SUB_SIZE; k++)
+				rw |= (sub[k] & 0x3f) != 0;
+			if (diff->sectors++ == 0)
+				diff->first = lba + (int32_t)i;
+			diff->p += p;
+			diff->q += q;
+			diff->q_bad_crc += q && !gm_subq_crc_ok(a);
+			diff->rw += rw;
+		}
+		lba += (int32_t)req.count;
+	}
+	free(buf);
+	return ret;
+}
+
 int gm_source_read(struct gm_ctx *ctx, struct gm_source *src,
 		   struct gm_read *req)
 {

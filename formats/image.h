@@ -186,6 +186,26 @@ int gm_source_read(struct gm_ctx *ctx, struct gm_source *src,
 /* Free a source; NULL is accepted. */
 void gm_source_free(struct gm_source *src);
 
+/* How a stored subchannel differs from the one its layout generates. */
+struct gm_sub_diff {
+	uint32_t sectors;	/* sectors whose P-W differ in any channel */
+	uint32_t p;		/* ... whose P differs */
+	uint32_t q;		/* ... whose Q differs */
+	uint32_t q_bad_crc;	/* ... of those, Q frames failing their CRC */
+	uint32_t rw;		/* ... which carry R-W data (not all zero) */
+	int32_t first;		/* the first such sector, when sectors > 0 */
+};
+
+/*
+ * Compare the subchannel of sectors lba..end-1 as the image stores it with
+ * the subchannel gm_sub_generate() makes from the image's layout (what a
+ * format without subchannel would give back).  Sectors without stored
+ * subchannel are equal by definition.  Returns 0 or a negative code for an
+ * I/O failure (message on ctx).
+ */
+int gm_source_sub_diff(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
+		       int32_t end, struct gm_sub_diff *diff);
+
 /* ---------------------------------------------------------------------
  * Image formats
  */

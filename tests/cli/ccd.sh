@@ -58,7 +58,14 @@ sub_bytes() {
 [ "$(sub_bytes "$T/a.sub" $((100 * 96 + 24)) 72 | tr -d ' 0')" = "" ] ||
 	fail "R-W of sector 100 are not zero"
 
+# A .sub that holds nothing but what the layout generates (P, Q, R-W
+# empty) is no loss to a .cue: converted without --lossy.
+run 0 "$GM" convert "$T/a.ccd" "$T/gen.cue"
+cmp "$T/gen.bin" "$T/a.bin" || fail "CCD (generated .sub) -> CUE changed the data"
+contains "$T/gen.cue" "TRACK 01 MODE1/2352"
+
 # (2) CCD -> CCD copies the .sub byte-exact, even a damaged Q CRC
+cp "$T/a.sub" "$T/a.sub.orig"
 poke "$T/a.sub" $((7 * 96 + 12 + 10))
 run 0 "$GM" convert "$T/a.ccd" "$T/copy.ccd"
 cmp "$T/a.sub" "$T/copy.sub" || fail "CCD -> CCD changed the .sub"
@@ -68,8 +75,16 @@ sed 's/copy/a/g' "$T/copy.ccd" | cmp - "$T/a.ccd" || fail "CCD -> CCD changed th
 # A .cue cannot hold the .sub: refused, then dropped with --lossy; without
 # a .sub there is nothing to lose.
 run 2 "$GM" convert "$T/a.ccd" "$T/x.cue"
-contains "$T/err" "cannot hold the subchannel of data track 1: it would be lost"
+contains "$T/err" "cannot hold the subchannel of data track 1, and in 1 of its sectors (the first at LBA 7) it is not what the layout generates: Q differs in 1 (1 with a bad CRC), P in 0, R-W carry data in 0; --lossy drops it"
 [ ! -e "$T/x.cue" ] && [ ! -e "$T/x.bin" ] || fail "a refused conversion left files"
+# R-W data (CD+G, CD-TEXT in R-W) and a P flag are counted by channel
+cp "$T/a.sub" "$T/a.sub.q"
+poke "$T/a.sub" $((30 * 96 + 24 + 5))
+poke "$T/a.sub" $((31 * 96 + 24 + 70))
+poke "$T/a.sub" $((40 * 96 + 3))
+run 2 "$GM" convert "$T/a.ccd" "$T/x.cue"
+contains "$T/err" "in 4 of its sectors (the first at LBA 7) it is not what the layout generates: Q differs in 1 (1 with a bad CRC), P in 1, R-W carry data in 2;"
+cp "$T/a.sub.q" "$T/a.sub"
 run 0 "$GM" convert --lossy "$T/a.ccd" "$T/x.cue"
 cmp "$T/x.bin" "$T/a.bin" || fail "CCD -> CUE changed the data"
 rm "$T/copy.sub"
