@@ -226,9 +226,10 @@ static void print_master_json(const struct gm_verify_opts *o,
 	cli_json_string(stdout, o->source);
 	printf(", \"master\": ");
 	cli_json_string(stdout, o->master);
-	printf(", \"sectors\": %llu, \"extra_sectors\": %llu, \"mismatched\": %llu, "
-	       "\"unreadable\": %llu, \"missing\": %llu, \"recovered\": %llu, "
-	       "\"checked\": %s", (unsigned long long)r->sectors,
+	printf(", \"sectors\": %llu, \"volume_sectors\": %llu, \"extra_sectors\": %llu, "
+	       "\"mismatched\": %llu, \"unreadable\": %llu, \"missing\": %llu, "
+	       "\"recovered\": %llu, \"checked\": %s", (unsigned long long)r->sectors,
+	       (unsigned long long)r->volume,
 	       (unsigned long long)r->extra, (unsigned long long)r->mismatched,
 	       (unsigned long long)r->unreadable, (unsigned long long)r->missing,
 	       (unsigned long long)r->recovered, r->checked ? "true" : "false");
@@ -310,6 +311,9 @@ static void print_master_text(const struct gm_verify_opts *o,
 		       (unsigned long long)r->missing, (unsigned long long)r->sectors);
 	for (size_t i = 0; i < r->nfiles; i++)
 		printf("  %s: %s\n", r->files[i].name, dat_status_text(r->files[i].status));
+	if (r->volume > 0 && r->volume < r->sectors)
+		printf("  %llu sectors of the master beyond its ISO 9660 volume "
+		       "(compared)\n", (unsigned long long)(r->sectors - r->volume));
 	if (r->extra > 0)
 		printf("  %llu sectors beyond the image (not compared)\n",
 		       (unsigned long long)r->extra);

@@ -3,8 +3,9 @@
  * faulty drive) checked against a master image or a Logiqx dat.
  *
  * Against an image: the 2048-byte user data of every sector of the
- * master's extent (an ISO 9660 master's own volume space size, ECMA-119
- * 8.4.8; else the image's data sectors) is read from both and compared;
+ * master's data track (all of it: not only its ISO 9660 or UDF volume,
+ * since hybrid images append partitions after it) is read from both and
+ * compared;
  * a source sector that fails a read, or (a CD read raw) its EDC/ECC, is
  * read again up to `retries` times before it counts as unreadable.
  * Sectors the source has beyond the extent are counted, not compared; a
@@ -739,31 +740,6 @@ static int walk_source(struct gm_ctx *ctx, struct gm_source *src, uint32_t lba,
 	return ret;
 }
 
-/*
- * The extent of a UDF volume: its last sector N holds an anchor volume
- * descriptor pointer (ECMA-167 3/8.4.2.1) whose tag names N; looked for
- * from the image's end back, so padding after the volume is not counted.
- * 0 when there is none.
- */
-static uint64_t udf_extent(struct gm_ctx *ctx, struct gm_source *src, uint64_t sectors)
-{
-	uint8_t b[GM_SECTOR_USER];
-
-	for (uint64_t k = 0; k < 1024 && k < sectors; k++) {
-		uint32_t lba = (uint32_t)(sectors - 1 - k);
-		uint8_t sum = 0;
-
-		if (read_user(ctx, src, (int32_t)lba, b) != 0)
-			continue;
-		for (int i = 0; i < 16; i++)
-			if (i != 4)
-				sum = (uint8_t)(sum + b[i]);
-		if (gm_le16(b) == 2 && sum == b[4] && gm_le32(b + 12) == lba && lba > 256)
-			return (uint64_t)lba + 1;
-	}
-	return 0;
-}
-
 int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 			  struct gm_verify_range *ranges, size_t nranges)
 {
@@ -1084,17 +1060,14 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 	    && disc->tracks[0].index[0] == 0)
 		extent = (uint64_t)(disc->ntracks > 1 ? disc->tracks[0].end
 				    : disc->leadout > 0 ? disc->leadout : 0);
-	if (extent > 0 && gm_fs_probe(ctx, c.master, 0, opts->master, &fs) == 0) {
-		if (fs.iso9660 && fs.iso_block_size == GM_SECTOR_USER
-		    && fs.iso_blocks > 0 && fs.iso_blocks <= extent) {
-			extent = fs.iso_blocks;
-			report->iso9660 = true;
-		} else if (fs.udf) {
-			uint64_t u = udf_extent(ctx, c.master, extent);
-
-			if (u > 0 && u <= extent)
-				extent = u;
-		}
+	/* every sector of the master is compared, whatever its file
+	   system's volume says (an appended partition, an EFI system
+	   partition of a hybrid image, lies beyond it); the volume is only
+	   reported */
+	if (extent > 0 && gm_fs_probe(ctx, c.master, 0, opts->master, &fs) == 0
+	    && fs.iso9660 && fs.iso_block_size == GM_SECTOR_USER && fs.iso_blocks > 0) {
+		report->iso9660 = true;
+		report->volume = fs.iso_blocks;
 	}
 	if (extent > 0) {
 		struct gm_verify_track *vt;

@@ -148,7 +148,10 @@ struct gm_verify_report {
 	uint64_t mismatched, unreadable, missing;	/* sectors of each kind */
 	uint64_t recovered;	/* sectors read right by a retry */
 	bool checked;		/* a CD source read raw, EDC/ECC checked */
-	bool iso9660;		/* the extent is the master's ISO 9660 volume */
+	bool iso9660;		/* the master holds an ISO 9660 volume */
+	uint64_t volume;	/* its volume space size (sectors), 0 unknown;
+				   the master's sectors beyond it are
+				   compared too */
 	struct gm_verify_range *ranges;	/* in LBA order */
 	size_t nranges;
 	bool hashed;

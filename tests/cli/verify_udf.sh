@@ -26,7 +26,7 @@ lacks "$T/err" "WARN"
 cp "$T/m.iso" "$T/c.iso"
 run 0 "$GM" verify --no-hash "$T/c.iso" "$T/m.iso"
 contains "$T/out" "MATCH"
-# the UDF volume's extent ends at its last anchor: a source with 150 more
+# every sector of the master is compared: a source with 150 more
 # sectors matches, the extra counted beyond the image
 cp "$T/m.iso" "$T/p.iso"
 head -c $((150 * 2048)) /dev/urandom >> "$T/p.iso"

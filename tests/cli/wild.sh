@@ -136,3 +136,27 @@ truncate -s 4M "$T/hd.udf"
 mkudffs --media-type=hd -b 512 "$T/hd.udf" > /dev/null 2>&1 || fail "mkudffs failed"
 run 2 "$GM" info "$T/hd.udf"
 contains "$T/err" "'$T/hd.udf' is a UDF volume of 512-byte blocks (a hard disk's, as mkudffs --media-type=hd writes), not a disc image"
+
+# (8) Every sector of a master is compared: a hybrid image's partition
+# appended after its ISO 9660 volume (as installer images carry their EFI
+# system partition), damaged in a copy, is a mismatch at its LBA.
+mkdir "$T/hy" "$T/hy/tree"
+echo hybrid > "$T/hy/tree/a.txt"
+head -c $((200 * 2048)) /dev/urandom > "$T/hy/esp.img"
+xorriso -as mkisofs -quiet -o "$T/hy/h.iso" -append_partition 2 0xef "$T/hy/esp.img" \
+	"$T/hy/tree" > /dev/null 2>&1 || fail "xorriso -append_partition failed"
+vol=$(isoinfo -d -i "$T/hy/h.iso" | sed -n 's/^Volume size is: //p')
+# the partition's start (MBR entry 2, in 512-byte blocks) and a sector in it
+p2=$(od -An -tu4 -j $((446 + 16 + 8)) -N4 "$T/hy/h.iso" | tr -d ' ')
+bad=$((p2 / 4 + 57))
+[ "$bad" -gt "$vol" ] || fail "the appended partition ($p2) is not beyond the volume ($vol)"
+cp "$T/hy/h.iso" "$T/hy/c.iso"
+poke "$T/hy/c.iso" $((bad * 2048 + 100))
+run 1 "$GM" verify "$T/hy/c.iso" "$T/hy/h.iso"
+contains "$T/out" "mismatch LBA $bad-$bad (1 sector)"
+contains "$T/out" "$(( $(wc -c < "$T/hy/h.iso") / 2048 - vol )) sectors of the master beyond its ISO 9660 volume (compared)"
+run 0 "$GM" verify "$T/hy/h.iso" "$T/hy/h.iso"
+# a copy that ends at the volume's end misses the partition
+head -c $((vol * 2048)) "$T/hy/h.iso" > "$T/hy/short.iso"
+run 1 "$GM" verify "$T/hy/short.iso" "$T/hy/h.iso"
+contains "$T/out" "missing LBA $vol-"
