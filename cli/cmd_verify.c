@@ -133,20 +133,32 @@ static void print_json(const char *path, const struct gm_integrity_report *r,
 		}
 		printf("]}");
 	}
-	printf("], \"list_complete\": %s, \"file_systems\": {\"iso9660\": %s, "
-	       "\"udf\": %s, \"problems\": ", bad->overflow ? "false" : "true",
-	       r->iso9660 ? "true" : "false", r->udf ? "true" : "false");
-	if (r->fs_problems)
-		cli_json_string(stdout, r->fs_text);
-	else
-		printf("null");
-	printf("}}\n");
+	printf("], \"list_complete\": %s, \"structure_only\": %s, "
+	       "\"file_systems\": {\"iso9660\": %s, \"udf\": %s, \"faults\": %u, "
+	       "\"problems\": [", bad->overflow ? "false" : "true",
+	       r->structure_only ? "true" : "false", r->iso9660 ? "true" : "false",
+	       r->udf ? "true" : "false", r->fs_problems);
+	for (const char *p = r->fs_text; r->fs_problems && *p;) {
+		size_t len = strcspn(p, "\n");
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		printf("%s", p == r->fs_text ? "" : ", ");
+		cli_json_string(stdout, line);
+		p += len + (p[len] == '\n');
+	}
+	printf("]}}\n");
 }
 
 static void print_text(const char *path, const struct gm_integrity_report *r,
 		       const struct bad_list *bad)
 {
-	if (r->failed)
+	if (r->structure_only && r->fs_problems)
+		printf("DAMAGED: '%s': %u faults in its file system structures\n",
+		       path, r->fs_problems);
+	else if (r->structure_only)
+		printf("INTACT: '%s': its file system structures are sound\n", path);
+	else if (r->failed)
 		printf("DAMAGED: '%s': %llu of %llu sectors failed their check\n",
 		       path, (unsigned long long)r->failed,
 		       (unsigned long long)r->sectors);
@@ -156,6 +168,10 @@ static void print_text(const char *path, const struct gm_integrity_report *r,
 	else
 		printf("INTACT: '%s': %llu sectors checked\n", path,
 		       (unsigned long long)r->sectors);
+	if (r->structure_only)
+		printf("  the image stores user data only: without EDC/ECC its %llu "
+		       "sectors' contents cannot be checked (verify it against a "
+		       "master for that)\n", (unsigned long long)r->sectors);
 	printf("  sector size %zu", r->sector_size);
 	if (r->first_lba != GM_LBA_ANY)
 		printf(", LBA %ld-%ld", (long)r->first_lba,
@@ -167,10 +183,19 @@ static void print_text(const char *path, const struct gm_integrity_report *r,
 			       (unsigned long long)r->by_mode[m]);
 	if (r->sector_size > GM_SECTOR_RAW)
 		printf("  Q subchannel CRC errors: %llu\n", (unsigned long long)r->q_bad);
-	if (r->iso9660 || r->udf)
-		printf("  file systems: %s%s%s; descriptors: %s\n", r->iso9660 ? "ISO 9660" : "",
+	if (r->iso9660 || r->udf) {
+		const char *p = r->fs_text;
+
+		printf("  file systems: %s%s%s; structures: %s\n", r->iso9660 ? "ISO 9660" : "",
 		       r->iso9660 && r->udf ? ", " : "", r->udf ? "UDF" : "",
-		       r->fs_problems ? r->fs_text : "sane");
+		       r->fs_problems ? "faulty" : "sane");
+		while (r->fs_problems && *p) {
+			size_t len = strcspn(p, "\n");
+
+			printf("  fault: %.*s\n", (int)len, p);
+			p += len + (p[len] == '\n');
+		}
+	}
 	for (size_t i = 0; i < bad->count; i++) {
 		const struct gm_bad_sector *b = &bad->items[i];
 
@@ -526,10 +551,16 @@ static int cmd_verify(int argc, char **argv)
 	   would only guess) as it is, sector by sector */
 	{
 		struct gm_source *probe = NULL;
+		int opened = -GM_ERR_FORMAT;
+		char why[512] = "";
 
-		if (opts.sector_size == 0 && opts.first_lba == GM_LBA_ANY
-		    && gm_image_open(ctx, argv[optind], &probe) == 0
-		    && strcmp(gm_source_disc(probe)->format, "raw") != 0) {
+		if (opts.sector_size == 0 && opts.first_lba == GM_LBA_ANY) {
+			opened = gm_image_open(ctx, argv[optind], &probe);
+			/* why an image was refused, if the raw check fails too */
+			if (opened != 0 && strstr(gm_error(ctx), "not an image format") == NULL)
+				snprintf(why, sizeof(why), "%s", gm_error(ctx));
+		}
+		if (opened == 0 && strcmp(gm_source_disc(probe)->format, "raw") != 0) {
 			gm_source_free(probe);
 			ret = gm_integrity_check_image(ctx, argv[optind], &opts, &report);
 			if (ret == 0 || ret == -GM_ERR_MISMATCH)
@@ -537,6 +568,8 @@ static int cmd_verify(int argc, char **argv)
 		} else {
 			gm_source_free(probe);
 			ret = gm_integrity_check_raw(ctx, argv[optind], &opts, &report);
+			if (ret != 0 && ret != -GM_ERR_MISMATCH && why[0])
+				ret = gm_error_set(ctx, (enum gm_err)-opened, "%s", why);
 		}
 	}
 	cli_progress_done(&run.progress);

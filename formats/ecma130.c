@@ -773,6 +773,7 @@ const char *gm_sector_check_name(enum gm_sector_check status)
 	case GM_CHECK_BAD_ADDRESS: return "wrong header address";
 	case GM_CHECK_BAD_EDC: return "bad EDC";
 	case GM_CHECK_BAD_ECC: return "bad ECC";
+	case GM_CHECK_BAD_SUBHEADER: return "subheader copies differ";
 	}
 	return "unknown status";
 }

@@ -183,7 +183,11 @@ enum gm_sector_check {
 	GM_CHECK_BAD_MODE,	/* mode byte not 0, 1 or 2 */
 	GM_CHECK_BAD_ADDRESS,	/* header MSF invalid or not the expected LBA */
 	GM_CHECK_BAD_EDC,
-	GM_CHECK_BAD_ECC
+	GM_CHECK_BAD_ECC,
+	GM_CHECK_BAD_SUBHEADER	/* the two copies of an XA subheader differ
+				   (not given by gm_sector_check, which
+				   takes such a sector for formless Mode 2:
+				   callers who know the track is XA set it) */
 };
 
 /* Name of a check result for messages ("bad EDC"). */

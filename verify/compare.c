@@ -659,87 +659,6 @@ static int read_user(struct gm_ctx *ctx, struct gm_source *src, int32_t lba, uin
 	return ret != 0 ? ret : (st == GM_SECTOR_GOOD || st == GM_SECTOR_SYNTH) ? 0 : 1;
 }
 
-/* The Rock Ridge name of a directory record, or its ISO 9660 name. */
-static void record_name(const uint8_t *r, char *out, size_t size)
-{
-	size_t nl = r[32], len = 0, su = 33 + nl + (nl % 2 == 0 ? 1 : 0);
-	bool rr = false;
-
-	while (su + 4 <= r[0]) {
-		const uint8_t *e = r + su;
-
-		if (e[2] < 4 || su + e[2] > r[0])
-			break;
-		if (e[0] == 'N' && e[1] == 'M' && e[2] > 5) {
-			size_t n = (size_t)e[2] - 5;
-
-			if (len + n >= size)
-				n = size - len - 1;
-			memcpy(out + len, e + 5, n);
-			len += n;
-			rr = true;
-		}
-		su += e[2];
-	}
-	if (!rr) {
-		len = nl < size - 1 ? nl : size - 1;
-		memcpy(out, r + 33, len);
-		while (len > 0 && out[len - 1] != ';' && memchr(out, ';', len) != NULL)
-			len--;
-		if (len > 0 && out[len - 1] == ';')
-			len--;
-		if (len > 0 && out[len - 1] == '.')
-			len--;
-	}
-	out[len] = '\0';
-}
-
-static int walk_source(struct gm_ctx *ctx, struct gm_source *src, uint32_t lba,
-		       uint32_t size, const char *path, struct extents *x, int depth)
-{
-	uint8_t buf[GM_SECTOR_USER];
-	uint32_t sectors = (size + GM_SECTOR_USER - 1) / GM_SECTOR_USER;
-	int ret;
-
-	if (depth > 64 || sectors > 4096)
-		return 0;
-	ret = add_extent(x, lba, sectors, path);
-	for (uint32_t k = 0; ret == 0 && k < sectors; k++) {
-		int r = read_user(ctx, src, (int32_t)(lba + k), buf);
-
-		if (r != 0)
-			return r < 0 ? r : 0;
-		for (size_t at = 0; ret == 0 && at + 34 <= GM_SECTOR_USER && buf[at] >= 34;
-		     at += buf[at]) {
-			const uint8_t *rec = buf + at;
-			uint32_t ext = gm_le32(rec + 2), len = gm_le32(rec + 10);
-			char name[256], *sub;
-			size_t pl = strlen(path), nl;
-
-			if (at + rec[0] > GM_SECTOR_USER || 33u + rec[32] > rec[0])
-				break;
-			if (rec[32] == 1 && (rec[33] == 0 || rec[33] == 1))
-				continue;	/* "." and ".." */
-			record_name(rec, name, sizeof(name));
-			nl = strlen(name);
-			sub = malloc(pl + nl + 2);
-			if (sub == NULL)
-				return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-			memcpy(sub, path, pl);
-			memcpy(sub + pl, name, nl + 1);
-			if (rec[25] & 0x02) {
-				memcpy(sub + pl + nl, "/", 2);
-				ret = walk_source(ctx, src, ext, len, sub, x, depth + 1);
-			} else if (len > 0) {
-				ret = add_extent(x, ext, (len + GM_SECTOR_USER - 1) / GM_SECTOR_USER,
-						 sub) != 0 ? gm_error_set(ctx, GM_ERR_NOMEM, NULL) : 0;
-			}
-			free(sub);
-		}
-	}
-	return ret;
-}
-
 int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 			  struct gm_verify_range *ranges, size_t nranges)
 {
@@ -753,8 +672,7 @@ int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 	    || memcmp(pvd + 1, "CD001", 5) != 0)
 		ret = gm_udf_walk(ctx, src, udf_extent_cb, &x);
 	else
-		ret = walk_source(ctx, src, gm_le32(pvd + 156 + 2),
-				  gm_le32(pvd + 156 + 10), "/", &x, 0);
+		ret = gm_iso_walk(ctx, src, udf_extent_cb, &x);
 	if (ret >= 0)
 		ret = match_ranges(ctx, &x, ranges, nranges);
 	free_extents(&x);

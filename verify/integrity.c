@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "verify.h"
+#include "verify_private.h"
 #include "banned.h"
 
 #define BLOCK_SECTORS 1024
@@ -287,9 +288,6 @@ out:
 
 #define IMAGE_BLOCK 64u
 
-static void check_fs(struct gm_ctx *ctx, struct gm_source *src,
-		     struct gm_integrity_report *r);
-
 int gm_integrity_check_image(struct gm_ctx *ctx, const char *path,
 			     const struct gm_integrity_opts *opts,
 			     struct gm_integrity_report *report)
@@ -312,15 +310,28 @@ int gm_integrity_check_image(struct gm_ctx *ctx, const char *path,
 		const struct gm_track *t = &disc->tracks[i];
 
 		sub = sub || t->sub_file >= 0 || t->storage == GM_STORE_RAW_SUB;
-		if (t->storage >= GM_STORE_RAW)
+		if (t->storage >= GM_STORE_MODE2)
 			raw_tracks++;
 		total += (uint64_t)gm_track_stored(t);
 	}
 	if (raw_tracks == 0) {
+		/* an ISO or UDF image: only its structures can be checked */
+		report->sector_size = GM_SECTOR_USER;
+		report->first_lba = 0;
+		report->sectors = (uint64_t)total;
+		report->structure_only = true;
+		ret = gm_fs_check(ctx, src, report);
 		gm_source_free(src);
-		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' stores user data "
-				    "only: it holds no sync, header, EDC or ECC to check",
-				    path);
+		if (ret == 0 && !report->iso9660 && !report->udf)
+			ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' stores user "
+					   "data only (no sync, header, EDC or ECC) and "
+					   "holds no ISO 9660 or UDF file system: there is "
+					   "nothing to check without a master", path);
+		if (ret != 0)
+			return ret;
+		return report->fs_problems > 0
+		       ? gm_error_set(ctx, GM_ERR_MISMATCH, "'%s': %u file system "
+				      "faults", path, report->fs_problems) : 0;
 	}
 	buf = malloc((size_t)IMAGE_BLOCK * (GM_SECTOR_RAW + GM_SUB_SIZE));
 	if (buf == NULL) {
@@ -334,8 +345,15 @@ int gm_integrity_check_image(struct gm_ctx *ctx, const char *path,
 		int32_t first = t->index[0] + t->pregap, end = t->end - t->postgap;
 		size_t size = sub ? GM_SECTOR_RAW + GM_SUB_SIZE : GM_SECTOR_RAW;
 
-		/* a cooked track's raw sectors would be our own encoding */
-		if (t->storage < GM_STORE_RAW) {
+		/* xa: a 2336-byte Mode 2 track whose first sector has an XA
+		   subheader (a Video CD's, cue MODE2/2336, TOC MODE2_FORM_MIX):
+		   its sectors keep subheader, EDC and ECC, and a sector whose
+		   subheader copies differ is damaged, not formless */
+		bool xa = false;
+
+		/* a cooked track's raw sectors would be our own encoding;
+		   2336-byte sectors lack only the sync and header */
+		if (t->storage < GM_STORE_MODE2) {
 			done += (uint64_t)(end > first ? end - first : 0);
 			continue;
 		}
@@ -369,6 +387,12 @@ int gm_integrity_check_image(struct gm_ctx *ctx, const char *path,
 					bad.info.status = GM_CHECK_GOOD;
 				} else {
 					gm_sector_check(raw, bad.lba, &bad.info, NULL);
+					if (t->storage == GM_STORE_MODE2 && lba + (int32_t)k == first)
+						xa = bad.info.mode == GM_MODE_2_FORM_1
+						     || bad.info.mode == GM_MODE_2_FORM_2;
+					if (xa && bad.info.mode == GM_MODE_2
+					    && bad.info.status == GM_CHECK_GOOD)
+						bad.info.status = GM_CHECK_BAD_SUBHEADER;
 				}
 				report->by_mode[bad.info.mode]++;
 				if (bad.info.status != GM_CHECK_GOOD)
@@ -386,149 +410,15 @@ int gm_integrity_check_image(struct gm_ctx *ctx, const char *path,
 	}
 	free(buf);
 	if (ret == 0)
-		check_fs(ctx, src, report);
+		ret = gm_fs_check(ctx, src, report);
 	gm_source_free(src);
 	if (ret != 0)
 		return ret;
 	if (report->fs_problems > 0 && report->failed == 0)
-		return gm_error_set(ctx, GM_ERR_MISMATCH, "'%s': %s", path, report->fs_text);
+		return gm_error_set(ctx, GM_ERR_MISMATCH, "'%s': %u file system "
+				    "faults", path, report->fs_problems);
 	return report->failed ? gm_error_set(ctx, GM_ERR_MISMATCH, "%llu of %llu sectors "
 					     "of '%s' failed their check",
 					     (unsigned long long)report->failed,
 					     (unsigned long long)report->sectors, path) : 0;
-}
-
-/* ---------------------------------------------------------------------
- * File system descriptors (ECMA-119 8.4; ECMA-167 3/7.2, 3/10.2)
- */
-
-static void fs_problem(struct gm_integrity_report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void fs_problem(struct gm_integrity_report *r, const char *fmt, ...)
-{
-	size_t len = strlen(r->fs_text);
-	va_list ap;
-
-	r->fs_problems++;
-	if (len > 0 && len + 2 < sizeof(r->fs_text)) {
-		memcpy(r->fs_text + len, "; ", 3);
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(r->fs_text + len, sizeof(r->fs_text) - len, fmt, ap);
-	va_end(ap);
-}
-
-static bool user_sector(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
-			uint8_t *buf)
-{
-	enum gm_sector_status st = GM_SECTOR_UNREAD;
-	struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_USER,
-			       .data = buf, .status = &st };
-
-	return gm_source_read(ctx, src, &req) == 0 && st == GM_SECTOR_GOOD;
-}
-
-/* A UDF descriptor tag: checksum, CRC, and the location it must name. */
-static const char *udf_tag_problem(const uint8_t *d, uint16_t id, uint32_t where)
-{
-	uint8_t sum = 0;
-	uint16_t crc_len = (uint16_t)(d[10] | d[11] << 8);
-
-	for (int i = 0; i < 16; i++)
-		if (i != 4)
-			sum = (uint8_t)(sum + d[i]);
-	if ((uint16_t)(d[0] | d[1] << 8) != id)
-		return "not the descriptor expected";
-	if (sum != d[4])
-		return "bad tag checksum";
-	if (16u + crc_len > GM_SECTOR_USER
-	    || gm_crc16(d + 16, crc_len) != (uint16_t)(d[8] | d[9] << 8))
-		return "bad descriptor CRC";
-	if ((uint32_t)(d[12] | d[13] << 8 | d[14] << 16 | (uint32_t)d[15] << 24) != where)
-		return "wrong tag location";
-	return NULL;
-}
-
-/*
- * The descriptors of the file systems in the data track at LBA 0 of the
- * image at path: ISO 9660's primary volume descriptor (block size 2048,
- * a volume no larger than the track, a root directory inside it) and UDF's
- * anchor volume descriptor pointer at 256 and the main volume descriptor
- * sequence it points to (tags, checksums, CRCs, locations).
- */
-static void check_fs(struct gm_ctx *ctx, struct gm_source *src,
-		     struct gm_integrity_report *r)
-{
-	const struct gm_disc *disc = gm_source_disc(src);
-	uint8_t b[GM_SECTOR_USER];
-	int32_t track_end;
-
-	if (disc->ntracks == 0 || disc->tracks[0].mode == GM_TRACK_AUDIO
-	    || disc->tracks[0].index[0] != 0)
-		return;
-	track_end = disc->ntracks > 1 ? disc->tracks[0].end : disc->leadout;
-	if (user_sector(ctx, src, 16, b) && memcmp(b + 1, "CD001", 5) == 0) {
-		uint32_t blocks = (uint32_t)(b[80] | b[81] << 8 | b[82] << 16
-					     | (uint32_t)b[83] << 24);
-		uint32_t root = (uint32_t)(b[158] | b[159] << 8 | b[160] << 16
-					   | (uint32_t)b[161] << 24);
-
-		r->iso9660 = true;
-		if (b[0] != 1)
-			fs_problem(r, "ISO 9660: the descriptor at sector 16 is not a "
-				   "primary volume descriptor (type %u)", b[0]);
-		else if ((b[128] | b[129] << 8) != GM_SECTOR_USER)
-			fs_problem(r, "ISO 9660: logical block size %u, not 2048",
-				   b[128] | b[129] << 8);
-		else if (blocks > (uint32_t)track_end)
-			fs_problem(r, "ISO 9660: the volume claims %lu sectors, the track "
-				   "has %ld", (unsigned long)blocks, (long)track_end);
-		else if (root < 17 || root >= blocks)
-			fs_problem(r, "ISO 9660: the root directory at sector %lu is "
-				   "outside the volume", (unsigned long)root);
-	}
-	for (int32_t lba = 16; lba < 32; lba++) {
-		if (!user_sector(ctx, src, lba, b))
-			break;
-		if (memcmp(b + 1, "NSR0", 4) == 0)
-			r->udf = true;
-	}
-	if (r->udf) {
-		const char *why;
-		uint32_t main_lba, main_len;
-
-		if (!user_sector(ctx, src, 256, b)) {
-			fs_problem(r, "UDF: the anchor at sector 256 cannot be read");
-			return;
-		}
-		why = udf_tag_problem(b, 2, 256);
-		if (why != NULL) {
-			fs_problem(r, "UDF: anchor volume descriptor pointer at 256: %s", why);
-			return;
-		}
-		main_len = (uint32_t)(b[16] | b[17] << 8 | b[18] << 16 | (uint32_t)b[19] << 24);
-		main_lba = (uint32_t)(b[20] | b[21] << 8 | b[22] << 16 | (uint32_t)b[23] << 24);
-		for (uint32_t k = 0; k < main_len / GM_SECTOR_USER && k < 64; k++) {
-			uint16_t id;
-
-			if (!user_sector(ctx, src, (int32_t)(main_lba + k), b)) {
-				fs_problem(r, "UDF: sector %lu of the volume descriptor "
-					   "sequence cannot be read", (unsigned long)(main_lba + k));
-				return;
-			}
-			id = (uint16_t)(b[0] | b[1] << 8);
-			if (id == 0)
-				break;
-			why = udf_tag_problem(b, id, main_lba + k);
-			if (why != NULL) {
-				fs_problem(r, "UDF: descriptor %u at sector %lu: %s", id,
-					   (unsigned long)(main_lba + k), why);
-				return;
-			}
-			if (id == 8)	/* terminating descriptor */
-				break;
-		}
-	}
 }

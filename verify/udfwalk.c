@@ -11,9 +11,14 @@
  * location), every length and offset is bounded, directories are read up
  * to 16 MiB, the walk stops 64 levels down and after a million entries.
  * What cannot be read is skipped: naming is a courtesy, never a failure.
+ * For verify --integrity the same walk reports each thing it skips, and
+ * checks descriptor CRCs and that every extent lies in its partition
+ * (gm_udf_check).
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,8 +51,58 @@ struct walk {
 	struct run *runs;	/* the metadata file's extents */
 	size_t nruns;
 	uint32_t entries;
+	gm_problem_fn problem;	/* NULL: skip quietly */
+	void *parg;
+	unsigned problems;
 	uint8_t buf[B];
 };
+
+#define MAX_PROBLEMS 200u
+
+static void problem(struct walk *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Report what the walk skips (when checking); the first MAX_PROBLEMS. */
+static void problem(struct walk *w, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (w->problem == NULL || w->problems++ >= MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w->problem(w->parg, msg);
+}
+
+/* The descriptor CRC (ECMA-167 3/7.2.6) of a tag at d, in max bytes. */
+static bool crc_ok(const uint8_t *d, size_t max)
+{
+	size_t len = gm_le16(d + 10);
+
+	return 16 + len <= max && gm_crc16(d + 16, len) == gm_le16(d + 8);
+}
+
+/* Why the tag at d is not descriptor id at location (NULL: it is). */
+static const char *tag_problem(const uint8_t *d, uint16_t id, uint32_t location,
+			       size_t max)
+{
+	uint8_t sum = 0;
+
+	for (int i = 0; i < 16; i++)
+		if (i != 4)
+			sum = (uint8_t)(sum + d[i]);
+	if (gm_le16(d) != id)
+		return "another descriptor (or none)";
+	if (sum != d[4])
+		return "bad tag checksum";
+	if (gm_le32(d + 12) != location)
+		return "wrong tag location";
+	if (!crc_ok(d, max))
+		return "bad descriptor CRC";
+	return NULL;
+}
 
 /* A sector as user data; false when it does not read good. */
 static bool sector(struct walk *w, uint32_t lba, uint8_t *out)
@@ -113,11 +168,27 @@ static int name_blocks(struct walk *w, uint16_t part, uint32_t block, uint32_t c
 	if (part >= w->nmaps || count == 0)
 		return 0;
 	if (!w->meta[part]) {
+		if (block >= w->part_len || count > w->part_len - block)
+			problem(w, "UDF: '%s': an extent of %lu blocks at block %lu "
+				"runs past the partition (%lu blocks)", path,
+				(unsigned long)count, (unsigned long)block,
+				(unsigned long)w->part_len);
 		if (block >= w->part_len)
 			return 0;
 		if (count > w->part_len - block)
 			count = w->part_len - block;
 		return w->fn(w->arg, w->part_start + block, count, path);
+	}
+	{
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < w->nruns; i++)
+			total += w->runs[i].count;
+		if ((uint64_t)block + count > total)
+			problem(w, "UDF: '%s': an extent of %lu blocks at block %lu "
+				"runs past the metadata partition (%llu blocks)", path,
+				(unsigned long)count, (unsigned long)block,
+				(unsigned long long)total);
 	}
 	for (size_t i = 0; i < w->nruns && count > 0; i++) {
 		if (block < off + w->runs[i].count) {
@@ -200,9 +271,25 @@ static int extents(struct walk *w, const uint8_t *d, size_t off, size_t len, boo
 			if (ret != 0)
 				return ret;
 		}
-		if (!next || ++hops > MAX_AEDS || !read_block(w, npart, nblock, aed, NULL)
-		    || !tag_ok(aed, TAG_AED, nblock))
+		if (!next)
 			return 0;
+		if (++hops > MAX_AEDS) {
+			problem(w, "UDF: more than %u allocation extent descriptors "
+				"chained (a loop?)", MAX_AEDS);
+			return 0;
+		}
+		if (!read_block(w, npart, nblock, aed, NULL)) {
+			problem(w, "UDF: the allocation extent descriptor at block %lu "
+				"is outside its partition or unreadable",
+				(unsigned long)nblock);
+			return 0;
+		}
+		if (!tag_ok(aed, TAG_AED, nblock)) {
+			problem(w, "UDF: allocation extent descriptor at block %lu: %s",
+				(unsigned long)nblock,
+				tag_problem(aed, TAG_AED, nblock, B));
+			return 0;
+		}
 		d = aed;
 		off = 24;
 		len = gm_le32(aed + 20);
@@ -265,8 +352,16 @@ static int walk_fids(struct walk *w, const uint8_t *data, size_t len, const char
 		char name[1024], *sub;
 		size_t nl;
 
-		if (gm_le16(f) != TAG_FID || at + 38 + l_iu + l_fi > len)
+		if (gm_le16(f) != TAG_FID || at + 38 + l_iu + l_fi > len) {
+			problem(w, "UDF: '%s': the directory is damaged at byte %lu "
+				"(%s)", path, (unsigned long)at, gm_le16(f) != TAG_FID
+				? "not a File Identifier Descriptor"
+				: "an identifier runs past the directory");
 			break;
+		}
+		if (w->problem != NULL && !crc_ok(f, len - at))
+			problem(w, "UDF: '%s': the File Identifier Descriptor at byte "
+				"%lu has a bad CRC", path, (unsigned long)at);
 		at += size;
 		if (f[18] & 0x0c)	/* the parent, or deleted */
 			continue;
@@ -300,19 +395,40 @@ static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char 
 	size_t have = 0;
 	int ret;
 
-	if (depth > MAX_DEPTH || ++w->entries > MAX_ENTRIES
-	    || !read_block(w, part, block, fe, &lba))
+	if (depth > MAX_DEPTH) {
+		problem(w, "UDF: '%s' is more than %d directories deep (a loop?)",
+			path, MAX_DEPTH);
 		return 0;
+	}
+	if (++w->entries > MAX_ENTRIES)
+		return 0;
+	if (!read_block(w, part, block, fe, &lba)) {
+		problem(w, "UDF: '%s': its File Entry at block %lu of partition "
+			"%u is outside the partition or unreadable", path,
+			(unsigned long)block, part);
+		return 0;
+	}
 	if (tag_ok(fe, TAG_FE, block))
 		hdr = 176;
 	else if (tag_ok(fe, TAG_EFE, block))
 		hdr = 216;
-	else
+	else {
+		problem(w, "UDF: '%s': File Entry at block %lu: %s", path,
+			(unsigned long)block, tag_problem(fe, gm_le16(fe) == TAG_EFE
+							  ? TAG_EFE : TAG_FE, block, B));
 		return 0;
+	}
 	l_ea = gm_le32(fe + hdr - 8);
 	l_ad = gm_le32(fe + hdr - 4);
-	if (l_ea > B - hdr || l_ad > B - hdr - l_ea)
+	if (l_ea > B - hdr || l_ad > B - hdr - l_ea) {
+		problem(w, "UDF: '%s': File Entry at block %lu: its attributes and "
+			"allocation descriptors (%lu + %lu bytes) overrun it", path,
+			(unsigned long)block, (unsigned long)l_ea, (unsigned long)l_ad);
 		return 0;
+	}
+	if (w->problem != NULL && !crc_ok(fe, B))
+		problem(w, "UDF: '%s': File Entry at block %lu: bad descriptor CRC",
+			path, (unsigned long)block);
 	ret = w->fn(w->arg, lba, 1, path);	/* the entry itself */
 	adtype = gm_le16(fe + 34) & 7;
 	if (ret == 0 && (adtype == 0 || adtype == 1))
@@ -344,6 +460,7 @@ static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char 
 			if (!read_block(w, x.v[i].part, x.v[i].block + k, data + have + (size_t)k * B,
 					NULL))
 				memset(data + have + (size_t)k * B, 0, B);
+		/* (a block outside the partition was reported by name_blocks) */
 		have += x.v[i].bytes;
 	}
 	if (ret == 0)
@@ -356,6 +473,12 @@ static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char 
 /* The volume: anchor, main sequence (partition, logical volume and its
    maps), the metadata file when there is one, the file set. */
 int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void *arg)
+{
+	return gm_udf_check(ctx, src, fn, arg, NULL, NULL);
+}
+
+int gm_udf_check(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void *arg,
+		 gm_problem_fn report, void *parg)
 {
 	struct walk *w = calloc(1, sizeof(*w));
 	uint32_t vds, vds_len, fsd_block = 0, meta_file = 0, mirror = 0;
@@ -370,15 +493,32 @@ int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void
 	w->src = src;
 	w->fn = fn;
 	w->arg = arg;
+	w->problem = report;
+	w->parg = parg;
 	d = w->buf;
-	if (!sector(w, 256, d) || !tag_ok(d, TAG_AVDP, 256))
+	if (!sector(w, 256, d)) {
+		problem(w, "UDF: the anchor volume descriptor pointer at sector 256 "
+			"cannot be read");
 		goto done;
+	}
+	if (tag_problem(d, TAG_AVDP, 256, B) != NULL) {
+		problem(w, "UDF: anchor volume descriptor pointer at sector 256: %s",
+			tag_problem(d, TAG_AVDP, 256, B));
+		goto done;
+	}
 	vds_len = gm_le32(d + 16) / B;
 	vds = gm_le32(d + 20);
 	for (uint32_t k = 0; k < vds_len && k < 64; k++) {
-		if (!sector(w, vds + k, d))
+		if (!sector(w, vds + k, d)) {
+			problem(w, "UDF: sector %lu of the volume descriptor sequence "
+				"cannot be read", (unsigned long)(vds + k));
 			break;
-		if (tag_ok(d, TAG_TD, vds + k))
+		}
+		if (gm_le16(d) != 0 && tag_problem(d, gm_le16(d), vds + k, B) != NULL)
+			problem(w, "UDF: descriptor %u at sector %lu: %s", gm_le16(d),
+				(unsigned long)(vds + k),
+				tag_problem(d, gm_le16(d), vds + k, B));
+		if (gm_le16(d) == 0 || tag_ok(d, TAG_TD, vds + k))
 			break;
 		if (tag_ok(d, TAG_PD, vds + k)) {
 			w->part_start = gm_le32(d + 188);
@@ -415,8 +555,24 @@ int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void
 	}
 	/* the metadata partition lies in a type 1 one (else the two
 	   would map into each other) */
-	if (!have_pd || !have_lvd || w->nmaps == 0 || !have_phys || w->meta[w->phys])
+	if (!have_pd || !have_lvd || w->nmaps == 0 || !have_phys || w->meta[w->phys]) {
+		problem(w, "UDF: the volume descriptor sequence at sector %lu has %s",
+			(unsigned long)vds, !have_pd ? "no partition descriptor"
+			: !have_lvd ? "no logical volume descriptor"
+			: "no partition map glassmaster reads");
 		goto done;
+	}
+	if (report != NULL) {
+		/* the partition against the image: truncated? */
+		const struct gm_disc *disc = gm_source_disc(src);
+		uint64_t end = (uint64_t)w->part_start + w->part_len;
+
+		if (disc->leadout > 0 && end > (uint64_t)disc->leadout)
+			problem(w, "UDF: the partition ends at sector %llu, the image "
+				"at %ld: it is truncated by %llu sectors",
+				(unsigned long long)end, (long)disc->leadout,
+				(unsigned long long)(end - (uint64_t)disc->leadout));
+	}
 	if (have_meta) {
 		/* the metadata file's extents, from the mirror if need be */
 		for (int k = 0; k < 2 && w->nruns == 0; k++) {
@@ -448,9 +604,23 @@ int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void
 			if (ret != 0)
 				goto done;
 		}
+		if (w->nruns == 0) {
+			problem(w, "UDF: neither the metadata file (block %lu) nor its "
+				"mirror (block %lu) reads", (unsigned long)meta_file,
+				(unsigned long)mirror);
+			goto done;
+		}
 	}
-	if (!read_block(w, fsd_part, fsd_block, d, NULL) || !tag_ok(d, TAG_FSD, fsd_block))
+	if (!read_block(w, fsd_part, fsd_block, d, NULL)) {
+		problem(w, "UDF: the file set descriptor at block %lu is outside its "
+			"partition or unreadable", (unsigned long)fsd_block);
 		goto done;
+	}
+	if (tag_problem(d, TAG_FSD, fsd_block, B) != NULL) {
+		problem(w, "UDF: file set descriptor at block %lu: %s",
+			(unsigned long)fsd_block, tag_problem(d, TAG_FSD, fsd_block, B));
+		goto done;
+	}
 	{
 		uint32_t root = gm_le32(d + 404);
 		uint16_t root_part = gm_le16(d + 408);

@@ -55,7 +55,9 @@ struct gm_integrity_report {
 	   data track at LBA 0 and what is wrong with their descriptors */
 	bool iso9660, udf;
 	unsigned fs_problems;
-	char fs_text[512];
+	char fs_text[4096];	/* the faults, one a line (those that fit) */
+	bool structure_only;	/* a user-data image: no sector could be
+				   checked, only its file systems */
 };
 
 /* Options with their defaults: guess the sector size and first LBA. */

@@ -117,8 +117,9 @@ head -c $((lba * 2352)) "$T/fs.bin" > "$T/cut.bin"
 printf 'FILE "cut.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n' > "$T/cut.cue"
 run 1 "$GM" verify --integrity "$T/cut.cue"
 contains "$T/out" "DAMAGED: '$T/cut.cue': every sector is good, but the file system's descriptors are not"
-contains "$T/out" "file systems: ISO 9660; descriptors: ISO 9660: the volume claims"
+contains "$T/out" "file systems: ISO 9660; structures: faulty"
+contains "$T/out" "fault: ISO 9660: the volume claims"
 genisoimage -quiet -udf -o "$T/udf.iso" "$T/fs"
 run 0 "$GM" convert "$T/udf.iso" "$T/udf.cue"
 run 0 "$GM" verify --integrity --json "$T/udf.cue"
-contains "$T/out" '"file_systems": {"iso9660": true, "udf": true, "problems": null}'
+contains "$T/out" '"file_systems": {"iso9660": true, "udf": true, "faults": 0, "problems": []}'

@@ -160,3 +160,91 @@ run 0 "$GM" verify "$T/hy/h.iso" "$T/hy/h.iso"
 head -c $((vol * 2048)) "$T/hy/h.iso" > "$T/hy/short.iso"
 run 1 "$GM" verify "$T/hy/short.iso" "$T/hy/h.iso"
 contains "$T/out" "missing LBA $vol-"
+
+# (9) Mode 2 stored as 2336-byte sectors (a Video CD's tracks, cue
+# MODE2/2336): subheader, EDC and ECC are there and checked.
+"$MKRAW" -m 2 -n 300 "$T/m2raw.bin" > /dev/null || fail "gm-mkraw -m 2 failed"
+python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(b"".join(d[i + 16:i + 2352] for i in range(0, len(d), 2352)))
+' "$T/m2raw.bin" "$T/m2.bin"
+printf 'FILE "m2.bin" BINARY\n  TRACK 01 MODE2/2336\n    INDEX 01 00:00:00\n' > "$T/m2.cue"
+run 0 "$GM" verify --integrity "$T/m2.cue"
+contains "$T/out" "INTACT"
+contains "$T/out" "mode 2 form 1: 300"
+cp "$T/m2.bin" "$T/m2.orig"
+poke "$T/m2.bin" $((123 * 2336 + 8 + 500))
+run 1 "$GM" verify --integrity "$T/m2.cue"
+contains "$T/out" "DAMAGED: '$T/m2.cue': 1 of 300 sectors failed their check"
+contains "$T/out" "LBA 123: bad EDC (mode 2 form 1)"
+cp "$T/m2.orig" "$T/m2.bin"
+poke "$T/m2.bin" $((200 * 2336 + 5))
+run 1 "$GM" verify --integrity "$T/m2.cue"
+contains "$T/out" "LBA 200: subheader copies differ"
+
+# (5) verify --integrity of ISO and UDF images: their structures.
+# Sound images of other writers and ours: INTACT, saying what cannot be
+# checked.
+run 0 "$GM" verify --integrity "$T/a.iso"
+contains "$T/out" "INTACT: '$T/a.iso': its file system structures are sound"
+contains "$T/out" "the image stores user data only: without EDC/ECC its $n sectors' contents cannot be checked"
+mkdir -p "$T/ut/d"
+echo one > "$T/ut/d/one.txt"
+head -c 100000 /dev/urandom > "$T/ut/two.bin"
+ln -s d/one.txt "$T/ut/link"
+for rev in 1.02 2.01 2.50 2.60; do
+	run 0 "$GM" master --fs udf --udf-rev $rev -o "$T/u$rev.udf" "$T/ut"
+	run 0 "$GM" verify --integrity "$T/u$rev.udf"
+	contains "$T/out" "file systems: UDF; structures: sane"
+done
+xorriso -as mkisofs -quiet -R -J -o "$T/x.iso" "$T/ut" > /dev/null 2>&1 || fail "xorriso failed"
+run 0 "$GM" verify --integrity "$T/x.iso"
+truncate -s 8M "$T/mk.udf"
+mkudffs --media-type=dvd -b 2048 "$T/mk.udf" > /dev/null 2>&1 || fail "mkudffs failed"
+run 0 "$GM" verify --integrity --json "$T/mk.udf"
+contains "$T/out" '"structure_only": true, "file_systems": {"iso9660": false, "udf": true, "faults": 0, "problems": []}'
+# the root directory of x.iso (its PVD's root record, ECMA-119 8.4.18)
+root=$(od -An -tu4 -j $((16 * 2048 + 156 + 2)) -N4 "$T/x.iso" | tr -d ' ')
+# a damaged directory record (a name longer than the record)
+cp "$T/x.iso" "$T/dr.iso"
+# the third record of the root (after "." and ".."): its offset
+r1=$(od -An -tu1 -j $((root * 2048)) -N1 "$T/x.iso" | tr -d ' ')
+r2=$(od -An -tu1 -j $((root * 2048 + r1)) -N1 "$T/x.iso" | tr -d ' ')
+printf '\372' | dd of="$T/dr.iso" bs=1 seek=$((root * 2048 + r1 + r2 + 32)) conv=notrunc status=none
+run 1 "$GM" verify --integrity "$T/dr.iso"
+contains "$T/out" "DAMAGED: '$T/dr.iso':"
+contains "$T/out" "fault: ISO 9660: '/': the directory record at sector $root, byte $((r1 + r2)) is malformed"
+contains "$T/out" "name length 250)"
+# an extent past the end: the third record's extent (both byte orders)
+cp "$T/x.iso" "$T/ex.iso"
+python3 -c '
+import struct, sys
+f = open(sys.argv[1], "r+b"); at = int(sys.argv[2])
+f.seek(at + 2); f.write(struct.pack("<I", 999999) + struct.pack(">I", 999999))
+' "$T/ex.iso" $((root * 2048 + r1 + r2))
+run 1 "$GM" verify --integrity --json "$T/ex.iso"
+contains "$T/out" "at sector 999999 runs past the volume ($(( $(wc -c < "$T/x.iso") / 2048 )) sectors)"
+contains "$T/out" '"verdict": "DAMAGED"'
+# a damaged UDF tag: the root's File Entry checksum in a 2.01 image
+cp "$T/u2.01.udf" "$T/tag.udf"
+python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+# the first Extended File Entry (tag 266) after the partition start
+for s in range(257, len(d) // 2048):
+    if struct.unpack_from("<H", d, s * 2048)[0] == 266:
+        f = open(sys.argv[1], "r+b"); f.seek(s * 2048 + 4); f.write(bytes([d[s * 2048 + 4] ^ 0x5a])); print(s); break
+' "$T/tag.udf" > "$T/tagsec"
+[ -s "$T/tagsec" ] || fail "no Extended File Entry found in the UDF image"
+run 1 "$GM" verify --integrity "$T/tag.udf"
+contains "$T/out" "fault: UDF: '/': File Entry at block"
+contains "$T/out" "bad tag checksum"
+# cut images: the volume claims more than the image holds
+head -c $(( $(wc -c < "$T/x.iso") - 4096 )) "$T/x.iso" > "$T/xcut.iso"
+run 1 "$GM" verify --integrity "$T/xcut.iso"
+contains "$T/out" "is truncated by 2 sectors"
+head -c $(( $(wc -c < "$T/u2.50.udf") - 300 * 2048 )) "$T/u2.50.udf" > "$T/ucut.udf"
+run 1 "$GM" verify --integrity "$T/ucut.udf"
+contains "$T/out" "fault: UDF: the partition ends at sector"
+contains "$T/out" "it is truncated by"

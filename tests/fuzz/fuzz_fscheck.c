@@ -1,0 +1,85 @@
+/*
+ * fuzz_fscheck.c - libFuzzer target for the structural check of ISO 9660
+ * and UDF file systems (fscheck.c, and udfwalk.c's check) that verify
+ * --integrity runs on plain images, and for the ISO 9660 walk that names
+ * the files of raw images.  The input is a volume's sectors, 2048 bytes
+ * each: the first 32 become sectors 16 to 47 (the volume descriptors,
+ * path tables and first directories of ISO 9660, the UDF recognition and
+ * descriptor sequences), the rest sectors 256 on (the UDF anchor and
+ * partition); every other sector is zero.  The image is opened as an .iso,
+ * checked, and its ISO 9660 tree walked.  Nothing may crash, loop or read
+ * outside a buffer.  The seeds are the start of an ISO 9660 + UDF bridge
+ * and of a Rock Ridge + Joliet image of a small tree (`glassmaster master
+ * --fs iso+udf`, `xorriso -as mkisofs -R -J`).
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "verify.h"
+
+#define B 2048
+#define MAX_CHUNKS 512
+
+static char dir[] = "/tmp/gm-fuzz-fscheck.XXXXXX";
+static char path[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(path, sizeof(path), "%s/in.iso", dir);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t chunks = (size + B - 1) / B;
+	struct gm_ctx *ctx;
+	struct gm_integrity_opts opts;
+	struct gm_integrity_report report;
+	struct gm_source *src = NULL;
+	struct gm_verify_range range = { 0, 0, GM_RANGE_MISMATCH, NULL, 0 };
+	int64_t sectors;
+	int fd;
+
+	if (chunks > MAX_CHUNKS)
+		chunks = MAX_CHUNKS;
+	sectors = chunks <= 32 ? 48 : 256 + (int64_t)chunks - 32;
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)sectors * B) != 0)
+		abort();
+	for (size_t k = 0; k < chunks; k++) {
+		size_t n = size - k * B < B ? size - k * B : B;
+		off_t at = (off_t)(k < 32 ? 16 + k : 256 + (k - 32)) * B;
+
+		if (pwrite(fd, data + k * B, n, at) != (ssize_t)n)
+			abort();
+	}
+	close(fd);
+	ctx = gm_ctx_new();
+	if (ctx == NULL)
+		abort();
+	gm_integrity_opts_init(&opts);
+	gm_integrity_check_image(ctx, path, &opts, &report);
+	if (gm_image_open(ctx, path, &src) == 0) {
+		range.last = (int32_t)sectors - 1;
+		gm_name_ranges_source(ctx, src, &range, 1);
+		for (size_t i = 0; i < range.nfiles; i++)
+			free(range.files[i]);
+		free(range.files);
+		gm_source_free(src);
+	}
+	gm_ctx_free(ctx);
+	return 0;
+}
