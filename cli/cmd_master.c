@@ -74,6 +74,7 @@ static int cmd_master(int argc, char **argv)
 		{"exclude", required_argument, NULL, 'x'},
 		{"exclude-from", required_argument, NULL, 'X'},
 		{"follow-symlinks", no_argument, NULL, 'F'},
+		{"udf-symlinks", required_argument, NULL, 'L'},
 		{"hide", required_argument, NULL, 'H'},
 		{"hide-joliet", required_argument, NULL, 'K'},
 		{"sort", required_argument, NULL, 's'},
@@ -100,6 +101,7 @@ static int cmd_master(int argc, char **argv)
 	const char *iso_only = NULL;	/* the first option only ISO 9660 has */
 	const char *no_bridge = NULL;	/* the first a bridge cannot take */
 	bool udf = false, bridge = false, rev_given = false, fs_given = false;
+	bool udf_links = false;
 	bool dvd = false, bdmv = false;
 	const struct gm_node **pads = NULL;
 	uint64_t size = 0;
@@ -168,6 +170,17 @@ static int cmd_master(int argc, char **argv)
 			break;
 		case 'X': topts.exclude_from = optarg; break;
 		case 'F': topts.follow_symlinks = true; break;
+		case 'L':
+			if (strcmp(optarg, "follow") == 0)
+				topts.follow_symlinks = true;
+			else if (strcmp(optarg, "keep") == 0)
+				uopts.keep_symlinks = true;
+			else if (strcmp(optarg, "skip") != 0)
+				return cli_usage_error("master", "--udf-symlinks must be "
+						       "follow, skip or keep, not '%s'",
+						       optarg);
+			udf_links = true;
+			break;
 		case 'H':
 			if (!add_pattern(hide, &topts.nhide, optarg))
 				return cli_usage_error("master", "more than %d --hide",
@@ -243,6 +256,9 @@ static int cmd_master(int argc, char **argv)
 				       "yet", no_bridge);
 	if (!udf && !bridge && rev_given)
 		return cli_usage_error("master", "--udf-rev needs --fs udf or iso+udf");
+	if (!udf && !bridge && udf_links)
+		return cli_usage_error("master", "--udf-symlinks needs --fs udf or "
+				       "iso+udf");
 	if (strlen(iopts.volume_id) > 32)
 		return cli_usage_error("master", "the volume id '%s' is longer than 32 "
 				       "characters", iopts.volume_id);
@@ -347,7 +363,8 @@ const struct gm_command gm_cmd_master = {
 		 "[--application S] [--system-id S] [--rock | --no-rock] "
 		 "[--joliet | --no-joliet] "
 		 "[--iso1999] [--iso-level N] [--exclude PATTERN] "
-		 "[--exclude-from FILE] [--follow-symlinks] [--hide PATTERN] "
+		 "[--exclude-from FILE] [--follow-symlinks] "
+		 "[--udf-symlinks follow | skip | keep] [--hide PATTERN] "
 		 "[--hide-joliet PATTERN] [--sort FILE] [--boot PATH] "
 		 "[--boot-catalog PATH] [--efi-boot PATH] [--hybrid-mbr FILE] "
 		 "[--md5] [--date EPOCH] [--force] [--sync] [--json] "
@@ -393,6 +410,11 @@ const struct gm_command gm_cmd_master = {
 	"                         or the image path when PATTERN has a '/')\n"
 	"  --exclude-from FILE    patterns to leave out, one a line\n"
 	"  --follow-symlinks      store what symlinks point to\n"
+	"  --udf-symlinks follow | skip | keep\n"
+	"                         UDF's symlinks: stored as what they point to,\n"
+	"                         left out with a note (the default: 7-Zip\n"
+	"                         cannot open a UDF image that holds a symlink),\n"
+	"                         or kept as symlinks (Linux reads them)\n"
 	"  --hide PATTERN         hide from the ISO 9660/Rock Ridge tree\n"
 	"  --hide-joliet PATTERN  hide from the Joliet tree\n"
 	"  --sort FILE            lines 'IMAGE-PATH WEIGHT': higher weights first\n"

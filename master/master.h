@@ -161,6 +161,10 @@ struct gm_udf_opts {
 	uint32_t extent_max;	/* bytes in a file's extent: 0 for UDF's most
 				   (2^30 - 2048); smaller (a multiple of 2048)
 				   only for tests of allocation extents */
+	bool keep_symlinks;	/* write symlinks as symlinks (File Entries
+				   of type 12); false (the default) leaves
+				   them out with a note: 7-Zip refuses a
+				   whole UDF image that holds one */
 	void (*progress)(void *arg, const struct gm_master_progress *p);
 	void *arg;
 	volatile int *stop;	/* polled between blocks */

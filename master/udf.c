@@ -253,6 +253,17 @@ static int add_node(struct build *b, const struct gm_node *g, uint32_t *out)
 		type = FT_FILE;
 		break;
 	case GM_NODE_SYMLINK:
+		if (!b->opts->keep_symlinks) {
+			/* 7-Zip's UDF reader takes only directories and files
+			   (UdfIn.cpp) and refuses the whole image otherwise */
+			char *path = gm_node_path(g);
+
+			note(b, "symlink '%s' left out of UDF (7-Zip cannot open a "
+			     "UDF image holding one; --udf-symlinks keep writes it)",
+			     path ? path : g->name);
+			free(path);
+			return 0;
+		}
 		type = FT_SYMLINK;
 		break;
 	default:

@@ -92,12 +92,12 @@ contains "$T/err" "'$T/moving/size1' changed size"
 rm -rf "$T/moving"
 
 # the command: the same images as gm-mkudf, the ISO 9660 options refused
-run 0 "$GM" master --fs udf -V GMUDF -o "$T/cmd.udf" "$tree"
+run 0 "$GM" master --fs udf --udf-symlinks keep -V GMUDF -o "$T/cmd.udf" "$tree"
 contains "$T/out" "UDF, $(wc -c < "$T/a201.udf") bytes"
 cmp "$T/cmd.udf" "$T/a201.udf" || fail "glassmaster master --fs udf differs from gm-mkudf"
 rm -f "$T/cmd.udf"
 for r in 1.02 2.50 2.60; do
-	run 0 "$GM" master --fs udf --udf-rev $r -V GMUDF -o "$T/cmd.udf" "$tree"
+	run 0 "$GM" master --fs udf --udf-symlinks keep --udf-rev $r -V GMUDF -o "$T/cmd.udf" "$tree"
 	cmp "$T/cmd.udf" "$T/a$(echo $r | tr -d .).udf" ||
 		fail "glassmaster master --fs udf --udf-rev $r differs from gm-mkudf"
 	rm -f "$T/cmd.udf"
@@ -118,8 +118,8 @@ run 2 "$GM" master --fs ext4 -o "$T/x.udf" "$tree"
 cp -a "$tree" "$T/btree"
 rm "$T/btree/a/long_link"
 for r in 102 250; do
-	run 0 "$GM" master --quiet --fs iso+udf --udf-rev ${r%??}.${r#?} -V GMUDF -o "$T/b$r.iso" "$T/btree"
-	run 0 "$GM" master --quiet --fs iso+udf --udf-rev ${r%??}.${r#?} -V GMUDF -o "$T/again.iso" "$T/btree"
+	run 0 "$GM" master --quiet --fs iso+udf --udf-symlinks keep --udf-rev ${r%??}.${r#?} -V GMUDF -o "$T/b$r.iso" "$T/btree"
+	run 0 "$GM" master --quiet --fs iso+udf --udf-symlinks keep --udf-rev ${r%??}.${r#?} -V GMUDF -o "$T/again.iso" "$T/btree"
 	cmp "$T/b$r.iso" "$T/again.iso" || fail "two bridges of $r with one SOURCE_DATE_EPOCH differ"
 	rm -f "$T/again.iso"
 	python3 "$srcdir/tests/cli/udfcheck.py" --list "$T/list" "$T/b$r.iso" 0x0$r > "$T/check" 2>&1 ||
@@ -431,4 +431,34 @@ for i in 6 7; do
 	cmp "$T/guest/huge$i.markers" "$T/huge.markers" || fail "the kernel: the 5 GiB file's markers differ in image $i"
 	cmp "$T/guest/after$i.txt" "$huge/big/after.txt" || fail "the kernel: the file after the 5 GiB one differs in image $i"
 done
+
+# 7-Zip refuses every UDF symlink, not only ours (which is why master
+# leaves them out unless --udf-symlinks keep): the Linux kernel writes a
+# file into one mkudffs image and a file and a symlink into another; 7z
+# opens the first and refuses the second.
+truncate -s 4M "$T/kfile.udf"
+mkudffs --media-type=hd -b 2048 "$T/kfile.udf" > /dev/null 2>&1 || fail "mkudffs failed"
+cp "$T/kfile.udf" "$T/klink.udf"
+cat > "$T/guest.sh" <<'GUEST'
+for img in kfile klink; do
+	cp /files/$img.udf /out/$img.udf
+	mkdir -p /mnt/$img
+	mount -t udf -o loop,rw /out/$img.udf /mnt/$img || exit 1
+	echo "written by the kernel" > /mnt/$img/file.txt
+	[ $img = kfile ] || ln -s file.txt /mnt/$img/link || exit 1
+	ls -l /mnt/$img > /out/$img.ls
+	umount /mnt/$img || exit 1
+done
+GUEST
+sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" \
+	--cache "${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}" --file "$T/kfile.udf" \
+	--file "$T/klink.udf" --script "$T/guest.sh" --out "$T/kguest" --timeout 240 \
+	> "$T/kguest.log" 2>&1 || { cat "$T/kguest.log" "$T/kguest/guest.stderr" 2>/dev/null
+	fail "the guest could not write the UDF images"; }
+contains "$T/kguest/klink.ls" "link -> file.txt"
+7z l "$T/kguest/kfile.udf" > "$T/7z.out" 2>&1 || fail "7z cannot open the kernel's UDF image: $(cat "$T/7z.out")"
+contains "$T/7z.out" "file.txt"
+! 7z l "$T/kguest/klink.udf" > "$T/7z.out" 2>&1 ||
+	fail "7z opens the kernel's UDF image with a symlink: master's default may change"
+contains "$T/7z.out" "Cannot open the file as"
 exit 0

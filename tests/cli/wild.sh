@@ -248,3 +248,39 @@ head -c $(( $(wc -c < "$T/u2.50.udf") - 300 * 2048 )) "$T/u2.50.udf" > "$T/ucut.
 run 1 "$GM" verify --integrity "$T/ucut.udf"
 contains "$T/out" "fault: UDF: the partition ends at sector"
 contains "$T/out" "it is truncated by"
+
+# (6) UDF and 7-Zip: symlinks are left out by default (with a note), so
+# that 7-Zip opens the image; kept, 7-Zip refuses the whole image (its
+# reader takes only directories and files); followed, the target's data
+# is stored under the link's name.
+mkdir -p "$T/sl/d"
+echo "the target" > "$T/sl/d/target.txt"
+head -c 5000 /dev/urandom > "$T/sl/data.bin"
+ln -s d/target.txt "$T/sl/link"
+for rev in 1.02 2.01 2.50 2.60; do
+	run 0 "$GM" master --fs udf --udf-rev $rev -o "$T/sl$rev.udf" "$T/sl"
+	contains "$T/err" "symlink '/link' left out of UDF (7-Zip cannot open a UDF image holding one; --udf-symlinks keep writes it)"
+	7z l "$T/sl$rev.udf" > "$T/7z.out" 2>&1 || fail "7z l of the $rev image: $(cat "$T/7z.out")"
+	contains "$T/7z.out" "d/target.txt"
+	lacks "$T/7z.out" "link"
+	rm -rf "$T/7x"
+	7z x -o"$T/7x" "$T/sl$rev.udf" > "$T/7z.out" 2>&1 || fail "7z x of the $rev image: $(cat "$T/7z.out")"
+	cmp "$T/7x/data.bin" "$T/sl/data.bin" || fail "7z extracts another data.bin from $rev"
+	run 0 "$GM" master --fs udf --udf-rev $rev --udf-symlinks keep -o "$T/kl$rev.udf" "$T/sl"
+	lacks "$T/err" "left out"
+	! 7z l "$T/kl$rev.udf" > "$T/7z.out" 2>&1 || fail "7z now opens a UDF image with a symlink: the default may change"
+	contains "$T/7z.out" "Cannot open the file as"
+	run 0 "$GM" master --fs udf --udf-rev $rev --udf-symlinks follow -o "$T/fl$rev.udf" "$T/sl"
+	rm -rf "$T/7x"
+	7z x -o"$T/7x" "$T/fl$rev.udf" > "$T/7z.out" 2>&1 || fail "7z x of the followed $rev image: $(cat "$T/7z.out")"
+	cmp "$T/7x/link" "$T/sl/d/target.txt" || fail "the followed link of $rev is not its target"
+done
+# the UDF side of a bridge too; its Rock Ridge tree keeps the link
+run 0 "$GM" master --fs iso+udf -o "$T/slb.iso" "$T/sl"
+7z l -tudf "$T/slb.iso" > "$T/7z.out" 2>&1 || fail "7z l -tudf of the bridge: $(cat "$T/7z.out")"
+isoinfo -R -l -i "$T/slb.iso" > "$T/isoinfo"
+contains "$T/isoinfo" "link -> d/target.txt"
+run 2 "$GM" master --udf-symlinks keep -o "$T/x.iso" "$T/sl"
+contains "$T/err" "--udf-symlinks needs --fs udf or iso+udf"
+run 2 "$GM" master --fs udf --udf-symlinks drop -o "$T/x.udf" "$T/sl"
+contains "$T/err" "--udf-symlinks must be follow, skip or keep, not 'drop'"

@@ -22,7 +22,8 @@
 # GM_SG_<INDEX> hold the same paths.  The drives are awaited up to 30 s.
 # A script may mount tmpfs file systems of its own (mount -t tmpfs -o
 # size=4m tmpfs /small).  Each --file is copied to /files/ under its base
-# name (through the initramfs, so in the guest's RAM: keep them small).
+# name (through the initramfs, so in the guest's RAM: keep them small);
+# the loop driver is there to mount one (mount -o loop).
 # --ram is the guest's memory in MB (default 512); --timeout bounds the
 # whole run in seconds (default 180; the script gets three quarters).
 #
@@ -175,7 +176,7 @@ add_module() {
 	echo "$1" | tr - _ >> "$modlist"
 }
 mkdir -p "$work/root"
-for m in scsi_mod sr_mod sg libata ata_piix virtio_pci virtio_scsi virtio_blk isofs udf; do
+for m in scsi_mod sr_mod sg libata ata_piix virtio_pci virtio_scsi virtio_blk isofs udf loop; do
 	add_module "$m"
 done
 cp "$modlist" "$work/root/lib/modules/gm/order"
