@@ -8,8 +8,11 @@
 #ifndef GM_FUZZ_COMMON_H
 #define GM_FUZZ_COMMON_H
 
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "image.h"
 #include "verify.h"
@@ -64,6 +67,48 @@ static inline void fuzz_image(const char *path, const uint8_t *data, size_t size
 		fuzz_exercise(ctx, src);
 	gm_source_free(src);
 	gm_ctx_free(ctx);
+}
+
+/* Make the target's temporary folder (dir: a mkdtemp template) and name
+   the file leaf in it in path. */
+static inline void fuzz_temp_file(char *dir, char *path, size_t len, const char *leaf)
+{
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(path, len, "%s/%s", dir, leaf);
+}
+
+#define FUZZ_SECTOR 2048
+#define FUZZ_MAX_CHUNKS 512
+
+/*
+ * Write a volume of 2048-byte sectors to path from an input: its first
+ * `low` 2048-byte chunks at sectors first.., the others from sector 256
+ * (a UDF anchor's) on, every other sector zero.  Returns the sectors.
+ */
+static inline int64_t fuzz_write_volume(const char *path, const uint8_t *data,
+					size_t size, unsigned first, unsigned low)
+{
+	size_t chunks = (size + FUZZ_SECTOR - 1) / FUZZ_SECTOR;
+	int64_t sectors;
+	int fd;
+
+	if (chunks > FUZZ_MAX_CHUNKS)
+		chunks = FUZZ_MAX_CHUNKS;
+	sectors = chunks <= low ? (int64_t)first + low : 256 + (int64_t)(chunks - low);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)sectors * FUZZ_SECTOR) != 0)
+		abort();
+	for (size_t k = 0; k < chunks; k++) {
+		size_t n = size - k * FUZZ_SECTOR < FUZZ_SECTOR ? size - k * FUZZ_SECTOR
+			   : FUZZ_SECTOR;
+		off_t at = (off_t)(k < low ? first + k : 256 + (k - low)) * FUZZ_SECTOR;
+
+		if (pwrite(fd, data + k * FUZZ_SECTOR, n, at) != (ssize_t)n)
+			abort();
+	}
+	close(fd);
+	return sectors;
 }
 
 #endif

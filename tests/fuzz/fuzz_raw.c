@@ -30,9 +30,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(image, sizeof(image), "%s/in.bin", dir);
+	fuzz_temp_file(dir, image, sizeof(image), "in.bin");
 	return 0;
 }
 

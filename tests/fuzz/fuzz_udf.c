@@ -19,9 +19,7 @@
 
 #include "image.h"
 #include "verify.h"
-
-#define B 2048
-#define MAX_CHUNKS 512
+#include "fuzz_common.h"
 
 static char dir[] = "/tmp/gm-fuzz-udf.XXXXXX";
 static char path[64];
@@ -31,37 +29,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(path, sizeof(path), "%s/in.iso", dir);
+	fuzz_temp_file(dir, path, sizeof(path), "in.iso");
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t chunks = (size + B - 1) / B;
-	struct gm_ctx *ctx;
+	int64_t sectors = fuzz_write_volume(path, data, size, 32, 16);
+	struct gm_ctx *ctx = gm_ctx_new();
 	struct gm_source *src = NULL;
 	struct gm_verify_range range = { 0, 0, GM_RANGE_MISMATCH, NULL, 0 };
-	int64_t sectors;
-	int fd;
 
-	if (chunks > MAX_CHUNKS)
-		chunks = MAX_CHUNKS;
-	sectors = chunks <= 16 ? 48 : 256 + (int64_t)chunks - 16;
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)sectors * B) != 0)
-		abort();
-	for (size_t k = 0; k < chunks; k++) {
-		size_t n = size - k * B < B ? size - k * B : B;
-		off_t at = (off_t)(k < 16 ? 32 + k : 256 + (k - 16)) * B;
-
-		if (pwrite(fd, data + k * B, n, at) != (ssize_t)n)
-			abort();
-	}
-	close(fd);
-	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		abort();
 	if (gm_image_open(ctx, path, &src) == 0) {
