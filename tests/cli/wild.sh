@@ -240,6 +240,24 @@ for s in range(257, len(d) // 2048):
 run 1 "$GM" verify --integrity "$T/tag.udf"
 contains "$T/out" "fault: UDF: '/': File Entry at block"
 contains "$T/out" "bad tag checksum"
+# a damaged UDF directory: a File Identifier Descriptor's tag identifier
+cp "$T/u2.01.udf" "$T/fid.udf"
+python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+# the third FID (tag 257) of the image: "." is the first of the root
+n = 0
+for at in range(257 * 2048, len(d) - 2, 4):
+    if struct.unpack_from("<H", d, at)[0] == 257 and struct.unpack_from("<I", d, at + 12)[0] == at // 2048 - 257:
+        n += 1
+        if n == 3:
+            f = open(sys.argv[1], "r+b"); f.seek(at); f.write(b"\x77\x77"); print(at); break
+' "$T/fid.udf" > "$T/fidat"
+[ -s "$T/fidat" ] || fail "no File Identifier Descriptor found in the UDF image"
+run 1 "$GM" verify --integrity "$T/fid.udf"
+contains "$T/out" "the directory is damaged at byte"
+contains "$T/out" "(not a File Identifier Descriptor)"
+
 # cut images: the volume claims more than the image holds
 head -c $(( $(wc -c < "$T/x.iso") - 4096 )) "$T/x.iso" > "$T/xcut.iso"
 run 1 "$GM" verify --integrity "$T/xcut.iso"
