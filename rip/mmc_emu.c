@@ -1,0 +1,893 @@
+/*
+ * mmc_emu.c - one emulated MMC-6 optical drive over any image the formats
+ * layer reads: a command transport (struct gm_mmc_io) that takes a CDB and
+ * a transfer buffer and answers as a drive does, with data, GOOD status or
+ * CHECK CONDITION and sense (SPC-3 4.5; MMC-6 Annex F codes).  What the
+ * image does not store (gaps, sync/header/EDC/ECC of cooked sectors, P and
+ * Q subchannel) comes from its sector source, as everywhere in
+ * glassmaster; so the MMC back end (drive_mmc.c) can be run over an image
+ * in process exactly as over a real drive.
+ *
+ * This first part answers: TEST UNIT READY, REQUEST SENSE, INQUIRY (and
+ * the VPD pages 00h, 80h, 83h), START STOP UNIT, PREVENT ALLOW MEDIUM
+ * REMOVAL, GET EVENT STATUS NOTIFICATION (media class), MECHANISM STATUS,
+ * MODE SENSE(6/10) of pages 01h, 2Ah and 3Fh, GET CONFIGURATION (all,
+ * current, one feature), READ CAPACITY, READ DISC INFORMATION, READ TRACK
+ * INFORMATION, READ TOC/PMA/ATIP formats 0, 1 and 2, READ(10), READ(12),
+ * READ CD and READ CD MSF (expected sector types, header codes, user
+ * data, EDC/ECC, sync, C2 fields 01b and 10b, subchannel 001b, 010b and
+ * 100b), SET CD SPEED, SET STREAMING and GET PERFORMANCE; anything else is
+ * ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE.  The drive is a plain
+ * accurate one: offset 0, no overread, no C2 errors, no cache.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "image.h"
+#include "mmc.h"
+#include "banned.h"
+
+#define VENDOR "GLASSMST"
+#define PRODUCT "VIRTUAL DRIVE"
+#define REVISION "0.1 "
+#define SPEED_KBS 7056		/* 40x CD, in kB/s as MMC counts them */
+
+enum { PROFILE_CD_ROM = 0x0008, PROFILE_DVD_ROM = 0x0010, PROFILE_BD_ROM = 0x0040 };
+
+struct emu {
+	struct gm_ctx *ctx;
+	struct gm_source *src;
+	const struct gm_disc *disc;
+	struct gm_sense sense;	/* of the last CHECK CONDITION, for REQUEST SENSE */
+	uint8_t *raw;		/* one sector: raw + subchannel */
+};
+
+static enum gm_mmc_status check(struct emu *e, struct gm_sense *sense, uint8_t key,
+				uint8_t asc, uint8_t ascq)
+{
+	memset(sense, 0, sizeof(*sense));
+	sense->key = key;
+	sense->asc = asc;
+	sense->ascq = ascq;
+	e->sense = *sense;
+	return GM_MMC_CHECK;
+}
+
+#define ILLEGAL(e, s, asc) check(e, s, 0x05, asc, 0x00)
+#define ASC_INVALID_OPCODE 0x20
+#define ASC_LBA_OUT_OF_RANGE 0x21
+#define ASC_INVALID_FIELD 0x24
+#define ASC_ILLEGAL_MODE 0x64	/* ILLEGAL MODE FOR THIS TRACK */
+
+/* Copy n bytes of a reply into the transfer buffer, as far as it goes. */
+static void reply(uint8_t *buf, size_t len, const uint8_t *data, size_t n)
+{
+	memset(buf, 0, len);
+	memcpy(buf, data, n < len ? n : len);
+}
+
+static uint16_t current_profile(const struct emu *e)
+{
+	return e->disc->media == GM_MEDIA_DVD ? PROFILE_DVD_ROM
+	       : e->disc->media == GM_MEDIA_BD ? PROFILE_BD_ROM : PROFILE_CD_ROM;
+}
+
+static int32_t leadout(const struct emu *e)
+{
+	return e->disc->leadout;
+}
+
+/* ---------------------------------------------------------------------
+ * Identity and state
+ */
+
+static void fixed(uint8_t *out, const char *s, size_t n)
+{
+	size_t len = strlen(s);
+
+	memset(out, ' ', n);
+	memcpy(out, s, len < n ? len : n);
+}
+
+static enum gm_mmc_status inquiry(struct emu *e, const uint8_t *cdb, uint8_t *buf,
+				  size_t len, struct gm_sense *sense)
+{
+	uint8_t d[96];
+
+	memset(d, 0, sizeof(d));
+	d[0] = 0x05;		/* peripheral device type: CD/DVD */
+	if (cdb[1] & 0x01) {	/* EVPD */
+		switch (cdb[2]) {
+		case 0x00:
+			d[1] = 0x00;
+			d[3] = 3;
+			d[4] = 0x00;
+			d[5] = 0x80;
+			d[6] = 0x83;
+			reply(buf, len, d, 7);
+			return GM_MMC_OK;
+		case 0x80:
+			d[1] = 0x80;
+			d[3] = 8;
+			fixed(d + 4, "GM000001", 8);
+			reply(buf, len, d, 12);
+			return GM_MMC_OK;
+		case 0x83:
+			/* one T10 vendor id designator (SPC-3 7.6.3.4) */
+			d[1] = 0x83;
+			d[3] = 4 + 8 + 16;
+			d[4] = 0x02;	/* ASCII */
+			d[5] = 0x01;	/* T10 vendor id, LU association */
+			d[7] = 8 + 16;
+			fixed(d + 8, VENDOR, 8);
+			fixed(d + 16, PRODUCT, 16);
+			reply(buf, len, d, 4 + d[3]);
+			return GM_MMC_OK;
+		default:
+			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+		}
+	}
+	if (cdb[2] != 0)
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	d[1] = 0x80;		/* removable */
+	d[2] = 0x05;		/* SPC-3 */
+	d[3] = 0x02;		/* response data format */
+	d[4] = 36 - 5;
+	fixed(d + 8, VENDOR, 8);
+	fixed(d + 16, PRODUCT, 16);
+	fixed(d + 32, REVISION, 4);
+	reply(buf, len, d, 36);
+	return GM_MMC_OK;
+}
+
+static enum gm_mmc_status request_sense(struct emu *e, uint8_t *buf, size_t len)
+{
+	uint8_t d[18];
+
+	memset(d, 0, sizeof(d));
+	d[0] = 0x70;		/* current, fixed format */
+	d[2] = e->sense.key;
+	if (e->sense.info_valid) {
+		d[0] |= 0x80;
+		gm_put_be32(d + 3, e->sense.info);
+	}
+	d[7] = 10;
+	d[12] = e->sense.asc;
+	d[13] = e->sense.ascq;
+	reply(buf, len, d, sizeof(d));
+	memset(&e->sense, 0, sizeof(e->sense));
+	return GM_MMC_OK;
+}
+
+static enum gm_mmc_status event_status(struct emu *e, const uint8_t *cdb, uint8_t *buf,
+				       size_t len, struct gm_sense *sense)
+{
+	uint8_t d[8] = { 0, 6, 0x04, 0x10, 0x00, 0x02, 0, 0 };
+
+	if (!(cdb[1] & 0x01))	/* asynchronous: not supported */
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	if (!(cdb[4] & 0x10)) {	/* no media class asked: no event */
+		d[1] = 2;
+		d[2] = 0x80;
+		reply(buf, len, d, 4);
+		return GM_MMC_OK;
+	}
+	reply(buf, len, d, sizeof(d));	/* media present, no change */
+	return GM_MMC_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * Mode pages (MMC-6 7.3, 7.8)
+ */
+
+static size_t page_01(uint8_t *p)
+{
+	memset(p, 0, 12);
+	p[0] = 0x01;
+	p[1] = 10;
+	p[3] = 1;		/* read retry count */
+	return 12;
+}
+
+static size_t page_2a(uint8_t *p)
+{
+	memset(p, 0, 32);
+	p[0] = 0x2a;
+	p[1] = 30;
+	p[2] = 0x3f;		/* reads CD-R, CD-RW, method 2, DVD-ROM... */
+	p[4] = 0x71;		/* audio play, mode 2 form 1 and 2 */
+	p[5] = 0x37;		/* CD-DA commands, accurate stream, R-W, C2, ISRC, UPC */
+	p[5] |= 0x04;		/* R-W de-interleaved and corrected */
+	p[6] = 0x29;		/* tray, eject, lock */
+	gm_put_be16(p + 8, SPEED_KBS);	/* obsolete maximum read speed */
+	gm_put_be16(p + 10, 256);	/* volume levels */
+	gm_put_be16(p + 12, 64);	/* buffer (KB) */
+	gm_put_be16(p + 14, SPEED_KBS);	/* obsolete current read speed */
+	return 32;
+}
+
+static enum gm_mmc_status mode_sense(struct emu *e, const uint8_t *cdb, bool ten,
+				     uint8_t *buf, size_t len, struct gm_sense *sense)
+{
+	uint8_t d[128];
+	size_t hdr = ten ? 8 : 4, n = hdr;
+	uint8_t page = cdb[2] & 0x3f;
+
+	memset(d, 0, sizeof(d));
+	if ((cdb[2] >> 6) == 3)	/* saved values: none */
+		return check(e, sense, 0x05, 0x39, 0x00);
+	if (page == 0x01 || page == 0x3f)
+		n += page_01(d + n);
+	if (page == 0x2a || page == 0x3f)
+		n += page_2a(d + n);
+	if (n == hdr)
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	if (ten)
+		gm_put_be16(d, (uint32_t)(n - 2));
+	else
+		d[0] = (uint8_t)(n - 1);
+	reply(buf, len, d, n);
+	return GM_MMC_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * GET CONFIGURATION (MMC-6 5.2, 5.3)
+ */
+
+/* Append the descriptor of feature code to d at *n; false when the drive
+   has no such feature. */
+static bool feature(const struct emu *e, uint16_t code, uint8_t *d, size_t *n)
+{
+	uint16_t cur = current_profile(e);
+	uint8_t *f = d + *n;
+	size_t add;
+
+	memset(f, 0, 16);
+	gm_put_be16(f, code);
+	switch (code) {
+	case 0x0000: {		/* Profile List */
+		static const uint16_t profiles[] = { PROFILE_BD_ROM, PROFILE_DVD_ROM,
+						     PROFILE_CD_ROM };
+
+		f[2] = 0x03;	/* persistent, current */
+		for (size_t i = 0; i < 3; i++) {
+			gm_put_be16(f + 4 + 4 * i, profiles[i]);
+			f[6 + 4 * i] = profiles[i] == cur;
+		}
+		add = 12;
+		break;
+	}
+	case 0x0001:		/* Core: SCSI, all of MMC's device busy events */
+		f[2] = 0x0b;
+		gm_put_be32(f + 4, 1);
+		f[8] = 0x01;
+		add = 8;
+		break;
+	case 0x0002:		/* Morphing */
+		f[2] = 0x07;
+		f[4] = 0x02;	/* OCEvent */
+		add = 4;
+		break;
+	case 0x0003:		/* Removable Medium: tray, eject, lock */
+		f[2] = 0x03;
+		f[4] = 0x29;
+		add = 4;
+		break;
+	case 0x0010:		/* Random Readable */
+		f[2] = 0x01 | 0x04;
+		gm_put_be32(f + 4, 2048);
+		gm_put_be16(f + 8, cur == PROFILE_CD_ROM ? 1 : 16);
+		f[10] = 0x01;	/* page present */
+		add = 8;
+		break;
+	case 0x001d:		/* Multi-Read */
+		f[2] = 0x01;
+		add = 0;
+		break;
+	case 0x001e:		/* CD Read: C2 flags and CD-Text */
+		if (cur != PROFILE_CD_ROM)
+			return false;
+		f[2] = 0x09;
+		f[4] = 0x03;
+		add = 4;
+		break;
+	case 0x001f:		/* DVD Read */
+		if (cur != PROFILE_DVD_ROM)
+			return false;
+		f[2] = 0x05;
+		add = 4;
+		break;
+	case 0x0040:		/* BD Read */
+		if (cur != PROFILE_BD_ROM)
+			return false;
+		f[2] = 0x01;
+		add = 24;
+		memset(f + 4, 0xff, 24);
+		break;
+	case 0x0100:		/* Power Management */
+		f[2] = 0x03;
+		add = 0;
+		break;
+	case 0x0107:		/* Real Time Streaming */
+		f[2] = 0x0d;
+		f[4] = 0x0c;	/* read buffer capacity, SET CD SPEED */
+		add = 4;
+		break;
+	default:
+		return false;
+	}
+	f[3] = (uint8_t)add;
+	*n += 4 + add;
+	return true;
+}
+
+static enum gm_mmc_status get_configuration(struct emu *e, const uint8_t *cdb,
+					    uint8_t *buf, size_t len,
+					    struct gm_sense *sense)
+{
+	static const uint16_t codes[] = { 0x0000, 0x0001, 0x0002, 0x0003, 0x0010,
+					  0x001d, 0x001e, 0x001f, 0x0040, 0x0100,
+					  0x0107 };
+	uint8_t d[512];
+	unsigned rt = cdb[1] & 0x03;
+	uint16_t start = gm_be16(cdb + 2);
+	size_t n = 8;
+
+	if (rt == 3)
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	memset(d, 0, sizeof(d));
+	gm_put_be16(d + 6, current_profile(e));
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		size_t at = n;
+
+		if (rt == 2 ? codes[i] != start : codes[i] < start)
+			continue;
+		if (!feature(e, codes[i], d, &n))
+			continue;
+		if (rt == 1 && !(d[at + 2] & 0x01))
+			n = at;	/* not current */
+	}
+	gm_put_be32(d, (uint32_t)(n - 4));
+	reply(buf, len, d, n);
+	return GM_MMC_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * The disc: capacity, disc and track information, TOC
+ */
+
+static enum gm_mmc_status read_capacity(struct emu *e, uint8_t *buf, size_t len)
+{
+	uint8_t d[8];
+
+	gm_put_be32(d, (uint32_t)(leadout(e) - 1));
+	gm_put_be32(d + 4, 2048);
+	reply(buf, len, d, sizeof(d));
+	return GM_MMC_OK;
+}
+
+static const struct gm_track *first_of_session(const struct emu *e, unsigned s)
+{
+	for (unsigned i = 0; i < e->disc->ntracks; i++)
+		if (e->disc->tracks[i].session == s)
+			return &e->disc->tracks[i];
+	return NULL;
+}
+
+static const struct gm_track *last_of_session(const struct emu *e, unsigned s)
+{
+	const struct gm_track *t = NULL;
+
+	for (unsigned i = 0; i < e->disc->ntracks; i++)
+		if (e->disc->tracks[i].session == s)
+			t = &e->disc->tracks[i];
+	return t;
+}
+
+/* ADR 1 and CONTROL as a TOC byte. */
+static uint8_t adr_control(const struct gm_track *t)
+{
+	return (uint8_t)(0x10 | (t->control & 0x0f));
+}
+
+static enum gm_mmc_status disc_information(struct emu *e, uint8_t *buf, size_t len)
+{
+	const struct gm_disc *d = e->disc;
+	const struct gm_track *last = last_of_session(e, d->nsessions);
+	uint8_t r[34];
+
+	memset(r, 0, sizeof(r));
+	gm_put_be16(r, 32);
+	r[2] = 0x0e;		/* last session complete, disc finalized */
+	r[3] = d->ntracks ? d->tracks[0].number : 1;
+	r[4] = (uint8_t)d->nsessions;
+	r[5] = last ? first_of_session(e, d->nsessions)->number : 1;
+	r[6] = last ? last->number : 1;
+	r[7] = 0x20;		/* unrestricted use */
+	r[8] = 0x00;		/* CD-DA or CD-ROM */
+	for (unsigned i = 0; i < d->ntracks; i++)
+		if (d->tracks[i].mode == GM_TRACK_MODE2 || d->tracks[i].mode == GM_TRACK_CDI)
+			r[8] = d->tracks[i].mode == GM_TRACK_CDI ? 0x10 : 0x20;
+	memset(r + 16, 0xff, 8);	/* no next session, no lead-out start */
+	reply(buf, len, r, sizeof(r));
+	return GM_MMC_OK;
+}
+
+static enum gm_mmc_status track_information(struct emu *e, const uint8_t *cdb,
+					    uint8_t *buf, size_t len,
+					    struct gm_sense *sense)
+{
+	uint32_t addr = gm_be32(cdb + 2);
+	const struct gm_track *t = NULL;
+	uint8_t r[36];
+
+	if ((cdb[1] & 0x03) == 0x00) {
+		t = addr <= INT32_MAX ? gm_disc_track_at(e->disc, (int32_t)addr) : NULL;
+	} else if ((cdb[1] & 0x03) == 0x01) {
+		for (unsigned i = 0; i < e->disc->ntracks; i++)
+			if (e->disc->tracks[i].number == addr)
+				t = &e->disc->tracks[i];
+	} else {
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	}
+	if (t == NULL)
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	memset(r, 0, sizeof(r));
+	gm_put_be16(r, 34);
+	r[2] = t->number;
+	r[3] = t->session;
+	r[5] = (uint8_t)(t->control & 0x0f);
+	r[6] = 0x00;
+	r[7] = t->mode == GM_TRACK_AUDIO ? 0x0f : t->mode == GM_TRACK_MODE1 ? 0x01 : 0x02;
+	gm_put_be32(r + 8, (uint32_t)t->index[1]);
+	gm_put_be32(r + 24, (uint32_t)(t->end - t->index[1]));
+	gm_put_be32(r + 28, (uint32_t)(t->end - 1));
+	reply(buf, len, r, sizeof(r));
+	return GM_MMC_OK;
+}
+
+/* An address in a TOC: LBA, or 0, M, S, F. */
+static void put_addr(uint8_t *p, int32_t lba, bool msf)
+{
+	struct gm_msf m;
+
+	if (!msf) {
+		gm_put_be32(p, (uint32_t)lba);
+		return;
+	}
+	if (!gm_lba_to_msf(lba, &m))
+		memset(&m, 0, sizeof(m));
+	p[0] = 0;
+	p[1] = m.m;
+	p[2] = m.s;
+	p[3] = m.f;
+}
+
+/* The lead-out of session s: the next session's start, or the disc's. */
+static int32_t session_leadout(const struct emu *e, unsigned s)
+{
+	const struct gm_track *last = last_of_session(e, s);
+
+	return last != NULL ? last->end : leadout(e);
+}
+
+/* One entry of a full TOC (format 2): point with its PMIN/PSEC/PFRAME. */
+static size_t full_entry(uint8_t *p, unsigned session, uint8_t adr_ctl, uint8_t point,
+			 uint8_t pm, uint8_t ps, uint8_t pf)
+{
+	memset(p, 0, 11);
+	p[0] = (uint8_t)session;
+	p[1] = adr_ctl;
+	p[3] = point;
+	p[8] = pm;
+	p[9] = ps;
+	p[10] = pf;
+	return 11;
+}
+
+static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *buf,
+				   size_t len, struct gm_sense *sense)
+{
+	const struct gm_disc *d = e->disc;
+	unsigned format = cdb[2] & 0x0f, start = cdb[6];
+	bool msf = cdb[1] & 0x02;
+	uint8_t r[4 + 11 * (GM_MAX_TRACKS + 8 * 4)];
+	size_t n = 4;
+
+	if (format == 0 && cdb[9] >> 6)	/* SFF-8020i drives: the format in byte 9 */
+		format = cdb[9] >> 6;
+	memset(r, 0, sizeof(r));
+	if (d->ntracks == 0 || d->media != GM_MEDIA_CD) {
+		if (format != 0 && format != 1)
+			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	}
+	switch (format) {
+	case 0:
+		if (start > d->tracks[d->ntracks - 1].number && start != 0xaa)
+			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+		for (unsigned i = 0; i < d->ntracks; i++) {
+			const struct gm_track *t = &d->tracks[i];
+
+			if (t->number < start)
+				continue;
+			r[n + 1] = adr_control(t);
+			r[n + 2] = t->number;
+			put_addr(r + n + 4, t->index[1], msf);
+			n += 8;
+		}
+		r[n + 1] = (uint8_t)(0x10 | (d->tracks[d->ntracks - 1].control & 0x0f));
+		r[n + 2] = 0xaa;
+		put_addr(r + n + 4, leadout(e), msf);
+		n += 8;
+		r[2] = d->tracks[0].number;
+		r[3] = d->tracks[d->ntracks - 1].number;
+		break;
+	case 1: {		/* session information: the last session's first track */
+		const struct gm_track *t = first_of_session(e, d->nsessions);
+
+		r[2] = 1;
+		r[3] = (uint8_t)d->nsessions;
+		r[n + 1] = adr_control(t);
+		r[n + 2] = t->number;
+		put_addr(r + n + 4, t->index[1], msf);
+		n += 8;
+		break;
+	}
+	case 2:
+		for (unsigned s = 1; s <= d->nsessions; s++) {
+			const struct gm_track *f = first_of_session(e, s);
+			const struct gm_track *l = last_of_session(e, s);
+			uint8_t disc_type = 0x00;
+			struct gm_msf m;
+
+			if (f == NULL)
+				continue;
+			for (const struct gm_track *t = f; t <= l; t++)
+				if (t->mode == GM_TRACK_CDI || t->mode == GM_TRACK_MODE2)
+					disc_type = t->mode == GM_TRACK_CDI ? 0x10 : 0x20;
+			n += full_entry(r + n, s, adr_control(f), 0xa0, f->number, disc_type, 0);
+			n += full_entry(r + n, s, adr_control(l), 0xa1, l->number, 0, 0);
+			if (!gm_lba_to_msf(session_leadout(e, s), &m))
+				memset(&m, 0, sizeof(m));
+			n += full_entry(r + n, s, adr_control(l), 0xa2, m.m, m.s, m.f);
+			for (const struct gm_track *t = f; t <= l; t++) {
+				if (!gm_lba_to_msf(t->index[1], &m))
+					memset(&m, 0, sizeof(m));
+				n += full_entry(r + n, s, adr_control(t), t->number, m.m, m.s,
+						m.f);
+			}
+		}
+		r[2] = 1;
+		r[3] = (uint8_t)d->nsessions;
+		break;
+	default:
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	}
+	gm_put_be16(r, (uint32_t)(n - 2));
+	reply(buf, len, r, n);
+	return GM_MMC_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * Reading
+ */
+
+/* The raw sector and subchannel of lba; false (sense set) when the medium
+   has none or the image cannot give it. */
+static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
+		     enum gm_mmc_status *st)
+{
+	enum gm_sector_status status = GM_SECTOR_UNREAD;
+	struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_RAW_SUB,
+			       .data = e->raw, .status = &status };
+
+	if (lba < 0 || lba >= leadout(e) || gm_disc_track_at(e->disc, lba) == NULL) {
+		*st = ILLEGAL(e, sense, ASC_LBA_OUT_OF_RANGE);
+		return false;
+	}
+	if (gm_source_read(e->ctx, e->src, &req) != 0
+	    || (status != GM_SECTOR_GOOD && status != GM_SECTOR_SYNTH)) {
+		*st = check(e, sense, 0x03, 0x11, 0x00);	/* unrecovered read error */
+		sense->info_valid = true;
+		sense->info = (uint32_t)lba;
+		e->sense = *sense;
+		return false;
+	}
+	return true;
+}
+
+static enum gm_mmc_status read_user(struct emu *e, int32_t lba, uint32_t count,
+				    uint8_t *buf, size_t len, struct gm_sense *sense)
+{
+	enum gm_mmc_status st = GM_MMC_OK;
+
+	if ((uint64_t)count * 2048 > len)
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	for (uint32_t i = 0; i < count; i++) {
+		const struct gm_track *t;
+		struct gm_sector_info info;
+
+		if (!read_raw(e, lba + (int32_t)i, sense, &st))
+			return st;
+		t = gm_disc_track_at(e->disc, lba + (int32_t)i);
+		if (e->disc->media == GM_MEDIA_CD && t->mode == GM_TRACK_AUDIO)
+			return check(e, sense, 0x05, ASC_ILLEGAL_MODE, 0x00);
+		gm_sector_check(e->raw, lba + (int32_t)i, &info, NULL);
+		memcpy(buf + (size_t)i * 2048, e->raw + info.user_offset, 2048);
+	}
+	return GM_MMC_OK;
+}
+
+/*
+ * The fields READ CD returns of one sector (MMC-6 6.19): sync, header,
+ * subheader, user data, EDC/ECC by the main channel selection, then C2
+ * and subchannel.  Returns the bytes, or 0 when the combination is one a
+ * drive refuses.
+ */
+static size_t read_cd_fields(const uint8_t *raw, enum gm_sector_mode mode, uint8_t flags,
+			     uint8_t *out)
+{
+	bool sync = flags & 0x80, user = flags & 0x10, edc = flags & 0x08;
+	unsigned hdr = (flags >> 5) & 3;
+	size_t n = 0, user_at, user_len, edc_at, edc_len;
+
+	if (mode == GM_MODE_AUDIO) {
+		if (flags & 0xf8) {
+			memcpy(out, raw, 2352);
+			return 2352;
+		}
+		return 0;
+	}
+	switch (mode) {
+	case GM_MODE_1:
+	case GM_MODE_0:
+		user_at = 16, user_len = 2048, edc_at = 2064, edc_len = 288;
+		break;
+	case GM_MODE_2_FORM_1:
+		user_at = 24, user_len = 2048, edc_at = 2072, edc_len = 280;
+		break;
+	case GM_MODE_2_FORM_2:
+		user_at = 24, user_len = 2324, edc_at = 2348, edc_len = 4;
+		break;
+	default:		/* formless Mode 2 */
+		user_at = 16, user_len = 2336, edc_at = 2352, edc_len = 0;
+		break;
+	}
+	if (sync) {
+		memcpy(out + n, raw, 12);
+		n += 12;
+	}
+	if (hdr & 1) {
+		memcpy(out + n, raw + 12, 4);
+		n += 4;
+	}
+	if ((hdr & 2) && user_at == 24) {
+		memcpy(out + n, raw + 16, 8);
+		n += 8;
+	}
+	if (user) {
+		memcpy(out + n, raw + user_at, user_len);
+		n += user_len;
+	}
+	if (edc && edc_len) {
+		memcpy(out + n, raw + edc_at, edc_len);
+		n += edc_len;
+	}
+	return n;
+}
+
+/* Whether a sector's kind is what expected sector type t (MMC-6 6.19.2.2) takes. */
+static bool type_matches(unsigned t, enum gm_sector_mode mode)
+{
+	switch (t) {
+	case 0: return true;
+	case 1: return mode == GM_MODE_AUDIO;
+	case 2: return mode == GM_MODE_1;
+	case 3: return mode == GM_MODE_2;
+	case 4: return mode == GM_MODE_2_FORM_1;
+	case 5: return mode == GM_MODE_2_FORM_2;
+	default: return false;
+	}
+}
+
+static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
+				  unsigned type, uint8_t flags, uint8_t subsel,
+				  uint8_t *buf, size_t len, struct gm_sense *sense)
+{
+	unsigned c2 = (flags >> 1) & 3;
+	size_t at = 0;
+	enum gm_mmc_status st = GM_MMC_OK;
+
+	if (type > 5 || c2 == 3 || (subsel != 0 && subsel != 1 && subsel != 2 && subsel != 4))
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	if (e->disc->media != GM_MEDIA_CD)
+		return check(e, sense, 0x05, 0x30, 0x02);	/* cannot read medium */
+	for (uint32_t i = 0; i < count; i++) {
+		int32_t at_lba = lba + (int32_t)i;
+		const struct gm_track *t;
+		enum gm_sector_mode mode;
+		uint8_t sector[2352 + 296 + 96];
+		size_t n;
+
+		if (!read_raw(e, at_lba, sense, &st))
+			return st;
+		t = gm_disc_track_at(e->disc, at_lba);
+		mode = t->mode == GM_TRACK_AUDIO ? GM_MODE_AUDIO : gm_sector_classify(e->raw);
+		if (!type_matches(type, mode))
+			return check(e, sense, 0x05, ASC_ILLEGAL_MODE, 0x00);
+		n = read_cd_fields(e->raw, mode, flags, sector);
+		if (c2 == 1) {
+			memset(sector + n, 0, 294);
+			n += 294;
+		} else if (c2 == 2) {
+			memset(sector + n, 0, 296);	/* block error byte, pad, pointers */
+			n += 296;
+		}
+		if (subsel == 1) {
+			memcpy(sector + n, e->raw + 2352, 96);
+			n += 96;
+		} else if (subsel == 2) {
+			gm_sub_channel(e->raw + 2352, GM_SUB_Q, sector + n);
+			memset(sector + n + 12, 0, 4);
+			n += 16;
+		} else if (subsel == 4) {
+			for (int k = 0; k < 96; k++)
+				sector[n + (size_t)k] = e->raw[2352 + k] & 0x3f;
+			n += 96;
+		}
+		if (at + n > len)
+			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+		memcpy(buf + at, sector, n);
+		at += n;
+	}
+	if (at < len)
+		memset(buf + at, 0, len - at);
+	return GM_MMC_OK;
+}
+
+static int32_t msf_lba(const uint8_t *p)
+{
+	return ((int32_t)p[0] * 60 + p[1]) * 75 + p[2] - 150;
+}
+
+static enum gm_mmc_status performance(struct emu *e, uint8_t *buf, size_t len)
+{
+	uint8_t d[8 + 16];
+
+	memset(d, 0, sizeof(d));
+	gm_put_be32(d, sizeof(d) - 4);
+	gm_put_be32(d + 8, 0);
+	gm_put_be32(d + 12, SPEED_KBS);
+	gm_put_be32(d + 16, (uint32_t)(leadout(e) - 1));
+	gm_put_be32(d + 20, SPEED_KBS);
+	reply(buf, len, d, sizeof(d));
+	return GM_MMC_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * The transport
+ */
+
+static enum gm_mmc_status emu_run(void *arg, const uint8_t *cdb, size_t cdb_len,
+				  enum gm_mmc_dir dir, uint8_t *buf, size_t len,
+				  unsigned timeout_ms, struct gm_sense *sense, int *err)
+{
+	struct emu *e = arg;
+	enum gm_mmc_status st;
+
+	(void)dir;
+	(void)timeout_ms;
+	*err = 0;
+	memset(sense, 0, sizeof(*sense));
+	if (cdb_len < 6)
+		return ILLEGAL(e, sense, ASC_INVALID_OPCODE);
+	if (buf == NULL)
+		len = 0;
+	switch (cdb[0]) {
+	case 0x00:		/* TEST UNIT READY */
+	case 0x1b:		/* START STOP UNIT */
+	case 0x1e:		/* PREVENT ALLOW MEDIUM REMOVAL */
+	case 0xbb:		/* SET CD SPEED */
+	case 0xb6:		/* SET STREAMING */
+		return GM_MMC_OK;
+	case 0x03:
+		return request_sense(e, buf, len);
+	case 0x12:
+		return inquiry(e, cdb, buf, len, sense);
+	case 0x4a:
+		return event_status(e, cdb, buf, len, sense);
+	case 0xbd: {		/* MECHANISM STATUS: no changer */
+		uint8_t d[8] = { 0 };
+
+		reply(buf, len, d, sizeof(d));
+		return GM_MMC_OK;
+	}
+	case 0x1a:
+		return mode_sense(e, cdb, false, buf, len, sense);
+	case 0x5a:
+		return cdb_len < 10 ? ILLEGAL(e, sense, ASC_INVALID_OPCODE)
+		       : mode_sense(e, cdb, true, buf, len, sense);
+	case 0x46:
+		return get_configuration(e, cdb, buf, len, sense);
+	case 0x25:
+		return read_capacity(e, buf, len);
+	case 0x51:
+		return disc_information(e, buf, len);
+	case 0x52:
+		return track_information(e, cdb, buf, len, sense);
+	case 0x43:
+		return read_toc(e, cdb, buf, len, sense);
+	case 0xac:
+		return performance(e, buf, len);
+	case 0x28:
+		return cdb_len < 10 ? ILLEGAL(e, sense, ASC_INVALID_OPCODE)
+		       : read_user(e, (int32_t)gm_be32(cdb + 2), gm_be16(cdb + 7), buf,
+				   len, sense);
+	case 0xa8:
+		return cdb_len < 12 ? ILLEGAL(e, sense, ASC_INVALID_OPCODE)
+		       : read_user(e, (int32_t)gm_be32(cdb + 2), gm_be32(cdb + 6), buf,
+				   len, sense);
+	case 0xbe:
+		if (cdb_len < 12)
+			return ILLEGAL(e, sense, ASC_INVALID_OPCODE);
+		st = read_cd(e, (int32_t)gm_be32(cdb + 2),
+			     (uint32_t)cdb[6] << 16 | (uint32_t)cdb[7] << 8 | cdb[8],
+			     (cdb[1] >> 2) & 7, cdb[9], cdb[10] & 7, buf, len, sense);
+		return st;
+	case 0xb9: {
+		int32_t from, to;
+
+		if (cdb_len < 12)
+			return ILLEGAL(e, sense, ASC_INVALID_OPCODE);
+		from = msf_lba(cdb + 3);
+		to = msf_lba(cdb + 6);
+		if (to < from)
+			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+		return read_cd(e, from, (uint32_t)(to - from), (cdb[1] >> 2) & 7, cdb[9],
+			       cdb[10] & 7, buf, len, sense);
+	}
+	default:
+		return ILLEGAL(e, sense, ASC_INVALID_OPCODE);
+	}
+}
+
+static void emu_close(void *arg)
+{
+	struct emu *e = arg;
+
+	if (e == NULL)
+		return;
+	gm_source_free(e->src);
+	free(e->raw);
+	free(e);
+}
+
+int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image, struct gm_mmc_io *io)
+{
+	struct emu *e = calloc(1, sizeof(*e));
+	int ret;
+
+	memset(io, 0, sizeof(*io));
+	if (e == NULL || (e->raw = malloc(2352 + 96)) == NULL) {
+		free(e);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	e->ctx = ctx;
+	ret = gm_image_open(ctx, image, &e->src);
+	if (ret != 0) {
+		emu_close(e);
+		return ret;
+	}
+	e->disc = gm_source_disc(e->src);
+	if (e->disc->ntracks == 0 || e->disc->leadout <= 0) {
+		emu_close(e);
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' has no tracks to serve", image);
+	}
+	io->run = emu_run;
+	io->close = emu_close;
+	io->arg = e;
+	return 0;
+}

@@ -1,0 +1,308 @@
+/*
+ * test_mmc_emu.c - the emulated MMC drive (rip/mmc_emu.c): the real MMC
+ * back end (drive_mmc.c) probes it and reads through it as through a
+ * drive, and its answers to single commands are held against what MMC-6
+ * and SPC-3 say (READ CD fields, expected sector types, TOC formats,
+ * GET CONFIGURATION, sense).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "formats.h"
+#include "gm_test.h"
+#include "mmc.h"
+#include "rip.h"
+
+#define DATA 300
+#define AUDIO 120
+
+static char dir[64];
+
+static void user_pattern(int32_t lba, uint8_t *out)
+{
+	for (unsigned j = 0; j < GM_SECTOR_USER; j++)
+		out[j] = (uint8_t)(lba * 5 + j * 11 + (j >> 7));
+}
+
+static uint8_t sample(size_t i)
+{
+	return (uint8_t)(i * 37 + (i >> 9));
+}
+
+/* dir/d.iso (DATA sectors), and dir/m.cue: a raw Mode 1 track of DATA
+   sectors, then audio with a 75-sector INDEX 00, AUDIO sectors in all. */
+static void make_images(void)
+{
+	uint8_t user[GM_SECTOR_USER], raw[GM_SECTOR_RAW];
+	char path[128];
+	FILE *iso, *bin, *cue;
+
+	snprintf(dir, sizeof(dir), "/tmp/gm-emu.XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/d.iso", dir);
+	iso = fopen(path, "wb");
+	snprintf(path, sizeof(path), "%s/m.bin", dir);
+	bin = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(iso);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bin);
+	for (int32_t lba = 0; lba < DATA; lba++) {
+		user_pattern(lba, user);
+		fwrite(user, 1, sizeof(user), iso);
+		gm_sector_encode_mode1(raw, lba, user);
+		fwrite(raw, 1, sizeof(raw), bin);
+	}
+	for (size_t i = 0; i < (size_t)AUDIO * GM_SECTOR_RAW; i++)
+		fputc(sample(i), bin);
+	fclose(iso);
+	fclose(bin);
+	snprintf(path, sizeof(path), "%s/m.cue", dir);
+	cue = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cue);
+	fprintf(cue, "FILE \"m.bin\" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n"
+		"  TRACK 02 AUDIO\n    INDEX 00 00:04:00\n    INDEX 01 00:05:00\n");
+	fclose(cue);
+}
+
+static void remove_images(void)
+{
+	const char *names[] = { "d.iso", "m.bin", "m.cue" };
+	char path[128];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static struct gm_mmc_io open_emu(struct gm_ctx *ctx, const char *name)
+{
+	struct gm_mmc_io io;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, &io), 0);
+	return io;
+}
+
+static enum gm_mmc_status cmd(struct gm_mmc_io *io, const uint8_t *cdb, size_t n,
+			      uint8_t *buf, size_t len, struct gm_sense *sense)
+{
+	int err;
+
+	return io->run(io->arg, cdb, n, GM_MMC_IN, buf, len, 1000, sense, &err);
+}
+
+GM_TEST(emu_mmc_backend_reads_an_iso_as_a_cd_drive)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_drive *drive;
+	const struct gm_drive_info *info;
+	uint8_t *raw = malloc(50 * GM_SECTOR_RAW), *c2 = malloc(50 * 294);
+	uint8_t user[GM_SECTOR_USER];
+	enum gm_read_result res[50];
+
+	make_images();
+	CU_ASSERT_EQUAL_FATAL(gm_drive_mmc_new(ctx, "emu", open_emu(ctx, "d.iso"), &drive), 0);
+	info = gm_drive_info(drive);
+	CU_ASSERT_STRING_EQUAL(info->vendor, "GLASSMST");
+	CU_ASSERT_EQUAL(info->profile, 0x0008);
+	CU_ASSERT_EQUAL(info->media, GM_MEDIA_CD);
+	CU_ASSERT_EQUAL(info->sectors, DATA);
+	CU_ASSERT_EQUAL(info->data_sectors, DATA);
+	/* the back end trusts READ CD only once its sectors check out */
+	CU_ASSERT_TRUE(info->raw);
+	CU_ASSERT_TRUE(info->c2);
+	CU_ASSERT_TRUE(info->subchannel);
+	/* 50 raw sectors: two commands' worth, each sector checked */
+	CU_ASSERT_EQUAL(gm_drive_read(ctx, drive, 200, 50, true, raw, c2, res), 0);
+	for (int i = 0; i < 50; i++) {
+		struct gm_sector_info si;
+
+		CU_ASSERT_EQUAL(res[i], GM_READ_OK);
+		CU_ASSERT_EQUAL(gm_sector_check(raw + i * GM_SECTOR_RAW, 200 + i, &si, NULL),
+				GM_CHECK_GOOD);
+		user_pattern(200 + i, user);
+		CU_ASSERT_EQUAL(memcmp(raw + i * GM_SECTOR_RAW + 16, user, GM_SECTOR_USER), 0);
+	}
+	/* the last sector is readable, the one after is out of range */
+	CU_ASSERT_EQUAL(gm_drive_read(ctx, drive, DATA - 1, 1, false, raw, NULL, res), 0);
+	CU_ASSERT_EQUAL(res[0], GM_READ_OK);
+	user_pattern(DATA - 1, user);
+	CU_ASSERT_EQUAL(memcmp(raw, user, GM_SECTOR_USER), 0);
+	gm_drive_close(drive);
+	free(raw);
+	free(c2);
+	remove_images();
+	gm_ctx_free(ctx);
+}
+
+GM_TEST(emu_read_cd_of_audio_and_data_with_subchannel)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_mmc_io io;
+	struct gm_sense sense;
+	uint8_t *buf = malloc(4 * (GM_SECTOR_RAW + 296 + 96));
+	uint8_t cdb[12], q[12];
+	struct gm_subq sq;
+	int32_t audio0 = DATA, audio1 = DATA + 75;
+
+	make_images();
+	io = open_emu(ctx, "m.cue");
+	/* READ CD of two audio sectors, raw P-W: the samples, then Q of track 2 */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0xbe;
+	cdb[1] = 1 << 2;	/* CD-DA only */
+	gm_put_be32(cdb + 2, (uint32_t)audio1);
+	cdb[8] = 2;
+	cdb[9] = 0x10;
+	cdb[10] = 0x01;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, 2 * (GM_SECTOR_RAW + 96), &sense), GM_MMC_OK);
+	for (size_t i = 0; i < GM_SECTOR_RAW; i += 97)
+		CU_ASSERT_EQUAL(buf[GM_SECTOR_RAW + 96 + i],
+				sample((size_t)(audio1 + 1 - DATA) * GM_SECTOR_RAW + i));
+	gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q);
+	CU_ASSERT_TRUE(gm_subq_crc_ok(q));
+	CU_ASSERT_EQUAL(gm_subq_decode(q, &sq), GM_SUBQ_OK);
+	CU_ASSERT_EQUAL(sq.track, 2);
+	CU_ASSERT_EQUAL(sq.index, 1);
+	/* in the pregap, formatted Q (010b): index 0 */
+	gm_put_be32(cdb + 2, (uint32_t)audio0);
+	cdb[8] = 1;
+	cdb[10] = 0x02;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 16, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(gm_subq_decode(buf + GM_SECTOR_RAW, &sq), GM_SUBQ_OK);
+	CU_ASSERT_EQUAL(sq.track, 2);
+	CU_ASSERT_EQUAL(sq.index, 0);
+	/* a data sector read as CD-DA, and audio read as Mode 1: refused */
+	cdb[1] = 1 << 2;
+	gm_put_be32(cdb + 2, 10);
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 16, &sense), GM_MMC_CHECK);
+	CU_ASSERT_EQUAL(sense.key, 0x05);
+	CU_ASSERT_EQUAL(sense.asc, 0x64);
+	cdb[1] = 2 << 2;
+	gm_put_be32(cdb + 2, (uint32_t)audio1);
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 16, &sense), GM_MMC_CHECK);
+	CU_ASSERT_EQUAL(sense.asc, 0x64);
+	/* Mode 1 user data only (10h), then user data + EDC/ECC (18h) */
+	cdb[1] = 2 << 2;
+	gm_put_be32(cdb + 2, 7);
+	cdb[9] = 0x10;
+	cdb[10] = 0;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_USER, &sense), GM_MMC_OK);
+	{
+		uint8_t user[GM_SECTOR_USER], raw[GM_SECTOR_RAW];
+
+		user_pattern(7, user);
+		CU_ASSERT_EQUAL(memcmp(buf, user, GM_SECTOR_USER), 0);
+		cdb[9] = 0x18;
+		CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, 2336, &sense), GM_MMC_OK);
+		gm_sector_encode_mode1(raw, 7, user);
+		CU_ASSERT_EQUAL(memcmp(buf, raw + 16, 2336), 0);
+		/* everything and C2 with the block error byte (10b): 2352 + 296 */
+		cdb[9] = 0xfc;
+		CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 296, &sense),
+				      GM_MMC_OK);
+		CU_ASSERT_EQUAL(memcmp(buf, raw, GM_SECTOR_RAW), 0);
+	}
+	/* READ(10) of audio is an illegal mode for the track */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x28;
+	gm_put_be32(cdb + 2, (uint32_t)audio1);
+	cdb[8] = 1;
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 10, buf, GM_SECTOR_USER, &sense), GM_MMC_CHECK);
+	CU_ASSERT_EQUAL(sense.asc, 0x64);
+	io.close(io.arg);
+	free(buf);
+	remove_images();
+	gm_ctx_free(ctx);
+}
+
+GM_TEST(emu_toc_configuration_and_sense)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_mmc_io io;
+	struct gm_sense sense;
+	uint8_t buf[1024], cdb[12];
+
+	make_images();
+	io = open_emu(ctx, "m.cue");
+	/* READ TOC format 0 in LBA: tracks 1 and 2, lead-out AAh */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x43;
+	cdb[8] = 200;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 200, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(gm_be16(buf), 2 + 3 * 8);
+	CU_ASSERT_EQUAL(buf[2], 1);
+	CU_ASSERT_EQUAL(buf[3], 2);
+	CU_ASSERT_EQUAL(buf[5], 0x14);	/* ADR 1, data */
+	CU_ASSERT_EQUAL(gm_be32(buf + 8), 0);
+	CU_ASSERT_EQUAL(buf[13], 0x10);	/* audio */
+	CU_ASSERT_EQUAL(gm_be32(buf + 16), DATA + 75);
+	CU_ASSERT_EQUAL(buf[22], 0xaa);
+	CU_ASSERT_EQUAL(gm_be32(buf + 24), DATA + AUDIO);
+	/* in MSF: track 2 at 00:02:00 + 375 sectors = 00:07:00 */
+	cdb[1] = 0x02;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 200, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(buf[17], 0);
+	CU_ASSERT_EQUAL(buf[18], 7);
+	CU_ASSERT_EQUAL(buf[19], 0);
+	/* full TOC: A0, A1, A2 and two points */
+	cdb[1] = 0x02;
+	cdb[2] = 0x02;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 200, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(gm_be16(buf), 2 + 5 * 11);
+	CU_ASSERT_EQUAL(buf[4 + 3], 0xa0);
+	CU_ASSERT_EQUAL(buf[4 + 8], 1);
+	CU_ASSERT_EQUAL(buf[4 + 11 + 3], 0xa1);
+	CU_ASSERT_EQUAL(buf[4 + 11 + 8], 2);
+	CU_ASSERT_EQUAL(buf[4 + 22 + 3], 0xa2);
+	CU_ASSERT_EQUAL(buf[4 + 22 + 9], (DATA + AUDIO + 150) / 75 % 60);
+	/* GET CONFIGURATION, one feature: CD Read, current */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x46;
+	cdb[1] = 0x02;
+	cdb[3] = 0x1e;
+	cdb[8] = 64;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 64, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(gm_be16(buf + 6), 0x0008);
+	CU_ASSERT_EQUAL(gm_be16(buf + 8), 0x001e);
+	CU_ASSERT_EQUAL(buf[10] & 0x01, 0x01);
+	CU_ASSERT_EQUAL(buf[12] & 0x03, 0x03);	/* C2 flags, CD-Text */
+	/* INQUIRY VPD 80h: a serial number */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x12;
+	cdb[1] = 0x01;
+	cdb[2] = 0x80;
+	cdb[4] = 64;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 6, buf, 64, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(buf[0], 0x05);
+	CU_ASSERT_EQUAL(buf[1], 0x80);
+	CU_ASSERT_EQUAL(buf[3], 8);
+	/* a READ beyond the medium, then an unknown opcode; REQUEST SENSE
+	   tells the last and clears it */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x28;
+	gm_put_be32(cdb + 2, DATA + AUDIO);
+	cdb[8] = 1;
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 10, buf, GM_SECTOR_USER, &sense), GM_MMC_CHECK);
+	CU_ASSERT_EQUAL(sense.key, 0x05);
+	CU_ASSERT_EQUAL(sense.asc, 0x21);
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0xff;
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 6, buf, 0, &sense), GM_MMC_CHECK);
+	CU_ASSERT_EQUAL(sense.asc, 0x20);
+	cdb[0] = 0x03;
+	cdb[4] = 18;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 6, buf, 18, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(buf[2] & 0x0f, 0x05);
+	CU_ASSERT_EQUAL(buf[12], 0x20);
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 6, buf, 18, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(buf[2] & 0x0f, 0x00);
+	io.close(io.arg);
+	remove_images();
+	gm_ctx_free(ctx);
+}
