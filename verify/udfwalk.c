@@ -9,7 +9,9 @@
  *
  * Everything read is distrusted: tags are checked (identifier, checksum,
  * location), every length and offset is bounded, directories are read up
- * to 16 MiB, the walk stops 64 levels down and after a million entries.
+ * to 16 MiB and each only once (a FID naming a directory again, as a
+ * damaged or hostile image does, would make the walk exponential), the
+ * walk stops 64 levels down and after a million entries.
  * What cannot be read is skipped: naming is a courtesy, never a failure.
  * For verify --integrity the same walk reports each thing it skips, and
  * checks descriptor CRCs and that every extent lies in its partition
@@ -54,6 +56,11 @@ struct walk {
 	gm_problem_fn problem;	/* NULL: skip quietly */
 	void *parg;
 	unsigned problems;
+	/* directories walked, as (map << 32 | block) + 1 in an open-addressed
+	   set: a directory named twice (a loop, or a damaged FID pointing
+	   back up) is walked once */
+	uint64_t *dirs;
+	size_t dirs_cap, ndirs;
 	uint8_t buf[B];
 };
 
@@ -74,6 +81,41 @@ static void problem(struct walk *w, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	w->problem(w->parg, msg);
+}
+
+/* Add directory part:block to the set; false when it was there, or when
+   the set cannot grow (then the walk goes no deeper). */
+static bool first_visit(struct walk *w, uint16_t part, uint32_t block)
+{
+	uint64_t key = ((uint64_t)part << 32 | block) + 1;
+	size_t mask, i;
+
+	if (2 * (w->ndirs + 1) > w->dirs_cap) {
+		size_t cap = w->dirs_cap ? 2 * w->dirs_cap : 1024;
+		uint64_t *grown = calloc(cap, sizeof(*grown));
+
+		if (grown == NULL)
+			return false;
+		for (size_t k = 0; k < w->dirs_cap; k++) {
+			if (w->dirs[k] == 0)
+				continue;
+			for (i = (size_t)(w->dirs[k] * 0x9e3779b97f4a7c15ull) & (cap - 1);
+			     grown[i] != 0; i = (i + 1) & (cap - 1))
+				;
+			grown[i] = w->dirs[k];
+		}
+		free(w->dirs);
+		w->dirs = grown;
+		w->dirs_cap = cap;
+	}
+	mask = w->dirs_cap - 1;
+	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull) & mask; w->dirs[i] != 0;
+	     i = (i + 1) & mask)
+		if (w->dirs[i] == key)
+			return false;
+	w->dirs[i] = key;
+	w->ndirs++;
+	return true;
 }
 
 /* The descriptor CRC (ECMA-167 3/7.2.6) of a tag at d, in max bytes. */
@@ -439,6 +481,12 @@ static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char 
 		free(x.v);
 		return ret;
 	}
+	if (!first_visit(w, part, block)) {
+		problem(w, "UDF: '%s': the directory at block %lu is reached a "
+			"second time (a loop)", path, (unsigned long)block);
+		free(x.v);
+		return 0;
+	}
 	if (adtype == 3) {
 		ret = walk_fids(w, fe + hdr + l_ea, l_ad, path, depth);
 		free(x.v);
@@ -628,6 +676,7 @@ int gm_udf_check(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, voi
 		ret = walk_entry(w, root_part, root, "/", 0);
 	}
 done:
+	free(w->dirs);
 	free(w->runs);
 	free(w);
 	return ret;
