@@ -62,9 +62,12 @@ int gm_mmc_io_open_sgio(struct gm_ctx *ctx, const char *path,
 /*
  * An emulated MMC drive (mmc_emu.c) with the image at path as its medium,
  * as a transport: the MMC back end runs its commands on it in process as
- * on a real drive.  ctx must outlive the transport; close frees it.
+ * on a real drive.  profile (copied; NULL: a plain accurate drive) sets
+ * what it varies in.  ctx must outlive the transport; close frees it.
  */
-int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image, struct gm_mmc_io *io);
+struct gm_drive_profile;
+int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image,
+		    const struct gm_drive_profile *profile, struct gm_mmc_io *io);
 
 /* Decode n bytes of sense data, fixed or descriptor format (SPC-3 4.5). */
 void gm_sense_parse(const uint8_t *raw, size_t n, struct gm_sense *sense);

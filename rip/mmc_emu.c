@@ -17,8 +17,12 @@
  * READ CD and READ CD MSF (expected sector types, header codes, user
  * data, EDC/ECC, sync, C2 fields 01b and 10b, subchannel 001b, 010b and
  * 100b), SET CD SPEED, SET STREAMING and GET PERFORMANCE; anything else is
- * ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE.  The drive is a plain
- * accurate one: offset 0, no overread, no C2 errors, no cache.
+ * ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE.  A drive profile
+ * (drive_profile.c) sets its identity, read offset, overread, C2
+ * pointers, CD-DA reads of data, accurate stream, bad Q and speeds;
+ * without one it is a plain accurate drive.  Not yet: faults, a read
+ * cache, READ SUB-CHANNEL, CD-TEXT (READ TOC format 5), READ DISC
+ * STRUCTURE, MODE SELECT.
  */
 #include "config.h"
 
@@ -28,12 +32,10 @@
 #include "bytes.h"
 #include "image.h"
 #include "mmc.h"
+#include "rip.h"
 #include "banned.h"
 
-#define VENDOR "GLASSMST"
-#define PRODUCT "VIRTUAL DRIVE"
-#define REVISION "0.1 "
-#define SPEED_KBS 7056		/* 40x CD, in kB/s as MMC counts them */
+#define KBS_1X 176		/* a CD's 1x in kB/s, as MMC counts speeds */
 
 enum { PROFILE_CD_ROM = 0x0008, PROFILE_DVD_ROM = 0x0010, PROFILE_BD_ROM = 0x0040 };
 
@@ -41,9 +43,23 @@ struct emu {
 	struct gm_ctx *ctx;
 	struct gm_source *src;
 	const struct gm_disc *disc;
+	struct gm_drive_profile profile;
+	struct gm_q_track *qtracks;	/* the layout, for the subchannel of
+					   sectors outside the tracks */
+	struct gm_q_layout qlayout;
 	struct gm_sense sense;	/* of the last CHECK CONDITION, for REQUEST SENSE */
 	uint8_t *raw;		/* one sector: raw + subchannel */
 };
+
+static unsigned max_speed_kbs(const struct emu *e)
+{
+	unsigned x = 1;
+
+	for (unsigned i = 0; i < e->profile.nspeeds; i++)
+		if (e->profile.speeds[i] > x)
+			x = e->profile.speeds[i];
+	return x * KBS_1X;
+}
 
 static enum gm_mmc_status check(struct emu *e, struct gm_sense *sense, uint8_t key,
 				uint8_t asc, uint8_t ascq)
@@ -122,8 +138,8 @@ static enum gm_mmc_status inquiry(struct emu *e, const uint8_t *cdb, uint8_t *bu
 			d[4] = 0x02;	/* ASCII */
 			d[5] = 0x01;	/* T10 vendor id, LU association */
 			d[7] = 8 + 16;
-			fixed(d + 8, VENDOR, 8);
-			fixed(d + 16, PRODUCT, 16);
+			fixed(d + 8, e->profile.vendor, 8);
+			fixed(d + 16, e->profile.product, 16);
 			reply(buf, len, d, 4 + d[3]);
 			return GM_MMC_OK;
 		default:
@@ -136,9 +152,9 @@ static enum gm_mmc_status inquiry(struct emu *e, const uint8_t *cdb, uint8_t *bu
 	d[2] = 0x05;		/* SPC-3 */
 	d[3] = 0x02;		/* response data format */
 	d[4] = 36 - 5;
-	fixed(d + 8, VENDOR, 8);
-	fixed(d + 16, PRODUCT, 16);
-	fixed(d + 32, REVISION, 4);
+	fixed(d + 8, e->profile.vendor, 8);
+	fixed(d + 16, e->profile.product, 16);
+	fixed(d + 32, e->profile.revision, 4);
 	reply(buf, len, d, 36);
 	return GM_MMC_OK;
 }
@@ -192,20 +208,25 @@ static size_t page_01(uint8_t *p)
 	return 12;
 }
 
-static size_t page_2a(uint8_t *p)
+static size_t page_2a(const struct emu *e, uint8_t *p)
 {
 	memset(p, 0, 32);
 	p[0] = 0x2a;
 	p[1] = 30;
 	p[2] = 0x3f;		/* reads CD-R, CD-RW, method 2, DVD-ROM... */
 	p[4] = 0x71;		/* audio play, mode 2 form 1 and 2 */
-	p[5] = 0x37;		/* CD-DA commands, accurate stream, R-W, C2, ISRC, UPC */
-	p[5] |= 0x04;		/* R-W de-interleaved and corrected */
+	/* CD-DA commands, R-W (de-interleaved and corrected), ISRC, UPC;
+	   accurate stream and C2 pointers as the profile says */
+	p[5] = 0x01 | 0x04 | 0x08 | 0x20 | 0x40;
+	if (e->profile.accurate_stream)
+		p[5] |= 0x02;
+	if (e->profile.c2)
+		p[5] |= 0x10;
 	p[6] = 0x29;		/* tray, eject, lock */
-	gm_put_be16(p + 8, SPEED_KBS);	/* obsolete maximum read speed */
+	gm_put_be16(p + 8, max_speed_kbs(e));	/* obsolete maximum read speed */
 	gm_put_be16(p + 10, 256);	/* volume levels */
 	gm_put_be16(p + 12, 64);	/* buffer (KB) */
-	gm_put_be16(p + 14, SPEED_KBS);	/* obsolete current read speed */
+	gm_put_be16(p + 14, max_speed_kbs(e));	/* obsolete current read speed */
 	return 32;
 }
 
@@ -222,7 +243,7 @@ static enum gm_mmc_status mode_sense(struct emu *e, const uint8_t *cdb, bool ten
 	if (page == 0x01 || page == 0x3f)
 		n += page_01(d + n);
 	if (page == 0x2a || page == 0x3f)
-		n += page_2a(d + n);
+		n += page_2a(e, d + n);
 	if (n == hdr)
 		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	if (ten)
@@ -291,7 +312,7 @@ static bool feature(const struct emu *e, uint16_t code, uint8_t *d, size_t *n)
 		if (cur != PROFILE_CD_ROM)
 			return false;
 		f[2] = 0x09;
-		f[4] = 0x03;
+		f[4] = e->profile.c2 ? 0x03 : 0x01;	/* C2 flags, CD-Text */
 		add = 4;
 		break;
 	case 0x001f:		/* DVD Read */
@@ -577,6 +598,34 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 
 /* The raw sector and subchannel of lba; false (sense set) when the medium
    has none or the image cannot give it. */
+/* Whether the drive reads lba: the tracks, the pregap of track 1 (LBA
+   -150 on), and as far into lead-in and lead-out as its profile says. */
+static bool readable(const struct emu *e, int32_t lba)
+{
+	return lba >= -150 - e->profile.overread_leadin
+	       && lba < leadout(e) + e->profile.overread_leadout;
+}
+
+/* A sector outside the tracks (track 1's pregap before LBA 0, lead-in,
+   lead-out): silence, or zeros in the mode of the nearest data track,
+   with the subchannel the layout gives there. */
+static void outside(struct emu *e, int32_t lba)
+{
+	const struct gm_track *t = lba < 0 ? &e->disc->tracks[0]
+				   : &e->disc->tracks[e->disc->ntracks - 1];
+	static const uint8_t zero[2336];
+	static const uint8_t sub_form1[4] = {0, 0, GM_SUBMODE_DATA, 0};
+
+	if (t->mode == GM_TRACK_AUDIO)
+		memset(e->raw, 0, 2352);
+	else if (t->mode == GM_TRACK_MODE1)
+		gm_sector_encode_mode1(e->raw, lba, zero);
+	else
+		gm_sector_encode_form1(e->raw, lba, sub_form1, zero);
+	if (!gm_sub_generate(&e->qlayout, lba, e->raw + 2352))
+		memset(e->raw + 2352, 0, 96);
+}
+
 static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 		     enum gm_mmc_status *st)
 {
@@ -584,9 +633,13 @@ static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 	struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_RAW_SUB,
 			       .data = e->raw, .status = &status };
 
-	if (lba < 0 || lba >= leadout(e) || gm_disc_track_at(e->disc, lba) == NULL) {
+	if (!readable(e, lba)) {
 		*st = ILLEGAL(e, sense, ASC_LBA_OUT_OF_RANGE);
 		return false;
+	}
+	if (gm_disc_track_at(e->disc, lba) == NULL) {
+		outside(e, lba);
+		return true;
 	}
 	if (gm_source_read(e->ctx, e->src, &req) != 0
 	    || (status != GM_SECTOR_GOOD && status != GM_SECTOR_SYNTH)) {
@@ -610,9 +663,11 @@ static enum gm_mmc_status read_user(struct emu *e, int32_t lba, uint32_t count,
 		const struct gm_track *t;
 		struct gm_sector_info info;
 
+		t = gm_disc_track_at(e->disc, lba + (int32_t)i);
+		if (t == NULL)	/* READ(10) reads the user area only */
+			return ILLEGAL(e, sense, ASC_LBA_OUT_OF_RANGE);
 		if (!read_raw(e, lba + (int32_t)i, sense, &st))
 			return st;
-		t = gm_disc_track_at(e->disc, lba + (int32_t)i);
 		if (e->disc->media == GM_MEDIA_CD && t->mode == GM_TRACK_AUDIO)
 			return check(e, sense, 0x05, ASC_ILLEGAL_MODE, 0x00);
 		gm_sector_check(e->raw, lba + (int32_t)i, &info, NULL);
@@ -693,6 +748,46 @@ static bool type_matches(unsigned t, enum gm_sector_mode mode)
 	}
 }
 
+/* Whether lba is audio for the drive: in an audio track, or (before and
+   after the tracks) next to one. */
+static bool is_audio(const struct emu *e, int32_t lba)
+{
+	const struct gm_track *t = gm_disc_track_at(e->disc, lba);
+
+	if (t == NULL)
+		t = lba < 0 ? &e->disc->tracks[0] : &e->disc->tracks[e->disc->ntracks - 1];
+	return t->mode == GM_TRACK_AUDIO;
+}
+
+/*
+ * The 2352 bytes of audio the drive returns for lba: with a read offset of
+ * N samples, those of the disc from sample lba * 588 + N on, across the
+ * sector boundary; what lies beyond what the drive reads is silence.
+ */
+static bool offset_audio(struct emu *e, int32_t lba, uint8_t *out,
+			 struct gm_sense *sense, enum gm_mmc_status *st)
+{
+	int64_t start = (int64_t)lba * 2352 + (int64_t)e->profile.read_offset * 4;
+	int64_t first = start >= 0 ? start / 2352 : -((-start + 2351) / 2352);
+	size_t skip = (size_t)(start - first * 2352), done = 0;
+
+	for (int64_t s = first; done < 2352; s++) {
+		size_t from = s == first ? skip : 0, n = 2352 - from;
+
+		if (n > 2352 - done)
+			n = 2352 - done;
+		if (s < INT32_MIN || s > INT32_MAX || !readable(e, (int32_t)s)) {
+			memset(out + done, 0, n);
+		} else {
+			if (!read_raw(e, (int32_t)s, sense, st))
+				return false;
+			memcpy(out + done, e->raw + from, n);
+		}
+		done += n;
+	}
+	return true;
+}
+
 static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 				  unsigned type, uint8_t flags, uint8_t subsel,
 				  uint8_t *buf, size_t len, struct gm_sense *sense)
@@ -703,22 +798,34 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 
 	if (type > 5 || c2 == 3 || (subsel != 0 && subsel != 1 && subsel != 2 && subsel != 4))
 		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	/* C2 pointers only as the profile has them (01b with 294, both
+	   with 296) */
+	if ((c2 == 1 && e->profile.c2 == 0) || (c2 == 2 && e->profile.c2 != 296))
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	if (e->disc->media != GM_MEDIA_CD)
 		return check(e, sense, 0x05, 0x30, 0x02);	/* cannot read medium */
 	for (uint32_t i = 0; i < count; i++) {
 		int32_t at_lba = lba + (int32_t)i;
-		const struct gm_track *t;
 		enum gm_sector_mode mode;
-		uint8_t sector[2352 + 296 + 96];
+		uint8_t sector[2352 + 296 + 96], sub[96];
 		size_t n;
 
 		if (!read_raw(e, at_lba, sense, &st))
 			return st;
-		t = gm_disc_track_at(e->disc, at_lba);
-		mode = t->mode == GM_TRACK_AUDIO ? GM_MODE_AUDIO : gm_sector_classify(e->raw);
-		if (!type_matches(type, mode))
+		memcpy(sub, e->raw + 2352, sizeof(sub));
+		mode = is_audio(e, at_lba) ? GM_MODE_AUDIO : gm_sector_classify(e->raw);
+		if (type == 1 && mode != GM_MODE_AUDIO && e->profile.cdda_data)
+			mode = GM_MODE_AUDIO;	/* data read as CD-DA: its bytes */
+		else if (!type_matches(type, mode))
 			return check(e, sense, 0x05, ASC_ILLEGAL_MODE, 0x00);
-		n = read_cd_fields(e->raw, mode, flags, sector);
+		if (mode == GM_MODE_AUDIO && e->profile.read_offset != 0
+		    && (flags & 0xf8)) {
+			if (!offset_audio(e, at_lba, sector, sense, &st))
+				return st;
+			n = 2352;
+		} else {
+			n = read_cd_fields(e->raw, mode, flags, sector);
+		}
 		if (c2 == 1) {
 			memset(sector + n, 0, 294);
 			n += 294;
@@ -726,16 +833,20 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 			memset(sector + n, 0, 296);	/* block error byte, pad, pointers */
 			n += 296;
 		}
+		/* one sector in N: Q with a bad CRC (the last two Q bytes) */
+		if (e->profile.subq_bad && at_lba % (int32_t)e->profile.subq_bad == 0)
+			for (int k = 10 * 8; k < 96; k++)
+				sub[k] ^= 0x40;
 		if (subsel == 1) {
-			memcpy(sector + n, e->raw + 2352, 96);
+			memcpy(sector + n, sub, 96);
 			n += 96;
 		} else if (subsel == 2) {
-			gm_sub_channel(e->raw + 2352, GM_SUB_Q, sector + n);
+			gm_sub_channel(sub, GM_SUB_Q, sector + n);
 			memset(sector + n + 12, 0, 4);
 			n += 16;
 		} else if (subsel == 4) {
 			for (int k = 0; k < 96; k++)
-				sector[n + (size_t)k] = e->raw[2352 + k] & 0x3f;
+				sector[n + (size_t)k] = sub[k] & 0x3f;
 			n += 96;
 		}
 		if (at + n > len)
@@ -760,9 +871,9 @@ static enum gm_mmc_status performance(struct emu *e, uint8_t *buf, size_t len)
 	memset(d, 0, sizeof(d));
 	gm_put_be32(d, sizeof(d) - 4);
 	gm_put_be32(d + 8, 0);
-	gm_put_be32(d + 12, SPEED_KBS);
+	gm_put_be32(d + 12, max_speed_kbs(e));
 	gm_put_be32(d + 16, (uint32_t)(leadout(e) - 1));
-	gm_put_be32(d + 20, SPEED_KBS);
+	gm_put_be32(d + 20, max_speed_kbs(e));
 	reply(buf, len, d, sizeof(d));
 	return GM_MMC_OK;
 }
@@ -861,13 +972,16 @@ static void emu_close(void *arg)
 	if (e == NULL)
 		return;
 	gm_source_free(e->src);
+	free(e->qtracks);
 	free(e->raw);
 	free(e);
 }
 
-int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image, struct gm_mmc_io *io)
+int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image,
+		    const struct gm_drive_profile *profile, struct gm_mmc_io *io)
 {
 	struct emu *e = calloc(1, sizeof(*e));
+	const struct gm_disc *d;
 	int ret;
 
 	memset(io, 0, sizeof(*io));
@@ -881,11 +995,34 @@ int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image, struct gm_mmc_io *io)
 		emu_close(e);
 		return ret;
 	}
-	e->disc = gm_source_disc(e->src);
-	if (e->disc->ntracks == 0 || e->disc->leadout <= 0) {
+	e->disc = d = gm_source_disc(e->src);
+	if (d->ntracks == 0 || d->leadout <= 0) {
 		emu_close(e);
 		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' has no tracks to serve", image);
 	}
+	if (profile != NULL)
+		e->profile = *profile;
+	else
+		gm_drive_profile_init(&e->profile);
+	/* the layout, for gm_sub_generate() outside the tracks */
+	e->qtracks = calloc(d->ntracks, sizeof(*e->qtracks));
+	if (e->qtracks == NULL) {
+		emu_close(e);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	for (unsigned i = 0; i < d->ntracks; i++) {
+		struct gm_q_track *q = &e->qtracks[i];
+
+		q->number = d->tracks[i].number;
+		q->control = d->tracks[i].control;
+		memcpy(q->index, d->tracks[i].index, sizeof(q->index));
+		q->nindex = d->tracks[i].nindex;
+		memcpy(q->isrc, d->tracks[i].isrc, sizeof(q->isrc));
+	}
+	e->qlayout.tracks = e->qtracks;
+	e->qlayout.ntracks = d->ntracks;
+	e->qlayout.leadout = d->leadout;
+	memcpy(e->qlayout.mcn, d->mcn, sizeof(d->mcn));
 	io->run = emu_run;
 	io->close = emu_close;
 	io->arg = e;

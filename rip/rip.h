@@ -67,6 +67,40 @@ int gm_drive_open_image(struct gm_ctx *ctx, const char *path,
 int gm_drive_open(struct gm_ctx *ctx, const char *source, const char *faults,
 		  struct gm_drive **out);
 
+/*
+ * A drive profile (glassmaster-drive-profile(5)): what a real drive varies
+ * in, for the emulated drive.  gm_drive_profile_init() gives a plain
+ * accurate drive: offset 0, no overread, C2 of 294 bytes.
+ */
+#define GM_PROFILE_SPEEDS 16
+struct gm_drive_profile {
+	char vendor[9], product[17], revision[5];	/* INQUIRY */
+	int32_t read_offset;	/* samples (signed): audio comes this many
+				   samples later than asked for */
+	int32_t overread_leadin;	/* sectors below LBA -150 readable */
+	int32_t overread_leadout;	/* sectors past the lead-out readable */
+	unsigned c2;		/* 0 none, 294 or 296 bytes a sector */
+	bool cdda_data;		/* data sectors read as CD-DA */
+	bool accurate_stream;	/* as mode page 2Ah says */
+	uint32_t subq_bad;	/* one sector in N returns Q with a bad CRC;
+				   0 none */
+	unsigned speeds[GM_PROFILE_SPEEDS];	/* read speeds, x (150 kB/s) */
+	unsigned nspeeds;
+};
+
+void gm_drive_profile_init(struct gm_drive_profile *p);
+
+/*
+ * Read a profile from text (len bytes, named name in messages) over the
+ * defaults; a line that is not a known key with a valid value is
+ * -GM_ERR_FORMAT naming name and the line.  gm_drive_profile_load reads
+ * the file at path.
+ */
+int gm_drive_profile_parse(struct gm_ctx *ctx, const char *name, const char *text,
+			   size_t len, struct gm_drive_profile *p);
+int gm_drive_profile_load(struct gm_ctx *ctx, const char *path,
+			  struct gm_drive_profile *p);
+
 /* True when path names a block or character device. */
 bool gm_path_is_device(const char *path);
 

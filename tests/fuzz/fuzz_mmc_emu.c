@@ -60,7 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fclose(f) != 0)
 		abort();
 	ctx = gm_ctx_new();
-	if (ctx == NULL || gm_mmc_emu_open(ctx, sheet, &io) != 0)
+	if (ctx == NULL || gm_mmc_emu_open(ctx, sheet, NULL, &io) != 0)
 		abort();
 	return 0;
 }

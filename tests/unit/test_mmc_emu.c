@@ -84,7 +84,7 @@ static struct gm_mmc_io open_emu(struct gm_ctx *ctx, const char *name)
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, &io), 0);
+	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, NULL, &io), 0);
 	return io;
 }
 
@@ -202,11 +202,16 @@ GM_TEST(emu_read_cd_of_audio_and_data_with_subchannel)
 		CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, 2336, &sense), GM_MMC_OK);
 		gm_sector_encode_mode1(raw, 7, user);
 		CU_ASSERT_EQUAL(memcmp(buf, raw + 16, 2336), 0);
-		/* everything and C2 with the block error byte (10b): 2352 + 296 */
-		cdb[9] = 0xfc;
-		CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 296, &sense),
+		/* everything and C2 pointers (01b): 2352 + 294 */
+		cdb[9] = 0xfa;
+		CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 294, &sense),
 				      GM_MMC_OK);
 		CU_ASSERT_EQUAL(memcmp(buf, raw, GM_SECTOR_RAW), 0);
+		/* the block error byte too (10b): not on a 294-byte C2 drive */
+		cdb[9] = 0xfc;
+		CU_ASSERT_EQUAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 296, &sense),
+				GM_MMC_CHECK);
+		CU_ASSERT_EQUAL(sense.asc, 0x24);
 	}
 	/* READ(10) of audio is an illegal mode for the track */
 	memset(cdb, 0, sizeof(cdb));
@@ -304,5 +309,105 @@ GM_TEST(emu_toc_configuration_and_sense)
 	CU_ASSERT_EQUAL(buf[2] & 0x0f, 0x00);
 	io.close(io.arg);
 	remove_images();
+	gm_ctx_free(ctx);
+}
+
+GM_TEST(emu_drive_profile_sets_identity_offset_c2_and_overread)
+{
+	static const char text[] =
+		"# a drive with a read offset\n"
+		"vendor PLEXTOR\nproduct DVDR   PX-760A\nrevision 1.07\n"
+		"read-offset 667\n  overread-leadout 100 \n"
+		"c2 none\ncdda-data yes\nsubq-bad 10\nspeeds 4x 8x, 48x\n";
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_drive_profile prof;
+	struct gm_mmc_io io;
+	struct gm_sense sense;
+	struct gm_drive *drive;
+	uint8_t *buf = malloc(2 * (GM_SECTOR_RAW + 96)), cdb[12], q[12];
+	char path[128];
+	int32_t a = DATA + 80;
+
+	make_images();
+	gm_drive_profile_init(&prof);
+	CU_ASSERT_EQUAL_FATAL(gm_drive_profile_parse(ctx, "px.profile", text,
+						     sizeof(text) - 1, &prof), 0);
+	CU_ASSERT_STRING_EQUAL(prof.product, "DVDR   PX-760A");
+	CU_ASSERT_EQUAL(prof.read_offset, 667);
+	CU_ASSERT_EQUAL(prof.nspeeds, 3);
+	CU_ASSERT_EQUAL(prof.speeds[2], 48);
+	snprintf(path, sizeof(path), "%s/m.cue", dir);
+	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, &prof, &io), 0);
+	/* the audio comes 667 samples (2668 bytes) later than asked */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0xbe;
+	gm_put_be32(cdb + 2, (uint32_t)a);
+	cdb[8] = 1;
+	cdb[9] = 0x10;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW, &sense), GM_MMC_OK);
+	for (size_t i = 0; i < GM_SECTOR_RAW; i += 101)
+		CU_ASSERT_EQUAL(buf[i], sample((size_t)(a - DATA) * GM_SECTOR_RAW + 2668 + i));
+	/* C2 is refused; data reads as CD-DA */
+	cdb[9] = 0xfa;
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 294, &sense), GM_MMC_CHECK);
+	cdb[1] = 1 << 2;
+	cdb[9] = 0x10;
+	gm_put_be32(cdb + 2, 20);
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW, &sense), GM_MMC_OK);
+	/* past the lead-out: 100 sectors readable, of silence; then not */
+	cdb[1] = 0;
+	gm_put_be32(cdb + 2, DATA + AUDIO + 99);
+	cdb[10] = 0x01;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 96, &sense), GM_MMC_OK);
+	gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q);
+	CU_ASSERT_TRUE(gm_subq_crc_ok(q));
+	CU_ASSERT_EQUAL(q[1], 0xaa);	/* the lead-out's Q */
+	gm_put_be32(cdb + 2, DATA + AUDIO + 100);
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 96, &sense), GM_MMC_CHECK);
+	CU_ASSERT_EQUAL(sense.asc, 0x21);
+	/* one sector in 10 with a bad Q CRC */
+	gm_put_be32(cdb + 2, DATA + 10);
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 96, &sense), GM_MMC_OK);
+	gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q);
+	CU_ASSERT_FALSE(gm_subq_crc_ok(q));
+	gm_put_be32(cdb + 2, DATA + 11);
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 96, &sense), GM_MMC_OK);
+	gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q);
+	CU_ASSERT_TRUE(gm_subq_crc_ok(q));
+	/* the MMC back end sees the identity and no C2 */
+	CU_ASSERT_EQUAL_FATAL(gm_drive_mmc_new(ctx, "emu", io, &drive), 0);
+	CU_ASSERT_STRING_EQUAL(gm_drive_info(drive)->vendor, "PLEXTOR");
+	CU_ASSERT_STRING_EQUAL(gm_drive_info(drive)->product, "DVDR   PX-760A");
+	CU_ASSERT_TRUE(gm_drive_info(drive)->raw);
+	CU_ASSERT_FALSE(gm_drive_info(drive)->c2);
+	gm_drive_close(drive);
+	free(buf);
+	remove_images();
+	gm_ctx_free(ctx);
+}
+
+GM_TEST(emu_drive_profile_errors_name_the_line)
+{
+	static const struct { const char *text, *error; } bad[] = {
+		{ "vendor TOOLONGVENDOR\n", "line 1: vendor: 1 to 8 printable" },
+		{ "# x\nread-offset 99999\n", "line 2: read-offset: samples" },
+		{ "c2 295\n", "line 1: c2: none, 294 or 296" },
+		{ "cdda-data maybe\n", "line 1: cdda-data: yes or no" },
+		{ "speeds 4x 0x\n", "line 1: speeds: up to 16 speeds" },
+		{ "\n\ncache 64\n", "line 3: unknown key" },
+		{ "subq-bad\n", "line 1: subq-bad: no value" },
+	};
+	struct gm_ctx *ctx = gm_ctx_new();
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct gm_drive_profile p;
+
+		gm_drive_profile_init(&p);
+		CU_ASSERT_EQUAL(gm_drive_profile_parse(ctx, "x.profile", bad[i].text,
+						       strlen(bad[i].text), &p),
+				-GM_ERR_FORMAT);
+		CU_ASSERT_PTR_NOT_NULL(strstr(gm_error(ctx), bad[i].error));
+		CU_ASSERT_PTR_NOT_NULL(strstr(gm_error(ctx), "drive profile 'x.profile'"));
+	}
 	gm_ctx_free(ctx);
 }
