@@ -39,7 +39,8 @@
 
 #define CCD_MAX_ENTRIES 1024	/* [Entry K]: K below this */
 #define CCD_MAX_PACKS 2048	/* CD-TEXT: 8 blocks of 256 packs */
-#define CCD_PACK 16		/* a CD-TEXT pack without its CRC */
+#define CCD_PACK 16		/* a CD-TEXT pack without its CRC (as the
+				   .ccd stores it; the encoder's have it) */
 #define CCD_MAX_SESSIONS 99
 
 /* The POINTs of the lead-in this reader interprets (ADR 1). */
@@ -1055,109 +1056,6 @@ static int ccd_check(struct gm_ctx *ctx, const struct gm_disc *d,
 	return 0;
 }
 
-/* One string of CD-TEXT per track, disc first, as packs appended to
-   packs[*n]; false when they do not fit the block's 256 packs. */
-static bool cdtext_encode_field(const struct gm_disc *d, int field,
-				uint8_t (*packs)[CCD_PACK], unsigned *n)
-{
-	uint8_t pack[CCD_PACK];
-	unsigned fill = 0, owner_track = 0, owner_pos = 0;
-
-	/*
-	 * Readers give each string the number after the previous one's, so
-	 * every number from 0 to the last track gets a string: an empty one
-	 * for numbers below the first track (a disc whose tracks start at 2).
-	 */
-	for (unsigned track = 0, i = 0; track <= 99 && i < d->ntracks; track++) {
-		const struct gm_track *t = &d->tracks[i];
-		const char *s = track == 0 ? d->cdtext[field]
-				: track == t->number ? t->cdtext[field] : NULL;
-		size_t len = s ? strlen(s) + 1 : 1;
-
-		/* a number out of order (never in a parsed disc) ends the text */
-		if (track != 0 && track > t->number)
-			break;
-		if (track != 0 && track == t->number)
-			i++;
-
-		for (size_t pos = 0; pos < len; pos++) {
-			if (fill == 0) {
-				owner_track = track;
-				owner_pos = pos < 15 ? (unsigned)pos : 15;
-			}
-			pack[4 + fill++] = s && pos + 1 < len ? (uint8_t)s[pos] : 0;
-			if (fill == 12) {
-				if (*n >= 256 - 3)
-					return false;
-				pack[0] = (uint8_t)(PACK_TITLE + field);
-				pack[1] = (uint8_t)owner_track;
-				pack[2] = (uint8_t)*n;
-				pack[3] = (uint8_t)owner_pos;
-				memcpy(packs[(*n)++], pack, CCD_PACK);
-				fill = 0;
-			}
-		}
-	}
-	if (fill > 0) {
-		if (*n >= 256 - 3)
-			return false;
-		memset(pack + 4 + fill, 0, 12 - fill);
-		pack[0] = (uint8_t)(PACK_TITLE + field);
-		pack[1] = (uint8_t)owner_track;
-		pack[2] = (uint8_t)*n;
-		pack[3] = (uint8_t)owner_pos;
-		memcpy(packs[(*n)++], pack, CCD_PACK);
-	}
-	return true;
-}
-
-/*
- * The CD-TEXT of d as packs of block 0 (ISO 8859-1, English) ending with
- * the three size information packs; *n is 0 when d has none.  Returns
- * false when the text does not fit one block.
- */
-static bool cdtext_encode(const struct gm_disc *d, uint8_t (*packs)[CCD_PACK],
-			  unsigned *n)
-{
-	uint8_t info[36] = {0};
-	unsigned count[16] = {0};
-
-	*n = 0;
-	for (int field = 0; field < GM_CDTEXT_COUNT; field++) {
-		bool present = d->cdtext[field] != NULL;
-		unsigned before = *n;
-
-		for (unsigned i = 0; i < d->ntracks; i++)
-			present |= d->tracks[i].cdtext[field] != NULL;
-		if (!present)
-			continue;
-		if (!cdtext_encode_field(d, field, packs, n))
-			return false;
-		count[field] = *n - before;
-	}
-	if (*n == 0)
-		return true;
-	count[PACK_SIZE_INFO - PACK_TITLE] = 3;
-	info[0] = 0x00;		/* ISO 8859-1 */
-	info[1] = d->tracks[0].number;
-	info[2] = d->tracks[d->ntracks - 1].number;
-	for (int i = 0; i < 16; i++)
-		info[4 + i] = (uint8_t)count[i];
-	info[20] = (uint8_t)(*n + 2);	/* last sequence number of block 0 */
-	info[28] = 0x09;	/* English */
-	for (unsigned i = 0; i < 3; i++) {
-		uint8_t *p = packs[*n];
-
-		p[0] = PACK_SIZE_INFO;
-		p[1] = (uint8_t)i;
-		p[2] = (uint8_t)*n;
-		p[3] = 0;
-		memcpy(p + 4, info + 12 * i, 12);
-		(*n)++;
-	}
-	return true;
-}
-
 static void put_entry(FILE *f, unsigned k, unsigned point, uint8_t control,
 		      unsigned pmin, unsigned psec, unsigned pframe)
 {
@@ -1170,7 +1068,7 @@ static void put_entry(FILE *f, unsigned k, unsigned point, uint8_t control,
 }
 
 static void put_sheet(FILE *f, const struct gm_disc *d,
-		      uint8_t (*packs)[CCD_PACK], unsigned npacks)
+		      uint8_t (*packs)[GM_CDTEXT_PACK], unsigned npacks)
 {
 	const struct gm_track *first = &d->tracks[0];
 	const struct gm_track *last = &d->tracks[d->ntracks - 1];
@@ -1260,7 +1158,7 @@ static int ccd_write(struct gm_ctx *ctx, struct gm_source *src,
 {
 	const struct gm_disc *d = gm_source_disc(src);
 	enum gm_sector_status status[CCD_RUN];
-	uint8_t (*packs)[CCD_PACK] = NULL;
+	uint8_t (*packs)[GM_CDTEXT_PACK] = NULL;
 	uint8_t *buf = NULL, *raw = NULL, *subs = NULL;
 	char *img_path = NULL, *sub_path = NULL;
 	struct gm_outset set;
@@ -1294,7 +1192,7 @@ static int ccd_write(struct gm_ctx *ctx, struct gm_source *src,
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		goto out;
 	}
-	if (!cdtext_encode(d, packs, &npacks)) {
+	if (!gm_cdtext_to_packs(d, packs, &npacks)) {
 		if (!opts->lossy) {
 			ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "the CD-TEXT does not "
 					   "fit the 256 packs of one block: it would be "

@@ -12,6 +12,8 @@
  * ISO 8859-1 and come out as UTF-8.  Double-byte blocks (Shift-JIS) and
  * later blocks (other languages) are skipped; so is a pack whose fields
  * are out of range.  CRCs are not checked: several writers leave them 0.
+ * And the other way: a disc's text as the packs of block 0 with their
+ * size information and CRCs (for CloneCD sheets and READ TOC format 5).
  */
 #include "config.h"
 
@@ -118,4 +120,114 @@ int gm_cdtext_from_packs(struct gm_ctx *ctx, struct gm_disc *disc,
 	for (int k = 0; k < GM_CDTEXT_COUNT; k++)
 		free(fields[k].buf);
 	return ret == 0 ? 0 : gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+}
+
+/* One string of CD-TEXT per track, disc first, as packs appended to
+   packs[*n]; false when they do not fit the block's 256 packs. */
+static bool cdtext_encode_field(const struct gm_disc *d, int field,
+				uint8_t (*packs)[GM_CDTEXT_PACK], unsigned *n)
+{
+	uint8_t pack[GM_CDTEXT_PACK];
+	unsigned fill = 0, owner_track = 0, owner_pos = 0;
+
+	/*
+	 * Readers give each string the number after the previous one's, so
+	 * every number from 0 to the last track gets a string: an empty one
+	 * for numbers below the first track (a disc whose tracks start at 2).
+	 */
+	for (unsigned track = 0, i = 0; track <= 99 && i < d->ntracks; track++) {
+		const struct gm_track *t = &d->tracks[i];
+		const char *s = track == 0 ? d->cdtext[field]
+				: track == t->number ? t->cdtext[field] : NULL;
+		size_t len = s ? strlen(s) + 1 : 1;
+
+		/* a number out of order (never in a parsed disc) ends the text */
+		if (track != 0 && track > t->number)
+			break;
+		if (track != 0 && track == t->number)
+			i++;
+
+		for (size_t pos = 0; pos < len; pos++) {
+			if (fill == 0) {
+				owner_track = track;
+				owner_pos = pos < 15 ? (unsigned)pos : 15;
+			}
+			pack[4 + fill++] = s && pos + 1 < len ? (uint8_t)s[pos] : 0;
+			if (fill == 12) {
+				if (*n >= 256 - 3)
+					return false;
+				pack[0] = (uint8_t)(0x80 + field);
+				pack[1] = (uint8_t)owner_track;
+				pack[2] = (uint8_t)*n;
+				pack[3] = (uint8_t)owner_pos;
+				memcpy(packs[(*n)++], pack, GM_CDTEXT_PACK);
+				fill = 0;
+			}
+		}
+	}
+	if (fill > 0) {
+		if (*n >= 256 - 3)
+			return false;
+		memset(pack + 4 + fill, 0, 12 - fill);
+		pack[0] = (uint8_t)(0x80 + field);
+		pack[1] = (uint8_t)owner_track;
+		pack[2] = (uint8_t)*n;
+		pack[3] = (uint8_t)owner_pos;
+		memcpy(packs[(*n)++], pack, GM_CDTEXT_PACK);
+	}
+	return true;
+}
+
+/*
+ * The CD-TEXT of d as packs of block 0 (ISO 8859-1, English) ending with
+ * the three size information packs; *n is 0 when d has none.  Returns
+ * false when the text does not fit one block.
+ */
+bool gm_cdtext_to_packs(const struct gm_disc *d, uint8_t (*packs)[GM_CDTEXT_PACK],
+			unsigned *n)
+{
+	uint8_t info[36] = {0};
+	unsigned count[16] = {0};
+
+	*n = 0;
+	for (int field = 0; field < GM_CDTEXT_COUNT; field++) {
+		bool present = d->cdtext[field] != NULL;
+		unsigned before = *n;
+
+		for (unsigned i = 0; i < d->ntracks; i++)
+			present |= d->tracks[i].cdtext[field] != NULL;
+		if (!present)
+			continue;
+		if (!cdtext_encode_field(d, field, packs, n))
+			return false;
+		count[field] = *n - before;
+	}
+	if (*n == 0)
+		return true;
+	count[0x8f - 0x80] = 3;
+	info[0] = 0x00;		/* ISO 8859-1 */
+	info[1] = d->tracks[0].number;
+	info[2] = d->tracks[d->ntracks - 1].number;
+	for (int i = 0; i < 16; i++)
+		info[4 + i] = (uint8_t)count[i];
+	info[20] = (uint8_t)(*n + 2);	/* last sequence number of block 0 */
+	info[28] = 0x09;	/* English */
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t *p = packs[*n];
+
+		p[0] = 0x8f;
+		p[1] = (uint8_t)i;
+		p[2] = (uint8_t)*n;
+		p[3] = 0;
+		memcpy(p + 4, info + 12 * i, 12);
+		(*n)++;
+	}
+	/* each pack's CRC: CRC-16/0x1021 of its 16 bytes, inverted */
+	for (unsigned k = 0; k < *n; k++) {
+		uint16_t crc = (uint16_t)~gm_crc16(packs[k], 16);
+
+		packs[k][16] = (uint8_t)(crc >> 8);
+		packs[k][17] = (uint8_t)crc;
+	}
+	return true;
 }

@@ -100,6 +100,17 @@ int gm_disc_add_file(struct gm_ctx *ctx, struct gm_disc *disc,
 int gm_cdtext_from_packs(struct gm_ctx *ctx, struct gm_disc *disc,
 			 const uint8_t *packs, size_t npacks);
 
+#define GM_CDTEXT_PACK 18	/* bytes of a CD-TEXT pack, CRC included */
+
+/*
+ * The CD-TEXT of d as packs of block 0 (ISO 8859-1, English) ending with
+ * the three size information packs, each with its CRC, into packs (room
+ * for 256); *n is 0 when d has none.  False when the text does not fit
+ * one block.
+ */
+bool gm_cdtext_to_packs(const struct gm_disc *d, uint8_t (*packs)[GM_CDTEXT_PACK],
+			unsigned *n);
+
 /* Fill disc->leadout, nsessions and the data CONTROL bit after a parse. */
 void gm_disc_finish(struct gm_disc *disc);
 

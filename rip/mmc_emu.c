@@ -20,9 +20,10 @@
  * ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE.  A drive profile
  * (drive_profile.c) sets its identity, read offset, overread, C2
  * pointers, CD-DA reads of data, accurate stream, bad Q and speeds;
- * without one it is a plain accurate drive.  Not yet: faults, a read
- * cache, READ SUB-CHANNEL, CD-TEXT (READ TOC format 5), READ DISC
- * STRUCTURE, MODE SELECT.
+ * without one it is a plain accurate drive.  Also READ SUB-CHANNEL
+ * (position, MCN, ISRC), READ TOC format 5 (CD-TEXT packs with CRCs),
+ * MODE SELECT(10) of page 01h, and READ DISC STRUCTURE refused (images
+ * store no disc structures).  Not yet: faults and a read cache.
  */
 #include "config.h"
 
@@ -30,6 +31,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "image_private.h"
 #include "image.h"
 #include "mmc.h"
 #include "rip.h"
@@ -48,6 +50,7 @@ struct emu {
 					   sectors outside the tracks */
 	struct gm_q_layout qlayout;
 	struct gm_sense sense;	/* of the last CHECK CONDITION, for REQUEST SENSE */
+	int32_t pos;		/* the head: the last sector read */
 	uint8_t *raw;		/* one sector: raw + subchannel */
 };
 
@@ -521,10 +524,8 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 	if (format == 0 && cdb[9] >> 6)	/* SFF-8020i drives: the format in byte 9 */
 		format = cdb[9] >> 6;
 	memset(r, 0, sizeof(r));
-	if (d->ntracks == 0 || d->media != GM_MEDIA_CD) {
-		if (format != 0 && format != 1)
-			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
-	}
+	if (d->media != GM_MEDIA_CD && format != 0 && format != 1)
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	switch (format) {
 	case 0:
 		if (start > d->tracks[d->ntracks - 1].number && start != 0xaa)
@@ -584,11 +585,136 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 		r[2] = 1;
 		r[3] = (uint8_t)d->nsessions;
 		break;
+	case 5: {		/* CD-TEXT: the packs of block 0 with their CRCs */
+		uint8_t (*packs)[GM_CDTEXT_PACK] = malloc(256 * sizeof(*packs));
+		uint8_t *t;
+		unsigned np = 0;
+
+		if (packs == NULL)
+			return check(e, sense, 0x04, 0x44, 0x00);	/* internal */
+		if (!gm_cdtext_to_packs(d, packs, &np))
+			np = 0;
+		t = malloc(4 + (size_t)np * GM_CDTEXT_PACK);
+		if (t == NULL) {
+			free(packs);
+			return check(e, sense, 0x04, 0x44, 0x00);
+		}
+		memset(t, 0, 4);
+		gm_put_be16(t, (uint32_t)(2 + np * GM_CDTEXT_PACK));
+		memcpy(t + 4, packs, (size_t)np * GM_CDTEXT_PACK);
+		reply(buf, len, t, 4 + (size_t)np * GM_CDTEXT_PACK);
+		free(t);
+		free(packs);
+		return GM_MMC_OK;
+	}
 	default:
 		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	}
 	gm_put_be16(r, (uint32_t)(n - 2));
 	reply(buf, len, r, n);
+	return GM_MMC_OK;
+}
+
+/* READ SUB-CHANNEL (MMC-6 6.28): the current position, MCN or ISRC. */
+static enum gm_mmc_status read_subchannel(struct emu *e, const uint8_t *cdb,
+					  uint8_t *buf, size_t len,
+					  struct gm_sense *sense)
+{
+	const struct gm_disc *d = e->disc;
+	bool msf = cdb[1] & 0x02;
+	uint8_t r[28];
+	size_t n = 4;
+
+	memset(r, 0, sizeof(r));
+	r[1] = 0x15;		/* audio status: none */
+	if (!(cdb[2] & 0x40)) {	/* SUBQ clear: the header only */
+		reply(buf, len, r, 4);
+		return GM_MMC_OK;
+	}
+	switch (cdb[3]) {
+	case 0x01: {
+		const struct gm_track *t = gm_disc_track_at(d, e->pos);
+		unsigned index = 1;
+
+		if (t == NULL)
+			t = &d->tracks[0];
+		for (unsigned k = 0; k <= t->nindex; k++)
+			if (e->pos >= t->index[k])
+				index = k;
+		r[4] = 0x01;
+		r[5] = adr_control(t);
+		r[6] = t->number;
+		r[7] = (uint8_t)index;
+		put_addr(r + 8, e->pos, msf);
+		if (msf) {
+			struct gm_msf m;
+			int32_t rel = e->pos - t->index[1];
+
+			/* relative MSF counts from index 1, without the 150 */
+			if (!gm_lba_to_msf((rel < 0 ? -rel : rel) - 150, &m))
+				memset(&m, 0, sizeof(m));
+			r[13] = m.m;
+			r[14] = m.s;
+			r[15] = m.f;
+		} else {
+			gm_put_be32(r + 12, (uint32_t)(e->pos - t->index[1]));
+		}
+		n += 12;
+		break;
+	}
+	case 0x02:
+		r[4] = 0x02;
+		if (d->mcn[0]) {
+			r[8] = 0x80;
+			memcpy(r + 9, d->mcn, 13);
+		}
+		n += 20;
+		break;
+	case 0x03: {
+		const struct gm_track *t = NULL;
+
+		for (unsigned i = 0; i < d->ntracks; i++)
+			if (d->tracks[i].number == cdb[6])
+				t = &d->tracks[i];
+		if (t == NULL)
+			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+		r[4] = 0x03;
+		r[5] = adr_control(t);
+		r[6] = t->number;
+		if (t->isrc[0]) {
+			r[8] = 0x80;
+			memcpy(r + 9, t->isrc, 12);
+		}
+		n += 20;
+		break;
+	}
+	default:
+		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	}
+	gm_put_be16(r + 2, (uint32_t)(n - 4));
+	reply(buf, len, r, n);
+	return GM_MMC_OK;
+}
+
+/* MODE SELECT(10) (SPC-3 6.8): page 01h only, whose values are taken and
+   not kept (the emulated drive retries nothing). */
+static enum gm_mmc_status mode_select(struct emu *e, const uint8_t *cdb,
+				      const uint8_t *buf, size_t len,
+				      struct gm_sense *sense)
+{
+	size_t plen = gm_be16(cdb + 7), bd, at;
+
+	if (plen > len)
+		plen = len;
+	if (plen == 0)
+		return GM_MMC_OK;
+	if (plen < 8)
+		return check(e, sense, 0x05, 0x1a, 0x00);	/* parameter list length */
+	bd = gm_be16(buf + 6);
+	at = 8 + bd;
+	if (at + 2 > plen || (buf[at] & 0x3f) != 0x01 || buf[at + 1] != 10
+	    || at + 12 > plen)
+		return check(e, sense, 0x05, 0x26, 0x00);	/* invalid field in list */
 	return GM_MMC_OK;
 }
 
@@ -637,6 +763,7 @@ static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 		*st = ILLEGAL(e, sense, ASC_LBA_OUT_OF_RANGE);
 		return false;
 	}
+	e->pos = lba;
 	if (gm_disc_track_at(e->disc, lba) == NULL) {
 		outside(e, lba);
 		return true;
@@ -933,6 +1060,15 @@ static enum gm_mmc_status emu_run(void *arg, const uint8_t *cdb, size_t cdb_len,
 		return read_toc(e, cdb, buf, len, sense);
 	case 0xac:
 		return performance(e, buf, len);
+	case 0x42:
+		return cdb_len < 10 ? ILLEGAL(e, sense, ASC_INVALID_OPCODE)
+		       : read_subchannel(e, cdb, buf, len, sense);
+	case 0x55:
+		return cdb_len < 10 ? ILLEGAL(e, sense, ASC_INVALID_OPCODE)
+		       : mode_select(e, cdb, buf, len, sense);
+	case 0xad:		/* READ DISC STRUCTURE: the image stores none */
+		return e->disc->media == GM_MEDIA_CD ? check(e, sense, 0x05, 0x30, 0x02)
+		       : ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	case 0x28:
 		return cdb_len < 10 ? ILLEGAL(e, sense, ASC_INVALID_OPCODE)
 		       : read_user(e, (int32_t)gm_be32(cdb + 2), gm_be16(cdb + 7), buf,

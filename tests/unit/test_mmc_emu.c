@@ -61,8 +61,10 @@ static void make_images(void)
 	snprintf(path, sizeof(path), "%s/m.cue", dir);
 	cue = fopen(path, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cue);
-	fprintf(cue, "FILE \"m.bin\" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n"
-		"  TRACK 02 AUDIO\n    INDEX 00 00:04:00\n    INDEX 01 00:05:00\n");
+	fprintf(cue, "CATALOG 0123456789012\nTITLE \"Emulated Disc\"\n"
+		"FILE \"m.bin\" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n"
+		"  TRACK 02 AUDIO\n    TITLE \"Sine\"\n    ISRC USABC9912345\n"
+		"    INDEX 00 00:04:00\n    INDEX 01 00:05:00\n");
 	fclose(cue);
 }
 
@@ -164,11 +166,17 @@ GM_TEST(emu_read_cd_of_audio_and_data_with_subchannel)
 	for (size_t i = 0; i < GM_SECTOR_RAW; i += 97)
 		CU_ASSERT_EQUAL(buf[GM_SECTOR_RAW + 96 + i],
 				sample((size_t)(audio1 + 1 - DATA) * GM_SECTOR_RAW + i));
-	gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q);
+	/* (the second: the first's is an MCN frame, absolute frame 25) */
+	gm_sub_channel(buf + 2 * GM_SECTOR_RAW + 96, GM_SUB_Q, q);
 	CU_ASSERT_TRUE(gm_subq_crc_ok(q));
 	CU_ASSERT_EQUAL(gm_subq_decode(q, &sq), GM_SUBQ_OK);
+	CU_ASSERT_EQUAL(sq.adr, 1);
 	CU_ASSERT_EQUAL(sq.track, 2);
 	CU_ASSERT_EQUAL(sq.index, 1);
+	gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q);
+	CU_ASSERT_EQUAL(gm_subq_decode(q, &sq), GM_SUBQ_OK);
+	CU_ASSERT_EQUAL(sq.adr, 2);
+	CU_ASSERT_STRING_EQUAL(sq.mcn, "0123456789012");
 	/* in the pregap, formatted Q (010b): index 0 */
 	gm_put_be32(cdb + 2, (uint32_t)audio0);
 	cdb[8] = 1;
@@ -409,5 +417,92 @@ GM_TEST(emu_drive_profile_errors_name_the_line)
 		CU_ASSERT_PTR_NOT_NULL(strstr(gm_error(ctx), bad[i].error));
 		CU_ASSERT_PTR_NOT_NULL(strstr(gm_error(ctx), "drive profile 'x.profile'"));
 	}
+	gm_ctx_free(ctx);
+}
+
+GM_TEST(emu_subchannel_cdtext_and_mode_select)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_mmc_io io;
+	struct gm_sense sense;
+	uint8_t buf[4096], cdb[12];
+	int err;
+
+	make_images();
+	io = open_emu(ctx, "m.cue");
+	/* READ SUB-CHANNEL: the MCN, then track 2's ISRC */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x42;
+	cdb[2] = 0x40;
+	cdb[3] = 0x02;
+	cdb[8] = 24;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 24, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(buf[4], 0x02);
+	CU_ASSERT_EQUAL(buf[8] & 0x80, 0x80);
+	CU_ASSERT_EQUAL(memcmp(buf + 9, "0123456789012", 13), 0);
+	cdb[3] = 0x03;
+	cdb[6] = 2;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 24, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(buf[6], 2);
+	CU_ASSERT_EQUAL(memcmp(buf + 9, "USABC9912345", 12), 0);
+	cdb[6] = 9;
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 10, buf, 24, &sense), GM_MMC_CHECK);
+	/* the current position follows the last read: track 2, index 0 */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0xbe;
+	gm_put_be32(cdb + 2, DATA + 3);
+	cdb[8] = 1;
+	cdb[9] = 0x10;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW, &sense), GM_MMC_OK);
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x42;
+	cdb[2] = 0x40;
+	cdb[3] = 0x01;
+	cdb[8] = 16;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 16, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(buf[6], 2);
+	CU_ASSERT_EQUAL(buf[7], 0);
+	CU_ASSERT_EQUAL(gm_be32(buf + 8), DATA + 3);
+	/* READ TOC format 5: CD-TEXT packs whose CRCs hold, with the titles */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x43;
+	cdb[2] = 0x05;
+	gm_put_be16(cdb + 7, sizeof(buf));
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, sizeof(buf), &sense), GM_MMC_OK);
+	{
+		size_t n = (gm_be16(buf) - 2) / 18;
+		bool title = false;
+
+		CU_ASSERT_TRUE(n >= 4);
+		for (size_t k = 0; k < n; k++) {
+			const uint8_t *p = buf + 4 + 18 * k;
+
+			CU_ASSERT_EQUAL((uint16_t)~gm_crc16(p, 16), gm_be16(p + 16));
+			title |= p[0] == 0x80 && memmem(p + 4, 12, "Emulated", 8) != NULL;
+		}
+		CU_ASSERT_TRUE(title);
+	}
+	/* MODE SELECT(10) of page 01h is taken; another page is not */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x55;
+	cdb[1] = 0x10;
+	cdb[8] = 20;
+	memset(buf, 0, 20);
+	buf[8] = 0x01;
+	buf[9] = 10;
+	CU_ASSERT_EQUAL(io.run(io.arg, cdb, 10, GM_MMC_OUT, buf, 20, 1000, &sense, &err),
+			GM_MMC_OK);
+	buf[8] = 0x2a;
+	CU_ASSERT_EQUAL(io.run(io.arg, cdb, 10, GM_MMC_OUT, buf, 20, 1000, &sense, &err),
+			GM_MMC_CHECK);
+	CU_ASSERT_EQUAL(sense.asc, 0x26);
+	/* READ DISC STRUCTURE of a CD: incompatible medium */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0xad;
+	cdb[9] = 64;
+	CU_ASSERT_EQUAL(cmd(&io, cdb, 12, buf, 64, &sense), GM_MMC_CHECK);
+	CU_ASSERT_EQUAL(sense.asc, 0x30);
+	io.close(io.arg);
+	remove_images();
 	gm_ctx_free(ctx);
 }
