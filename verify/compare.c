@@ -645,19 +645,9 @@ int gm_name_ranges(struct gm_ctx *ctx, const char *image, bool raw,
 }
 
 /* ---------------------------------------------------------------------
- * ISO 9660 read through a sector source (ECMA-119 9.1, RRIP NM): for raw
- * images, which libiso9660 2.1 cannot walk
+ * Files of raw images, which libiso9660 2.1 cannot walk: ISO 9660 through
+ * fscheck.c's walk over the sector source, else UDF through udfwalk.c
  */
-
-static int read_user(struct gm_ctx *ctx, struct gm_source *src, int32_t lba, uint8_t *buf)
-{
-	enum gm_sector_status st = GM_SECTOR_UNREAD;
-	struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_USER,
-			       .data = buf, .status = &st };
-	int ret = gm_source_read(ctx, src, &req);
-
-	return ret != 0 ? ret : (st == GM_SECTOR_GOOD || st == GM_SECTOR_SYNTH) ? 0 : 1;
-}
 
 int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 			  struct gm_verify_range *ranges, size_t nranges)
@@ -668,7 +658,7 @@ int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 
 	if (nranges == 0)
 		return 0;
-	if (read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
+	if (gm_read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
 	    || memcmp(pvd + 1, "CD001", 5) != 0)
 		ret = gm_udf_walk(ctx, src, udf_extent_cb, &x);
 	else

@@ -67,8 +67,7 @@ static void problem(struct iso_walk *w, const char *fmt, ...)
 	w->problem(w->parg, msg);
 }
 
-/* A sector as user data: 0, 1 when it does not read good, or an error. */
-static int read_user(struct gm_ctx *ctx, struct gm_source *src, int32_t lba, uint8_t *buf)
+int gm_read_user(struct gm_ctx *ctx, struct gm_source *src, int32_t lba, uint8_t *buf)
 {
 	enum gm_sector_status st = GM_SECTOR_UNREAD;
 	struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_USER,
@@ -173,7 +172,7 @@ static int check_susp(struct iso_walk *w, const uint8_t *e, size_t len,
 					path, MAX_CE);
 				return 0;
 			}
-			r = read_user(w->ctx, w->src, (int32_t)block, buf);
+			r = gm_read_user(w->ctx, w->src, (int32_t)block, buf);
 			if (r < 0)
 				return r;
 			if (r > 0) {
@@ -290,7 +289,7 @@ static int walk_dir(struct iso_walk *w, uint32_t lba, uint32_t size,
 	}
 	ret = w->fn(w->arg, lba, sectors, path);
 	for (uint32_t k = 0; ret == 0 && k < sectors; k++) {
-		int r = read_user(w->ctx, w->src, (int32_t)(lba + k), buf);
+		int r = gm_read_user(w->ctx, w->src, (int32_t)(lba + k), buf);
 
 		if (r < 0)
 			return r;
@@ -345,7 +344,7 @@ static int check_path_table(struct iso_walk *w, uint32_t location, uint32_t size
 	if (t == NULL)
 		return gm_error_set(w->ctx, GM_ERR_NOMEM, NULL);
 	for (uint32_t k = 0; k < sectors; k++) {
-		int r = read_user(w->ctx, w->src, (int32_t)(location + k), t + (size_t)k * B);
+		int r = gm_read_user(w->ctx, w->src, (int32_t)(location + k), t + (size_t)k * B);
 
 		if (r != 0) {
 			if (r > 0)
@@ -394,7 +393,7 @@ static int walk_tree(struct iso_walk *w, const uint8_t *vd)
 	w->susp = false;
 	w->susp_skip = 0;
 	if (gm_le32(root + 2) < w->volume
-	    && (r = read_user(w->ctx, w->src, (int32_t)gm_le32(root + 2), buf)) == 0
+	    && (r = gm_read_user(w->ctx, w->src, (int32_t)gm_le32(root + 2), buf)) == 0
 	    && buf[0] >= 34 && buf[0] >= su_offset(buf) + 7) {
 		const uint8_t *sp = buf + su_offset(buf);
 
@@ -413,7 +412,7 @@ int gm_iso_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void
 	uint8_t pvd[B];
 	int ret;
 
-	if (read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
+	if (gm_read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
 	    || memcmp(pvd + 1, "CD001", 5) != 0)
 		return 0;
 	ret = walk_tree(&w, pvd);
@@ -453,7 +452,7 @@ static bool anchor_at(struct gm_ctx *ctx, struct gm_source *src, int32_t lba)
 	uint8_t b[B];
 	uint8_t sum = 0;
 
-	if (lba < 0 || read_user(ctx, src, lba, b) != 0)
+	if (lba < 0 || gm_read_user(ctx, src, lba, b) != 0)
 		return false;
 	for (int i = 0; i < 16; i++)
 		if (i != 4)
@@ -471,7 +470,7 @@ static int check_iso(struct gm_ctx *ctx, struct gm_source *src, int32_t end,
 	int ret = 0;
 
 	for (int32_t lba = 16; lba < 16 + 64 && lba < end; lba++) {
-		if (read_user(ctx, src, lba, vd) != 0) {
+		if (gm_read_user(ctx, src, lba, vd) != 0) {
 			problem(&w, "the volume descriptor at sector %ld cannot be read",
 				(long)lba);
 			break;
@@ -552,7 +551,7 @@ int gm_fs_check(struct gm_ctx *ctx, struct gm_source *src,
 	if ((ret = check_iso(ctx, src, end, r)) != 0)
 		return ret;
 	for (int32_t lba = 16; lba < 32 && lba < end; lba++) {
-		if (read_user(ctx, src, lba, b) != 0)
+		if (gm_read_user(ctx, src, lba, b) != 0)
 			break;
 		if (memcmp(b + 1, "NSR0", 4) == 0)
 			r->udf = true;

@@ -34,6 +34,10 @@ typedef void (*gm_problem_fn)(void *arg, const char *msg);
 int gm_udf_check(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void *arg,
 		 gm_problem_fn report, void *parg);
 
+/* Sector lba of src as user data into buf (2048 bytes): 0, 1 when it does
+   not read good (nor synthesised), or a negative code (fscheck.c). */
+int gm_read_user(struct gm_ctx *ctx, struct gm_source *src, int32_t lba, uint8_t *buf);
+
 /*
  * The ISO 9660 tree of src (the primary volume descriptor at 16), read
  * through its sectors (fscheck.c): every directory and file extent given
