@@ -84,6 +84,8 @@ static enum gm_mmc_status check(struct emu *e, struct gm_sense *sense, uint8_t k
 /* Copy n bytes of a reply into the transfer buffer, as far as it goes. */
 static void reply(uint8_t *buf, size_t len, const uint8_t *data, size_t n)
 {
+	if (len == 0)
+		return;
 	memset(buf, 0, len);
 	memcpy(buf, data, n < len ? n : len);
 }
@@ -518,7 +520,9 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 	const struct gm_disc *d = e->disc;
 	unsigned format = cdb[2] & 0x0f, start = cdb[6];
 	bool msf = cdb[1] & 0x02;
-	uint8_t r[4 + 11 * (GM_MAX_TRACKS + 8 * 4)];
+	/* a full TOC has A0, A1, A2 and its points for each session: at
+	   most four entries a track */
+	uint8_t r[4 + 11 * 4 * GM_MAX_TRACKS];
 	size_t n = 4;
 
 	if (format == 0 && cdb[9] >> 6)	/* SFF-8020i drives: the format in byte 9 */

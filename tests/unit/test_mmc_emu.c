@@ -506,3 +506,39 @@ GM_TEST(emu_subchannel_cdtext_and_mode_select)
 	remove_images();
 	gm_ctx_free(ctx);
 }
+
+GM_TEST(emu_full_toc_of_forty_sessions)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_mmc_io io;
+	struct gm_sense sense;
+	uint8_t *buf = malloc(8192), cdb[12];
+	char path[128];
+	FILE *f;
+
+	make_images();
+	/* forty sessions of one audio track each: 160 entries */
+	snprintf(path, sizeof(path), "%s/m.cue", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (int s = 1; s <= 40; s++)	/* track s from sector 10 (s - 1) */
+		fprintf(f, "FILE \"m.bin\" BINARY\nREM SESSION %02d\n  TRACK %02d AUDIO\n"
+			"    INDEX 01 00:%02d:%02d\n", s, s, (s - 1) * 10 / 75,
+			(s - 1) * 10 % 75);
+	fclose(f);
+	io = open_emu(ctx, "m.cue");
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x43;
+	cdb[2] = 0x02;
+	gm_put_be16(cdb + 7, 8192);
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 8192, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(gm_be16(buf), 2 + 40 * 4 * 11);
+	CU_ASSERT_EQUAL(buf[3], 40);
+	/* the last entry: track 40's point, in session 40 */
+	CU_ASSERT_EQUAL(buf[4 + 159 * 11], 40);
+	CU_ASSERT_EQUAL(buf[4 + 159 * 11 + 3], 40);
+	io.close(io.arg);
+	free(buf);
+	remove_images();
+	gm_ctx_free(ctx);
+}
