@@ -111,4 +111,21 @@ static inline int64_t fuzz_write_volume(const char *path, const uint8_t *data,
 	return sectors;
 }
 
+/* Open the volume at path as an image and name the files of all its
+   sectors, as verify does for a damaged image (the walks under test). */
+static inline void fuzz_name_volume(struct gm_ctx *ctx, const char *path, int64_t sectors)
+{
+	struct gm_source *src = NULL;
+	struct gm_verify_range range = { 0, 0, GM_RANGE_MISMATCH, NULL, 0 };
+
+	if (gm_image_open(ctx, path, &src) != 0)
+		return;
+	range.last = (int32_t)sectors - 1;
+	gm_name_ranges_source(ctx, src, &range, 1);
+	for (size_t i = 0; i < range.nfiles; i++)
+		free(range.files[i]);
+	free(range.files);
+	gm_source_free(src);
+}
+
 #endif

@@ -40,21 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gm_ctx *ctx = gm_ctx_new();
 	struct gm_integrity_opts opts;
 	struct gm_integrity_report report;
-	struct gm_source *src = NULL;
-	struct gm_verify_range range = { 0, 0, GM_RANGE_MISMATCH, NULL, 0 };
 
 	if (ctx == NULL)
 		abort();
 	gm_integrity_opts_init(&opts);
 	gm_integrity_check_image(ctx, path, &opts, &report);
-	if (gm_image_open(ctx, path, &src) == 0) {
-		range.last = (int32_t)sectors - 1;
-		gm_name_ranges_source(ctx, src, &range, 1);
-		for (size_t i = 0; i < range.nfiles; i++)
-			free(range.files[i]);
-		free(range.files);
-		gm_source_free(src);
-	}
+	fuzz_name_volume(ctx, path, sectors);
 	gm_ctx_free(ctx);
 	return 0;
 }

@@ -38,19 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int64_t sectors = fuzz_write_volume(path, data, size, 32, 16);
 	struct gm_ctx *ctx = gm_ctx_new();
-	struct gm_source *src = NULL;
-	struct gm_verify_range range = { 0, 0, GM_RANGE_MISMATCH, NULL, 0 };
 
 	if (ctx == NULL)
 		abort();
-	if (gm_image_open(ctx, path, &src) == 0) {
-		range.last = (int32_t)sectors - 1;
-		gm_name_ranges_source(ctx, src, &range, 1);
-		for (size_t i = 0; i < range.nfiles; i++)
-			free(range.files[i]);
-		free(range.files);
-		gm_source_free(src);
-	}
+	fuzz_name_volume(ctx, path, sectors);
 	gm_ctx_free(ctx);
 	return 0;
 }
