@@ -52,6 +52,7 @@ extern const struct gm_command gm_cmd_hash;
 extern const struct gm_command gm_cmd_rip;
 extern const struct gm_command gm_cmd_drives;
 extern const struct gm_command gm_cmd_master;
+extern const struct gm_command gm_cmd_serve;
 
 /* Print a command's full help (usage, then help text) to f. */
 void cli_help(const struct gm_command *cmd, FILE *f);

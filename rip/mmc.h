@@ -69,6 +69,14 @@ struct gm_drive_profile;
 int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image,
 		    const struct gm_drive_profile *profile, struct gm_mmc_io *io);
 
+/*
+ * The bytes the last command run on an emulated drive's transport put in
+ * its buffer (the rest of the buffer is zeros): what a target sends back
+ * as Data-In, the residual being the buffer's length less this.  0 for a
+ * transport that is not an emulated drive.
+ */
+size_t gm_mmc_emu_transferred(const struct gm_mmc_io *io);
+
 /* Decode n bytes of sense data, fixed or descriptor format (SPC-3 4.5). */
 void gm_sense_parse(const uint8_t *raw, size_t n, struct gm_sense *sense);
 

@@ -52,6 +52,7 @@ struct emu {
 	struct gm_sense sense;	/* of the last CHECK CONDITION, for REQUEST SENSE */
 	int32_t pos;		/* the head: the last sector read */
 	uint8_t *raw;		/* one sector: raw + subchannel */
+	size_t xfer;		/* bytes the last command put in its buffer */
 };
 
 static unsigned max_speed_kbs(const struct emu *e)
@@ -82,12 +83,13 @@ static enum gm_mmc_status check(struct emu *e, struct gm_sense *sense, uint8_t k
 #define ASC_ILLEGAL_MODE 0x64	/* ILLEGAL MODE FOR THIS TRACK */
 
 /* Copy n bytes of a reply into the transfer buffer, as far as it goes. */
-static void reply(uint8_t *buf, size_t len, const uint8_t *data, size_t n)
+static void reply(struct emu *e, uint8_t *buf, size_t len, const uint8_t *data, size_t n)
 {
+	e->xfer = n < len ? n : len;
 	if (len == 0)
 		return;
 	memset(buf, 0, len);
-	memcpy(buf, data, n < len ? n : len);
+	memcpy(buf, data, e->xfer);
 }
 
 static uint16_t current_profile(const struct emu *e)
@@ -128,13 +130,13 @@ static enum gm_mmc_status inquiry(struct emu *e, const uint8_t *cdb, uint8_t *bu
 			d[4] = 0x00;
 			d[5] = 0x80;
 			d[6] = 0x83;
-			reply(buf, len, d, 7);
+			reply(e, buf, len, d, 7);
 			return GM_MMC_OK;
 		case 0x80:
 			d[1] = 0x80;
 			d[3] = 8;
 			fixed(d + 4, "GM000001", 8);
-			reply(buf, len, d, 12);
+			reply(e, buf, len, d, 12);
 			return GM_MMC_OK;
 		case 0x83:
 			/* one T10 vendor id designator (SPC-3 7.6.3.4) */
@@ -145,7 +147,7 @@ static enum gm_mmc_status inquiry(struct emu *e, const uint8_t *cdb, uint8_t *bu
 			d[7] = 8 + 16;
 			fixed(d + 8, e->profile.vendor, 8);
 			fixed(d + 16, e->profile.product, 16);
-			reply(buf, len, d, 4 + d[3]);
+			reply(e, buf, len, d, 4 + d[3]);
 			return GM_MMC_OK;
 		default:
 			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
@@ -160,7 +162,7 @@ static enum gm_mmc_status inquiry(struct emu *e, const uint8_t *cdb, uint8_t *bu
 	fixed(d + 8, e->profile.vendor, 8);
 	fixed(d + 16, e->profile.product, 16);
 	fixed(d + 32, e->profile.revision, 4);
-	reply(buf, len, d, 36);
+	reply(e, buf, len, d, 36);
 	return GM_MMC_OK;
 }
 
@@ -178,7 +180,7 @@ static enum gm_mmc_status request_sense(struct emu *e, uint8_t *buf, size_t len)
 	d[7] = 10;
 	d[12] = e->sense.asc;
 	d[13] = e->sense.ascq;
-	reply(buf, len, d, sizeof(d));
+	reply(e, buf, len, d, sizeof(d));
 	memset(&e->sense, 0, sizeof(e->sense));
 	return GM_MMC_OK;
 }
@@ -193,10 +195,10 @@ static enum gm_mmc_status event_status(struct emu *e, const uint8_t *cdb, uint8_
 	if (!(cdb[4] & 0x10)) {	/* no media class asked: no event */
 		d[1] = 2;
 		d[2] = 0x80;
-		reply(buf, len, d, 4);
+		reply(e, buf, len, d, 4);
 		return GM_MMC_OK;
 	}
-	reply(buf, len, d, sizeof(d));	/* media present, no change */
+	reply(e, buf, len, d, sizeof(d));	/* media present, no change */
 	return GM_MMC_OK;
 }
 
@@ -255,7 +257,7 @@ static enum gm_mmc_status mode_sense(struct emu *e, const uint8_t *cdb, bool ten
 		gm_put_be16(d, (uint32_t)(n - 2));
 	else
 		d[0] = (uint8_t)(n - 1);
-	reply(buf, len, d, n);
+	reply(e, buf, len, d, n);
 	return GM_MMC_OK;
 }
 
@@ -377,7 +379,7 @@ static enum gm_mmc_status get_configuration(struct emu *e, const uint8_t *cdb,
 			n = at;	/* not current */
 	}
 	gm_put_be32(d, (uint32_t)(n - 4));
-	reply(buf, len, d, n);
+	reply(e, buf, len, d, n);
 	return GM_MMC_OK;
 }
 
@@ -391,7 +393,7 @@ static enum gm_mmc_status read_capacity(struct emu *e, uint8_t *buf, size_t len)
 
 	gm_put_be32(d, (uint32_t)(leadout(e) - 1));
 	gm_put_be32(d + 4, 2048);
-	reply(buf, len, d, sizeof(d));
+	reply(e, buf, len, d, sizeof(d));
 	return GM_MMC_OK;
 }
 
@@ -438,7 +440,7 @@ static enum gm_mmc_status disc_information(struct emu *e, uint8_t *buf, size_t l
 		if (d->tracks[i].mode == GM_TRACK_MODE2 || d->tracks[i].mode == GM_TRACK_CDI)
 			r[8] = d->tracks[i].mode == GM_TRACK_CDI ? 0x10 : 0x20;
 	memset(r + 16, 0xff, 8);	/* no next session, no lead-out start */
-	reply(buf, len, r, sizeof(r));
+	reply(e, buf, len, r, sizeof(r));
 	return GM_MMC_OK;
 }
 
@@ -471,7 +473,7 @@ static enum gm_mmc_status track_information(struct emu *e, const uint8_t *cdb,
 	gm_put_be32(r + 8, (uint32_t)t->index[1]);
 	gm_put_be32(r + 24, (uint32_t)(t->end - t->index[1]));
 	gm_put_be32(r + 28, (uint32_t)(t->end - 1));
-	reply(buf, len, r, sizeof(r));
+	reply(e, buf, len, r, sizeof(r));
 	return GM_MMC_OK;
 }
 
@@ -606,7 +608,7 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 		memset(t, 0, 4);
 		gm_put_be16(t, (uint32_t)(2 + np * GM_CDTEXT_PACK));
 		memcpy(t + 4, packs, (size_t)np * GM_CDTEXT_PACK);
-		reply(buf, len, t, 4 + (size_t)np * GM_CDTEXT_PACK);
+		reply(e, buf, len, t, 4 + (size_t)np * GM_CDTEXT_PACK);
 		free(t);
 		free(packs);
 		return GM_MMC_OK;
@@ -615,7 +617,7 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	}
 	gm_put_be16(r, (uint32_t)(n - 2));
-	reply(buf, len, r, n);
+	reply(e, buf, len, r, n);
 	return GM_MMC_OK;
 }
 
@@ -632,7 +634,7 @@ static enum gm_mmc_status read_subchannel(struct emu *e, const uint8_t *cdb,
 	memset(r, 0, sizeof(r));
 	r[1] = 0x15;		/* audio status: none */
 	if (!(cdb[2] & 0x40)) {	/* SUBQ clear: the header only */
-		reply(buf, len, r, 4);
+		reply(e, buf, len, r, 4);
 		return GM_MMC_OK;
 	}
 	switch (cdb[3]) {
@@ -696,7 +698,7 @@ static enum gm_mmc_status read_subchannel(struct emu *e, const uint8_t *cdb,
 		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	}
 	gm_put_be16(r + 2, (uint32_t)(n - 4));
-	reply(buf, len, r, n);
+	reply(e, buf, len, r, n);
 	return GM_MMC_OK;
 }
 
@@ -783,6 +785,41 @@ static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 	return true;
 }
 
+/*
+ * READ(10)/(12) of a run of Mode 1 or Form 1 sectors in one data track
+ * whose user data the source gives as stored (an ISO, a cooked or raw
+ * track): one gm_source_read for the run, no raw sector made and checked
+ * per sector.  False when anything needs the sector-by-sector path (other
+ * modes, sectors the source did not read as good, a profile that plays
+ * with reads); buf is then rewritten by that path.
+ */
+static bool read_user_fast(struct emu *e, int32_t lba, uint32_t count, uint8_t *buf)
+{
+	const struct gm_track *t = gm_disc_track_at(e->disc, lba);
+	enum gm_sector_status one, *status = count == 1 ? &one : NULL;
+	struct gm_read req = { .lba = lba, .count = count, .kind = GM_SECTOR_KIND_USER,
+			       .data = buf };
+	bool ok = true;
+
+	if (t == NULL || (t->mode != GM_TRACK_MODE1 && t->mode != GM_TRACK_MODE2)
+	    || (int64_t)lba + count > t->end)
+		return false;
+	if (status == NULL && (status = malloc(count * sizeof(*status))) == NULL)
+		return false;
+	req.status = status;
+	if (gm_source_read(e->ctx, e->src, &req) != 0)
+		ok = false;
+	for (uint32_t i = 0; ok && i < count; i++)
+		ok = status[i] == GM_SECTOR_GOOD;
+	if (status != &one)
+		free(status);
+	if (ok) {
+		e->pos = lba + (int32_t)count - 1;
+		e->xfer = (size_t)count * 2048;
+	}
+	return ok;
+}
+
 static enum gm_mmc_status read_user(struct emu *e, int32_t lba, uint32_t count,
 				    uint8_t *buf, size_t len, struct gm_sense *sense)
 {
@@ -790,6 +827,8 @@ static enum gm_mmc_status read_user(struct emu *e, int32_t lba, uint32_t count,
 
 	if ((uint64_t)count * 2048 > len)
 		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
+	if (count > 0 && read_user_fast(e, lba, count, buf))
+		return GM_MMC_OK;
 	for (uint32_t i = 0; i < count; i++) {
 		const struct gm_track *t;
 		struct gm_sector_info info;
@@ -803,6 +842,7 @@ static enum gm_mmc_status read_user(struct emu *e, int32_t lba, uint32_t count,
 			return check(e, sense, 0x05, ASC_ILLEGAL_MODE, 0x00);
 		gm_sector_check(e->raw, lba + (int32_t)i, &info, NULL);
 		memcpy(buf + (size_t)i * 2048, e->raw + info.user_offset, 2048);
+		e->xfer = ((size_t)i + 1) * 2048;
 	}
 	return GM_MMC_OK;
 }
@@ -984,6 +1024,7 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 		memcpy(buf + at, sector, n);
 		at += n;
+		e->xfer = at;
 	}
 	if (at < len)
 		memset(buf + at, 0, len - at);
@@ -1005,7 +1046,7 @@ static enum gm_mmc_status performance(struct emu *e, uint8_t *buf, size_t len)
 	gm_put_be32(d + 12, max_speed_kbs(e));
 	gm_put_be32(d + 16, (uint32_t)(leadout(e) - 1));
 	gm_put_be32(d + 20, max_speed_kbs(e));
-	reply(buf, len, d, sizeof(d));
+	reply(e, buf, len, d, sizeof(d));
 	return GM_MMC_OK;
 }
 
@@ -1023,6 +1064,7 @@ static enum gm_mmc_status emu_run(void *arg, const uint8_t *cdb, size_t cdb_len,
 	(void)dir;
 	(void)timeout_ms;
 	*err = 0;
+	e->xfer = 0;
 	memset(sense, 0, sizeof(*sense));
 	if (cdb_len < 6)
 		return ILLEGAL(e, sense, ASC_INVALID_OPCODE);
@@ -1044,7 +1086,7 @@ static enum gm_mmc_status emu_run(void *arg, const uint8_t *cdb, size_t cdb_len,
 	case 0xbd: {		/* MECHANISM STATUS: no changer */
 		uint8_t d[8] = { 0 };
 
-		reply(buf, len, d, sizeof(d));
+		reply(e, buf, len, d, sizeof(d));
 		return GM_MMC_OK;
 	}
 	case 0x1a:
@@ -1115,6 +1157,13 @@ static void emu_close(void *arg)
 	free(e->qtracks);
 	free(e->raw);
 	free(e);
+}
+
+size_t gm_mmc_emu_transferred(const struct gm_mmc_io *io)
+{
+	const struct emu *e = io->arg;
+
+	return io->run == emu_run ? e->xfer : 0;
 }
 
 int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image,
