@@ -171,7 +171,7 @@ const struct gm_command gm_cmd_serve = {
 	.run = cmd_serve,
 	.summary = "serve images as optical drives over iSCSI",
 	.usage = "glassmaster serve [--listen ADDR:PORT] [--target NAME] "
-		 "[--drive-profile FILE] [--chap USER:SECRETFILE] [--once] IMAGE...",
+		 "[--drive-profile FILE] [--chap USER:SECRETFILE] [--once] IMAGE ...",
 	.help =
 	"Serve each image as a read-only optical drive (an iSCSI LUN of device\n"
 	"type 05h, LUN 0 for the first image) of one iSCSI target, so that any\n"

@@ -53,6 +53,8 @@ static void connect_url(const char *url, int digest)
 	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
 	iscsi_set_header_digest(iscsi, digest ? ISCSI_HEADER_DIGEST_CRC32C
 				: ISCSI_HEADER_DIGEST_NONE);
+	/* a test wants to see a dropped connection, not a retry forever */
+	iscsi_set_noautoreconnect(iscsi, 1);
 	if (u->user[0])
 		iscsi_set_initiator_username_pwd(iscsi, u->user, u->passwd);
 	if (iscsi_full_connect_sync(iscsi, u->portal, u->lun) != 0)

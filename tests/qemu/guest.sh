@@ -3,14 +3,21 @@
 # emulated optical drives, and bring back what it wrote.
 #
 #   sh tests/qemu/guest.sh --builddir B --cache DIR --script FILE --out DIR
-#       [--drive KIND:IMAGE]... [--file PATH]... [--ram MB] [--timeout S]
+#       [--drive KIND:IMAGE]... [--file PATH]... [--bin PATH]... [--ram MB]
+#       [--timeout S]
 #
 # KIND is ide-cd (ATAPI on the PIIX IDE controller, at most 4) or scsi-cd
 # (virtio-scsi); IMAGE is a file or "none" for a drive with no medium.
+# KIND iscsi passes an iSCSI LUN through to the guest: IMAGE is its URL,
+# iscsi://HOST:PORT/IQN/LUN, which QEMU's iscsi block driver (Debian
+# package qemu-block-extra) opens when it starts, and the LUN becomes a
+# scsi-generic device on the virtio-scsi bus, so the guest's commands go
+# to the target as they are (an MMC LUN gets an sr node as well as sg).
 # The guest is the host's Debian cloud kernel (/boot/vmlinuz-*-cloud-amd64
 # and its modules; GM_QEMU_KERNEL names another vmlinuz) with an initramfs
 # of busybox, the SCSI/ATA/virtio/sr/sg modules, and B's glassmaster with
-# every library ldd lists, at the host's absolute paths.  The initramfs is
+# every library ldd lists, at the host's absolute paths; each --bin PATH
+# is copied the same way, as /bin/ and PATH's base name.  The initramfs is
 # cached in DIR, keyed on everything in it; so is the verdict of a one-time
 # KVM probe (KVM when a guest boots with it, else TCG; GM_QEMU_ACCEL=tcg or
 # kvm skips the probe).
@@ -18,7 +25,8 @@
 # In the guest, FILE runs under busybox sh in /out (a tmpfs), with the
 # busybox applets and glassmaster on PATH.  /drives has a line per --drive,
 # in order: "INDEX KIND /dev/srN /dev/sgN MEDIUM" (MEDIUM the image's base
-# name or none; "-" for a node that never appeared); GM_SR_<INDEX> and
+# name or none, or an iscsi drive's IQN/LUN; "-" for a node that never
+# appeared); GM_SR_<INDEX> and
 # GM_SG_<INDEX> hold the same paths.  The drives are awaited up to 30 s.
 # A script may mount tmpfs file systems of its own (mount -t tmpfs -o
 # size=4m tmpfs /small).  Each --file is copied to /files/ under its base
@@ -35,20 +43,24 @@
 #
 # Exit status: the guest script's; 77 when QEMU, the kernel, its modules or
 # busybox cannot be found or the guest cannot start (the reason on stderr:
-# the caller skips); 125 when the guest never reported (timeout or crash;
-# the console's end on stderr); 2 for a usage error.  OUTDIR/guest.status
-# exists exactly when the script ran.
+# the caller skips; also when QEMU has no iscsi driver and an iscsi drive
+# is asked for); 1 when QEMU cannot open an iscsi drive's LUN or hangs
+# opening it (the target's fault, not this machine's; QEMU's message on
+# stderr); 125 when
+# the guest never reported (timeout or crash; the console's end on
+# stderr); 2 for a usage error.  OUTDIR/guest.status exists exactly when
+# the script ran.
 set -eu
 
 me=guest.sh
 usage() {
-	echo "usage: sh guest.sh --builddir B --cache DIR --script FILE --out DIR [--drive ide-cd|scsi-cd:IMAGE|none]... [--file PATH]... [--ram MB] [--timeout S]" >&2
+	echo "usage: sh guest.sh --builddir B --cache DIR --script FILE --out DIR [--drive ide-cd|scsi-cd:IMAGE|none]... [--drive iscsi:URL]... [--file PATH]... [--bin PATH]... [--ram MB] [--timeout S]" >&2
 	exit 2
 }
 die() { echo "$me: $*" >&2; exit 2; }
 skip() { echo "$me: $*" >&2; exit 77; }
 
-builddir= cache= script= out= ram=512 timeout=180 files=""
+builddir= cache= script= out= ram=512 timeout=180 files="" bins=""
 drives=""	# one "KIND IMAGE" a line
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
@@ -64,12 +76,20 @@ while [ $# -gt 0 ]; do
 		files="$files$2
 "
 		;;
+	--bin)
+		[ -f "$2" ] && [ -x "$2" ] || die "--bin: no such program '$2'"
+		bins="$bins $2"
+		;;
 	--drive)
 		kind=${2%%:*}
 		image=${2#*:}
-		case $kind in ide-cd|scsi-cd) ;; *) die "--drive $2: the kind is ide-cd or scsi-cd" ;; esac
+		case $kind in ide-cd|scsi-cd|iscsi) ;; *) die "--drive $2: the kind is ide-cd, scsi-cd or iscsi" ;; esac
 		[ "$image" != "$2" ] && [ -n "$image" ] || die "--drive $2: no image (give a file or none)"
-		[ "$image" = none ] || [ -f "$image" ] || die "--drive $2: no such file '$image'"
+		case $kind:$image in
+		iscsi:iscsi://*/*/*) ;;
+		iscsi:*) die "--drive $2: an iscsi drive's image is iscsi://HOST:PORT/IQN/LUN" ;;
+		*) [ "$image" = none ] || [ -f "$image" ] || die "--drive $2: no such file '$image'" ;;
+		esac
 		drives="$drives$kind $image
 "
 		;;
@@ -86,6 +106,17 @@ qemu=${GM_QEMU:-$(command -v qemu-system-x86_64 || true)}
 [ -n "$qemu" ] || skip "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || skip "busybox not found (Debian package busybox-static)"
+case $drives in
+iscsi\ *|*"
+iscsi "*)
+	# without the block module QEMU knows no such driver; with it, it
+	# wants the driver's options
+	if "$qemu" -machine none -nodefaults -no-user-config -display none \
+		-drive driver=iscsi,if=none,id=probe 2>&1 | grep -q "Unknown driver"; then
+		skip "QEMU has no iscsi block driver (Debian package qemu-block-extra)"
+	fi
+	;;
+esac
 kernel=${GM_QEMU_KERNEL:-}
 if [ -z "$kernel" ]; then
 	# the newest cloud kernel that has the modules, then any other
@@ -184,11 +215,19 @@ cp "$modlist" "$work/root/lib/modules/gm/order"
 {
 	echo "/bin/busybox $busybox"
 	echo "/bin/glassmaster $gm"
+	for b in $bins; do
+		echo "/bin/${b##*/} $(cd "$(dirname "$b")" && pwd)/${b##*/}"
+	done
 	for f in $(libs "$busybox") $(libs "$gm"); do
 		echo "$f $f"
 	done
+	for b in $bins; do
+		for f in $(libs "$b"); do
+			echo "$f $f"
+		done
+	done
 } | sort -u > "$work/files"
-! grep -q MISSING "$work/files" || die "glassmaster cannot be copied into the guest"
+! grep -q MISSING "$work/files" || die "glassmaster or a --bin cannot be copied into the guest"
 
 # /init: everything that varies with a run comes in /run, appended as a
 # second cpio archive, so the cached part serves every script.
@@ -383,7 +422,10 @@ set -- -drive "if=none,id=results,file=$work/results.img,format=raw" \
 i=0 ide=0 scsi=0
 while read -r kind image; do
 	[ -n "$kind" ] || continue
-	if [ "$image" = none ]; then
+	if [ "$kind" = iscsi ]; then
+		drive="if=none,id=cd$i,format=raw,file=$(echo "$image" | sed 's/,/,,/g')"
+		medium=$(echo "${image#iscsi://*/}" | tr ' ' _)
+	elif [ "$image" = none ]; then
 		drive="if=none,id=cd$i,media=cdrom"
 		medium=none
 	else
@@ -399,9 +441,12 @@ while read -r kind image; do
 		echo "$i $kind ata$((ide / 2 + 1)) $((ide % 2)) $medium" >> "$work/r/run/drives.conf"
 		ide=$((ide + 1))
 		;;
-	scsi-cd)
+	scsi-cd|iscsi)
 		[ $scsi -gt 0 ] || set -- "$@" -device virtio-scsi-pci,id=scsi0
-		set -- "$@" -drive "$drive" -device "scsi-cd,drive=cd$i,bus=scsi0.0,scsi-id=$scsi,lun=0"
+		# an iscsi LUN is the device itself: QEMU only passes commands on
+		dev=scsi-cd
+		[ $kind = scsi-cd ] || dev=scsi-generic
+		set -- "$@" -drive "$drive" -device "$dev,drive=cd$i,bus=scsi0.0,scsi-id=$scsi,lun=0"
 		echo "$i $kind virtio[0-9]* $scsi $medium" >> "$work/r/run/drives.conf"
 		scsi=$((scsi + 1))
 		;;
@@ -423,6 +468,17 @@ if ! grep -q "GM-GUEST: init" "$work/console.log"; then
 	reason=$(grep -v warning "$work/qemu.err" | tail -n 1)
 	sed 's/^/    /' "$work/qemu.err" >&2
 	tail -n 20 "$work/console.log" | sed 's/^/    /' >&2
+	if grep -q "iSCSI" "$work/qemu.err"; then
+		echo "$me: QEMU could not open an iscsi drive: $reason" >&2
+		exit 1
+	fi
+	# QEMU opens iscsi drives before the guest starts: killed with an
+	# empty console, it hung on a target that stopped answering
+	if grep -q "^[0-9]* iscsi " "$work/r/run/drives.conf" 2>/dev/null &&
+	   [ ! -s "$work/console.log" ] && { [ $rc -eq 124 ] || [ $rc -eq 137 ]; }; then
+		echo "$me: QEMU hung opening an iscsi drive (killed after $timeout s, nothing on the console)" >&2
+		exit 1
+	fi
 	skip "the guest did not start ($accel, QEMU status $rc)${reason:+: $reason}"
 fi
 tar xf "$work/results.img" -C "$out" --strip-components=1 2>/dev/null || true
