@@ -191,8 +191,10 @@ int gm_drive_profile_load(struct gm_ctx *ctx, const char *path,
 {
 	char *text_in;
 	size_t len;
-	int ret = gm_read_text(ctx, path, "drive profile", &text_in, &len);
+	int ret;
 
+	gm_drive_profile_init(p);
+	ret = gm_read_text(ctx, path, "drive profile", &text_in, &len);
 	if (ret != 0)
 		return ret;
 	ret = gm_drive_profile_parse(ctx, path, text_in, len, p);

@@ -91,10 +91,10 @@ struct gm_drive_profile {
 void gm_drive_profile_init(struct gm_drive_profile *p);
 
 /*
- * Read a profile from text (len bytes, named name in messages) over the
- * defaults; a line that is not a known key with a valid value is
+ * Read a profile from text (len bytes, named name in messages) over what
+ * p holds (the defaults, after gm_drive_profile_init); a line that is not a known key with a valid value is
  * -GM_ERR_FORMAT naming name and the line.  gm_drive_profile_load reads
- * the file at path.
+ * the file at path over the defaults of gm_drive_profile_init.
  */
 int gm_drive_profile_parse(struct gm_ctx *ctx, const char *name, const char *text,
 			   size_t len, struct gm_drive_profile *p);
