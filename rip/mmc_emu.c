@@ -1206,6 +1206,10 @@ int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image,
 		q->control = d->tracks[i].control;
 		memcpy(q->index, d->tracks[i].index, sizeof(q->index));
 		q->nindex = d->tracks[i].nindex;
+		/* on a disc, track 1's pregap (index 00) begins at 00:00:00
+		   however little of it the image stores */
+		if (i == 0 && q->index[0] > -150)
+			q->index[0] = -150;
 		memcpy(q->isrc, d->tracks[i].isrc, sizeof(q->isrc));
 	}
 	e->qlayout.tracks = e->qtracks;

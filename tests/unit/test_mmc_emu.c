@@ -185,6 +185,25 @@ GM_TEST(emu_read_cd_of_audio_and_data_with_subchannel)
 	CU_ASSERT_EQUAL(gm_subq_decode(buf + GM_SECTOR_RAW, &sq), GM_SUBQ_OK);
 	CU_ASSERT_EQUAL(sq.track, 2);
 	CU_ASSERT_EQUAL(sq.index, 0);
+	/* before LBA 0, the unstored pregap of track 1: index 0 counting
+	   down to LBA 0, P set */
+	cdb[1] = 0;
+	gm_put_be32(cdb + 2, (uint32_t)-100);
+	cdb[9] = 0xf8;
+	cdb[10] = 0x01;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 96, &sense), GM_MMC_OK);
+	gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q);
+	CU_ASSERT_TRUE(gm_subq_crc_ok(q));
+	CU_ASSERT_EQUAL(gm_subq_decode(q, &sq), GM_SUBQ_OK);
+	CU_ASSERT_EQUAL(sq.track, 1);
+	CU_ASSERT_EQUAL(sq.index, 0);
+	CU_ASSERT_EQUAL(sq.rel.s * 75 + sq.rel.f, 100);
+	CU_ASSERT_EQUAL(sq.abs.s * 75 + sq.abs.f, 50);
+	gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_P, q);
+	CU_ASSERT_EQUAL(q[0], 0xff);
+	CU_ASSERT_EQUAL(q[11], 0xff);
+	cdb[9] = 0x10;
+	cdb[10] = 0x02;
 	/* a data sector read as CD-DA, and audio read as Mode 1: refused */
 	cdb[1] = 1 << 2;
 	gm_put_be32(cdb + 2, 10);
