@@ -1022,7 +1022,8 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 		}
 		if (at + n > len)
 			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
-		memcpy(buf + at, sector, n);
+		if (n > 0)	/* (no field asked: no buffer either) */
+			memcpy(buf + at, sector, n);
 		at += n;
 		e->xfer = at;
 	}

@@ -658,7 +658,8 @@ static int login(struct conn *c, enum gm_iscsi_end *end)
 		goto refuse;
 	}
 	c->text = text;
-	memcpy(c->text + c->text_len, c->data, c->dlen);
+	if (c->dlen > 0)
+		memcpy(c->text + c->text_len, c->data, c->dlen);
 	c->text_len += c->dlen;
 	if (more) {
 		*end = GM_ISCSI_CLOSED;
@@ -1035,7 +1036,8 @@ static int text_request(struct conn *c)
 	if (text == NULL)
 		return -1;
 	c->text = text;
-	memcpy(c->text + c->text_len, c->data, c->dlen);
+	if (c->dlen > 0)
+		memcpy(c->text + c->text_len, c->data, c->dlen);
 	c->text_len += c->dlen;
 	memcpy(r + 8, b + 8, 8);
 	gm_put_be32(r + 16, gm_be32(b + 16));

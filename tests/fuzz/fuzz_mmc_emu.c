@@ -68,8 +68,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t buf[MAX_LEN];
-
 	for (size_t at = 0; at + 14 <= size; at += 14) {
 		const uint8_t *cdb = data + at;
 		size_t len = (size_t)data[at + 12] << 8 | data[at + 13];
@@ -81,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a buffer of exactly len bytes, so ASan sees an overrun */
 		uint8_t *b = len ? malloc(len) : NULL;
 
-		st = io.run(io.arg, cdb, cdb_len, GM_MMC_IN, b ? b : buf, len, 1000,
+		st = io.run(io.arg, cdb, cdb_len, GM_MMC_IN, b, len, 1000,
 			    &sense, &err);
 		if (st != GM_MMC_OK && st != GM_MMC_CHECK)
 			abort();

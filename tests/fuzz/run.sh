@@ -9,7 +9,8 @@
 # DIR/corpus-FORMAT (resumed by the next run), its crashers as
 # DIR/FORMAT-*, and after the run the corpus minimized (libFuzzer's
 # -merge=1) into DIR/min-FORMAT, ready to be committed as the seed corpus.
-# GM_FUZZ_JOBS sets how many targets run at once (default 2).
+# GM_FUZZ_JOBS sets how many targets run at once (default 2);
+# GM_FUZZ_TARGETS="fuzz_a fuzz_b" runs only those.
 #
 # The library's sources are compiled once (two at a time) and linked into
 # every target; the targets run two at a time, one per core, each with a
@@ -27,13 +28,13 @@ failed=0
 
 libs=$(pkg-config --libs libcdio libiso9660 libudf libcrypto zlib)
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fno-sanitize-recover=all
-	-I$builddir -I$srcdir/formats -I$srcdir/rip -I$srcdir/verify"
+	-I$builddir -I$srcdir/formats -I$srcdir/rip -I$srcdir/verify -I$srcdir/serve"
 export cflags work
 [ -z "$keep" ] || mkdir -p "$keep" || exit 1
 
 # The library, instrumented for the fuzzer but without its main().
 mkdir "$work/obj"
-ls "$srcdir"/formats/*.c "$srcdir"/rip/*.c "$srcdir"/verify/*.c |
+ls "$srcdir"/formats/*.c "$srcdir"/rip/*.c "$srcdir"/verify/*.c "$srcdir"/serve/*.c |
 	xargs -P "$jobs" -I{} sh -c '
 		src={}
 		obj=$work/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o
@@ -106,6 +107,7 @@ batch=""
 n=0
 for target in "$srcdir"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$target" .c)
+	case " ${GM_FUZZ_TARGETS:-$name} " in *" $name "*) ;; *) continue ;; esac
 	run_target "$name" &
 	batch="$batch $name"
 	n=$((n + 1))
