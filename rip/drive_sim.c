@@ -1,157 +1,23 @@
 /*
  * drive_sim.c - the simulated faulty drive: an image drive replayed
- * through a fault script (glassmaster-faults(5)).  Each request is read
- * from the image in one go and then damaged sector by sector: medium
- * errors forever or for the first N reads, C2 errors with flipped bytes,
- * silently wrong data once, slow sectors, and a drive that vanishes after
- * a number of sector reads.  Everything is deterministic for a script: the
- * damage done to a sector's k-th read comes from an xorshift generator
- * seeded from (seed, sector, k), whatever the order of the reads.
+ * through a fault script (glassmaster-faults(5), rip/faults.c).  Each
+ * request is read from the image in one go and then damaged sector by
+ * sector; slow lines delay it, and the drive vanishes after a number of
+ * sector reads.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "drive_private.h"
+#include "faults.h"
 #include "banned.h"
-
-/* Reads of a c2 sector that fail before it reads correctly. */
-#define C2_BAD_READS 2
-#define MAX_TOKENS 5
-#define MAX_DELAY_NS (3600ull * 1000000000ull)
-
-enum fault_kind { FAULT_UNREADABLE, FAULT_FLAKY, FAULT_C2, FAULT_CORRUPT_ONCE,
-		  FAULT_SLOW };
-
-struct fault {
-	enum fault_kind kind;
-	int32_t first, last;	/* sectors, inclusive */
-	uint32_t count;		/* flaky: failing reads */
-	uint64_t delay_ns;	/* slow */
-	uint32_t *reads;	/* data faults: reads of each sector so far */
-};
 
 struct sim_drive {
 	struct gm_drive *image;
-	struct fault *faults;
-	size_t nfaults;
-	bool vanish;
-	uint64_t vanish_after;	/* sector reads before the drive is gone */
-	uint64_t seed;
+	struct gm_faults *faults;
 };
-
-/* ------------------------------------------------------------------ */
-/* Deterministic damage */
-
-static uint64_t splitmix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static uint64_t xorshift64(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*state = x;
-	return x;
-}
-
-/*
- * Flip between 1 and max distinct bytes of buf[from..to) with nonzero XOR
- * values chosen by the generator of (seed, lba, read); flag each flipped
- * byte in c2 (GM_DRIVE_C2_SIZE bytes, MSB first) when it is not NULL.
- */
-static void damage(const struct sim_drive *sim, int32_t lba, uint32_t read,
-		   uint8_t *buf, size_t from, size_t to, unsigned max,
-		   uint8_t *c2)
-{
-	uint64_t state = splitmix64(sim->seed ^ splitmix64(
-		((uint64_t)(uint32_t)lba << 32) | read));
-	uint8_t flipped[GM_DRIVE_C2_SIZE] = { 0 };
-	unsigned n;
-
-	if (state == 0)
-		state = 1;
-	n = 1 + (unsigned)(xorshift64(&state) % max);
-	for (unsigned i = 0; i < n; i++) {
-		size_t at;
-
-		do
-			at = from + (size_t)(xorshift64(&state) % (to - from));
-		while (flipped[at / 8] & (0x80 >> (at % 8)));
-		flipped[at / 8] |= (uint8_t)(0x80 >> (at % 8));
-		buf[at] ^= (uint8_t)(1 + xorshift64(&state) % 255);
-	}
-	if (c2 != NULL)
-		for (size_t i = 0; i < GM_DRIVE_C2_SIZE; i++)
-			c2[i] |= flipped[i];
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(ns / 1000000000ull),
-		.tv_nsec = (long)(ns % 1000000000ull)
-	};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* ------------------------------------------------------------------ */
-/* Reads */
-
-static void apply(const struct sim_drive *sim, struct fault *f, int32_t lba,
-		  bool raw, uint8_t *data, uint8_t *c2,
-		  enum gm_read_result *result)
-{
-	size_t size = raw ? GM_SECTOR_RAW : GM_SECTOR_USER;
-	uint32_t read = ++f->reads[lba - f->first];	/* 1 for the first */
-	bool ok = *result == GM_READ_OK;
-
-	switch (f->kind) {
-	case FAULT_UNREADABLE:
-		*result = GM_READ_MEDIUM;
-		break;
-	case FAULT_FLAKY:
-		if (read <= f->count)
-			*result = GM_READ_MEDIUM;
-		break;
-	case FAULT_C2:
-		if (read > C2_BAD_READS || !ok)
-			break;
-		if (!raw) {
-			/* a cooked read cannot hand back flagged bytes */
-			*result = GM_READ_MEDIUM;
-			break;
-		}
-		damage(sim, lba, read, data, 0, size, 16, c2);
-		*result = GM_READ_C2;
-		break;
-	case FAULT_CORRUPT_ONCE:
-		/* wrong user data: a raw read keeps its sync and header, so
-		   only EDC/ECC can tell */
-		if (read == 1 && ok)
-			damage(sim, lba, read, data, raw ? 16 : 0,
-			       raw ? 16 + GM_SECTOR_USER : size, 4, NULL);
-		break;
-	case FAULT_SLOW:
-		break;
-	}
-	if (*result == GM_READ_MEDIUM)
-		memset(data, 0, size);
-}
 
 static int sim_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 		    uint32_t count, bool raw, uint8_t *data, uint8_t *c2,
@@ -160,16 +26,13 @@ static int sim_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 	struct sim_drive *sim = drive->priv;
 	size_t size = raw ? GM_SECTOR_RAW : GM_SECTOR_USER;
 	uint32_t live = count;	/* sectors read before the drive is gone */
-	struct fault **winner;
-	uint64_t delay = 0;
+	uint64_t vanish = gm_faults_vanish_after(sim->faults), delay;
 	int ret;
 
-	if (sim->vanish) {
-		if (drive->reads >= sim->vanish_after)
-			live = 0;
-		else if (sim->vanish_after - drive->reads < count)
-			live = (uint32_t)(sim->vanish_after - drive->reads);
-	}
+	if (drive->reads >= vanish)
+		live = 0;
+	else if (vanish - drive->reads < count)
+		live = (uint32_t)(vanish - drive->reads);
 	for (uint32_t i = live; i < count; i++)
 		result[i] = GM_READ_GONE;
 	if (live == 0)
@@ -178,49 +41,32 @@ static int sim_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 				  result);
 	if (ret != 0)
 		return ret;
-	winner = calloc(live, sizeof(*winner));
-	if (winner == NULL)
-		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	for (size_t k = 0; k < sim->nfaults; k++) {
-		struct fault *f = &sim->faults[k];
-		int64_t from = f->first > lba ? f->first : lba;
-		int64_t to = f->last < lba + (int64_t)live - 1 ? f->last
-				: lba + (int64_t)live - 1;
+	for (uint32_t i = 0; i < live; i++) {
+		enum gm_read_result r;
 
-		if (from > to)
-			continue;
-		if (f->kind == FAULT_SLOW) {
-			delay += f->delay_ns;
-			continue;
-		}
-		for (int64_t s = from; s <= to; s++)
-			if (winner[s - lba] == NULL)
-				winner[s - lba] = f;
+		if (result[i] != GM_READ_OK)
+			continue;	/* outside the image: never damaged */
+		r = gm_faults_read(sim->faults, lba + (int32_t)i, raw,
+				   data + (size_t)i * size,
+				   c2 != NULL ? c2 + (size_t)i * GM_DRIVE_C2_SIZE : NULL,
+				   NULL);
+		result[i] = r;
 	}
-	for (uint32_t i = 0; i < live; i++)
-		if (winner[i] != NULL)
-			apply(sim, winner[i], lba + (int32_t)i, raw,
-			      data + (size_t)i * size,
-			      c2 != NULL ? c2 + (size_t)i * GM_DRIVE_C2_SIZE
-					 : NULL, &result[i]);
-	free(winner);
+	delay = gm_faults_delay(sim->faults, lba, live);
 	if (delay > 0)
-		sleep_ns(delay);
+		gm_faults_sleep(delay);
 	if (live == count)
 		return 0;
 gone:
 	return gm_error_set(ctx, GM_ERR_DEVICE, "the drive is gone: no medium "
-			    "after %llu sector reads",
-			    (unsigned long long)sim->vanish_after);
+			    "after %llu sector reads", (unsigned long long)vanish);
 }
 
 static void sim_close(struct gm_drive *drive)
 {
 	struct sim_drive *sim = drive->priv;
 
-	for (size_t i = 0; i < sim->nfaults; i++)
-		free(sim->faults[i].reads);
-	free(sim->faults);
+	gm_faults_free(sim->faults);
 	gm_drive_close(sim->image);
 	free(sim);
 }
@@ -231,237 +77,11 @@ static const struct gm_drive_ops sim_ops = {
 	.close = sim_close,
 };
 
-/* ------------------------------------------------------------------ */
-/* The fault script */
-
-struct parser {
-	struct gm_ctx *ctx;
-	const char *path;
-	unsigned line;
-	int32_t sectors;
-	struct sim_drive *sim;
-	bool have_seed;
-};
-
-static int bad(struct parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* A malformed script: what is wrong, with the script and line. */
-static int bad(struct parser *p, const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return gm_error_set(p->ctx, GM_ERR_FORMAT, "fault script '%s' line %u: %s",
-			    p->path, p->line, what);
-}
-
-/* A decimal number of digits only, at most max. */
-static bool parse_number(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
-/* "50ms" or "2s" in nanoseconds. */
-static bool parse_delay(const char *s, uint64_t *ns)
-{
-	size_t len = strlen(s);
-	char num[32];
-	uint64_t v, unit;
-
-	if (len > 2 && strcmp(s + len - 2, "ms") == 0) {
-		len -= 2;
-		unit = 1000000ull;
-	} else if (len > 1 && s[len - 1] == 's') {
-		len -= 1;
-		unit = 1000000000ull;
-	} else {
-		return false;
-	}
-	if (len >= sizeof(num))
-		return false;
-	memcpy(num, s, len);
-	num[len] = '\0';
-	if (!parse_number(num, MAX_DELAY_NS / unit, &v))
-		return false;
-	*ns = v * unit;
-	return true;
-}
-
-static int parse_range(struct parser *p, char *tok, struct fault *f)
-{
-	char *dash = strchr(tok, '-');
-	uint64_t first, last;
-
-	if (dash != NULL)
-		*dash = '\0';
-	if (!parse_number(tok, INT32_MAX, &first)
-	    || (dash != NULL && !parse_number(dash + 1, INT32_MAX, &last))) {
-		if (dash != NULL)
-			*dash = '-';
-		return bad(p, "bad sector range '%s' (LBA or FIRST-LAST)", tok);
-	}
-	if (dash == NULL)
-		last = first;
-	else
-		*dash = '-';
-	if (first > last)
-		return bad(p, "bad sector range '%s' (FIRST after LAST)", tok);
-	if (last >= (uint64_t)p->sectors)
-		return bad(p, "sector %llu is beyond the image (%ld sectors)",
-			   (unsigned long long)last, (long)p->sectors);
-	f->first = (int32_t)first;
-	f->last = (int32_t)last;
-	return 0;
-}
-
-static int add_fault(struct parser *p, const struct fault *f)
-{
-	struct sim_drive *sim = p->sim;
-	struct fault *grown;
-	uint32_t *reads = NULL;
-
-	if (f->kind != FAULT_SLOW) {
-		reads = calloc((size_t)(f->last - f->first) + 1, sizeof(*reads));
-		if (reads == NULL)
-			return gm_error_set(p->ctx, GM_ERR_NOMEM, NULL);
-	}
-	grown = realloc(sim->faults, (sim->nfaults + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		free(reads);
-		return gm_error_set(p->ctx, GM_ERR_NOMEM, NULL);
-	}
-	sim->faults = grown;
-	sim->faults[sim->nfaults] = *f;
-	sim->faults[sim->nfaults].reads = reads;
-	sim->nfaults++;
-	return 0;
-}
-
-static int parse_line(struct parser *p, char *line)
-{
-	char *tok[MAX_TOKENS + 1];
-	size_t n = 0, want;
-	struct fault f = { 0 };
-	uint64_t v;
-	char *hash = strchr(line, '#'), *save = NULL;
-	int ret;
-
-	if (hash != NULL)
-		*hash = '\0';
-	for (char *t = strtok_r(line, " \t\r\n\v\f", &save);
-	     t != NULL && n <= MAX_TOKENS;
-	     t = strtok_r(NULL, " \t\r\n\v\f", &save))
-		tok[n++] = t;
-	if (n == 0)
-		return 0;
-	if (strcmp(tok[0], "seed") == 0) {
-		if (n < 2 || !parse_number(tok[1], UINT64_MAX, &v))
-			return bad(p, "seed needs a number");
-		if (n > 2)
-			return bad(p, "unexpected '%s' after the seed", tok[2]);
-		if (p->have_seed)
-			return bad(p, "a second seed");
-		p->have_seed = true;
-		p->sim->seed = v;
-		return 0;
-	}
-	if (strcmp(tok[0], "after-reads") == 0) {
-		if (n < 2 || !parse_number(tok[1], UINT64_MAX, &v))
-			return bad(p, "after-reads needs a number of sector "
-				   "reads");
-		if (n < 3 || strcmp(tok[2], "vanish") != 0)
-			return bad(p, "after-reads N must be followed by "
-				   "'vanish'");
-		if (n > 3)
-			return bad(p, "unexpected '%s' after the fault", tok[3]);
-		if (p->sim->vanish)
-			return bad(p, "a second after-reads");
-		p->sim->vanish = true;
-		p->sim->vanish_after = v;
-		return 0;
-	}
-	ret = parse_range(p, tok[0], &f);
-	if (ret != 0)
-		return ret;
-	if (n < 2)
-		return bad(p, "a fault must follow sector range '%s'", tok[0]);
-	want = 2;
-	if (strcmp(tok[1], "unreadable") == 0) {
-		f.kind = FAULT_UNREADABLE;
-	} else if (strcmp(tok[1], "c2") == 0) {
-		f.kind = FAULT_C2;
-	} else if (strcmp(tok[1], "corrupt-once") == 0) {
-		f.kind = FAULT_CORRUPT_ONCE;
-	} else if (strcmp(tok[1], "flaky") == 0) {
-		f.kind = FAULT_FLAKY;
-		if (n < 3)
-			return bad(p, "flaky needs a count of failing reads");
-		if (!parse_number(tok[2], UINT32_MAX, &v) || v == 0)
-			return bad(p, "bad count '%s' of failing reads (1 or "
-				   "more)", tok[2]);
-		f.count = (uint32_t)v;
-		want = 3;
-	} else if (strcmp(tok[1], "slow") == 0) {
-		f.kind = FAULT_SLOW;
-		if (n < 3)
-			return bad(p, "slow needs a delay such as 50ms or 2s");
-		if (!parse_delay(tok[2], &f.delay_ns))
-			return bad(p, "bad delay '%s' (such as 50ms or 2s, at "
-				   "most an hour)", tok[2]);
-		want = 3;
-	} else {
-		return bad(p, "unknown fault '%s'", tok[1]);
-	}
-	if (n > want)
-		return bad(p, "unexpected '%s' after the fault", tok[want]);
-	return add_fault(p, &f);
-}
-
-static int parse_script(struct parser *p)
-{
-	FILE *in = fopen(p->path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	int ret = 0;
-
-	if (in == NULL)
-		return gm_error_set_errno(p->ctx, errno == ENOENT ? GM_ERR_NOENT
-					  : GM_ERR_IO, errno, "cannot open "
-					  "fault script '%s'", p->path);
-	while (ret == 0 && getline(&line, &cap, in) >= 0) {
-		p->line++;
-		ret = parse_line(p, line);
-	}
-	if (ret == 0 && ferror(in))
-		ret = gm_error_set(p->ctx, GM_ERR_IO, "cannot read fault "
-				   "script '%s'", p->path);
-	free(line);
-	fclose(in);
-	return ret;
-}
-
 int gm_drive_sim_new(struct gm_ctx *ctx, struct gm_drive *image,
 		     const char *faults, struct gm_drive **out)
 {
 	struct sim_drive *sim;
 	struct gm_drive *drive;
-	struct parser p = { .ctx = ctx, .path = faults };
 	int ret;
 
 	*out = NULL;
@@ -473,10 +93,7 @@ int gm_drive_sim_new(struct gm_ctx *ctx, struct gm_drive *image,
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	}
 	sim->image = image;
-	sim->seed = 1;
-	p.sim = sim;
-	p.sectors = image->info.sectors;
-	ret = parse_script(&p);
+	ret = gm_faults_load(ctx, faults, image->info.sectors, &sim->faults);
 	if (ret != 0) {
 		gm_drive_close(drive);
 		return ret;
