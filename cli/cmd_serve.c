@@ -83,6 +83,7 @@ static int cmd_serve(int argc, char **argv)
 		{"listen", required_argument, NULL, 'l'},
 		{"target", required_argument, NULL, 't'},
 		{"drive-profile", required_argument, NULL, 'p'},
+		{"faults", required_argument, NULL, 'f'},
 		{"chap", required_argument, NULL, 'c'},
 		{"once", no_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
@@ -104,6 +105,7 @@ static int cmd_serve(int argc, char **argv)
 		case 'l': opts.listen = optarg; break;
 		case 't': opts.target = optarg; break;
 		case 'p': profile_path = optarg; break;
+		case 'f': opts.faults = optarg; break;
 		case 'c': chap = optarg; break;
 		case 'o': opts.once = true; break;
 		case 'h':
@@ -171,7 +173,8 @@ const struct gm_command gm_cmd_serve = {
 	.run = cmd_serve,
 	.summary = "serve images as optical drives over iSCSI",
 	.usage = "glassmaster serve [--listen ADDR:PORT] [--target NAME] "
-		 "[--drive-profile FILE] [--chap USER:SECRETFILE] [--once] IMAGE ...",
+		 "[--drive-profile FILE] [--faults FILE] [--chap USER:SECRETFILE] [--once] "
+		 "IMAGE ...",
 	.help =
 	"Serve each image as a read-only optical drive (an iSCSI LUN of device\n"
 	"type 05h, LUN 0 for the first image) of one iSCSI target, so that any\n"
@@ -190,10 +193,13 @@ const struct gm_command gm_cmd_serve = {
 	"                         name without its extension)\n"
 	"  --drive-profile FILE   the drive's identity and quirks\n"
 	"                         (glassmaster-drive-profile(5))\n"
+	"  --faults FILE          damage every drive's medium as the fault script\n"
+	"                         says (glassmaster-faults(5)); each LUN counts\n"
+	"                         its reads across all sessions\n"
 	"  --chap USER:SECRETFILE initiators log in with CHAP as USER, with the\n"
 	"                         secret on SECRETFILE's first line (12-255 bytes)\n"
 	"  --once                 stop when the first normal session ends\n"
 	"\n"
-	"exit status: 0 stopped, 2 usage error or an image that does not open,\n"
-	"3 the address cannot be listened on.\n",
+	"exit status: 0 stopped, 2 usage error, an image that does not open or a\n"
+	"malformed fault script, 3 the address cannot be listened on.\n",
 };

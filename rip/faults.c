@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,9 @@ struct gm_faults {
 	bool vanish;
 	uint64_t vanish_after;	/* sector reads before the drive is gone */
 	uint64_t seed;
+	/* drives sharing the script (serve's sessions) count together */
+	pthread_mutex_t lock;
+	uint64_t reads;		/* gm_faults_vanished() calls so far */
 };
 
 /* ------------------------------------------------------------------ */
@@ -134,8 +138,48 @@ static void shift_q(uint8_t *sub)
 	gm_sub_interleave(ch, sub);
 }
 
+static enum gm_read_result faults_read(struct gm_faults *sim, int32_t lba, bool raw,
+				       uint8_t *data, uint8_t *c2, uint8_t *sub);
+
 enum gm_read_result gm_faults_read(struct gm_faults *sim, int32_t lba, bool raw,
 				   uint8_t *data, uint8_t *c2, uint8_t *sub)
+{
+	enum gm_read_result r;
+
+	pthread_mutex_lock(&sim->lock);
+	r = faults_read(sim, lba, raw, data, c2, sub);
+	pthread_mutex_unlock(&sim->lock);
+	return r;
+}
+
+bool gm_faults_vanished(struct gm_faults *f)
+{
+	bool gone;
+
+	if (!f->vanish)
+		return false;
+	pthread_mutex_lock(&f->lock);
+	gone = f->reads >= f->vanish_after;
+	if (!gone)
+		f->reads++;
+	pthread_mutex_unlock(&f->lock);
+	return gone;
+}
+
+bool gm_faults_gone(struct gm_faults *f)
+{
+	bool gone;
+
+	if (!f->vanish)
+		return false;
+	pthread_mutex_lock(&f->lock);
+	gone = f->reads >= f->vanish_after;
+	pthread_mutex_unlock(&f->lock);
+	return gone;
+}
+
+static enum gm_read_result faults_read(struct gm_faults *sim, int32_t lba, bool raw,
+				       uint8_t *data, uint8_t *c2, uint8_t *sub)
 {
 	size_t size = raw ? GM_SECTOR_RAW : GM_SECTOR_USER;
 	struct fault *f = NULL;
@@ -454,6 +498,7 @@ void gm_faults_free(struct gm_faults *f)
 	for (size_t i = 0; i < f->nfaults; i++)
 		free(f->faults[i].reads);
 	free(f->faults);
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
 
@@ -468,6 +513,7 @@ int gm_faults_load(struct gm_ctx *ctx, const char *path, int32_t sectors,
 	if (p.sim == NULL)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	p.sim->seed = 1;
+	pthread_mutex_init(&p.sim->lock, NULL);
 	ret = parse_script(&p);
 	if (ret != 0) {
 		gm_faults_free(p.sim);

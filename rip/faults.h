@@ -28,6 +28,13 @@ void gm_faults_free(struct gm_faults *f);
 /* after-reads N vanish: N, or UINT64_MAX when the drive never vanishes. */
 uint64_t gm_faults_vanish_after(const struct gm_faults *f);
 
+/* Count one sector read against after-reads N vanish: true once N reads
+   were counted (the drive is gone; nothing more is counted). */
+bool gm_faults_vanished(struct gm_faults *f);
+
+/* Whether the drive vanished already (counting nothing). */
+bool gm_faults_gone(struct gm_faults *f);
+
 /* Sleep ns nanoseconds (through signals). */
 void gm_faults_sleep(uint64_t ns);
 
@@ -40,7 +47,7 @@ uint64_t gm_faults_delay(const struct gm_faults *f, int32_t lba, uint32_t count)
  * data line holding lba says.  c2 (GM_DRIVE_C2_SIZE bytes, may be NULL)
  * gets the C2 bits of damaged bytes ORed in; sub (96 bytes of raw
  * interleaved P-W, may be NULL) has its Q damaged by subq-bad and
- * subq-shift.  Returns GM_READ_OK, GM_READ_MEDIUM (data zeroed) or
+ * subq-shift.  Safe for drives sharing f on several threads.  Returns GM_READ_OK, GM_READ_MEDIUM (data zeroed) or
  * GM_READ_C2.
  */
 enum gm_read_result gm_faults_read(struct gm_faults *f, int32_t lba, bool raw,

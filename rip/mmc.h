@@ -70,6 +70,20 @@ int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image,
 		    const struct gm_drive_profile *profile, struct gm_mmc_io *io);
 
 /*
+ * Give an emulated drive the fault script at path (glassmaster-faults(5),
+ * rip/faults.h): its sectors are read damaged, slowly, or not at all as
+ * the script says, and when it vanishes every command but INQUIRY and
+ * REQUEST SENSE ends NOT READY, MEDIUM NOT PRESENT.  With out NULL the
+ * drive owns the script; else *out is the script, for other drives of the
+ * same image to share (gm_mmc_emu_share_faults; its counters are then
+ * theirs together) and for the caller to free after every drive closed.
+ */
+struct gm_faults;
+int gm_mmc_emu_load_faults(struct gm_ctx *ctx, struct gm_mmc_io *io, const char *path,
+			   struct gm_faults **out);
+void gm_mmc_emu_share_faults(struct gm_mmc_io *io, struct gm_faults *faults);
+
+/*
  * The bytes the last command run on an emulated drive's transport put in
  * its buffer (the rest of the buffer is zeros): what a target sends back
  * as Data-In, the residual being the buffer's length less this.  0 for a

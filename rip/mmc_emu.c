@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "faults.h"
 #include "image_private.h"
 #include "image.h"
 #include "mmc.h"
@@ -53,6 +54,13 @@ struct emu {
 	int32_t pos;		/* the head: the last sector read */
 	uint8_t *raw;		/* one sector: raw + subchannel */
 	size_t xfer;		/* bytes the last command put in its buffer */
+	/* a fault script (glassmaster-faults(5)), maybe shared */
+	struct gm_faults *faults;
+	bool own_faults;
+	bool cooked;		/* the command reads user data (READ(10/12)) */
+	bool gone;		/* the medium vanished: every command fails */
+	uint8_t c2bits[294];	/* the C2 bits of the last sector read */
+	int32_t touched_first, touched_last;	/* sectors the command read */
 };
 
 static unsigned max_speed_kbs(const struct emu *e)
@@ -775,14 +783,32 @@ static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 		return true;
 	}
 	if (gm_source_read(e->ctx, e->src, &req) != 0
-	    || (status != GM_SECTOR_GOOD && status != GM_SECTOR_SYNTH)) {
-		*st = check(e, sense, 0x03, 0x11, 0x00);	/* unrecovered read error */
-		sense->info_valid = true;
-		sense->info = (uint32_t)lba;
-		e->sense = *sense;
-		return false;
+	    || (status != GM_SECTOR_GOOD && status != GM_SECTOR_SYNTH))
+		goto unreadable;
+	memset(e->c2bits, 0, sizeof(e->c2bits));
+	if (e->faults != NULL && lba >= 0 && lba < leadout(e)) {
+		bool form = e->raw[15] == 2;
+
+		if (e->touched_first > e->touched_last)
+			e->touched_first = lba;
+		e->touched_last = lba;
+		if (gm_faults_vanished(e->faults)) {
+			e->gone = true;
+			*st = check(e, sense, 0x02, 0x3a, 0x00);	/* no medium */
+			return false;
+		}
+		if (gm_faults_read(e->faults, lba, !e->cooked,
+				   e->cooked ? e->raw + (form ? 24 : 16) : e->raw,
+				   e->c2bits, e->raw + 2352) == GM_READ_MEDIUM)
+			goto unreadable;
 	}
 	return true;
+unreadable:
+	*st = check(e, sense, 0x03, 0x11, 0x00);	/* unrecovered read error */
+	sense->info_valid = true;
+	sense->info = (uint32_t)lba;
+	e->sense = *sense;
+	return false;
 }
 
 /*
@@ -827,7 +853,7 @@ static enum gm_mmc_status read_user(struct emu *e, int32_t lba, uint32_t count,
 
 	if ((uint64_t)count * 2048 > len)
 		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
-	if (count > 0 && read_user_fast(e, lba, count, buf))
+	if (count > 0 && e->faults == NULL && read_user_fast(e, lba, count, buf))
 		return GM_MMC_OK;
 	for (uint32_t i = 0; i < count; i++) {
 		const struct gm_track *t;
@@ -836,8 +862,12 @@ static enum gm_mmc_status read_user(struct emu *e, int32_t lba, uint32_t count,
 		t = gm_disc_track_at(e->disc, lba + (int32_t)i);
 		if (t == NULL)	/* READ(10) reads the user area only */
 			return ILLEGAL(e, sense, ASC_LBA_OUT_OF_RANGE);
-		if (!read_raw(e, lba + (int32_t)i, sense, &st))
+		e->cooked = true;
+		if (!read_raw(e, lba + (int32_t)i, sense, &st)) {
+			e->cooked = false;
 			return st;
+		}
+		e->cooked = false;
 		if (e->disc->media == GM_MEDIA_CD && t->mode == GM_TRACK_AUDIO)
 			return check(e, sense, 0x05, ASC_ILLEGAL_MODE, 0x00);
 		gm_sector_check(e->raw, lba + (int32_t)i, &info, NULL);
@@ -998,10 +1028,17 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 			n = read_cd_fields(e->raw, mode, flags, sector);
 		}
 		if (c2 == 1) {
-			memset(sector + n, 0, 294);
+			memcpy(sector + n, e->c2bits, 294);
 			n += 294;
 		} else if (c2 == 2) {
-			memset(sector + n, 0, 296);	/* block error byte, pad, pointers */
+			/* the pointers, the block error byte (their OR), a pad byte */
+			uint8_t any = 0;
+
+			memcpy(sector + n, e->c2bits, 294);
+			for (int k = 0; k < 294; k++)
+				any |= e->c2bits[k];
+			sector[n + 294] = any;
+			sector[n + 295] = 0;
 			n += 296;
 		}
 		/* one sector in N: Q with a bad CRC (the last two Q bytes) */
@@ -1055,9 +1092,9 @@ static enum gm_mmc_status performance(struct emu *e, uint8_t *buf, size_t len)
  * The transport
  */
 
-static enum gm_mmc_status emu_run(void *arg, const uint8_t *cdb, size_t cdb_len,
-				  enum gm_mmc_dir dir, uint8_t *buf, size_t len,
-				  unsigned timeout_ms, struct gm_sense *sense, int *err)
+static enum gm_mmc_status emu_command(void *arg, const uint8_t *cdb, size_t cdb_len,
+				      enum gm_mmc_dir dir, uint8_t *buf, size_t len,
+				      unsigned timeout_ms, struct gm_sense *sense, int *err)
 {
 	struct emu *e = arg;
 	enum gm_mmc_status st;
@@ -1148,6 +1185,34 @@ static enum gm_mmc_status emu_run(void *arg, const uint8_t *cdb, size_t cdb_len,
 	}
 }
 
+/* A command, through the faults: a vanished medium, slow sectors. */
+static enum gm_mmc_status emu_run(void *arg, const uint8_t *cdb, size_t cdb_len,
+				  enum gm_mmc_dir dir, uint8_t *buf, size_t len,
+				  unsigned timeout_ms, struct gm_sense *sense, int *err)
+{
+	struct emu *e = arg;
+	enum gm_mmc_status st;
+
+	if (!e->gone && e->faults != NULL)
+		e->gone = gm_faults_gone(e->faults);	/* for another session */
+	if (e->gone && cdb_len > 0 && cdb[0] != 0x12 && cdb[0] != 0x03) {
+		*err = 0;
+		e->xfer = 0;
+		return check(e, sense, 0x02, 0x3a, 0x00);	/* no medium */
+	}
+	e->touched_first = 1;
+	e->touched_last = 0;
+	st = emu_command(arg, cdb, cdb_len, dir, buf, len, timeout_ms, sense, err);
+	if (e->faults != NULL && e->touched_first <= e->touched_last) {
+		uint64_t ns = gm_faults_delay(e->faults, e->touched_first,
+					      (uint32_t)(e->touched_last - e->touched_first + 1));
+
+		if (ns > 0)
+			gm_faults_sleep(ns);
+	}
+	return st;
+}
+
 static void emu_close(void *arg)
 {
 	struct emu *e = arg;
@@ -1155,9 +1220,38 @@ static void emu_close(void *arg)
 	if (e == NULL)
 		return;
 	gm_source_free(e->src);
+	if (e->own_faults)
+		gm_faults_free(e->faults);
 	free(e->qtracks);
 	free(e->raw);
 	free(e);
+}
+
+int gm_mmc_emu_load_faults(struct gm_ctx *ctx, struct gm_mmc_io *io, const char *path,
+			   struct gm_faults **out)
+{
+	struct emu *e = io->arg;
+	int ret;
+
+	if (out != NULL)
+		*out = NULL;
+	ret = gm_faults_load(ctx, path, leadout(e), &e->faults);
+	if (ret != 0)
+		return ret;
+	e->own_faults = out == NULL;
+	if (out != NULL)
+		*out = e->faults;
+	return 0;
+}
+
+void gm_mmc_emu_share_faults(struct gm_mmc_io *io, struct gm_faults *faults)
+{
+	struct emu *e = io->arg;
+
+	if (e->own_faults)
+		gm_faults_free(e->faults);
+	e->faults = faults;
+	e->own_faults = false;
 }
 
 size_t gm_mmc_emu_transferred(const struct gm_mmc_io *io)

@@ -594,6 +594,8 @@ static bool open_luns(struct conn *c)
 		if (gm_mmc_emu_open(c->ctx, c->t->images[i], c->t->profile, &c->luns[i]) != 0) {
 			event(c, "LUN %u: %s", i, gm_error(c->ctx));
 			return false;
+		} else if (c->t->faults != NULL && c->t->faults[i] != NULL) {
+			gm_mmc_emu_share_faults(&c->luns[i], c->t->faults[i]);
 		}
 	return true;
 }

@@ -21,6 +21,8 @@ struct gm_iscsi_target {
 	const char *const *images;	/* LUN n serves images[n] */
 	unsigned nluns;
 	const struct gm_drive_profile *profile;	/* NULL: a plain drive */
+	struct gm_faults *const *faults;	/* per LUN (NULL: none), shared
+						   by every connection */
 	const char *chap_user, *chap_secret;	/* NULL: no authentication */
 	void (*event)(void *arg, const char *line);	/* may be NULL */
 	void *arg;

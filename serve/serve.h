@@ -23,6 +23,9 @@ struct gm_serve_opts {
 	const char *listen;	/* "ADDR:PORT" ("[ADDR]:PORT" for IPv6); NULL:
 				   127.0.0.1:3260; port 0 picks a free one */
 	const struct gm_drive_profile *profile;	/* NULL: a plain drive */
+	const char *faults;	/* a fault script (glassmaster-faults(5)) for
+				   every LUN, each with its own counters that
+				   all its sessions share; NULL: none */
 	const char *chap_user;	/* non-NULL: initiators must log in with
 				   CHAP as this user ... */
 	const char *chap_secret;	/* ... and this secret */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "faults.h"
 #include "iscsi.h"
 #include "mmc.h"
 #include "serve.h"
@@ -46,7 +47,16 @@ struct server {
 	unsigned nslots;
 	bool once_done;
 	int wake[2];
+	struct gm_faults **faults;	/* per LUN, with --faults */
 };
+
+static void free_faults(struct server *s)
+{
+	for (unsigned i = 0; s->faults != NULL && i < s->o->nimages; i++)
+		gm_faults_free(s->faults[i]);
+	free(s->faults);
+	s->faults = NULL;
+}
 
 /* A connection's socket with a read-ahead buffer. */
 struct sock {
@@ -303,17 +313,30 @@ int gm_serve(struct gm_ctx *ctx, const struct gm_serve_opts *o)
 	if (o->nimages > 16383)
 		return gm_error_set(ctx, GM_ERR_USAGE, "%u images: at most 16383 LUNs",
 				    o->nimages);
-	/* every image opens, before anyone is told to connect */
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	if (o->faults != NULL) {
+		s.faults = calloc(o->nimages, sizeof(*s.faults));
+		if (s.faults == NULL)
+			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	/* every image opens (and its faults parse) before anyone is told
+	   to connect */
 	for (unsigned i = 0; i < o->nimages; i++) {
 		struct gm_mmc_io io;
 
 		ret = gm_mmc_emu_open(ctx, o->images[i], o->profile, &io);
-		if (ret != 0)
+		if (ret == 0) {
+			if (o->faults != NULL)
+				ret = gm_mmc_emu_load_faults(ctx, &io, o->faults,
+							     &s.faults[i]);
+			io.close(io.arg);
+		}
+		if (ret != 0) {
+			free_faults(&s);
 			return ret;
-		io.close(io.arg);
+		}
 	}
-	memset(&s, 0, sizeof(s));
-	s.o = o;
 	if (o->target != NULL) {
 		snprintf(name, sizeof(name), "%s", o->target);
 	} else {
@@ -323,18 +346,22 @@ int gm_serve(struct gm_ctx *ctx, const struct gm_serve_opts *o)
 	s.t.images = o->images;
 	s.t.nluns = o->nimages;
 	s.t.profile = o->profile;
+	s.t.faults = s.faults;
 	s.t.chap_user = o->chap_user;
 	s.t.chap_secret = o->chap_secret;
 	s.t.event = event_locked;
 	s.t.arg = &s;
 	ret = listen_on(ctx, o->listen ? o->listen : "127.0.0.1:3260", &lfd, bound,
 			sizeof(bound));
-	if (ret != 0)
+	if (ret != 0) {
+		free_faults(&s);
 		return ret;
+	}
 	s.slots = calloc(max, sizeof(*s.slots));
 	if (s.slots == NULL || pipe2(s.wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		free(s.slots);
 		close(lfd);
+		free_faults(&s);
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	}
 	s.nslots = max;
@@ -408,5 +435,6 @@ int gm_serve(struct gm_ctx *ctx, const struct gm_serve_opts *o)
 	close(s.wake[0]);
 	close(s.wake[1]);
 	free(s.slots);
+	free_faults(&s);
 	return 0;
 }

@@ -227,6 +227,81 @@ run 0 "$READER" "iscsi://127.0.0.1:$port/$iqn/0" /dev/null
 stopped $pid || fail "serve --once still serves after its session ended"
 wait $pid || fail "serve --once ended with status $?"
 
+# --- faults: damage as the script says, counted across sessions (each
+# gm-iscsi-read -x is a session of its own)
+cat > "$T/faults" <<'F'
+10-11 unreadable
+20 c2
+30 subq-bad
+40 subq-shift
+50 slow 300ms
+F
+serve faults --faults "$T/faults" "$T/c.iso"
+U=iscsi://127.0.0.1:$port/iqn.2026-12.org.glassmaster:c/0
+x() { "$READER" -x "$1" "$U" "$T/x.out"; }
+[ "$(x 28000000000a00000100:2048)" = "CHECK 3/11/00" ] || fail "READ(10) of an unreadable sector: $(x 28000000000a00000100:2048)"
+[ "$(x 28000000000900000100:2048)" = "GOOD 2048" ] || fail "READ(10) of LBA 9 next to the unreadable sectors"
+# c2: the first two reads flag the damaged bytes, the third is right
+for i in 1 2 3; do
+	[ "$(x be0000000014000001fa0000:2646)" = "GOOD 2646" ] || fail "READ CD with C2 of LBA 20"
+	cp "$T/x.out" "$T/c2.$i"
+done
+python3 - "$T/c2.1" "$T/c2.2" "$T/c2.3" "$T/c.iso" <<'PY' || fail "the C2 fault"
+import sys
+good = open(sys.argv[4], "rb").read()[20 * 2048:21 * 2048]
+for i, path in enumerate(sys.argv[1:4]):
+    d = open(path, "rb").read()
+    data, c2 = d[16:16 + 2048], d[2352:2646]
+    if i < 2:
+        assert data != good, "read %d: not damaged" % (i + 1)
+        flagged = {k for k in range(2352) if c2[k // 8] & (0x80 >> (k % 8))}
+        wrong = {16 + k for k in range(2048) if data[k] != good[k]}
+        assert wrong and wrong <= flagged, "read %d: damage not flagged" % (i + 1)
+    else:
+        assert data == good and not any(c2), "read 3: not right"
+PY
+# subq-bad: formatted Q with a bad CRC twice; subq-shift: Q a sector early
+crc_ok() {
+	python3 - "$1" <<'PY'
+import sys
+q = open(sys.argv[1], "rb").read()[:12]
+crc = 0
+for b in q[:10]:
+    crc ^= b << 8
+    for _ in range(8):
+        crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xffff
+sys.exit(0 if crc ^ 0xffff == int.from_bytes(q[10:12], "big") else 1)
+PY
+}
+[ "$(x be000000001e00000100020000:16)" = "GOOD 16" ] || fail "READ CD of Q at LBA 30"
+! crc_ok "$T/x.out" || fail "subq-bad: the first Q of LBA 30 has a good CRC"
+x be000000001e00000100020000:16 > /dev/null
+x be000000001e00000100020000:16 > /dev/null
+crc_ok "$T/x.out" || fail "subq-bad: the third Q of LBA 30 has a bad CRC"
+x be000000002800000100020000:16 > /dev/null
+crc_ok "$T/x.out" || fail "subq-shift: a bad CRC"
+[ "$(od -An -tx1 -j7 -N3 "$T/x.out" | tr -d ' ')" = 000239 ] ||
+	fail "subq-shift: the absolute time of LBA 40 is $(od -An -tx1 -j7 -N3 "$T/x.out"), not 00:02:39"
+began=$(date +%s%N)
+x 28000000003200000100:2048 > /dev/null
+[ $(( ($(date +%s%N) - began) / 1000000 )) -ge 300 ] || fail "slow: LBA 50 read in under 300 ms"
+# a medium that vanishes: reads fail NOT READY, MEDIUM NOT PRESENT from then
+# on, INQUIRY still answers
+printf 'after-reads 100 vanish
+' > "$T/vanish"
+serve vanish --faults "$T/vanish" "$T/c.iso"
+U=iscsi://127.0.0.1:$port/iqn.2026-12.org.glassmaster:c/0
+run 1 "$READER" -q 1 -b 2048 "$U" /dev/null
+contains "$T/err" "sense 2/3a/00"
+[ "$(x 000000000000:0)" = "CHECK 2/3a/00" ] || fail "TEST UNIT READY after the medium vanished"
+[ "$(x 120000002400:36)" = "GOOD 36" ] || fail "INQUIRY after the medium vanished"
+# a malformed script is refused before serving
+printf '10 unreadable
+20 sparkle
+' > "$T/badfaults"
+run 2 "$GM" serve --listen 127.0.0.1:0 --faults "$T/badfaults" "$T/c.iso"
+contains "$T/err" "fault script '$T/badfaults' line 2"
+
 # --- SIGTERM: a clean stop with status 0, also with a session open
 serve term "$T/c.iso"
 "$READER" -q 1 -b 2048 "iscsi://127.0.0.1:$port/iqn.2026-12.org.glassmaster:c/0" /dev/null \

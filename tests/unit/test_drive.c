@@ -374,6 +374,27 @@ GM_TEST(drive_sim_corrupt_once)
 	teardown();
 }
 
+GM_TEST(drive_sim_c2_silent)
+{
+	uint8_t buf[GM_SECTOR_RAW], c2[GM_DRIVE_C2_SIZE];
+	struct gm_drive *drive;
+
+	setup();
+	drive = open_drive("42 c2-silent\n");
+	/* two raw reads damaged in the user data, no C2 bit, no error */
+	for (int i = 0; i < 2; i++) {
+		memset(c2, 0, sizeof(c2));
+		CU_ASSERT_EQUAL(read1(drive, 42, true, buf, c2, NULL), GM_READ_OK);
+		CU_ASSERT_FALSE(raw_is_right(buf, 42));
+		CU_ASSERT_NOT_EQUAL(gm_sector_check(buf, 42, NULL, NULL), GM_CHECK_GOOD);
+		CU_ASSERT_TRUE(all_zero(c2, sizeof(c2)));
+	}
+	CU_ASSERT_EQUAL(read1(drive, 42, true, buf, c2, NULL), GM_READ_OK);
+	CU_ASSERT_TRUE(raw_is_right(buf, 42));
+	gm_drive_close(drive);
+	teardown();
+}
+
 GM_TEST(drive_sim_first_fault_wins)
 {
 	uint8_t buf[GM_SECTOR_RAW];
