@@ -118,6 +118,7 @@ static int cmd_rip(int argc, char **argv)
 		{"map", required_argument, NULL, 'm'},
 		{"map-interval", required_argument, NULL, 'i'},
 		{"simulate", required_argument, NULL, 's'},
+		{"drive-profile", required_argument, NULL, 'P'},
 		{"speed", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
 		{"no-hash", no_argument, NULL, 'n'},
@@ -128,6 +129,8 @@ static int cmd_rip(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	struct gm_rip_opts opts;
+	struct gm_drive_profile profile;
+	const char *profile_path = NULL;
 	struct gm_rip_report report;
 	struct rip_run run;
 	struct gm_ctx *ctx;
@@ -157,6 +160,7 @@ static int cmd_rip(int argc, char **argv)
 			opts.map_interval = (double)v;
 			break;
 		case 's': opts.faults = optarg; break;
+		case 'P': profile_path = optarg; break;
 		case 'S':
 			if (strcmp(optarg, "max") == 0) {
 				opts.speed = -1;
@@ -204,6 +208,15 @@ static int cmd_rip(int argc, char **argv)
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		return cli_fail("rip", NULL, -GM_ERR_NOMEM);
+	if (profile_path != NULL) {
+		ret = gm_drive_profile_load(ctx, profile_path, &profile);
+		if (ret != 0) {
+			status = cli_fail("rip", ctx, ret);
+			gm_ctx_free(ctx);
+			return status;
+		}
+		opts.profile = &profile;
+	}
 	ret = gm_rip(ctx, &opts, &report);
 	if (run.drawn)
 		fprintf(stderr, "\r\033[K");
@@ -256,7 +269,7 @@ const struct gm_command gm_cmd_rip = {
 	.run = cmd_rip,
 	.summary = "rescue a disc or image to an image, resumably",
 	.usage = "glassmaster rip -o OUT [--retries N] [--speed X] [--map FILE] "
-		 "[--map-interval S] [--simulate FAULTS] [--force] [--no-hash] "
+		 "[--map-interval S] [--simulate FAULTS] [--drive-profile FILE] [--force] [--no-hash] "
 		 "[--json] [--progress | --quiet] SOURCE",
 	.help =
 	"Copy the user data of SOURCE (a drive, /dev/srN or /dev/sgN, read\n"
@@ -284,6 +297,10 @@ const struct gm_command gm_cmd_rip = {
 	"                       after every read)\n"
 	"  --simulate FAULTS    read through the simulated drive and this fault\n"
 	"                       script (see glassmaster-faults(5))\n"
+	"  --drive-profile FILE read the image through the emulated MMC drive of\n"
+	"                       this profile (glassmaster-drive-profile(5)) and\n"
+	"                       the MMC back end, as a real drive is read; with\n"
+	"                       --simulate its medium has the script's faults\n"
 	"  --force              start afresh over an OUT that has no mapfile\n"
 	"  --no-hash            do not write OUT.dat\n"
 	"  --json               print the result as JSON on stdout\n"

@@ -389,10 +389,11 @@ static void print_master_text(const struct gm_verify_opts *o,
 	}
 }
 
-static int verify_master(const struct gm_verify_opts *given, bool json,
-			 const char *map, int progress)
+static int verify_master(const struct gm_verify_opts *given, const char *profile_path,
+			 bool json, const char *map, int progress)
 {
 	struct gm_verify_opts opts = *given, *o = &opts;
+	struct gm_drive_profile profile;
 	struct gm_verify_report report;
 	struct cli_progress prog;
 	struct gm_ctx *ctx = gm_ctx_new();
@@ -400,6 +401,15 @@ static int verify_master(const struct gm_verify_opts *given, bool json,
 
 	if (ctx == NULL)
 		return cli_fail("verify", NULL, -GM_ERR_NOMEM);
+	if (profile_path != NULL) {
+		ret = gm_drive_profile_load(ctx, profile_path, &profile);
+		if (ret != 0) {
+			status = cli_fail("verify", ctx, ret);
+			gm_ctx_free(ctx);
+			return status;
+		}
+		o->profile = &profile;
+	}
 	cli_progress_init(&prog, "verifying", progress);
 	o->progress = cli_progress_update;
 	o->arg = &prog;
@@ -447,6 +457,7 @@ static int cmd_verify(int argc, char **argv)
 		{"integrity", no_argument, NULL, 'i'},
 		{"retries", required_argument, NULL, 'r'},
 		{"simulate", required_argument, NULL, 'S'},
+		{"drive-profile", required_argument, NULL, 'P'},
 		{"no-hash", no_argument, NULL, 'n'},
 		{"map", required_argument, NULL, 'm'},
 		{"sector-size", required_argument, NULL, 's'},
@@ -460,7 +471,7 @@ static int cmd_verify(int argc, char **argv)
 	struct gm_integrity_opts opts;
 	struct gm_integrity_report report;
 	struct gm_verify_opts vopts;
-	const char *map = NULL;
+	const char *map = NULL, *profile_path = NULL;
 	struct verify_run run;
 	struct gm_ctx *ctx;
 	bool integrity = false, json = false;
@@ -485,6 +496,9 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		case 'S':
 			vopts.faults = optarg;
+			break;
+		case 'P':
+			profile_path = optarg;
 			break;
 		case 'n':
 			vopts.hash = false;
@@ -529,11 +543,11 @@ static int cmd_verify(int argc, char **argv)
 					       : "one SOURCE and one MASTER, please");
 		vopts.source = argv[optind];
 		vopts.master = argv[optind + 1];
-		return verify_master(&vopts, json, map, progress);
+		return verify_master(&vopts, profile_path, json, map, progress);
 	}
-	if (vopts.faults != NULL || map != NULL)
-		return cli_usage_error("verify", "--simulate and --map compare with a "
-				       "master: not with --integrity");
+	if (vopts.faults != NULL || map != NULL || profile_path != NULL)
+		return cli_usage_error("verify", "--simulate, --drive-profile and --map "
+				       "compare with a master: not with --integrity");
 	if (argc - optind != 1)
 		return cli_usage_error("verify", argc - optind ? "one IMAGE, please"
 				       : "IMAGE is missing");
@@ -591,7 +605,8 @@ const struct gm_command gm_cmd_verify = {
 	.name = "verify",
 	.run = cmd_verify,
 	.summary = "check a disc or image against a master, or a raw image alone",
-	.usage = "glassmaster verify [--retries N] [--simulate FAULTS] [--no-hash] "
+	.usage = "glassmaster verify [--retries N] [--simulate FAULTS] [--drive-profile FILE] "
+		 "[--no-hash] "
 		 "[--json] [--map FILE] [--progress | --quiet] SOURCE MASTER\n"
 		 "glassmaster verify --integrity [--sector-size 2352|2448] "
 		 "[--first-lba LBA] [--json] [--progress | --quiet] IMAGE",
@@ -613,6 +628,10 @@ const struct gm_command gm_cmd_verify = {
 	"options:\n"
 	"  --retries N          reads more of a sector that failed (default 1)\n"
 	"  --simulate FAULTS    read SOURCE through the simulated faulty drive\n"
+	"  --drive-profile FILE read the SOURCE image through the emulated MMC\n"
+	"                       drive of this profile (glassmaster-drive-profile(5))\n"
+	"                       and the MMC back end; with --simulate its medium\n"
+	"                       has the script's faults\n"
 	"  --no-hash            no CRC-32, MD5 and SHA-1 of the source\n"
 	"  --map FILE           write an SVG surface map of the comparison\n"
 	"  --integrity          check a raw image on its own\n"

@@ -132,6 +132,30 @@ bool gm_path_is_device(const char *path)
 	return stat(path, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode));
 }
 
+int gm_drive_open_emulated(struct gm_ctx *ctx, const char *path,
+			   const struct gm_drive_profile *profile, const char *faults,
+			   struct gm_drive **out)
+{
+	struct gm_mmc_io io;
+	int ret;
+
+	*out = NULL;
+	if (gm_path_is_device(path))
+		return gm_error_set(ctx, GM_ERR_USAGE, "'%s' is a device: a drive profile "
+				    "emulates a drive from an image", path);
+	ret = gm_mmc_emu_open(ctx, path, profile, &io);
+	if (ret != 0)
+		return ret;
+	if (faults != NULL) {
+		ret = gm_mmc_emu_load_faults(ctx, &io, faults, NULL);
+		if (ret != 0) {
+			io.close(io.arg);
+			return ret;
+		}
+	}
+	return gm_drive_mmc_new(ctx, path, io, out);
+}
+
 int gm_drive_open(struct gm_ctx *ctx, const char *source, const char *faults,
 		  struct gm_drive **out)
 {

@@ -534,7 +534,9 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		goto out;
 	}
-	ret = gm_drive_open(ctx, opts->source, opts->faults, &r.drive);
+	ret = opts->profile != NULL
+	      ? gm_drive_open_emulated(ctx, opts->source, opts->profile, opts->faults, &r.drive)
+	      : gm_drive_open(ctx, opts->source, opts->faults, &r.drive);
 	if (ret != 0)
 		goto out;
 	if (opts->speed != 0)

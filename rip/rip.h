@@ -68,6 +68,18 @@ int gm_drive_open(struct gm_ctx *ctx, const char *source, const char *faults,
 		  struct gm_drive **out);
 
 /*
+ * Open the image at path through the emulated MMC drive of profile (NULL:
+ * a plain accurate drive) and the MMC back end, which probes and reads it
+ * as it does a real drive; with faults (a fault script's path, may be
+ * NULL) its medium is damaged as the script says.  A device is
+ * -GM_ERR_USAGE: a profile emulates a drive from an image.
+ */
+struct gm_drive_profile;
+int gm_drive_open_emulated(struct gm_ctx *ctx, const char *path,
+			   const struct gm_drive_profile *profile, const char *faults,
+			   struct gm_drive **out);
+
+/*
  * A drive profile (glassmaster-drive-profile(5)): what a real drive varies
  * in, for the emulated drive.  gm_drive_profile_init() gives a plain
  * accurate drive: offset 0, no overread, C2 of 294 bytes.
@@ -201,6 +213,9 @@ struct gm_rip_progress {
 struct gm_rip_opts {
 	const char *source;	/* a device (/dev/srN, /dev/sgN) or an image */
 	const char *faults;	/* a fault script: the simulated drive */
+	/* non-NULL: the source image through the emulated drive of this
+	   profile and the MMC back end (faults then damage its medium) */
+	const struct gm_drive_profile *profile;
 	double speed;		/* read speed in x; 0: leave the drive's,
 				   < 0: the maximum */
 	const char *out;	/* the output image */

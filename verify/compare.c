@@ -443,7 +443,8 @@ static int compare_audio(struct cmp *c)
 		any = any || disc->tracks[i].mode == GM_TRACK_AUDIO;
 	if (!any)
 		return 0;
-	if (c->opts->faults != NULL || gm_path_is_device(c->opts->source))
+	if (c->opts->faults != NULL || c->opts->profile != NULL
+	    || gm_path_is_device(c->opts->source))
 		return gm_error_set(c->ctx, GM_ERR_UNSUPPORTED, "'%s' has audio tracks: "
 				    "they are compared from images only (reading audio "
 				    "from drives comes with audio ripping)", c->opts->master);
@@ -900,6 +901,17 @@ static bool is_dat(const char *path)
 	return gm_path_has_ext(path, ".dat") || gm_path_has_ext(path, ".xml");
 }
 
+/* The source as a drive: a device, an image, the simulated drive, or the
+   emulated drive of a profile. */
+static int open_source(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
+		       struct gm_drive **out)
+{
+	if (opts->profile != NULL)
+		return gm_drive_open_emulated(ctx, opts->source, opts->profile,
+					      opts->faults, out);
+	return gm_drive_open(ctx, opts->source, opts->faults, out);
+}
+
 int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 	      struct gm_verify_report *report)
 {
@@ -922,7 +934,7 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		goto out;
 	}
-	if (is_dat(opts->master) && opts->faults == NULL
+	if (is_dat(opts->master) && opts->faults == NULL && opts->profile == NULL
 	    && !gm_path_is_device(opts->source)) {
 		struct gm_source *src;
 
@@ -934,7 +946,7 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 		goto verdict;
 	}
 	if (is_dat(opts->master)) {
-		ret = gm_drive_open(ctx, opts->source, opts->faults, &c.drive);
+		ret = open_source(ctx, opts, &c.drive);
 		if (ret != 0)
 			goto out;
 		info = gm_drive_info(c.drive);
@@ -980,7 +992,7 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 	if (extent > 0) {
 		struct gm_verify_track *vt;
 
-		ret = gm_drive_open(ctx, opts->source, opts->faults, &c.drive);
+		ret = open_source(ctx, opts, &c.drive);
 		if (ret != 0)
 			goto out;
 		info = gm_drive_info(c.drive);

@@ -108,6 +108,9 @@ struct gm_verify_range {
 struct gm_verify_opts {
 	const char *source;	/* a device or an image */
 	const char *faults;	/* a fault script: the simulated drive */
+	/* non-NULL: the source image through the emulated drive of this
+	   profile and the MMC back end (faults then damage its medium) */
+	const struct gm_drive_profile *profile;
 	const char *master;	/* an image, or a Logiqx dat (.dat, .xml) */
 	int retries;		/* reads more of a sector that failed (1) */
 	bool hash;		/* CRC-32, MD5, SHA-1 of the source (true) */

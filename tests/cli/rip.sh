@@ -40,6 +40,30 @@ contains "$T/out.iso.log" "LBA 4000: read without error but bad EDC"
 contains "$T/out.iso.dat" "<rom name=\"out.iso\" size=\"$((sectors * 2048))\""
 contains "$T/out.iso.dat" "md5=\"$(md5sum < "$T/out.iso" | cut -c1-32)\""
 
+# The same faults on the medium of the emulated drive, read by the MMC back
+# end as a real drive is: whole commands fail, C2 comes as C2 pointers; the
+# rescue must end the same.
+printf 'vendor PLEXTOR\nproduct DVDR   PX-760A\nread-offset 30\n' > "$T/px.profile"
+run 1 "$GM" rip --retries 3 --drive-profile "$T/px.profile" --simulate "$T/faults" \
+	-o "$T/emu.iso" "$T/src.iso"
+contains "$T/out" "  LBA 1000-1009: bad"
+contains "$T/out" "read raw, every sector's EDC/ECC checked"
+cmp "$T/emu.iso" "$T/expect.iso" || fail "the rescue through the emulated drive differs"
+contains "$T/emu.iso.log" "drive: PLEXTOR DVDR   PX-760A"
+contains "$T/emu.iso.log" "LBA 4000: read without error but bad EDC"
+contains "$T/emu.iso.log" "C2 pointers"
+ddrescuelog -l- -b 2048 "$T/emu.iso.map" > "$T/badlist" 2>&1 || fail "ddrescuelog -l-"
+[ "$(tr '\n' ' ' < "$T/badlist")" = "1000 1001 1002 1003 1004 1005 1006 1007 1008 1009 " ] ||
+	{ cat "$T/badlist"; fail "ddrescuelog lists other bad sectors (emulated drive)"; }
+# a plain profile, no faults: the image itself; a device is refused
+run 0 "$GM" rip --drive-profile "$T/px.profile" -o "$T/emu2.iso" "$T/src.iso"
+cmp "$T/emu2.iso" "$T/src.iso" || fail "a clean rip through the emulated drive differs"
+printf 'vendor PLEXTOR\nc2 297\n' > "$T/bad.profile"
+run 2 "$GM" rip --drive-profile "$T/bad.profile" -o "$T/emu3.iso" "$T/src.iso"
+contains "$T/err" "bad.profile"
+run 2 "$GM" rip --drive-profile "$T/px.profile" -o "$T/emu3.iso" /dev/null
+contains "$T/err" "is a device: a drive profile emulates a drive from an image"
+
 # An existing output without a map is refused; with its map the rip resumes
 # and reads nothing that is finished.
 rm "$T/out.iso.map"
