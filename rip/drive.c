@@ -136,7 +136,7 @@ int gm_drive_open_emulated(struct gm_ctx *ctx, const char *path,
 			   const struct gm_drive_profile *profile, const char *faults,
 			   struct gm_drive **out)
 {
-	struct gm_mmc_io io;
+	struct gm_mmc_io io, keep;
 	int ret;
 
 	*out = NULL;
@@ -146,14 +146,18 @@ int gm_drive_open_emulated(struct gm_ctx *ctx, const char *path,
 	ret = gm_mmc_emu_open(ctx, path, profile, &io);
 	if (ret != 0)
 		return ret;
-	if (faults != NULL) {
-		ret = gm_mmc_emu_load_faults(ctx, &io, faults, NULL);
+	keep = io;
+	ret = gm_drive_mmc_new(ctx, path, io, out);
+	/* the script damages the reads of whoever uses the drive, not the
+	   back end's probing (the drive owns the emulator now) */
+	if (ret == 0 && faults != NULL) {
+		ret = gm_mmc_emu_load_faults(ctx, &keep, faults, NULL);
 		if (ret != 0) {
-			io.close(io.arg);
-			return ret;
+			gm_drive_close(*out);
+			*out = NULL;
 		}
 	}
-	return gm_drive_mmc_new(ctx, path, io, out);
+	return ret;
 }
 
 int gm_drive_open(struct gm_ctx *ctx, const char *source, const char *faults,

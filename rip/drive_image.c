@@ -2,12 +2,15 @@
  * drive_image.c - any image the formats layer reads, as a drive: its disc
  * tells the medium, its sector source answers the reads (raw sectors of a
  * cooked image come out with sync, header, EDC and ECC generated).  This is
- * how the rescue engine is exercised without hardware, and what the
- * simulated faulty drive (drive_sim.c) replays.
+ * how the rescue engine is exercised without hardware.  With a fault
+ * script, gm_drive_open_image() gives the simulated faulty drive instead:
+ * the emulated MMC drive (mmc_emu.c) over the image, damaged by the script
+ * (faults.c) and read by the MMC back end (drive_mmc.c).
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,12 +174,18 @@ int gm_drive_open_image(struct gm_ctx *ctx, const char *path,
 	int ret;
 
 	*out = NULL;
+	if (faults != NULL) {
+		/* the emulated drive, read by the MMC back end */
+		struct gm_drive_profile sim;
+
+		gm_drive_profile_init(&sim);
+		snprintf(sim.vendor, sizeof(sim.vendor), "SIM");
+		snprintf(sim.product, sizeof(sim.product), "FAULTY DRIVE");
+		return gm_drive_open_emulated(ctx, path, &sim, faults, out);
+	}
 	ret = gm_drive_image_new(ctx, path, &image);
 	if (ret != 0)
 		return ret;
-	if (faults == NULL) {
-		*out = image;
-		return 0;
-	}
-	return gm_drive_sim_new(ctx, image, faults, out);
+	*out = image;
+	return 0;
 }

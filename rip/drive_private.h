@@ -61,11 +61,4 @@ int gm_drive_image_read(struct gm_ctx *ctx, struct gm_drive *drive,
 			int32_t lba, uint32_t count, bool raw, uint8_t *data,
 			uint8_t *c2, enum gm_read_result *result);
 
-/*
- * The simulated faulty drive (drive_sim.c): wrap the drive image (which it
- * then owns, also on failure) in the fault script at faults.
- */
-int gm_drive_sim_new(struct gm_ctx *ctx, struct gm_drive *image,
-		     const char *faults, struct gm_drive **out);
-
 #endif

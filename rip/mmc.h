@@ -83,6 +83,7 @@ int gm_mmc_emu_load_faults(struct gm_ctx *ctx, struct gm_mmc_io *io, const char 
 			   struct gm_faults **out);
 void gm_mmc_emu_share_faults(struct gm_mmc_io *io, struct gm_faults *faults);
 
+
 /*
  * The bytes the last command run on an emulated drive's transport put in
  * its buffer (the rest of the buffer is zeros): what a target sends back

@@ -54,7 +54,9 @@ enum gm_read_result {
 /*
  * Open an image file as a drive (every format the formats layer reads).
  * With faults (a fault script's path, may be NULL) the drive is the
- * simulated faulty drive.  *out on success; gm_drive_close() it.
+ * simulated faulty drive: the emulated MMC drive (vendor SIM, product
+ * FAULTY DRIVE) over the image with the script's faults on its medium,
+ * read by the MMC back end.  *out on success; gm_drive_close() it.
  */
 int gm_drive_open_image(struct gm_ctx *ctx, const char *path,
 			const char *faults, struct gm_drive **out);

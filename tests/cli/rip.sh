@@ -132,7 +132,7 @@ while [ $n -lt $tiny ]; do
 	rm -f "$T/t.iso" "$T/t.iso.map" "$T/t.iso.map.bak"
 	printf 'after-reads %d vanish\n' $n > "$T/vanish"
 	run 3 "$GM" rip --map-interval 0 --simulate "$T/vanish" -o "$T/t.iso" "$T/tiny.iso"
-	contains "$T/err" "the drive is gone"
+	contains "$T/err" "is gone at LBA"
 	run 0 "$GM" rip -o "$T/t.iso" "$T/tiny.iso"
 	cmp "$T/t.iso" "$T/tiny.iso" || fail "resume after a failure at read $n differs"
 	n=$((n + 1))

@@ -333,7 +333,7 @@ first_line MISMATCH
 # A drive that goes away: exit 3.
 printf 'after-reads 100 vanish\n' > "$T/vanish"
 run 3 "$GM" verify --simulate "$T/vanish" "$M" "$M"
-contains "$T/err" "the drive is gone"
+contains "$T/err" "is gone at LBA"
 
 # Bad input: exit 2, naming what is wrong.
 run 2 "$GM" verify "$T/nothing.iso" "$M"
