@@ -530,9 +530,9 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 	const struct gm_disc *d = e->disc;
 	unsigned format = cdb[2] & 0x0f, start = cdb[6];
 	bool msf = cdb[1] & 0x02;
-	/* a full TOC has A0, A1, A2 and its points for each session: at
-	   most four entries a track */
-	uint8_t r[4 + 11 * 4 * GM_MAX_TRACKS];
+	/* a full TOC has A0, A1, A2 (and B0, C0) and its points for each
+	   session: at most six entries a track */
+	uint8_t r[4 + 11 * 6 * GM_MAX_TRACKS];
 	size_t n = 4;
 
 	if (format == 0 && cdb[9] >> 6)	/* SFF-8020i drives: the format in byte 9 */
@@ -595,6 +595,28 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 				n += full_entry(r + n, s, adr_control(t), t->number, m.m, m.s,
 						m.f);
 			}
+			/* a multisession disc (ADR 5): B0 in every session but
+			   the last (closed) one, the start of the next program
+			   area (the next session's first track, its 150-sector
+			   pregap included) and the latest lead-out (79:59:74);
+			   C0 in the first, the disc's first lead-in (95:00:00,
+			   as pressed; no ATIP to tell it) */
+			if (s < d->nsessions) {
+				const struct gm_track *next = first_of_session(e, s + 1);
+				struct gm_msf b;
+
+				if (next == NULL || !gm_lba_to_msf(next->index[1] - 150, &b))
+					memset(&b, 0, sizeof(b));
+				n += full_entry(r + n, s, (uint8_t)(0x50 | (l->control & 0x0f)),
+						0xb0, 79, 59, 74);
+				r[n - 11 + 4] = b.m;
+				r[n - 11 + 5] = b.s;
+				r[n - 11 + 6] = b.f;
+				r[n - 11 + 7] = s == 1 ? 2 : 1;	/* mode-5 pointers */
+			}
+			if (s == 1 && d->nsessions > 1)
+				n += full_entry(r + n, s, (uint8_t)(0x50 | (l->control & 0x0f)),
+						0xc0, 95, 0, 0);
 		}
 		r[2] = 1;
 		r[3] = (uint8_t)d->nsessions;

@@ -551,11 +551,32 @@ GM_TEST(emu_full_toc_of_forty_sessions)
 	cdb[2] = 0x02;
 	gm_put_be16(cdb + 7, 8192);
 	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, buf, 8192, &sense), GM_MMC_OK);
-	CU_ASSERT_EQUAL(gm_be16(buf), 2 + 40 * 4 * 11);
+	/* A0, A1, A2 and the track a session, B0 in all but the last, C0
+	   in the first */
+	CU_ASSERT_EQUAL(gm_be16(buf), 2 + (40 * 4 + 39 + 1) * 11);
 	CU_ASSERT_EQUAL(buf[3], 40);
-	/* the last entry: track 40's point, in session 40 */
-	CU_ASSERT_EQUAL(buf[4 + 159 * 11], 40);
-	CU_ASSERT_EQUAL(buf[4 + 159 * 11 + 3], 40);
+	/* session 1: B0 names the next program area (session 2's track,
+	   entry 9, its 150-sector pregap included), two mode-5 pointers and
+	   the latest lead-out; then C0 */
+	CU_ASSERT_EQUAL(buf[4 + 4 * 11 + 1] >> 4, 5);
+	CU_ASSERT_EQUAL(buf[4 + 4 * 11 + 3], 0xb0);
+	CU_ASSERT_EQUAL(buf[4 + 9 * 11 + 3], 2);
+	CU_ASSERT_EQUAL((buf[4 + 4 * 11 + 4] * 60 + buf[4 + 4 * 11 + 5]) * 75
+			+ buf[4 + 4 * 11 + 6] + 150,
+			(buf[4 + 9 * 11 + 8] * 60 + buf[4 + 9 * 11 + 9]) * 75
+			+ buf[4 + 9 * 11 + 10]);
+	CU_ASSERT_EQUAL(buf[4 + 4 * 11 + 7], 2);
+	CU_ASSERT_EQUAL(buf[4 + 4 * 11 + 8], 79);
+	CU_ASSERT_EQUAL(buf[4 + 5 * 11 + 3], 0xc0);
+	CU_ASSERT_EQUAL(buf[4 + 5 * 11 + 8], 95);
+	/* session 2: no C0, one mode-5 pointer */
+	CU_ASSERT_EQUAL(buf[4 + 10 * 11], 2);
+	CU_ASSERT_EQUAL(buf[4 + 10 * 11 + 3], 0xb0);
+	CU_ASSERT_EQUAL(buf[4 + 10 * 11 + 7], 1);
+	CU_ASSERT_EQUAL(buf[4 + 11 * 11], 3);
+	/* the last entry: track 40's point, in session 40, no B0 after it */
+	CU_ASSERT_EQUAL(buf[4 + 199 * 11], 40);
+	CU_ASSERT_EQUAL(buf[4 + 199 * 11 + 3], 40);
 	io.close(io.arg);
 	free(buf);
 	remove_images();
