@@ -135,6 +135,14 @@ static int parse_line(struct gm_ctx *ctx, const char *name, int line, char *s,
 		if (!number(value, 0, 1000000, &v))
 			return line_error(ctx, name, line, key, "one sector in N, 0 for none");
 		p->subq_bad = (uint32_t)v;
+	} else if (strcmp(key, "c2-offset") == 0) {
+		if (!number(value, -2352, 2352, &v))
+			return line_error(ctx, name, line, key, "bytes, -2352 to 2352");
+		p->c2_offset = (int32_t)v;
+	} else if (strcmp(key, "cache") == 0) {
+		if (!number(value, 0, 65536, &v))
+			return line_error(ctx, name, line, key, "sectors, 0 to 65536");
+		p->cache = (uint32_t)v;
 	} else if (strcmp(key, "speeds") == 0) {
 		char *save = NULL;
 

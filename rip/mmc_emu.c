@@ -60,6 +60,14 @@ struct emu {
 	bool cooked;		/* the command reads user data (READ(10/12)) */
 	bool gone;		/* the medium vanished: every command fails */
 	uint8_t c2bits[294];	/* the C2 bits of the last sector read */
+	bool fua;		/* the command bypasses the read cache */
+	/* the read cache (profile.cache sectors, by LBA modulo its size):
+	   what was read, damage and C2 bits included */
+	struct cached {
+		int32_t lba;
+		bool valid;
+		uint8_t raw[2352 + 96], c2[294];
+	} *cache;
 	int32_t touched_first, touched_last;	/* sectors the command read */
 };
 
@@ -788,6 +796,20 @@ static void outside(struct emu *e, int32_t lba)
 		memset(e->raw + 2352, 0, 96);
 }
 
+/* The C2 bits of a sector as the drive returns them: offset bytes late
+   (early when negative), within the sector's own field; bits pushed past
+   either end are lost. */
+static void shift_c2(const uint8_t *bits, int32_t offset, uint8_t *out)
+{
+	memset(out, 0, 294);
+	for (int32_t k = 0; k < 2352; k++) {
+		int32_t to = k + offset;
+
+		if ((bits[k / 8] & (0x80 >> (k % 8))) && to >= 0 && to < 2352)
+			out[to / 8] |= (uint8_t)(0x80 >> (to % 8));
+	}
+}
+
 static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 		     enum gm_mmc_status *st)
 {
@@ -798,6 +820,21 @@ static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 	if (!readable(e, lba)) {
 		*st = ILLEGAL(e, sense, ASC_LBA_OUT_OF_RANGE);
 		return false;
+	}
+	if (e->cache != NULL) {
+		struct cached *c = &e->cache[(uint32_t)lba % e->profile.cache];
+		int64_t moved = (int64_t)lba - e->pos;
+
+		/* the head moved far: what the cache held is gone */
+		if (moved > (int64_t)e->profile.cache || -moved > (int64_t)e->profile.cache)
+			for (uint32_t i = 0; i < e->profile.cache; i++)
+				e->cache[i].valid = false;
+		if (!e->fua && c->valid && c->lba == lba) {
+			e->pos = lba;
+			memcpy(e->raw, c->raw, sizeof(c->raw));
+			memcpy(e->c2bits, c->c2, sizeof(c->c2));
+			return true;
+		}
 	}
 	e->pos = lba;
 	if (gm_disc_track_at(e->disc, lba) == NULL) {
@@ -823,6 +860,14 @@ static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 				   e->cooked ? e->raw + (form ? 24 : 16) : e->raw,
 				   e->c2bits, e->raw + 2352) == GM_READ_MEDIUM)
 			goto unreadable;
+	}
+	if (e->cache != NULL) {
+		struct cached *c = &e->cache[(uint32_t)lba % e->profile.cache];
+
+		c->lba = lba;
+		c->valid = true;
+		memcpy(c->raw, e->raw, sizeof(c->raw));
+		memcpy(c->c2, e->c2bits, sizeof(c->c2));
 	}
 	return true;
 unreadable:
@@ -1049,16 +1094,16 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 		} else {
 			n = read_cd_fields(e->raw, mode, flags, sector);
 		}
+		if (c2 != 0)
+			shift_c2(e->c2bits, e->profile.c2_offset, sector + n);
 		if (c2 == 1) {
-			memcpy(sector + n, e->c2bits, 294);
 			n += 294;
 		} else if (c2 == 2) {
 			/* the pointers, the block error byte (their OR), a pad byte */
 			uint8_t any = 0;
 
-			memcpy(sector + n, e->c2bits, 294);
 			for (int k = 0; k < 294; k++)
-				any |= e->c2bits[k];
+				any |= sector[n + (size_t)k];
 			sector[n + 294] = any;
 			sector[n + 295] = 0;
 			n += 296;
@@ -1176,13 +1221,19 @@ static enum gm_mmc_status emu_command(void *arg, const uint8_t *cdb, size_t cdb_
 		return e->disc->media == GM_MEDIA_CD ? check(e, sense, 0x05, 0x30, 0x02)
 		       : ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	case 0x28:
-		return cdb_len < 10 ? ILLEGAL(e, sense, ASC_INVALID_OPCODE)
-		       : read_user(e, (int32_t)gm_be32(cdb + 2), gm_be16(cdb + 7), buf,
-				   len, sense);
+		if (cdb_len < 10)
+			return ILLEGAL(e, sense, ASC_INVALID_OPCODE);
+		e->fua = cdb[1] & 0x08;		/* force unit access: not the cache */
+		st = read_user(e, (int32_t)gm_be32(cdb + 2), gm_be16(cdb + 7), buf, len, sense);
+		e->fua = false;
+		return st;
 	case 0xa8:
-		return cdb_len < 12 ? ILLEGAL(e, sense, ASC_INVALID_OPCODE)
-		       : read_user(e, (int32_t)gm_be32(cdb + 2), gm_be32(cdb + 6), buf,
-				   len, sense);
+		if (cdb_len < 12)
+			return ILLEGAL(e, sense, ASC_INVALID_OPCODE);
+		e->fua = cdb[1] & 0x08;
+		st = read_user(e, (int32_t)gm_be32(cdb + 2), gm_be32(cdb + 6), buf, len, sense);
+		e->fua = false;
+		return st;
 	case 0xbe:
 		if (cdb_len < 12)
 			return ILLEGAL(e, sense, ASC_INVALID_OPCODE);
@@ -1242,6 +1293,7 @@ static void emu_close(void *arg)
 	if (e == NULL)
 		return;
 	gm_source_free(e->src);
+	free(e->cache);
 	if (e->own_faults)
 		gm_faults_free(e->faults);
 	free(e->qtracks);
@@ -1310,6 +1362,13 @@ int gm_mmc_emu_open(struct gm_ctx *ctx, const char *image,
 		e->profile = *profile;
 	else
 		gm_drive_profile_init(&e->profile);
+	if (e->profile.cache > 0) {
+		e->cache = calloc(e->profile.cache, sizeof(*e->cache));
+		if (e->cache == NULL) {
+			emu_close(e);
+			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		}
+	}
 	/* the layout, for gm_sub_generate() outside the tracks */
 	e->qtracks = calloc(d->ntracks, sizeof(*e->qtracks));
 	if (e->qtracks == NULL) {

@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    || p.overread_leadin < 0 || p.overread_leadin > 10000
 		    || p.overread_leadout < 0 || p.overread_leadout > 10000
 		    || (p.c2 != 0 && p.c2 != 294 && p.c2 != 296)
+		    || p.c2_offset < -2352 || p.c2_offset > 2352 || p.cache > 65536
 		    || p.nspeeds == 0 || p.nspeeds > GM_PROFILE_SPEEDS
 		    || strlen(p.vendor) > 8 || strlen(p.product) > 16
 		    || strlen(p.revision) > 4)

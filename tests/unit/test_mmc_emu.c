@@ -421,7 +421,9 @@ GM_TEST(emu_drive_profile_errors_name_the_line)
 		{ "c2 295\n", "line 1: c2: none, 294 or 296" },
 		{ "cdda-data maybe\n", "line 1: cdda-data: yes or no" },
 		{ "speeds 4x 0x\n", "line 1: speeds: up to 16 speeds" },
-		{ "\n\ncache 64\n", "line 3: unknown key" },
+		{ "\n\ncache-size 64\n", "line 3: unknown key" },
+		{ "cache 70000\n", "line 1: cache: sectors, 0 to 65536" },
+		{ "c2-offset -3000\n", "line 1: c2-offset: bytes" },
 		{ "subq-bad\n", "line 1: subq-bad: no value" },
 	};
 	struct gm_ctx *ctx = gm_ctx_new();
@@ -579,6 +581,85 @@ GM_TEST(emu_full_toc_of_forty_sessions)
 	CU_ASSERT_EQUAL(buf[4 + 199 * 11 + 3], 40);
 	io.close(io.arg);
 	free(buf);
+	remove_images();
+	gm_ctx_free(ctx);
+}
+
+/* READ CD of LBA lba with its C2 field (294 bytes) into buf. */
+static enum gm_mmc_status read_c2(struct gm_mmc_io *io, int32_t lba, uint8_t *buf,
+				  struct gm_sense *sense)
+{
+	uint8_t cdb[12] = { 0xbe };
+
+	gm_put_be32(cdb + 2, (uint32_t)lba);
+	cdb[8] = 1;
+	cdb[9] = 0xfa;
+	return cmd(io, cdb, 12, buf, GM_SECTOR_RAW + 294, sense);
+}
+
+GM_TEST(emu_faults_cache_and_c2_offset)
+{
+	static const char text[] = "cache 16\nc2-offset 8\n";
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_drive_profile prof;
+	struct gm_mmc_io io;
+	struct gm_sense sense;
+	uint8_t a[GM_SECTOR_RAW + 294], b[GM_SECTOR_RAW + 294], good[GM_SECTOR_RAW];
+	uint8_t user[GM_SECTOR_USER], cdb[10] = { 0x28 };
+	char path[128], faults[128];
+	FILE *f;
+	bool shifted = true, any = false;
+
+	make_images();
+	gm_drive_profile_init(&prof);
+	CU_ASSERT_EQUAL_FATAL(gm_drive_profile_parse(ctx, "c.profile", text,
+						     sizeof(text) - 1, &prof), 0);
+	CU_ASSERT_EQUAL(prof.cache, 16);
+	CU_ASSERT_EQUAL(prof.c2_offset, 8);
+	snprintf(faults, sizeof(faults), "%s/f.faults", dir);
+	f = fopen(faults, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("100 c2\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/d.iso", dir);
+	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, &prof, &io), 0);
+	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_load_faults(ctx, &io, faults, NULL), 0);
+	user_pattern(100, user);
+	gm_sector_encode_mode1(good, 100, user);
+	/* the first read: damaged, each damaged byte flagged 8 bytes later */
+	CU_ASSERT_EQUAL_FATAL(read_c2(&io, 100, a, &sense), GM_MMC_OK);
+	for (int k = 0; k < GM_SECTOR_RAW; k++) {
+		bool flag = k + 8 < GM_SECTOR_RAW
+			    && (a[GM_SECTOR_RAW + (k + 8) / 8] & (0x80 >> ((k + 8) % 8)));
+
+		if (a[k] != good[k]) {
+			any = true;
+			if (k + 8 < GM_SECTOR_RAW && !flag)
+				shifted = false;
+		} else if (flag) {
+			shifted = false;
+		}
+	}
+	CU_ASSERT_TRUE(any);
+	CU_ASSERT_TRUE(shifted);
+	/* again: the cache serves the same bytes, and counts no read */
+	CU_ASSERT_EQUAL_FATAL(read_c2(&io, 100, b, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+	CU_ASSERT_EQUAL_FATAL(read_c2(&io, 100, b, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+	/* the head moves far: the cache is gone; read 2 is damaged anew */
+	CU_ASSERT_EQUAL_FATAL(read_c2(&io, 200, b, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL_FATAL(read_c2(&io, 100, b, &sense), GM_MMC_OK);
+	CU_ASSERT_NOT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(b, good, GM_SECTOR_RAW), 0);
+	/* READ(10) with FUA bypasses the cache: read 3 is right */
+	cdb[1] = 0x08;
+	gm_put_be32(cdb + 2, 100);
+	cdb[8] = 1;
+	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 10, b, GM_SECTOR_USER, &sense), GM_MMC_OK);
+	CU_ASSERT_EQUAL(memcmp(b, user, GM_SECTOR_USER), 0);
+	io.close(io.arg);
+	unlink(faults);
 	remove_images();
 	gm_ctx_free(ctx);
 }
