@@ -64,6 +64,15 @@ contains "$T/err" "bad.profile"
 run 2 "$GM" rip --drive-profile "$T/px.profile" -o "$T/emu3.iso" /dev/null
 contains "$T/err" "is a device: a drive profile emulates a drive from an image"
 
+# every shipped drive profile loads and rips (rip/profiles/)
+head -c $((300 * 2048)) "$T/src.iso" > "$T/p.iso"
+for prof in "$srcdir"/rip/profiles/*.profile; do
+	run 0 "$GM" rip --quiet --drive-profile "$prof" -o "$T/p-rip.iso" "$T/p.iso"
+	cmp "$T/p-rip.iso" "$T/p.iso" || fail "a rip through $prof differs"
+	contains "$T/p-rip.iso.log" "drive: $(sed -n 's/^vendor //p' "$prof")"
+	rm -f "$T/p-rip.iso"*
+done
+
 # An existing output without a map is refused; with its map the rip resumes
 # and reads nothing that is finished.
 rm "$T/out.iso.map"
