@@ -152,30 +152,29 @@ enum gm_read_result gm_faults_read(struct gm_faults *sim, int32_t lba, bool raw,
 	return r;
 }
 
-bool gm_faults_vanished(struct gm_faults *f)
+/* Whether the drive is gone; if not and count, one more sector read. */
+static bool gone(struct gm_faults *f, bool count)
 {
-	bool gone;
+	bool is;
 
 	if (!f->vanish)
 		return false;
 	pthread_mutex_lock(&f->lock);
-	gone = f->reads >= f->vanish_after;
-	if (!gone)
+	is = f->reads >= f->vanish_after;
+	if (!is && count)
 		f->reads++;
 	pthread_mutex_unlock(&f->lock);
-	return gone;
+	return is;
+}
+
+bool gm_faults_vanished(struct gm_faults *f)
+{
+	return gone(f, true);
 }
 
 bool gm_faults_gone(struct gm_faults *f)
 {
-	bool gone;
-
-	if (!f->vanish)
-		return false;
-	pthread_mutex_lock(&f->lock);
-	gone = f->reads >= f->vanish_after;
-	pthread_mutex_unlock(&f->lock);
-	return gone;
+	return gone(f, false);
 }
 
 static enum gm_read_result faults_read(struct gm_faults *sim, int32_t lba, bool raw,

@@ -36,14 +36,6 @@ big_tail_md5=$(dd if="$T/big.iso" bs=1M skip=739 status=none | md5)
 # command's stdout, stderr and status in /out for the checks here.
 {
 	cat <<'GUEST'
-# r NAME CMD...: run CMD, keeping NAME.out, NAME.err and NAME.status.
-r() {
-	name=$1
-	shift
-	"$@" > "/out/$name.out" 2> "/out/$name.err"
-	echo $? > "/out/$name.status"
-}
-md5() { md5sum | cut -c 1-32; }
 ls /sys/class/scsi_generic > /out/sg.list
 for i in 0 1 2 3; do
 	eval "sr=\$GM_SR_$i"

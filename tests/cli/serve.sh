@@ -18,25 +18,8 @@ for tool in iscsi-ls iscsi-inq iscsi-readcapacity16 python3; do
 	command -v $tool > /dev/null || fail "$tool is not installed (libiscsi-bin, python3)"
 done
 
-pids=""
+. "$srcdir/tests/cli/serve-lib.sh"
 trap 'for p in $pids; do kill $p 2> /dev/null || :; done; rm -rf "$T"' EXIT INT TERM
-
-# serve NAME ARGS...: start `glassmaster serve` on a free port, its
-# output in $T/NAME.out and .err; sets pid and port.
-serve() {
-	name=$1
-	shift
-	"$GM" serve --listen 127.0.0.1:0 "$@" > "$T/$name.out" 2> "$T/$name.err" &
-	pid=$!
-	pids="$pids $pid"
-	for i in $(seq 50); do
-		grep -q '^serving' "$T/$name.out" 2> /dev/null && break
-		kill -0 $pid 2> /dev/null || { cat "$T/$name.err" >&2; fail "serve $* ended"; }
-		sleep 0.1
-	done
-	port=$(sed -n 's/^serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$name.out")
-	[ -n "$port" ] || { cat "$T/$name.out" "$T/$name.err" >&2; fail "serve $* did not listen"; }
-}
 
 # stopped PID: whether PID ends within 10 s.
 stopped() {

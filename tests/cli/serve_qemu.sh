@@ -29,7 +29,8 @@ began=$(date +%s)
 
 # The serve processes end with the test, however it ends; a failed check
 # shows what the guest's kernel and the targets logged.
-pids="" O=
+. "$srcdir/tests/cli/serve-lib.sh"
+O=
 cleanup() {
 	st=$?
 	for p in $pids; do
@@ -48,23 +49,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# serve NAME ARGS...: start `glassmaster serve` on a free port, its
-# output in $T/NAME.out and .err; sets iqn and port.
-serve() {
-	name=$1
-	shift
-	"$GM" serve --listen 127.0.0.1:0 "$@" > "$T/$name.out" 2> "$T/$name.err" &
-	pid=$!
-	pids="$pids $pid"
-	for i in $(seq 100); do
-		grep -q '^serving' "$T/$name.out" 2> /dev/null && break
-		kill -0 $pid 2> /dev/null || { cat "$T/$name.err" >&2; fail "serve $* ended"; }
-		sleep 0.1
-	done
-	port=$(sed -n 's/^serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$name.out")
-	iqn=$(sed -n 's/^serving \([^ ]*\) on .*/\1/p' "$T/$name.out")
-	[ -n "$port" ] || { cat "$T/$name.out" "$T/$name.err" >&2; fail "serve $* did not listen"; }
-}
 md5() { md5sum < "$1" | cut -c 1-32; }
 # val FILE: what FILE holds, or that it is missing
 val() { cat "$1" 2> /dev/null || echo "(no $(basename "$1"))"; }
@@ -128,14 +112,6 @@ B=iscsi://127.0.0.1:$port/$iqn
 # Drives 0-5: master.iso, udf.iso, audio.cue, clone.ccd (plain),
 # geniso.iso, audio.cue (PLEXTOR).
 cat > "$T/guest.sh" <<'GUEST'
-# r NAME CMD...: run CMD, keeping NAME.out, NAME.err and NAME.status.
-r() {
-	name=$1
-	shift
-	"$@" > "/out/$name.out" 2> "/out/$name.err"
-	echo $? > "/out/$name.status"
-}
-md5() { md5sum | cut -c 1-32; }
 ls /sys/block > /out/block.list
 for i in 0 1 2 3 4 5; do
 	eval "sr=\$GM_SR_$i"

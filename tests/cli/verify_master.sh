@@ -243,28 +243,28 @@ $ba-$bb unreadable
 $ya-$yb flaky 2
 $za flaky 50
 F
+# unreadable_ranges WHAT: the text report lists exactly those three ranges
+unreadable_ranges() {
+	first_line UNREADABLE
+	[ "$(ranges | sort -k3,3n)" = "$(printf '%s\n' \
+		"  unreadable LBA $xa-$xb (10 sectors): $xf" \
+		"  unreadable LBA $ba-$bb (6 sectors): $bf" \
+		"  unreadable LBA $za (1 sector): $zf" | sort -k3,3n)" ] ||
+		{ cat "$T/faults" "$T/out" >&2; fail "the unreadable ranges$1"; }
+}
 run 1 "$GM" verify --retries 3 --simulate "$T/faults" "$M" "$M"
-first_line UNREADABLE
-[ "$(ranges | sort -k3,3n)" = "$(printf '%s\n' \
-	"  unreadable LBA $xa-$xb (10 sectors): $xf" \
-	"  unreadable LBA $ba-$bb (6 sectors): $bf" \
-	"  unreadable LBA $za (1 sector): $zf" | sort -k3,3n)" ] ||
-	{ cat "$T/faults" "$T/out" >&2; fail "the unreadable ranges"; }
+unreadable_ranges ""
 run 1 "$GM" verify --retries 3 --simulate "$T/faults" --json "$M" "$M"
 jcheck "$T/out" 'd["verdict"] == "UNREADABLE" and d["recovered"] >= 3
 	and sorted(rs()) == sorted([R("unreadable", a[0], a[1], a[2]),
 		R("unreadable", a[3], a[4], a[5]), R("unreadable", a[6], a[6], a[7])])' \
 	"$xa" "$xb" "$xf" "$ba" "$bb" "$bf" "$za" "$zf"
+
 # The same through the emulated drive of a profile and the MMC back end:
 # the same unreadable ranges, a failed READ CD failing its whole request.
 printf 'vendor PLEXTOR\nproduct DVDR   PX-760A\n' > "$T/px.profile"
 run 1 "$GM" verify --retries 3 --drive-profile "$T/px.profile" --simulate "$T/faults" "$M" "$M"
-first_line UNREADABLE
-[ "$(ranges | sort -k3,3n)" = "$(printf '%s\n' \
-	"  unreadable LBA $xa-$xb (10 sectors): $xf" \
-	"  unreadable LBA $ba-$bb (6 sectors): $bf" \
-	"  unreadable LBA $za (1 sector): $zf" | sort -k3,3n)" ] ||
-	{ cat "$T/faults" "$T/out" >&2; fail "the unreadable ranges (emulated drive)"; }
+unreadable_ranges " (a profile's drive)"
 run 0 "$GM" verify --drive-profile "$T/px.profile" "$M" "$M"
 first_line MATCH
 run 2 "$GM" verify --integrity --drive-profile "$T/px.profile" "$M"

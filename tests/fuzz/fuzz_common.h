@@ -12,8 +12,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "formats.h"
 #include "image.h"
 #include "verify.h"
 
@@ -76,6 +78,42 @@ static inline void fuzz_temp_file(char *dir, char *path, size_t len, const char 
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, len, "%s/%s", dir, leaf);
+}
+
+/*
+ * A small CD for the drive targets, written in dir (a mkdtemp template):
+ * d.bin of 40 Mode 1 sectors and 30 of audio, and the cue sheet d.cue
+ * (track 2 with an ISRC and a 10-sector INDEX 00, the disc an MCN), whose
+ * path goes to sheet.
+ */
+static inline void fuzz_make_cd(char *dir, char *sheet, size_t len)
+{
+	uint8_t user[GM_SECTOR_USER], raw[GM_SECTOR_RAW];
+	char bin[160];
+	FILE *f;
+
+	fuzz_temp_file(dir, bin, sizeof(bin), "d.bin");
+	snprintf(sheet, len, "%s/d.cue", dir);
+	f = fopen(bin, "wb");
+	if (f == NULL)
+		abort();
+	for (int32_t lba = 0; lba < 40; lba++) {
+		memset(user, (int)lba, sizeof(user));
+		gm_sector_encode_mode1(raw, lba, user);
+		fwrite(raw, 1, sizeof(raw), f);
+	}
+	for (size_t i = 0; i < (size_t)30 * GM_SECTOR_RAW; i++)
+		fputc((int)(i * 31 & 0xff), f);
+	if (fclose(f) != 0)
+		abort();
+	f = fopen(sheet, "w");
+	if (f == NULL)
+		abort();
+	fprintf(f, "CATALOG 0123456789012\nFILE \"d.bin\" BINARY\n  TRACK 01 MODE1/2352\n"
+		"    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n    ISRC USABC9912345\n"
+		"    INDEX 00 00:00:40\n    INDEX 01 00:00:50\n");
+	if (fclose(f) != 0)
+		abort();
 }
 
 #define FUZZ_SECTOR 2048

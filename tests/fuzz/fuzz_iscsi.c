@@ -20,8 +20,6 @@
 #include "iscsi.h"
 #include "fuzz_common.h"
 
-#define DATA 40
-#define AUDIO 30
 
 static char dir[] = "/tmp/gm-fuzz-iscsi.XXXXXX";
 static char sheet[96];
@@ -67,34 +65,9 @@ static int fuzz_send(void *arg, const struct iovec *iov, int niov)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	uint8_t user[GM_SECTOR_USER], raw[GM_SECTOR_RAW];
-	char bin[96];
-	FILE *f;
-
 	(void)argc;
 	(void)argv;
-	fuzz_temp_file(dir, bin, sizeof(bin), "d.bin");
-	snprintf(sheet, sizeof(sheet), "%s/d.cue", dir);
-	f = fopen(bin, "wb");
-	if (f == NULL)
-		abort();
-	for (int32_t lba = 0; lba < DATA; lba++) {
-		memset(user, (int)lba, sizeof(user));
-		gm_sector_encode_mode1(raw, lba, user);
-		fwrite(raw, 1, sizeof(raw), f);
-	}
-	for (size_t i = 0; i < (size_t)AUDIO * GM_SECTOR_RAW; i++)
-		fputc((int)(i * 31 & 0xff), f);
-	if (fclose(f) != 0)
-		abort();
-	f = fopen(sheet, "w");
-	if (f == NULL)
-		abort();
-	fprintf(f, "CATALOG 0123456789012\nFILE \"d.bin\" BINARY\n  TRACK 01 MODE1/2352\n"
-		"    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n    ISRC USABC9912345\n"
-		"    INDEX 00 00:00:40\n    INDEX 01 00:00:50\n");
-	if (fclose(f) != 0)
-		abort();
+	fuzz_make_cd(dir, sheet, sizeof(sheet));
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		abort();

@@ -23,7 +23,9 @@
 # kvm skips the probe).
 #
 # In the guest, FILE runs under busybox sh in /out (a tmpfs), with the
-# busybox applets and glassmaster on PATH.  /drives has a line per --drive,
+# busybox applets and glassmaster on PATH, after the helpers of
+# tests/qemu/guest-lib.sh (r NAME CMD: CMD's output and status in /out;
+# md5: of stdin).  /drives has a line per --drive,
 # in order: "INDEX KIND /dev/srN /dev/sgN MEDIUM" (MEDIUM the image's base
 # name or none, or an iscsi drive's IQN/LUN; "-" for a node that never
 # appeared); GM_SR_<INDEX> and
@@ -403,7 +405,7 @@ fi
 
 # The run: its script, its drives, its environment.
 mkdir -p "$work/r/run/files"
-cp "$script" "$work/r/run/script.sh"
+cat "$(dirname "$0")/guest-lib.sh" "$script" > "$work/r/run/script.sh"
 printf '%s' "$files" | while IFS= read -r f; do
 	cp "$f" "$work/r/run/files/"
 done
