@@ -4,11 +4,17 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "serve.h"
@@ -18,12 +24,21 @@ struct serve_out {
 	const char *const *images;
 	unsigned n;
 	struct gm_ctx *ctx;
+	/* told by ready(), for --attach */
+	pthread_mutex_t lock;
+	bool listening;
+	char target[256], address[96];
 };
 
 static void ready(void *arg, const char *target, const char *address)
 {
-	const struct serve_out *o = arg;
+	struct serve_out *o = arg;
 
+	pthread_mutex_lock(&o->lock);
+	snprintf(o->target, sizeof(o->target), "%s", target);
+	snprintf(o->address, sizeof(o->address), "%s", address);
+	o->listening = true;
+	pthread_mutex_unlock(&o->lock);
 	printf("serving %s on %s\n", target, address);
 	for (unsigned i = 0; i < o->n; i++) {
 		struct gm_source *src;
@@ -77,6 +92,155 @@ static int read_secret(const char *path, char *out, size_t size)
 	return GM_EXIT_OK;
 }
 
+/* ------------------------------------------------------------------
+ * --attach: this machine's own initiator (open-iscsi's iscsiadm, through
+ * iscsid) logs in to the target while it serves, and out before it stops.
+ */
+
+/* Run iscsiadm with args; 0 when it succeeded, else its status (127: it
+   could not be run), its output in out. */
+static int iscsiadm(const char *const *args, char *out, size_t size)
+{
+	const char *argv[16] = { "iscsiadm" };
+	posix_spawn_file_actions_t fa;
+	int p[2], status = 127, n = 1;
+	size_t len = 0;
+	pid_t pid;
+
+	for (; args[n - 1] != NULL && n < 15; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	out[0] = '\0';
+	if (pipe(p) != 0)
+		return 127;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDERR_FILENO);
+	posix_spawn_file_actions_addclose(&fa, p[0]);
+	if (posix_spawnp(&pid, "iscsiadm", &fa, NULL, (char *const *)argv, environ) != 0) {
+		snprintf(out, size, "cannot run iscsiadm: %s (Debian package open-iscsi)",
+			 strerror(errno));
+		pid = -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	for (;;) {
+		ssize_t r = read(p[0], out + len, size - 1 - len);
+
+		if (r > 0 && len + (size_t)r < size - 1)
+			len += (size_t)r;
+		else if (r > 0)
+			len = size - 1;
+		else if (!(r < 0 && errno == EINTR))
+			break;
+		out[len] = '\0';
+	}
+	close(p[0]);
+	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
+		out[--len] = '\0';
+	if (pid > 0) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	}
+	return status;
+}
+
+struct serve_thread {
+	struct gm_ctx *ctx;
+	struct gm_serve_opts *opts;
+	int ret;
+	volatile int done;
+};
+
+static void *serve_thread(void *arg)
+{
+	struct serve_thread *t = arg;
+
+	t->ret = gm_serve(t->ctx, t->opts);
+	t->done = 1;
+	return NULL;
+}
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 50 * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Serve with --attach: gm_serve on a thread; login once it listens,
+   logout when asked to stop, then stop it. */
+static int serve_attached(struct gm_ctx *ctx, struct gm_serve_opts *opts,
+			  struct serve_out *out)
+{
+	static volatile int stop;
+	struct serve_thread t = { ctx, opts, 0, 0 };
+	pthread_t th;
+	char msg[1024];
+	bool attached = false;
+	int ret = GM_EXIT_OK;
+
+	stop = 0;
+	opts->stop = &stop;
+	if (pthread_create(&th, NULL, serve_thread, &t) != 0)
+		return cli_fail("serve", NULL, -GM_ERR_NOMEM);
+	for (;;) {
+		bool listening;
+
+		pthread_mutex_lock(&out->lock);
+		listening = out->listening;
+		pthread_mutex_unlock(&out->lock);
+		if (listening || t.done || cli_stop_requested)
+			break;
+		nap();
+	}
+	if (!t.done && !cli_stop_requested) {
+		const char *add[] = { "-m", "node", "-o", "new", "-T", out->target,
+				      "-p", out->address, NULL };
+		const char *login[] = { "-m", "node", "-T", out->target, "-p",
+					out->address, "--login", NULL };
+
+		if (iscsiadm(add, msg, sizeof(msg)) != 0
+		    || iscsiadm(login, msg, sizeof(msg)) != 0) {
+			const char *del[] = { "-m", "node", "-o", "delete", "-T",
+					      out->target, "-p", out->address, NULL };
+			char ignored[256];
+
+			fprintf(stderr, "glassmaster: serve: --attach: this machine's "
+				"initiator could not log in to %s on %s: %s\n", out->target,
+				out->address, msg);
+			(void)iscsiadm(del, ignored, sizeof(ignored));
+			ret = GM_EXIT_DEVICE;
+		} else {
+			attached = true;
+			printf("attached: this machine's initiator logged in to %s\n",
+			       out->target);
+			fflush(stdout);
+		}
+	}
+	while (ret == GM_EXIT_OK && !t.done && !cli_stop_requested)
+		nap();
+	if (attached) {
+		const char *logout[] = { "-m", "node", "-T", out->target, "-p",
+					 out->address, "--logout", NULL };
+		const char *del[] = { "-m", "node", "-o", "delete", "-T", out->target,
+				      "-p", out->address, NULL };
+
+		if (iscsiadm(logout, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "glassmaster: serve: --attach: logging out of %s "
+				"failed: %s\n", out->target, msg);
+			ret = GM_EXIT_DEVICE;
+		}
+		(void)iscsiadm(del, msg, sizeof(msg));
+	}
+	stop = 1;
+	pthread_join(th, NULL);
+	if (t.ret != 0)
+		return cli_fail("serve", ctx, t.ret);
+	return ret;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -86,6 +250,7 @@ static int cmd_serve(int argc, char **argv)
 		{"faults", required_argument, NULL, 'f'},
 		{"chap", required_argument, NULL, 'c'},
 		{"once", no_argument, NULL, 'o'},
+		{"attach", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -95,9 +260,11 @@ static int cmd_serve(int argc, char **argv)
 	const char *profile_path = NULL, *chap = NULL;
 	char user[256], secret[512];
 	struct gm_ctx *ctx;
+	bool attach = false;
 	int c, ret;
 
 	memset(&opts, 0, sizeof(opts));
+	memset(&out, 0, sizeof(out));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -108,6 +275,7 @@ static int cmd_serve(int argc, char **argv)
 		case 'f': opts.faults = optarg; break;
 		case 'c': chap = optarg; break;
 		case 'o': opts.once = true; break;
+		case 'a': attach = true; break;
 		case 'h':
 			cli_help(&gm_cmd_serve, stdout);
 			return GM_EXIT_OK;
@@ -117,6 +285,9 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (optind == argc)
 		return cli_usage_error("serve", "which image?");
+	if (attach && geteuid() != 0)
+		return cli_usage_error("serve", "--attach logs this machine's initiator in: "
+				       "run as root");
 	if (opts.target != NULL && (strlen(opts.target) > 223
 				    || (strncmp(opts.target, "iqn.", 4) != 0
 					&& strncmp(opts.target, "eui.", 4) != 0
@@ -157,13 +328,19 @@ static int cmd_serve(int argc, char **argv)
 	opts.ready = ready;
 	opts.event = event;
 	opts.arg = &out;
+	pthread_mutex_init(&out.lock, NULL);
 	cli_catch_signals();
-	opts.stop = &cli_stop_requested;
-	ret = gm_serve(ctx, &opts);
-	if (ret != 0)
-		ret = cli_fail("serve", ctx, ret);
-	else
-		ret = GM_EXIT_OK;
+	if (attach) {
+		ret = serve_attached(ctx, &opts, &out);
+	} else {
+		opts.stop = &cli_stop_requested;
+		ret = gm_serve(ctx, &opts);
+		if (ret != 0)
+			ret = cli_fail("serve", ctx, ret);
+		else
+			ret = GM_EXIT_OK;
+	}
+	pthread_mutex_destroy(&out.lock);
 	gm_ctx_free(ctx);
 	return ret;
 }
@@ -174,7 +351,7 @@ const struct gm_command gm_cmd_serve = {
 	.summary = "serve images as optical drives over iSCSI",
 	.usage = "glassmaster serve [--listen ADDR:PORT] [--target NAME] "
 		 "[--drive-profile FILE] [--faults FILE] [--chap USER:SECRETFILE] [--once] "
-		 "IMAGE ...",
+		 "[--attach] IMAGE ...",
 	.help =
 	"Serve each image as a read-only optical drive (an iSCSI LUN of device\n"
 	"type 05h, LUN 0 for the first image) of one iSCSI target, so that any\n"
@@ -199,7 +376,11 @@ const struct gm_command gm_cmd_serve = {
 	"  --chap USER:SECRETFILE initiators log in with CHAP as USER, with the\n"
 	"                         secret on SECRETFILE's first line (12-255 bytes)\n"
 	"  --once                 stop when the first normal session ends\n"
+	"  --attach               (root) log this machine's own initiator in, with\n"
+	"                         open-iscsi's iscsiadm and iscsid, so that a local\n"
+	"                         /dev/srN holds each image; log out before stopping\n"
 	"\n"
 	"exit status: 0 stopped, 2 usage error, an image that does not open or a\n"
-	"malformed fault script, 3 the address cannot be listened on.\n",
+	"malformed fault script, 3 the address cannot be listened on or --attach\n"
+	"could not log in.\n",
 };

@@ -20,9 +20,9 @@
 # missing; fails where QEMU cannot log in to the target.
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
-for tool in genisoimage python3 sg_raw; do
+for tool in genisoimage python3 sg_raw iscsid iscsiadm; do
 	command -v $tool > /dev/null ||
-		fail "$tool is not installed (genisoimage, python3, sg3-utils)"
+		fail "$tool is not installed (genisoimage, python3, sg3-utils, open-iscsi)"
 done
 cache=${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}
 began=$(date +%s)
@@ -160,12 +160,48 @@ readcd() {
 readcd "$GM_SG_2" -150 925 /out/cue.raw
 readcd "$GM_SG_5" 0 775 /out/plextor.raw
 readcd "$GM_SG_3" 0 775 /out/ccd.raw
+
+# serve --attach in the guest: its own initiator (iscsid and iscsiadm of
+# open-iscsi, the kernel's iscsi_tcp) logs in to a target the guest
+# serves, an sr node appears holding the image, and goes on SIGTERM
+ip link set lo up 2> /dev/null || ifconfig lo 127.0.0.1 up
+mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
+# (iscsid asks who root is)
+echo "root:x:0:0:root:/:/bin/sh" > /etc/passwd
+echo "root:x:0:" > /etc/group
+echo "InitiatorName=iqn.2026-12.org.glassmaster:guest" > /etc/iscsi/initiatorname.iscsi
+: > /etc/iscsi/iscsid.conf
+iscsid -f > /out/iscsid.log 2>&1 &
+sleep 1
+ls /sys/block | grep '^sr' | sort > /out/sr.before
+glassmaster serve --attach --listen 127.0.0.1:3260 /files/master.iso \
+	> /out/attach.out 2> /out/attach.err &
+apid=$!
+for i in $(seq 150); do
+	grep -q '^attached' /out/attach.out && break
+	kill -0 $apid 2> /dev/null || break
+	sleep 0.2
+done
+for i in $(seq 50); do
+	ls /sys/block | grep '^sr' | sort > /out/sr.after
+	grep -vxFf /out/sr.before /out/sr.after > /out/attach.sr && [ -b "/dev/$(head -n 1 /out/attach.sr)" ] && break
+	sleep 0.2
+done
+new=$(head -n 1 /out/attach.sr)
+[ -z "$new" ] || dd if="/dev/$new" bs=64k 2> /out/attach.dd | md5 > /out/attach.md5
+ls /sys/class/iscsi_session > /out/sessions.before 2>&1
+kill -TERM $apid
+wait $apid
+echo $? > /out/attach.status
+ls /sys/class/iscsi_session > /out/sessions.after 2>&1
+ls /sys/block | grep '^sr' | sort > /out/sr.end
 exit 0
 GUEST
 
 status=0
 sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" --cache "$cache" \
-	--bin "$(command -v sg_raw)" \
+	--bin "$(command -v sg_raw)" --bin "$(command -v iscsid)" --bin "$(command -v iscsiadm)" \
+	--file "$T/master.iso" \
 	--drive "iscsi:$A/0" --drive "iscsi:$A/1" --drive "iscsi:$A/2" --drive "iscsi:$A/3" \
 	--drive "iscsi:$B/0" --drive "iscsi:$B/1" \
 	--script "$T/guest.sh" --out "$T/guest" --timeout 150 \
@@ -356,6 +392,17 @@ for lba, (data, raw) in ccd.items():
 if errors:
     report()
 PY
+
+# --attach: logged in, an sr node with the image, logged out on SIGTERM
+[ "$(val "$O/attach.status")" = 0 ] ||
+	{ cat "$O/attach.out" "$O/attach.err" "$O/iscsid.log" >&2 || true; fail "serve --attach in the guest ended with status $(val "$O/attach.status")"; }
+contains "$O/attach.out" "attached: this machine's initiator logged in to iqn.2026-12.org.glassmaster:master"
+[ -s "$O/attach.sr" ] || { cat "$O/attach.err" "$O/iscsid.log" >&2 || true; fail "no sr node appeared for serve --attach"; }
+[ "$(val "$O/attach.md5")" = "$(md5 "$T/master.iso")" ] ||
+	{ cat "$O/attach.dd" >&2 || true; fail "the attached drive $(cat "$O/attach.sr") differs from master.iso"; }
+[ -s "$O/sessions.before" ] || fail "no iSCSI session while attached"
+[ ! -s "$O/sessions.after" ] || fail "an iSCSI session is left after serve --attach stopped: $(cat "$O/sessions.after")"
+cmp -s "$O/sr.end" "$O/sr.before" || fail "the attached sr node is still there after logout"
 
 for f in plain plextor; do
 	lacks "$T/$f.err" "error"
