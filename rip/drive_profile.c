@@ -135,6 +135,10 @@ static int parse_line(struct gm_ctx *ctx, const char *name, int line, char *s,
 		if (!number(value, 0, 1000000, &v))
 			return line_error(ctx, name, line, key, "one sector in N, 0 for none");
 		p->subq_bad = (uint32_t)v;
+	} else if (strcmp(key, "subq-shift") == 0) {
+		if (!number(value, 0, 1000000, &v))
+			return line_error(ctx, name, line, key, "one sector in N, 0 for none");
+		p->subq_shift = (uint32_t)v;
 	} else if (strcmp(key, "c2-offset") == 0) {
 		if (!number(value, -2352, 2352, &v))
 			return line_error(ctx, name, line, key, "bytes, -2352 to 2352");

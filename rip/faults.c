@@ -116,9 +116,7 @@ void gm_faults_sleep(uint64_t ns)
 /* ------------------------------------------------------------------ */
 /* Reads */
 
-/* Q one sector early (a drive returning subchannel a sector late), with
-   a good CRC: ADR 1 frames only. */
-static void shift_q(uint8_t *sub)
+void gm_faults_shift_q(uint8_t *sub)
 {
 	uint8_t ch[GM_SUB_SIZE], q[12];
 	struct gm_subq d;
@@ -232,7 +230,7 @@ static enum gm_read_result faults_read(struct gm_faults *sim, int32_t lba, bool 
 		break;
 	case FAULT_SUBQ_SHIFT:
 		if (sub != NULL)
-			shift_q(sub);
+			gm_faults_shift_q(sub);
 		break;
 	case FAULT_SLOW:
 		break;

@@ -35,6 +35,10 @@ bool gm_faults_vanished(struct gm_faults *f);
 /* Whether the drive vanished already (counting nothing). */
 bool gm_faults_gone(struct gm_faults *f);
 
+/* Q one sector early (a drive returning subchannel a sector late), with
+   a good CRC: ADR 1 frames of raw interleaved P-W only. */
+void gm_faults_shift_q(uint8_t *sub);
+
 /* Sleep ns nanoseconds (through signals). */
 void gm_faults_sleep(uint64_t ns);
 

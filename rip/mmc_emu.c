@@ -1112,6 +1112,10 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 		if (e->profile.subq_bad && at_lba % (int32_t)e->profile.subq_bad == 0)
 			for (int k = 10 * 8; k < 96; k++)
 				sub[k] ^= 0x40;
+		/* one sector in N: the Q of the sector before */
+		else if (e->profile.subq_shift
+			 && at_lba % (int32_t)e->profile.subq_shift == 0)
+			gm_faults_shift_q(sub);
 		if (subsel == 1) {
 			memcpy(sector + n, sub, 96);
 			n += 96;

@@ -98,6 +98,8 @@ struct gm_drive_profile {
 	bool accurate_stream;	/* as mode page 2Ah says */
 	uint32_t subq_bad;	/* one sector in N returns Q with a bad CRC;
 				   0 none */
+	uint32_t subq_shift;	/* one sector in N returns the Q of the
+				   sector before; 0 none */
 	int32_t c2_offset;	/* C2 bits come this many bytes late */
 	uint32_t cache;		/* sectors of read cache; 0 none */
 	unsigned speeds[GM_PROFILE_SPEEDS];	/* read speeds, x (150 kB/s) */

@@ -663,3 +663,35 @@ GM_TEST(emu_faults_cache_and_c2_offset)
 	remove_images();
 	gm_ctx_free(ctx);
 }
+
+GM_TEST(emu_profile_subq_shift)
+{
+	static const char text[] = "subq-shift 7\n";
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_drive_profile prof;
+	struct gm_mmc_io io;
+	struct gm_sense sense;
+	uint8_t cdb[12] = { 0xbe }, q[16];
+	struct gm_subq sq;
+	char path[128];
+
+	make_images();
+	gm_drive_profile_init(&prof);
+	CU_ASSERT_EQUAL_FATAL(gm_drive_profile_parse(ctx, "s.profile", text,
+						     sizeof(text) - 1, &prof), 0);
+	snprintf(path, sizeof(path), "%s/d.iso", dir);
+	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, &prof, &io), 0);
+	cdb[8] = 1;
+	cdb[10] = 0x02;		/* formatted Q only */
+	for (int32_t lba = 12; lba <= 14; lba++) {
+		gm_put_be32(cdb + 2, (uint32_t)lba);
+		CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, q, sizeof(q), &sense), GM_MMC_OK);
+		CU_ASSERT_EQUAL_FATAL(gm_subq_decode(q, &sq), GM_SUBQ_OK);
+		/* LBA 14 (a multiple of 7) comes with the Q of LBA 13 */
+		CU_ASSERT_EQUAL(gm_msf_to_lba(sq.abs), lba == 14 ? 13 : lba);
+		CU_ASSERT_EQUAL(gm_msf_to_lba(sq.rel) + 150, lba == 14 ? 13 : lba);
+	}
+	io.close(io.arg);
+	remove_images();
+	gm_ctx_free(ctx);
+}
