@@ -125,13 +125,15 @@ static int iscsiadm(const char *const *args, char *out, size_t size)
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
 	for (;;) {
-		ssize_t r = read(p[0], out + len, size - 1 - len);
+		char drain[512];
+		/* what does not fit is read and dropped, so iscsiadm never
+		   blocks on a full pipe */
+		ssize_t r = len < size - 1 ? read(p[0], out + len, size - 1 - len)
+			    : read(p[0], drain, sizeof(drain));
 
-		if (r > 0 && len + (size_t)r < size - 1)
+		if (r > 0 && len < size - 1)
 			len += (size_t)r;
-		else if (r > 0)
-			len = size - 1;
-		else if (!(r < 0 && errno == EINTR))
+		else if (r == 0 || (r < 0 && errno != EINTR))
 			break;
 		out[len] = '\0';
 	}
