@@ -7,14 +7,41 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "rip.h"
 #include "banned.h"
 
-static void print_json(const struct gm_drive_caps *d, size_t n)
+/* The drive database: --drive-db files, then the user's, then the one
+   installed with glassmaster; files that do not exist are passed over,
+   except those named with --drive-db. */
+static int load_db(struct gm_ctx *ctx, struct gm_drive_db *db, char **given, size_t ngiven)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char user[4096] = "";
+	int ret;
+
+	for (size_t i = 0; i < ngiven; i++) {
+		ret = gm_drive_db_load(ctx, db, given[i]);
+		if (ret != 0)
+			return ret;
+	}
+	if (xdg != NULL && *xdg == '/')
+		snprintf(user, sizeof(user), "%s/glassmaster/drives.db", xdg);
+	else if (home != NULL && *home == '/')
+		snprintf(user, sizeof(user), "%s/.config/glassmaster/drives.db", home);
+	if (user[0] && access(user, F_OK) == 0 && (ret = gm_drive_db_load(ctx, db, user)) != 0)
+		return ret;
+	if (access(GM_PKGDATADIR "/drives.db", F_OK) == 0)
+		return gm_drive_db_load(ctx, db, GM_PKGDATADIR "/drives.db");
+	return 0;
+}
+
+static void print_json(const struct gm_drive_caps *d, size_t n, const struct gm_drive_db *db)
 {
 	printf("{\"drives\": [");
 	for (size_t i = 0; i < n; i++) {
@@ -41,15 +68,36 @@ static void print_json(const struct gm_drive_caps *d, size_t n)
 			cli_json_string(stdout, gm_profile_name(d[i].profiles[p]));
 		}
 		printf("], \"features\": {\"cd_read\": %s, \"dvd_read\": %s, "
-		       "\"bd_read\": %s, \"c2_pointers\": %s, \"cd_text\": %s}}",
+		       "\"bd_read\": %s, \"c2_pointers\": %s, \"cd_text\": %s}",
 		       d[i].cd_read ? "true" : "false", d[i].dvd_read ? "true" : "false",
 		       d[i].bd_read ? "true" : "false", d[i].c2 ? "true" : "false",
 		       d[i].cd_text ? "true" : "false");
+		{
+			const struct gm_drive_db_record *r =
+				gm_drive_db_match(db, d[i].vendor, d[i].product, d[i].revision);
+
+			printf(", \"database\": ");
+			if (r == NULL) {
+				printf("null");
+			} else {
+				printf("{\"file\": ");
+				cli_json_string(stdout, r->file);
+				printf(", \"line\": %u, \"read_offset\": %ld, \"c2_offset\": %ld, "
+				       "\"overread_leadin\": %ld, \"overread_leadout\": %ld, "
+				       "\"cdda_data\": %s, \"cache\": %lu}", r->line,
+				       (long)r->profile.read_offset, (long)r->profile.c2_offset,
+				       (long)r->profile.overread_leadin,
+				       (long)r->profile.overread_leadout,
+				       r->profile.cdda_data ? "true" : "false",
+				       (unsigned long)r->profile.cache);
+			}
+		}
+		printf("}");
 	}
 	printf("]}\n");
 }
 
-static void print_text(const struct gm_drive_caps *d, size_t n)
+static void print_text(const struct gm_drive_caps *d, size_t n, const struct gm_drive_db *db)
 {
 	if (n == 0)
 		printf("no optical drives found\n");
@@ -70,6 +118,21 @@ static void print_text(const struct gm_drive_caps *d, size_t n)
 		       d[i].bd_read ? "BD" : "",
 		       d[i].cd_read || d[i].dvd_read || d[i].bd_read ? "" : "nothing reported",
 		       d[i].c2 ? "yes" : "no", d[i].cd_text ? "yes" : "no");
+		{
+			const struct gm_drive_db_record *r =
+				gm_drive_db_match(db, d[i].vendor, d[i].product, d[i].revision);
+
+			if (r == NULL)
+				printf("  database: no record: read offset 0, audio offsets "
+				       "will not be corrected\n");
+			else
+				printf("  database: %s line %u: read offset %+ld, C2 offset %+ld, "
+				       "overread %ld/%ld, cache %lu\n", r->file, r->line,
+				       (long)r->profile.read_offset, (long)r->profile.c2_offset,
+				       (long)r->profile.overread_leadin,
+				       (long)r->profile.overread_leadout,
+				       (unsigned long)r->profile.cache);
+		}
 	}
 }
 
@@ -78,10 +141,14 @@ static int cmd_drives(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"sysfs", required_argument, NULL, 's'},
+		{"drive-db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	struct gm_drive_caps *list;
+	struct gm_drive_db *db;
+	char *given[16];
+	size_t ngiven = 0;
 	const char *sysfs = NULL;
 	struct gm_ctx *ctx;
 	bool json = false;
@@ -94,6 +161,11 @@ static int cmd_drives(int argc, char **argv)
 		switch (c) {
 		case 'j': json = true; break;
 		case 's': sysfs = optarg; break;
+		case 'd':
+			if (ngiven == sizeof(given) / sizeof(given[0]))
+				return cli_usage_error("drives", "at most 16 --drive-db files");
+			given[ngiven++] = optarg;
+			break;
 		case 'h':
 			cli_help(&gm_cmd_drives, stdout);
 			return GM_EXIT_OK;
@@ -106,17 +178,26 @@ static int cmd_drives(int argc, char **argv)
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		return cli_fail("drives", NULL, -GM_ERR_NOMEM);
-	ret = gm_drive_list(ctx, sysfs, true, &list, &n);
+	db = gm_drive_db_new();
+	if (db == NULL) {
+		gm_ctx_free(ctx);
+		return cli_fail("drives", NULL, -GM_ERR_NOMEM);
+	}
+	ret = load_db(ctx, db, given, ngiven);
+	if (ret == 0)
+		ret = gm_drive_list(ctx, sysfs, true, &list, &n);
 	if (ret != 0) {
 		ret = cli_fail("drives", ctx, ret);
+		gm_drive_db_free(db);
 		gm_ctx_free(ctx);
 		return ret;
 	}
 	if (json)
-		print_json(list, n);
+		print_json(list, n, db);
 	else
-		print_text(list, n);
+		print_text(list, n, db);
 	free(list);
+	gm_drive_db_free(db);
 	gm_ctx_free(ctx);
 	return GM_EXIT_OK;
 }
@@ -125,7 +206,7 @@ const struct gm_command gm_cmd_drives = {
 	.name = "drives",
 	.run = cmd_drives,
 	.summary = "list the optical drives and what they can read",
-	.usage = "glassmaster drives [--json] [--sysfs DIR]",
+	.usage = "glassmaster drives [--json] [--sysfs DIR] [--drive-db FILE]",
 	.help =
 	"List the optical drives: each sr block device found in sysfs with the\n"
 	"sg device of the same drive, its vendor, product and firmware revision\n"
@@ -133,12 +214,16 @@ const struct gm_command gm_cmd_drives = {
 	"profiles and read features (GET CONFIGURATION), and whether a medium\n"
 	"is present and ready (TEST UNIT READY). Drives are opened read-only;\n"
 	"asking them needs root (CAP_SYS_RAWIO). A drive that cannot be asked\n"
-	"is listed with the reason.\n"
+	"is listed with the reason. Each drive is looked up in the drive database\n"
+	"(glassmaster-drive-db(5)) and the record it matches is shown: its read\n"
+	"offset, C2 offset, overread and cache.\n"
 	"\n"
 	"options:\n"
 	"  --json        print the list as JSON on stdout\n"
 	"  --sysfs DIR   look for drives under DIR instead of /sys\n"
+	"  --drive-db FILE  read this drive database before the user's\n"
+	"                (~/.config/glassmaster/drives.db) and the installed one\n"
 	"\n"
-	"exit status: 0 listed (also when there are none), 2 usage error,\n"
-	"3 sysfs cannot be read.\n",
+	"exit status: 0 listed (also when there are none), 2 usage error or a\n"
+	"malformed drive database, 3 sysfs cannot be read.\n",
 };

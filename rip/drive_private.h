@@ -61,4 +61,13 @@ int gm_drive_image_read(struct gm_ctx *ctx, struct gm_drive *drive,
 			int32_t lba, uint32_t count, bool raw, uint8_t *data,
 			uint8_t *c2, enum gm_read_result *result);
 
+/*
+ * One line of a drive profile (or of a drive database record, which has
+ * the same keys), s modified; kind names the file in messages ("drive
+ * profile 'NAME' line N: ...").  Blank lines and comments are 0.
+ */
+struct gm_drive_profile;
+int gm_drive_profile_line(struct gm_ctx *ctx, const char *kind, const char *name, int line,
+			  char *s, struct gm_drive_profile *p);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "drive_private.h"
 #include "image_private.h"
 #include "rip.h"
 #include "banned.h"
@@ -67,15 +68,15 @@ static bool text(const char *s, char *out, size_t size)
 	return true;
 }
 
-static int line_error(struct gm_ctx *ctx, const char *name, int line, const char *key,
-		      const char *why)
+static int line_error(struct gm_ctx *ctx, const char *kind, const char *name, int line,
+		      const char *key, const char *why)
 {
-	return gm_error_set(ctx, GM_ERR_FORMAT, "drive profile '%s' line %d: %s%s%s",
+	return gm_error_set(ctx, GM_ERR_FORMAT, "%s '%s' line %d: %s%s%s", kind,
 			    name, line, key, *key ? ": " : "", why);
 }
 
-static int parse_line(struct gm_ctx *ctx, const char *name, int line, char *s,
-		      struct gm_drive_profile *p)
+int gm_drive_profile_line(struct gm_ctx *ctx, const char *kind, const char *name, int line,
+			  char *s, struct gm_drive_profile *p)
 {
 	char *key, *value, *end;
 	long v;
@@ -94,24 +95,24 @@ static int parse_line(struct gm_ctx *ctx, const char *name, int line, char *s,
 	while (*value == ' ' || *value == '\t')
 		value++;
 	if (*value == '\0')
-		return line_error(ctx, name, line, key, "no value");
+		return line_error(ctx, kind, name, line, key, "no value");
 	if (strcmp(key, "vendor") == 0) {
 		if (!text(value, p->vendor, sizeof(p->vendor)))
-			return line_error(ctx, name, line, key, "1 to 8 printable ASCII characters");
+			return line_error(ctx, kind, name, line, key, "1 to 8 printable ASCII characters");
 	} else if (strcmp(key, "product") == 0) {
 		if (!text(value, p->product, sizeof(p->product)))
-			return line_error(ctx, name, line, key, "1 to 16 printable ASCII characters");
+			return line_error(ctx, kind, name, line, key, "1 to 16 printable ASCII characters");
 	} else if (strcmp(key, "revision") == 0) {
 		if (!text(value, p->revision, sizeof(p->revision)))
-			return line_error(ctx, name, line, key, "1 to 4 printable ASCII characters");
+			return line_error(ctx, kind, name, line, key, "1 to 4 printable ASCII characters");
 	} else if (strcmp(key, "read-offset") == 0) {
 		/* a few sectors either way: real drives are within +-2000 */
 		if (!number(value, -5 * 588, 5 * 588, &v))
-			return line_error(ctx, name, line, key, "samples, -2940 to 2940");
+			return line_error(ctx, kind, name, line, key, "samples, -2940 to 2940");
 		p->read_offset = (int32_t)v;
 	} else if (strcmp(key, "overread-leadin") == 0 || strcmp(key, "overread-leadout") == 0) {
 		if (!number(value, 0, 10000, &v))
-			return line_error(ctx, name, line, key, "sectors, 0 to 10000");
+			return line_error(ctx, kind, name, line, key, "sectors, 0 to 10000");
 		if (strcmp(key, "overread-leadin") == 0)
 			p->overread_leadin = (int32_t)v;
 		else
@@ -124,28 +125,28 @@ static int parse_line(struct gm_ctx *ctx, const char *name, int line, char *s,
 		else if (strcmp(value, "296") == 0)
 			p->c2 = 296;
 		else
-			return line_error(ctx, name, line, key, "none, 294 or 296");
+			return line_error(ctx, kind, name, line, key, "none, 294 or 296");
 	} else if (strcmp(key, "cdda-data") == 0) {
 		if (!yes_no(value, &p->cdda_data))
-			return line_error(ctx, name, line, key, "yes or no");
+			return line_error(ctx, kind, name, line, key, "yes or no");
 	} else if (strcmp(key, "accurate-stream") == 0) {
 		if (!yes_no(value, &p->accurate_stream))
-			return line_error(ctx, name, line, key, "yes or no");
+			return line_error(ctx, kind, name, line, key, "yes or no");
 	} else if (strcmp(key, "subq-bad") == 0) {
 		if (!number(value, 0, 1000000, &v))
-			return line_error(ctx, name, line, key, "one sector in N, 0 for none");
+			return line_error(ctx, kind, name, line, key, "one sector in N, 0 for none");
 		p->subq_bad = (uint32_t)v;
 	} else if (strcmp(key, "subq-shift") == 0) {
 		if (!number(value, 0, 1000000, &v))
-			return line_error(ctx, name, line, key, "one sector in N, 0 for none");
+			return line_error(ctx, kind, name, line, key, "one sector in N, 0 for none");
 		p->subq_shift = (uint32_t)v;
 	} else if (strcmp(key, "c2-offset") == 0) {
 		if (!number(value, -2352, 2352, &v))
-			return line_error(ctx, name, line, key, "bytes, -2352 to 2352");
+			return line_error(ctx, kind, name, line, key, "bytes, -2352 to 2352");
 		p->c2_offset = (int32_t)v;
 	} else if (strcmp(key, "cache") == 0) {
 		if (!number(value, 0, 65536, &v))
-			return line_error(ctx, name, line, key, "sectors, 0 to 65536");
+			return line_error(ctx, kind, name, line, key, "sectors, 0 to 65536");
 		p->cache = (uint32_t)v;
 	} else if (strcmp(key, "speeds") == 0) {
 		char *save = NULL;
@@ -158,14 +159,14 @@ static int parse_line(struct gm_ctx *ctx, const char *name, int line, char *s,
 			if (n > 1 && (tok[n - 1] == 'x' || tok[n - 1] == 'X'))
 				tok[n - 1] = '\0';
 			if (p->nspeeds == GM_PROFILE_SPEEDS || !number(tok, 1, 100, &v))
-				return line_error(ctx, name, line, key, "up to 16 speeds "
+				return line_error(ctx, kind, name, line, key, "up to 16 speeds "
 						  "of 1x to 100x");
 			p->speeds[p->nspeeds++] = (unsigned)v;
 		}
 		if (p->nspeeds == 0)
-			return line_error(ctx, name, line, key, "no speed");
+			return line_error(ctx, kind, name, line, key, "no speed");
 	} else {
-		return line_error(ctx, name, line, "", "unknown key");
+		return line_error(ctx, kind, name, line, "", "unknown key");
 	}
 	return 0;
 }
@@ -191,7 +192,7 @@ int gm_drive_profile_parse(struct gm_ctx *ctx, const char *name, const char *tex
 
 		if (next != NULL)
 			*next++ = '\0';
-		ret = parse_line(ctx, name, ++line, s, p);
+		ret = gm_drive_profile_line(ctx, "drive profile", name, ++line, s, p);
 		s = next;
 	}
 	free(copy);

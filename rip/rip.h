@@ -109,6 +109,32 @@ struct gm_drive_profile {
 void gm_drive_profile_init(struct gm_drive_profile *p);
 
 /*
+ * The drive database (glassmaster-drive-db(5)): records of real drives in
+ * the keys of a drive profile, matched by INQUIRY vendor and product
+ * (exact, trailing spaces ignored) and a revision pattern (fnmatch(3)).
+ */
+struct gm_drive_db;
+struct gm_drive_db_record {
+	struct gm_drive_profile profile;	/* vendor and product: the match */
+	char revision[32];	/* a pattern; "*" when the record has none */
+	const char *file;	/* where the record is, for messages */
+	unsigned line;
+};
+struct gm_drive_db *gm_drive_db_new(void);
+void gm_drive_db_free(struct gm_drive_db *db);
+/* Add the records of text (len bytes, named name) or of the file at
+   path, after those read before; a malformed line is -GM_ERR_FORMAT
+   naming the file and the line, and adds nothing after it. */
+int gm_drive_db_parse(struct gm_ctx *ctx, struct gm_drive_db *db, const char *name,
+		      const char *text, size_t len);
+int gm_drive_db_load(struct gm_ctx *ctx, struct gm_drive_db *db, const char *path);
+/* The first record matching the drive, or NULL. */
+const struct gm_drive_db_record *gm_drive_db_match(const struct gm_drive_db *db,
+						   const char *vendor, const char *product,
+						   const char *revision);
+size_t gm_drive_db_count(const struct gm_drive_db *db);
+
+/*
  * Read a profile from text (len bytes, named name in messages) over what
  * p holds (the defaults, after gm_drive_profile_init); a line that is not a known key with a valid value is
  * -GM_ERR_FORMAT naming name and the line.  gm_drive_profile_load reads

@@ -118,7 +118,7 @@ for i in 0 1 2 3 4 5; do
 	d=/sys/block/${sr#/dev/}/device
 	echo "$(cat $d/type)|$(sed 's/ *$//' $d/vendor)|$(sed 's/ *$//' $d/model)" > /out/sysfs$i
 done
-r drives glassmaster drives --json
+r drives glassmaster drives --json --drive-db /files/drives.db
 
 # data: dd of sr, rip of sg, every file through the kernel's file system
 for i in 0 1 4; do
@@ -201,7 +201,7 @@ GUEST
 status=0
 sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" --cache "$cache" \
 	--bin "$(command -v sg_raw)" --bin "$(command -v iscsid)" --bin "$(command -v iscsiadm)" \
-	--file "$T/master.iso" \
+	--file "$T/master.iso" --file "$srcdir/rip/drives.db" \
 	--drive "iscsi:$A/0" --drive "iscsi:$A/1" --drive "iscsi:$A/2" --drive "iscsi:$A/3" \
 	--drive "iscsi:$B/0" --drive "iscsi:$B/1" \
 	--script "$T/guest.sh" --out "$T/guest" --timeout 150 \
@@ -247,8 +247,12 @@ for line in open(sys.argv[2]):
     assert d["sg"] == sg, (sr, d["sg"], sg)
     if int(i) < 4:
         assert (d["vendor"], d["product"]) == ("GLASSMST", "VIRTUAL DRIVE"), d
+        assert d["database"] is None, d
     else:
         assert (d["vendor"], d["product"]) == ("PLEXTOR", "DVDR   PX-760A"), d
+        # the shipped drive database's record for it
+        db = d["database"]
+        assert db["file"] == "/files/drives.db" and db["read_offset"] == 30, d
     assert d["medium"] and d["current_profile"] == "CD-ROM", d
     assert d["features"]["cd_read"], d
 PY
