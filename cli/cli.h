@@ -73,6 +73,16 @@ int cli_bad_option(const char *cmd, char **argv);
  */
 int cli_fail(const char *cmd, struct gm_ctx *ctx, int ret);
 
+/*
+ * A library context for cmd; with profile_path, also the drive profile
+ * there read into *profile, and *out set to it (else *out is NULL).  NULL
+ * when either fails, the failure reported and its exit status in *status.
+ */
+struct gm_drive_profile;
+struct gm_ctx *cli_ctx_with_profile(const char *cmd, const char *profile_path,
+				    struct gm_drive_profile *profile,
+				    const struct gm_drive_profile **out, int *status);
+
 /* Seconds on the monotonic clock. */
 double cli_now(void);
 

@@ -205,18 +205,9 @@ static int cmd_rip(int argc, char **argv)
 	opts.progress = on_progress;
 	opts.arg = &run;
 
-	ctx = gm_ctx_new();
+	ctx = cli_ctx_with_profile("rip", profile_path, &profile, &opts.profile, &status);
 	if (ctx == NULL)
-		return cli_fail("rip", NULL, -GM_ERR_NOMEM);
-	if (profile_path != NULL) {
-		ret = gm_drive_profile_load(ctx, profile_path, &profile);
-		if (ret != 0) {
-			status = cli_fail("rip", ctx, ret);
-			gm_ctx_free(ctx);
-			return status;
-		}
-		opts.profile = &profile;
-	}
+		return status;
 	ret = gm_rip(ctx, &opts, &report);
 	if (run.drawn)
 		fprintf(stderr, "\r\033[K");

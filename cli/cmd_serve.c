@@ -310,18 +310,9 @@ static int cmd_serve(int argc, char **argv)
 		opts.chap_user = user;
 		opts.chap_secret = secret;
 	}
-	ctx = gm_ctx_new();
+	ctx = cli_ctx_with_profile("serve", profile_path, &profile, &opts.profile, &ret);
 	if (ctx == NULL)
-		return cli_fail("serve", NULL, -GM_ERR_NOMEM);
-	if (profile_path != NULL) {
-		ret = gm_drive_profile_load(ctx, profile_path, &profile);
-		if (ret != 0) {
-			ret = cli_fail("serve", ctx, ret);
-			gm_ctx_free(ctx);
-			return ret;
-		}
-		opts.profile = &profile;
-	}
+		return ret;
 	opts.images = (const char *const *)argv + optind;
 	opts.nimages = (unsigned)(argc - optind);
 	out.images = opts.images;

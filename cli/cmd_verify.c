@@ -396,20 +396,12 @@ static int verify_master(const struct gm_verify_opts *given, const char *profile
 	struct gm_drive_profile profile;
 	struct gm_verify_report report;
 	struct cli_progress prog;
-	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_ctx *ctx;
 	int ret, status;
 
+	ctx = cli_ctx_with_profile("verify", profile_path, &profile, &o->profile, &status);
 	if (ctx == NULL)
-		return cli_fail("verify", NULL, -GM_ERR_NOMEM);
-	if (profile_path != NULL) {
-		ret = gm_drive_profile_load(ctx, profile_path, &profile);
-		if (ret != 0) {
-			status = cli_fail("verify", ctx, ret);
-			gm_ctx_free(ctx);
-			return status;
-		}
-		o->profile = &profile;
-	}
+		return status;
 	cli_progress_init(&prog, "verifying", progress);
 	o->progress = cli_progress_update;
 	o->arg = &prog;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rip.h"
 #include "image.h"
 #include "banned.h"
 
@@ -63,6 +64,30 @@ int cli_fail(const char *cmd, struct gm_ctx *ctx, int ret)
 	fprintf(stderr, "glassmaster: %s: %s\n", cmd,
 		*msg ? msg : gm_err_message(code));
 	return gm_err_exit_status(code);
+}
+
+struct gm_ctx *cli_ctx_with_profile(const char *cmd, const char *profile_path,
+				    struct gm_drive_profile *profile,
+				    const struct gm_drive_profile **out, int *status)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	int ret;
+
+	*out = NULL;
+	if (ctx == NULL) {
+		*status = cli_fail(cmd, NULL, -GM_ERR_NOMEM);
+		return NULL;
+	}
+	if (profile_path != NULL) {
+		ret = gm_drive_profile_load(ctx, profile_path, profile);
+		if (ret != 0) {
+			*status = cli_fail(cmd, ctx, ret);
+			gm_ctx_free(ctx);
+			return NULL;
+		}
+		*out = profile;
+	}
+	return ctx;
 }
 
 bool cli_parse_int(const char *s, long long min, long long max,

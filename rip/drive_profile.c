@@ -132,14 +132,10 @@ int gm_drive_profile_line(struct gm_ctx *ctx, const char *kind, const char *name
 	} else if (strcmp(key, "accurate-stream") == 0) {
 		if (!yes_no(value, &p->accurate_stream))
 			return line_error(ctx, kind, name, line, key, "yes or no");
-	} else if (strcmp(key, "subq-bad") == 0) {
+	} else if (strcmp(key, "subq-bad") == 0 || strcmp(key, "subq-shift") == 0) {
 		if (!number(value, 0, 1000000, &v))
 			return line_error(ctx, kind, name, line, key, "one sector in N, 0 for none");
-		p->subq_bad = (uint32_t)v;
-	} else if (strcmp(key, "subq-shift") == 0) {
-		if (!number(value, 0, 1000000, &v))
-			return line_error(ctx, kind, name, line, key, "one sector in N, 0 for none");
-		p->subq_shift = (uint32_t)v;
+		*(strcmp(key, "subq-bad") == 0 ? &p->subq_bad : &p->subq_shift) = (uint32_t)v;
 	} else if (strcmp(key, "c2-offset") == 0) {
 		if (!number(value, -2352, 2352, &v))
 			return line_error(ctx, kind, name, line, key, "bytes, -2352 to 2352");

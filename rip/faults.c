@@ -378,6 +378,26 @@ static int add_fault(struct parser *p, const struct fault *f)
 	return 0;
 }
 
+/* The faults that take no argument. */
+static const struct {
+	const char *name;
+	enum fault_kind kind;
+} plain[] = {
+	{ "unreadable", FAULT_UNREADABLE }, { "c2", FAULT_C2 },
+	{ "c2-silent", FAULT_C2_SILENT }, { "subq-bad", FAULT_SUBQ_BAD },
+	{ "subq-shift", FAULT_SUBQ_SHIFT }, { "corrupt-once", FAULT_CORRUPT_ONCE },
+};
+
+static bool plain_fault(const char *name, enum fault_kind *kind)
+{
+	for (size_t k = 0; k < sizeof(plain) / sizeof(plain[0]); k++)
+		if (strcmp(name, plain[k].name) == 0) {
+			*kind = plain[k].kind;
+			return true;
+		}
+	return false;
+}
+
 static int parse_line(struct parser *p, char *line)
 {
 	char *tok[MAX_TOKENS + 1];
@@ -427,18 +447,8 @@ static int parse_line(struct parser *p, char *line)
 	if (n < 2)
 		return bad(p, "a fault must follow sector range '%s'", tok[0]);
 	want = 2;
-	if (strcmp(tok[1], "unreadable") == 0) {
-		f.kind = FAULT_UNREADABLE;
-	} else if (strcmp(tok[1], "c2") == 0) {
-		f.kind = FAULT_C2;
-	} else if (strcmp(tok[1], "c2-silent") == 0) {
-		f.kind = FAULT_C2_SILENT;
-	} else if (strcmp(tok[1], "subq-bad") == 0) {
-		f.kind = FAULT_SUBQ_BAD;
-	} else if (strcmp(tok[1], "subq-shift") == 0) {
-		f.kind = FAULT_SUBQ_SHIFT;
-	} else if (strcmp(tok[1], "corrupt-once") == 0) {
-		f.kind = FAULT_CORRUPT_ONCE;
+	if (plain_fault(tok[1], &f.kind)) {
+		/* nothing follows */
 	} else if (strcmp(tok[1], "flaky") == 0) {
 		f.kind = FAULT_FLAKY;
 		if (n < 3)

@@ -572,3 +572,64 @@ GM_TEST(drive_sim_missing_script)
 	gm_ctx_free(ctx);
 	teardown();
 }
+
+GM_TEST(drive_db_records_match_and_errors)
+{
+	static const char mine[] =
+		"# mine first\n"
+		"vendor PLEXTOR\nproduct DVDR   PX-760A\nrevision 1.0?\nread-offset 31\n";
+	static const char text[] =
+		"vendor PLEXTOR\n# a comment keeps the record\nproduct DVDR   PX-760A\n"
+		"read-offset 30\nc2-offset 294\n\n"
+		"vendor ASUS\nproduct BW-16D1HT\nrevision 3.*\nread-offset 6\n";
+	static const struct { const char *text, *error; } bad[] = {
+		{ "vendor A\nproduct B\nread-offset x\n", "line 3: read-offset: samples" },
+		{ "vendor A\n\nproduct B\n", "line 1: the record has no product" },
+		{ "product B\n", "line 1: the record has no vendor" },
+		{ "vendor A\nproduct B\nrevision 0123456789012345678901234567890123\n",
+		  "line 3: revision: a pattern" },
+		{ "vendor A\nproduct B\nbogus 1\n", "line 3: unknown key" },
+	};
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_drive_db *db = gm_drive_db_new();
+	const struct gm_drive_db_record *r;
+	char path[512];
+
+	CU_ASSERT_EQUAL_FATAL(gm_drive_db_parse(ctx, db, "mine.db", mine, sizeof(mine) - 1), 0);
+	CU_ASSERT_EQUAL_FATAL(gm_drive_db_parse(ctx, db, "t.db", text, sizeof(text) - 1), 0);
+	CU_ASSERT_EQUAL(gm_drive_db_count(db), 3);
+	/* INQUIRY fields come padded with spaces */
+	r = gm_drive_db_match(db, "PLEXTOR ", "DVDR   PX-760A  ", "1.07");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->profile.read_offset, 31);
+	CU_ASSERT_STRING_EQUAL(r->file, "mine.db");
+	CU_ASSERT_EQUAL(r->line, 2);
+	r = gm_drive_db_match(db, "PLEXTOR", "DVDR   PX-760A", "1.10");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->profile.read_offset, 30);
+	CU_ASSERT_EQUAL(r->profile.c2_offset, 294);
+	CU_ASSERT_EQUAL(r->line, 1);
+	CU_ASSERT_PTR_NOT_NULL(gm_drive_db_match(db, "ASUS", "BW-16D1HT", "3.10"));
+	CU_ASSERT_PTR_NULL(gm_drive_db_match(db, "ASUS", "BW-16D1HT", "1.00"));
+	CU_ASSERT_PTR_NULL(gm_drive_db_match(db, "ASUS", "BW-16D1H", "3.10"));
+	CU_ASSERT_PTR_NULL(gm_drive_db_match(db, "GLASSMST", "VIRTUAL DRIVE", "0.1"));
+	gm_drive_db_free(db);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		db = gm_drive_db_new();
+		CU_ASSERT_EQUAL(gm_drive_db_parse(ctx, db, "x.db", bad[i].text,
+						  strlen(bad[i].text)), -GM_ERR_FORMAT);
+		CU_ASSERT_PTR_NOT_NULL(strstr(gm_error(ctx), "drive database 'x.db' "));
+		CU_ASSERT_PTR_NOT_NULL(strstr(gm_error(ctx), bad[i].error));
+		gm_drive_db_free(db);
+	}
+	/* the shipped database parses, and knows the Plextor */
+	db = gm_drive_db_new();
+	snprintf(path, sizeof(path), "%s/../rip/drives.db", gm_test_srcdir());
+	CU_ASSERT_EQUAL_FATAL(gm_drive_db_load(ctx, db, path), 0);
+	CU_ASSERT_TRUE(gm_drive_db_count(db) >= 10);
+	r = gm_drive_db_match(db, "PLEXTOR", "DVDR   PX-760A", "1.07");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->profile.read_offset, 30);
+	gm_drive_db_free(db);
+	gm_ctx_free(ctx);
+}

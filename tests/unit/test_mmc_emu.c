@@ -585,6 +585,21 @@ GM_TEST(emu_full_toc_of_forty_sessions)
 	gm_ctx_free(ctx);
 }
 
+/* The emulated drive of the profile text over dir/d.iso. */
+static struct gm_mmc_io open_profiled(struct gm_ctx *ctx, const char *text,
+				      struct gm_drive_profile *prof)
+{
+	struct gm_mmc_io io;
+	char path[128];
+
+	gm_drive_profile_init(prof);
+	CU_ASSERT_EQUAL_FATAL(gm_drive_profile_parse(ctx, "t.profile", text,
+						     strlen(text), prof), 0);
+	snprintf(path, sizeof(path), "%s/d.iso", dir);
+	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, prof, &io), 0);
+	return io;
+}
+
 /* READ CD of LBA lba with its C2 field (294 bytes) into buf. */
 static enum gm_mmc_status read_c2(struct gm_mmc_io *io, int32_t lba, uint8_t *buf,
 				  struct gm_sense *sense)
@@ -606,14 +621,12 @@ GM_TEST(emu_faults_cache_and_c2_offset)
 	struct gm_sense sense;
 	uint8_t a[GM_SECTOR_RAW + 294], b[GM_SECTOR_RAW + 294], good[GM_SECTOR_RAW];
 	uint8_t user[GM_SECTOR_USER], cdb[10] = { 0x28 };
-	char path[128], faults[128];
+	char faults[128];
 	FILE *f;
 	bool shifted = true, any = false;
 
 	make_images();
-	gm_drive_profile_init(&prof);
-	CU_ASSERT_EQUAL_FATAL(gm_drive_profile_parse(ctx, "c.profile", text,
-						     sizeof(text) - 1, &prof), 0);
+	io = open_profiled(ctx, text, &prof);
 	CU_ASSERT_EQUAL(prof.cache, 16);
 	CU_ASSERT_EQUAL(prof.c2_offset, 8);
 	snprintf(faults, sizeof(faults), "%s/f.faults", dir);
@@ -621,8 +634,6 @@ GM_TEST(emu_faults_cache_and_c2_offset)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs("100 c2\n", f);
 	fclose(f);
-	snprintf(path, sizeof(path), "%s/d.iso", dir);
-	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, &prof, &io), 0);
 	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_load_faults(ctx, &io, faults, NULL), 0);
 	user_pattern(100, user);
 	gm_sector_encode_mode1(good, 100, user);
@@ -673,14 +684,9 @@ GM_TEST(emu_profile_subq_shift)
 	struct gm_sense sense;
 	uint8_t cdb[12] = { 0xbe }, q[16];
 	struct gm_subq sq;
-	char path[128];
 
 	make_images();
-	gm_drive_profile_init(&prof);
-	CU_ASSERT_EQUAL_FATAL(gm_drive_profile_parse(ctx, "s.profile", text,
-						     sizeof(text) - 1, &prof), 0);
-	snprintf(path, sizeof(path), "%s/d.iso", dir);
-	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, &prof, &io), 0);
+	io = open_profiled(ctx, text, &prof);
 	cdb[8] = 1;
 	cdb[10] = 0x02;		/* formatted Q only */
 	for (int32_t lba = 12; lba <= 14; lba++) {
@@ -693,66 +699,5 @@ GM_TEST(emu_profile_subq_shift)
 	}
 	io.close(io.arg);
 	remove_images();
-	gm_ctx_free(ctx);
-}
-
-GM_TEST(drive_db_records_match_and_errors)
-{
-	static const char mine[] =
-		"# mine first\n"
-		"vendor PLEXTOR\nproduct DVDR   PX-760A\nrevision 1.0?\nread-offset 31\n";
-	static const char text[] =
-		"vendor PLEXTOR\n# a comment keeps the record\nproduct DVDR   PX-760A\n"
-		"read-offset 30\nc2-offset 294\n\n"
-		"vendor ASUS\nproduct BW-16D1HT\nrevision 3.*\nread-offset 6\n";
-	static const struct { const char *text, *error; } bad[] = {
-		{ "vendor A\nproduct B\nread-offset x\n", "line 3: read-offset: samples" },
-		{ "vendor A\n\nproduct B\n", "line 1: the record has no product" },
-		{ "product B\n", "line 1: the record has no vendor" },
-		{ "vendor A\nproduct B\nrevision 0123456789012345678901234567890123\n",
-		  "line 3: revision: a pattern" },
-		{ "vendor A\nproduct B\nbogus 1\n", "line 3: unknown key" },
-	};
-	struct gm_ctx *ctx = gm_ctx_new();
-	struct gm_drive_db *db = gm_drive_db_new();
-	const struct gm_drive_db_record *r;
-	char path[512];
-
-	CU_ASSERT_EQUAL_FATAL(gm_drive_db_parse(ctx, db, "mine.db", mine, sizeof(mine) - 1), 0);
-	CU_ASSERT_EQUAL_FATAL(gm_drive_db_parse(ctx, db, "t.db", text, sizeof(text) - 1), 0);
-	CU_ASSERT_EQUAL(gm_drive_db_count(db), 3);
-	/* INQUIRY fields come padded with spaces */
-	r = gm_drive_db_match(db, "PLEXTOR ", "DVDR   PX-760A  ", "1.07");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	CU_ASSERT_EQUAL(r->profile.read_offset, 31);
-	CU_ASSERT_STRING_EQUAL(r->file, "mine.db");
-	CU_ASSERT_EQUAL(r->line, 2);
-	r = gm_drive_db_match(db, "PLEXTOR", "DVDR   PX-760A", "1.10");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	CU_ASSERT_EQUAL(r->profile.read_offset, 30);
-	CU_ASSERT_EQUAL(r->profile.c2_offset, 294);
-	CU_ASSERT_EQUAL(r->line, 1);
-	CU_ASSERT_PTR_NOT_NULL(gm_drive_db_match(db, "ASUS", "BW-16D1HT", "3.10"));
-	CU_ASSERT_PTR_NULL(gm_drive_db_match(db, "ASUS", "BW-16D1HT", "1.00"));
-	CU_ASSERT_PTR_NULL(gm_drive_db_match(db, "ASUS", "BW-16D1H", "3.10"));
-	CU_ASSERT_PTR_NULL(gm_drive_db_match(db, "GLASSMST", "VIRTUAL DRIVE", "0.1"));
-	gm_drive_db_free(db);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		db = gm_drive_db_new();
-		CU_ASSERT_EQUAL(gm_drive_db_parse(ctx, db, "x.db", bad[i].text,
-						  strlen(bad[i].text)), -GM_ERR_FORMAT);
-		CU_ASSERT_PTR_NOT_NULL(strstr(gm_error(ctx), "drive database 'x.db' "));
-		CU_ASSERT_PTR_NOT_NULL(strstr(gm_error(ctx), bad[i].error));
-		gm_drive_db_free(db);
-	}
-	/* the shipped database parses, and knows the Plextor */
-	db = gm_drive_db_new();
-	snprintf(path, sizeof(path), "%s/../rip/drives.db", gm_test_srcdir());
-	CU_ASSERT_EQUAL_FATAL(gm_drive_db_load(ctx, db, path), 0);
-	CU_ASSERT_TRUE(gm_drive_db_count(db) >= 10);
-	r = gm_drive_db_match(db, "PLEXTOR", "DVDR   PX-760A", "1.07");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	CU_ASSERT_EQUAL(r->profile.read_offset, 30);
-	gm_drive_db_free(db);
 	gm_ctx_free(ctx);
 }
