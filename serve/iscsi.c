@@ -432,6 +432,24 @@ static bool negotiate(struct conn *c, const char *k, const char *v, struct text 
 /* Split text (len bytes of key=value pairs, each ended by NUL, and a NUL
    at text[len]) and call fn for each; a pair without '=' or with an
    over-long key is given with value NULL. */
+/* Append the PDU's data segment to the keys gathered so far (one NUL
+   more allocated): 0, 1 beyond MAX_TEXT, -1 out of memory. */
+static int gather_keys(struct conn *c)
+{
+	char *text;
+
+	if (c->text_len + c->dlen > MAX_TEXT)
+		return 1;
+	text = realloc(c->text, c->text_len + c->dlen + 1);
+	if (text == NULL)
+		return -1;
+	c->text = text;
+	if (c->dlen > 0)
+		memcpy(c->text + c->text_len, c->data, c->dlen);
+	c->text_len += c->dlen;
+	return 0;
+}
+
 static void each_key(char *text, size_t len, void (*fn)(void *arg, const char *k, const char *v),
 		     void *arg)
 {
@@ -623,7 +641,6 @@ static int login(struct conn *c, enum gm_iscsi_end *end)
 	bool transit = b[1] & 0x80, more = b[1] & 0x40;
 	int csg = (b[1] >> 2) & 3, nsg = b[1] & 3;
 	struct login l;
-	char *text;
 	size_t len;
 
 	memset(&l, 0, sizeof(l));
@@ -650,19 +667,14 @@ static int login(struct conn *c, enum gm_iscsi_end *end)
 		goto refuse;
 
 	/* keys over several PDUs: gather them, answer each with nothing */
-	if (c->text_len + c->dlen > MAX_TEXT) {
+	switch (gather_keys(c)) {
+	case 1:
 		login_fail(&l, 2, 0, "login keys over 64 KiB");
 		goto refuse;
-	}
-	text = realloc(c->text, c->text_len + c->dlen + 1);
-	if (text == NULL) {
+	case -1:
 		login_fail(&l, 3, 2, "out of memory");
 		goto refuse;
 	}
-	c->text = text;
-	if (c->dlen > 0)
-		memcpy(c->text + c->text_len, c->data, c->dlen);
-	c->text_len += c->dlen;
 	if (more) {
 		*end = GM_ISCSI_CLOSED;
 		return login_reply(c, &l, false, 0, NULL, 0) == 0 ? 0 : 1;
@@ -1028,19 +1040,15 @@ static int text_request(struct conn *c)
 	uint8_t r[48] = { OP_TEXT_RSP };
 	bool more = b[1] & 0x40;
 	struct send_targets s;
-	char *text;
 
 	memset(&s, 0, sizeof(s));
 	s.c = c;
-	if (c->text_len + c->dlen > MAX_TEXT)
+	switch (gather_keys(c)) {
+	case 1:
 		return reject(c, REJ_PROTOCOL);
-	text = realloc(c->text, c->text_len + c->dlen + 1);
-	if (text == NULL)
+	case -1:
 		return -1;
-	c->text = text;
-	if (c->dlen > 0)
-		memcpy(c->text + c->text_len, c->data, c->dlen);
-	c->text_len += c->dlen;
+	}
 	memcpy(r + 8, b + 8, 8);
 	gm_put_be32(r + 16, gm_be32(b + 16));
 	if (more) {		/* more keys to come: answer with none */
