@@ -86,6 +86,12 @@ struct gm_ctx *cli_ctx_with_profile(const char *cmd, const char *profile_path,
 /* Seconds on the monotonic clock. */
 double cli_now(void);
 
+/* Load the drive database: the given files (which must exist), the
+   user's (~/.config/glassmaster/drives.db) and the installed one. */
+struct gm_drive_db;
+int cli_load_drive_db(struct gm_ctx *ctx, struct gm_drive_db *db, char **given,
+		      size_t ngiven);
+
 /*
  * Make SIGINT, SIGTERM and SIGHUP set cli_stop_requested (commands poll it
  * through their library options and stop with their state saved) and

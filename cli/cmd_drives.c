@@ -16,31 +16,6 @@
 #include "rip.h"
 #include "banned.h"
 
-/* The drive database: --drive-db files, then the user's, then the one
-   installed with glassmaster; files that do not exist are passed over,
-   except those named with --drive-db. */
-static int load_db(struct gm_ctx *ctx, struct gm_drive_db *db, char **given, size_t ngiven)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char user[4096] = "";
-	int ret;
-
-	for (size_t i = 0; i < ngiven; i++) {
-		ret = gm_drive_db_load(ctx, db, given[i]);
-		if (ret != 0)
-			return ret;
-	}
-	if (xdg != NULL && *xdg == '/')
-		snprintf(user, sizeof(user), "%s/glassmaster/drives.db", xdg);
-	else if (home != NULL && *home == '/')
-		snprintf(user, sizeof(user), "%s/.config/glassmaster/drives.db", home);
-	if (user[0] && access(user, F_OK) == 0 && (ret = gm_drive_db_load(ctx, db, user)) != 0)
-		return ret;
-	if (access(GM_PKGDATADIR "/drives.db", F_OK) == 0)
-		return gm_drive_db_load(ctx, db, GM_PKGDATADIR "/drives.db");
-	return 0;
-}
-
 static void print_json(const struct gm_drive_caps *d, size_t n, const struct gm_drive_db *db)
 {
 	printf("{\"drives\": [");
@@ -183,7 +158,7 @@ static int cmd_drives(int argc, char **argv)
 		gm_ctx_free(ctx);
 		return cli_fail("drives", NULL, -GM_ERR_NOMEM);
 	}
-	ret = load_db(ctx, db, given, ngiven);
+	ret = cli_load_drive_db(ctx, db, given, ngiven);
 	if (ret == 0)
 		ret = gm_drive_list(ctx, sysfs, true, &list, &n);
 	if (ret != 0) {

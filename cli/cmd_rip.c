@@ -110,6 +110,106 @@ static void print_areas(struct gm_ctx *ctx, const char *map_path, uint64_t size,
 	gm_map_release(&map);
 }
 
+/* A capture's open areas (NAME.map, at sample resolution) as LBA and
+   sample within it; the first 100 in text. */
+static void print_capture_areas(struct gm_ctx *ctx, const char *name,
+				const struct gm_rip_report *r, bool json)
+{
+	struct gm_map map;
+	size_t len = strlen(name) + 5;
+	char *path = malloc(len);
+	unsigned n = 0;
+
+	memset(&map, 0, sizeof(map));
+	if (path == NULL)
+		return;
+	snprintf(path, len, "%s.map", name);
+	if (gm_map_load(ctx, &map, path, r->size) != 0) {
+		free(path);
+		return;
+	}
+	for (size_t i = 0; i < map.count; i++) {
+		const struct gm_map_extent *e = &map.extents[i];
+		long long a = (long long)(e->pos / 4), b = (long long)((e->pos + e->size) / 4 - 1);
+		long long fa = r->first_lba + a / 588, fb = r->first_lba + b / 588;
+
+		if (e->status == GM_MAP_FINISHED)
+			continue;
+		if (json)
+			printf("%s{\"first_lba\": %lld, \"first_sample\": %lld, "
+			       "\"last_lba\": %lld, \"last_sample\": %lld, \"status\": \"%s\"}",
+			       n ? ", " : "", fa, a % 588, fb, b % 588, map_status_name(e->status));
+		else if (n < 100)
+			printf("  LBA %lld sample %lld to LBA %lld sample %lld: %s\n", fa, a % 588,
+			       fb, b % 588, map_status_name(e->status));
+		n++;
+	}
+	if (!json && n > 100)
+		printf("  ... and %u more areas (see '%s')\n", n - 100, path);
+	gm_map_release(&map);
+	free(path);
+}
+
+static void print_capture(struct gm_ctx *ctx, const struct gm_rip_opts *o,
+			  const struct gm_rip_report *r, int ret, bool json)
+{
+	const struct gm_drive_info *d = &r->drive;
+	const char *result = ret == 0 ? "complete" : ret == -GM_ERR_UNREADABLE ? "incomplete"
+			     : ret == -GM_ERR_INTERRUPTED ? "interrupted" : "failed";
+
+	if (json) {
+		printf("{\"source\": ");
+		cli_json_string(stdout, o->source);
+		printf(", \"capture\": ");
+		cli_json_string(stdout, o->out);
+		printf(", \"result\": \"%s\", \"drive\": {\"vendor\": ", result);
+		cli_json_string(stdout, d->vendor);
+		printf(", \"product\": ");
+		cli_json_string(stdout, d->product);
+		printf(", \"revision\": ");
+		cli_json_string(stdout, d->revision);
+		printf(", \"c2\": %u, \"subchannel\": %s, \"pregap\": %s}, "
+		       "\"first_lba\": %ld, \"sectors\": %lu, \"leadout\": %ld, "
+		       "\"read_offset\": %ld, \"read_offset_source\": ",
+		       d->cd_c2, d->cd_sub ? "true" : "false", d->cd_pregap ? "true" : "false",
+		       (long)r->first_lba, (unsigned long)r->sectors, (long)d->leadout,
+		       (long)r->read_offset);
+		cli_json_string(stdout, r->offset_why);
+		printf(", \"offset_applied\": false, \"samples\": %llu, \"captured\": %llu, "
+		       "\"not_captured\": %llu, \"unreachable_sectors\": %lu, "
+		       "\"unreachable_samples\": %llu, \"sub_bad_sectors\": %llu, "
+		       "\"secure\": %s, \"resumed\": %s, \"reads\": %llu, \"areas\": [",
+		       (unsigned long long)r->size / 4, (unsigned long long)r->rescued / 4,
+		       (unsigned long long)r->bad / 4, r->unreachable,
+		       (unsigned long long)r->edge_samples, (unsigned long long)r->sub_bad,
+		       o->secure ? "true" : "false", r->resumed ? "true" : "false",
+		       (unsigned long long)r->reads);
+		if (r->size)
+			print_capture_areas(ctx, o->out, r, true);
+		printf("]}\n");
+		return;
+	}
+	if (ret != 0 && ret != -GM_ERR_UNREADABLE)
+		return;
+	printf("%s: '%s.raw': %llu of %llu samples captured (LBA %ld-%ld)",
+	       ret == 0 ? "COMPLETE" : "INCOMPLETE", o->out,
+	       (unsigned long long)r->rescued / 4, (unsigned long long)r->size / 4,
+	       (long)r->first_lba, (long)(r->first_lba + (int32_t)r->sectors - 1));
+	if (r->bad)
+		printf(", %llu not (%lu sectors the drive does not reach, %llu samples "
+		       "beyond its reach by the offset)", (unsigned long long)r->bad / 4,
+		       r->unreachable, (unsigned long long)r->edge_samples);
+	printf("\n  read offset %+ld (%s), not applied; C2 %s; subchannel %s",
+	       (long)r->read_offset, r->offset_why,
+	       d->cd_c2 ? "checked" : "not available", d->cd_sub ? "raw P-W" : "none");
+	if (d->cd_sub)
+		printf(", %llu sectors with a bad or unread Q", (unsigned long long)r->sub_bad);
+	printf("\n  %llu sector reads%s%s\n", (unsigned long long)r->reads,
+	       o->secure ? ", secure (every sample read twice)" : "",
+	       r->resumed ? ", resumed" : "");
+	print_capture_areas(ctx, o->out, r, false);
+}
+
 static int cmd_rip(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -119,6 +219,11 @@ static int cmd_rip(int argc, char **argv)
 		{"map-interval", required_argument, NULL, 'i'},
 		{"simulate", required_argument, NULL, 's'},
 		{"drive-profile", required_argument, NULL, 'P'},
+		{"drive-db", required_argument, NULL, 'D'},
+		{"read-offset", required_argument, NULL, 'O'},
+		{"sub-retries", required_argument, NULL, 'R'},
+		{"same-damage", required_argument, NULL, 'd'},
+		{"secure", no_argument, NULL, 'c'},
 		{"speed", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
 		{"no-hash", no_argument, NULL, 'n'},
@@ -135,9 +240,12 @@ static int cmd_rip(int argc, char **argv)
 	struct rip_run run;
 	struct gm_ctx *ctx;
 	char cmdline[2048] = "glassmaster", *map_path = NULL;
-	bool json = false;
+	bool json = false, retries_set = false;
 	int progress = CLI_PROGRESS_AUTO, c, ret, status;
 	long long v;
+	char *dbs[16];
+	size_t ndbs = 0;
+	struct gm_drive_db *db = NULL;
 
 	gm_rip_opts_init(&opts);
 	optind = 1;
@@ -150,6 +258,33 @@ static int cmd_rip(int argc, char **argv)
 				return cli_usage_error("rip", "--retries must be a number "
 						       "from 0 to 1000, not '%s'", optarg);
 			opts.retries = (int)v;
+			retries_set = true;
+			break;
+		case 'R':
+			if (!cli_parse_int(optarg, 0, 1000, &v))
+				return cli_usage_error("rip", "--sub-retries must be a number "
+						       "from 0 to 1000, not '%s'", optarg);
+			opts.sub_retries = (int)v;
+			break;
+		case 'd':
+			if (!cli_parse_int(optarg, 0, 250, &v))
+				return cli_usage_error("rip", "--same-damage must be a number "
+						       "from 0 to 250, not '%s'", optarg);
+			opts.same_damage = (unsigned)v;
+			break;
+		case 'O':
+			if (!cli_parse_int(optarg, -2940, 2940, &v))
+				return cli_usage_error("rip", "--read-offset must be a number "
+						       "of samples from -2940 to 2940, not "
+						       "'%s'", optarg);
+			opts.read_offset = (int32_t)v;
+			opts.read_offset_set = true;
+			break;
+		case 'c': opts.secure = true; break;
+		case 'D':
+			if (ndbs == sizeof(dbs) / sizeof(dbs[0]))
+				return cli_usage_error("rip", "at most 16 --drive-db files");
+			dbs[ndbs++] = optarg;
 			break;
 		case 'm': opts.map = optarg; break;
 		case 'i':
@@ -190,6 +325,14 @@ static int cmd_rip(int argc, char **argv)
 	if (opts.out == NULL)
 		return cli_usage_error("rip", "-o OUT is missing");
 	opts.source = argv[optind];
+	/* OUT.iso: the data track's user data; else a CD is captured whole */
+	{
+		size_t len = strlen(opts.out);
+
+		opts.capture = !(len > 4 && strcmp(opts.out + len - 4, ".iso") == 0);
+		if (opts.capture && !retries_set)
+			opts.retries = 8;
+	}
 	for (int i = 0; i < argc; i++) {
 		size_t len = strlen(cmdline);
 
@@ -208,6 +351,17 @@ static int cmd_rip(int argc, char **argv)
 	ctx = cli_ctx_with_profile("rip", profile_path, &profile, &opts.profile, &status);
 	if (ctx == NULL)
 		return status;
+	if (opts.capture) {
+		db = gm_drive_db_new();
+		if (db == NULL || (ret = cli_load_drive_db(ctx, db, dbs, ndbs)) != 0) {
+			status = db == NULL ? cli_fail("rip", ctx, -GM_ERR_NOMEM)
+			       : cli_fail("rip", ctx, ret);
+			gm_drive_db_free(db);
+			gm_ctx_free(ctx);
+			return status;
+		}
+		opts.db = db;
+	}
 	ret = gm_rip(ctx, &opts, &report);
 	if (run.drawn)
 		fprintf(stderr, "\r\033[K");
@@ -221,7 +375,9 @@ static int cmd_rip(int argc, char **argv)
 	status = ret == 0 ? GM_EXIT_OK : gm_err_exit_status((enum gm_err)-ret);
 	if (ret != 0 && ret != -GM_ERR_UNREADABLE)
 		cli_fail("rip", ctx, ret);
-	if (json) {
+	if (report.capture) {
+		print_capture(ctx, &opts, &report, ret, json);
+	} else if (json) {
 		printf("{\"source\": ");
 		cli_json_string(stdout, opts.source);
 		printf(", \"output\": ");
@@ -251,6 +407,7 @@ static int cmd_rip(int argc, char **argv)
 		print_areas(ctx, opts.map ? opts.map : map_path, report.size, false);
 	}
 	free(map_path);
+	gm_drive_db_free(db);
 	gm_ctx_free(ctx);
 	return status;
 }

@@ -44,7 +44,29 @@ void gm_drive_close(struct gm_drive *drive)
 	if (drive->ops->close != NULL)
 		drive->ops->close(drive);
 	free(drive->journal);
+	for (int t = 0; t < GM_TABLE_COUNT; t++)
+		free(drive->table[t]);
 	free(drive);
+}
+
+void gm_drive_set_table(struct gm_drive *drive, enum gm_drive_table t,
+			const uint8_t *data, size_t len)
+{
+	uint8_t *copy = len ? malloc(len) : NULL;
+
+	if (copy == NULL)
+		return;
+	memcpy(copy, data, len);
+	free(drive->table[t]);
+	drive->table[t] = copy;
+	drive->table_len[t] = len;
+}
+
+const uint8_t *gm_drive_table(const struct gm_drive *drive, enum gm_drive_table t,
+			      size_t *len)
+{
+	*len = (unsigned)t < GM_TABLE_COUNT ? drive->table_len[t] : 0;
+	return *len ? drive->table[t] : NULL;
 }
 
 const struct gm_drive_info *gm_drive_info(const struct gm_drive *drive)
@@ -80,6 +102,34 @@ int gm_drive_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 		c2 = NULL;
 	}
 	ret = drive->ops->read(ctx, drive, lba, count, raw, data, c2, result);
+	drive->reads += count;
+	return ret;
+}
+
+int gm_drive_read_cd(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
+		     uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
+		     enum gm_read_result *result)
+{
+	int ret;
+
+	if (drive == NULL || data == NULL || result == NULL)
+		return gm_error_set(ctx, GM_ERR_INVALID, "drive read without "
+				    "a drive or buffers");
+	if (!drive->info.cd_raw || drive->ops->read_cd == NULL)
+		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "drive '%s %s' cannot "
+				    "read every sector of this disc with READ CD",
+				    drive->info.vendor, drive->info.product);
+	if (count == 0)
+		return 0;
+	if (sub != NULL && !drive->info.cd_sub)
+		return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "drive '%s %s' gives no "
+				    "raw subchannel", drive->info.vendor,
+				    drive->info.product);
+	if (c2 != NULL && drive->info.cd_c2 == 0) {
+		memset(c2, 0, (size_t)count * GM_DRIVE_C2_SIZE);
+		c2 = NULL;
+	}
+	ret = drive->ops->read_cd(ctx, drive, lba, count, data, c2, sub, result);
 	drive->reads += count;
 	return ret;
 }

@@ -403,6 +403,7 @@ static void read_full_toc(struct mmc_drive *m)
 			continue;
 		len = (size_t)gm_be16(buf) + 2;
 		if (len <= 65534 && full_toc_plausible(buf, len, &sessions)) {
+			gm_drive_set_table(m->drive, GM_TABLE_FULL_TOC, buf, len);
 			gm_drive_note(m->drive, "full TOC: %zu entries, %u session%s%s",
 				      (len - 4) / 11, sessions, sessions == 1 ? "" : "s",
 				      attempt == 0 ? "" : " (asked for in byte 9, "
@@ -450,9 +451,10 @@ static void read_full_toc(struct mmc_drive *m)
 		len = (size_t)gm_be16(buf) + 2;
 		/* packs start with their type, 80h-8Fh (MMC-6 Annex J) */
 		if (len > 4 && len <= 65534 && (len - 4) % 18 == 0
-		    && buf[4] >= 0x80 && buf[4] <= 0x8f)
+		    && buf[4] >= 0x80 && buf[4] <= 0x8f) {
+			gm_drive_set_table(m->drive, GM_TABLE_CDTEXT, buf, len);
 			gm_drive_note(m->drive, "CD-TEXT: %zu packs", (len - 4) / 18);
-		else
+		} else
 			gm_drive_note(m->drive, "CD-TEXT: none");
 	} else {
 		gm_drive_note(m->drive, "CD-TEXT: none (%s)", gm_sense_text(&sense));
@@ -614,6 +616,8 @@ static void disc_structures(struct mmc_drive *m, enum gm_media media)
 			gm_drive_note(m->drive, "%s: implausible length %zu", name, len);
 			continue;
 		}
+		gm_drive_set_table(m->drive, i == 0 ? GM_TABLE_PHYSICAL : i == 1
+				   ? GM_TABLE_MANUFACTURER : GM_TABLE_BCA, buf, len);
 		if (media == GM_MEDIA_DVD && format == 0 && len >= 4 + 17)
 			gm_drive_note(m->drive, "%s: %s, %u layer%s, data PSN %06lX-%06lX",
 				      name, book[buf[4] >> 4], ((buf[6] >> 5) & 3) + 1,
@@ -622,6 +626,13 @@ static void disc_structures(struct mmc_drive *m, enum gm_media media)
 				      (unsigned long)(gm_be32(buf + 12) & 0xffffff));
 		else
 			gm_drive_note(m->drive, "%s: %zu bytes", name, len - 4);
+		/* two layers: layer 0 ends at the PSN in bytes 13-15 */
+		if (media == GM_MEDIA_DVD && format == 0 && len >= 4 + 17
+		    && ((buf[6] >> 5) & 3) == 1
+		    && (gm_be32(buf + 16) & 0xffffff) >= (gm_be32(buf + 8) & 0xffffff))
+			gm_drive_note(m->drive, "layer break: layer 0 holds LBA 0-%lu",
+				      (unsigned long)((gm_be32(buf + 16) & 0xffffff)
+						      - (gm_be32(buf + 8) & 0xffffff)));
 	}
 	free(buf);
 }
@@ -756,6 +767,194 @@ static enum gm_read_result read_failure(const struct gm_sense *sense,
 }
 
 /*
+ * Run a read command: its buffer (count sectors of stride bytes) is first
+ * filled with the canary over each sector's first fill bytes, so that a
+ * sector the drive did not send shows; a drive becoming ready, reset or
+ * aborting is asked once more (twice at most).  Failures are journalled.
+ */
+static enum gm_mmc_status run_read(struct mmc_drive *m, const uint8_t *cdb,
+				   size_t cdb_len, uint8_t *data, uint32_t count,
+				   size_t stride, size_t fill, int32_t lba,
+				   struct gm_sense *sense)
+{
+	enum gm_mmc_status st = GM_MMC_OK;
+	char what[64];
+
+	snprintf(what, sizeof(what), " at LBA %ld (%lu sectors)", (long)lba,
+		 (unsigned long)count);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int err = 0;
+
+		for (uint32_t i = 0; i < count; i++)
+			memcpy(data + i * stride, m->canary, fill);
+		memset(sense, 0, sizeof(*sense));
+		st = m->io.run(m->io.arg, cdb, cdb_len, GM_MMC_IN, data, count * stride,
+			       TIMEOUT_MS, sense, &err);
+		if (st != GM_MMC_OK && m->failures < FAILURES_NOTED) {
+			char text[160];
+
+			failure_text(text, sizeof(text), st, sense, err);
+			gm_drive_note(m->drive, "%s%s: %s", gm_mmc_command_name(cdb[0]),
+				      what, text);
+			if (++m->failures == FAILURES_NOTED)
+				gm_drive_note(m->drive, "further read failures are "
+					      "not journalled");
+		}
+		/* not ready yet, a reset, an aborted command: once more */
+		if (st == GM_MMC_CHECK && (sense_is(sense, 0x02, 0x04)
+					   || sense_is(sense, 0x06, 0x29)
+					   || sense->key == 0x0b)) {
+			sleep_ms(sense->key == 0x02 ? 500 : 0);
+			continue;
+		}
+		break;
+	}
+	return st;
+}
+
+/* After a failed read: every sector's result, and the error when the
+   drive is gone or refuses; 0 otherwise. */
+static int read_failed(struct gm_ctx *ctx, struct mmc_drive *m, enum gm_mmc_status st,
+		       const struct gm_sense *sense, int32_t lba, uint32_t count,
+		       enum gm_read_result *result)
+{
+	enum gm_read_result r = read_failure(sense, st);
+
+	if (st == GM_MMC_DENIED)
+		return gm_error_set(ctx, GM_ERR_DEVICE, "'%s': reading is refused by "
+				    "the system: run as root", m->path);
+	for (uint32_t i = 0; i < count; i++)
+		result[i] = r;
+	if (r == GM_READ_GONE)
+		return gm_error_set(ctx, GM_ERR_DEVICE, "'%s' is gone at LBA %ld: %s",
+				    m->path, (long)lba, st == GM_MMC_CHECK
+				    ? gm_sense_text(sense) : "the device does not answer");
+	return 0;
+}
+
+/* Sectors still holding the canary were never transferred. */
+static void find_canaries(struct mmc_drive *m, const uint8_t *data, uint32_t count,
+			  size_t stride, size_t fill, const uint8_t *cdb, int32_t lba,
+			  enum gm_read_result *result)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		result[i] = GM_READ_OK;
+		if (is_canary(m, data + i * stride, fill)) {
+			result[i] = GM_READ_MEDIUM;
+			gm_drive_note(m->drive, "%s at LBA %ld: success, but sector "
+				      "%ld was not transferred", gm_mmc_command_name(cdb[0]),
+				      (long)lba, (long)(lba + (int32_t)i));
+		}
+	}
+}
+
+/* A read of count sectors at lba with READ CD flags and subchannel
+   selection, stride bytes each; true when every sector was sent. */
+static bool probe_read_cd(struct mmc_drive *m, int32_t lba, uint32_t count,
+			  uint8_t flags, uint8_t subsel, uint8_t *buf, size_t stride)
+{
+	uint8_t cdb[12];
+	struct gm_sense sense;
+
+	read_cd_cdb(cdb, lba, count, flags, subsel);
+	if (run_read(m, cdb, sizeof(cdb), buf, count, stride, GM_SECTOR_RAW, lba,
+		     &sense) != GM_MMC_OK)
+		return false;
+	for (uint32_t i = 0; i < count; i++)
+		if (is_canary(m, buf + i * stride, GM_SECTOR_RAW))
+			return false;
+	return true;
+}
+
+/*
+ * Can READ CD give every sector of this CD, audio included, with C2 and
+ * subchannel?  Two sectors of the first track are read with no C2 or
+ * subchannel, then with each C2 field and with raw P-W: both sectors'
+ * 2352 bytes must come back where MMC puts them and equal the first
+ * read's, and Q's CRC must hold.  Then whether LBA -150 reads.
+ */
+static void probe_cd(struct mmc_drive *m, struct gm_drive_info *info)
+{
+	enum { MAX = 2 * (GM_SECTOR_RAW + 296 + GM_SUB_SIZE) };
+	uint8_t *plain = malloc(2 * GM_SECTOR_RAW), *buf = malloc(MAX);
+	int32_t lba;
+
+	info->cd_raw = false;
+	info->cd_c2 = 0;
+	info->cd_sub = info->cd_pregap = false;
+	if (plain == NULL || buf == NULL || m->ntracks == 0)
+		goto out;
+	lba = m->tracks[0].start + 2 + 2 < m->leadout ? m->tracks[0].start + 2
+	      : m->tracks[0].start;
+	if (!probe_read_cd(m, lba, 2, 0xf8, 0, plain, GM_SECTOR_RAW)) {
+		gm_drive_note(m->drive, "READ CD of any sector type is refused: no "
+			      "capture of the whole disc");
+		goto out;
+	}
+	info->cd_raw = true;
+	for (unsigned size = 294; size <= 296 && info->cd_c2 == 0; size += 2) {
+		size_t stride = GM_SECTOR_RAW + size;
+
+		if (probe_read_cd(m, lba, 2, size == 294 ? 0xfa : 0xfc, 0, buf, stride)
+		    && memcmp(buf, plain, GM_SECTOR_RAW) == 0
+		    && memcmp(buf + stride, plain + GM_SECTOR_RAW, GM_SECTOR_RAW) == 0)
+			info->cd_c2 = size;
+	}
+	if (info->cd_c2 == 0)
+		gm_drive_note(m->drive, "READ CD gives no usable C2 pointers (refused, "
+			      "or the sectors not where they belong)");
+	if (probe_read_cd(m, lba, 2, 0xf8, 0x01, buf, GM_SECTOR_RAW + GM_SUB_SIZE)
+	    && memcmp(buf, plain, GM_SECTOR_RAW) == 0
+	    && memcmp(buf + GM_SECTOR_RAW + GM_SUB_SIZE, plain + GM_SECTOR_RAW,
+		      GM_SECTOR_RAW) == 0) {
+		uint8_t q[12], q2[12];
+
+		gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q);
+		gm_sub_channel(buf + 2 * GM_SECTOR_RAW + GM_SUB_SIZE, GM_SUB_Q, q2);
+		info->cd_sub = gm_subq_crc_ok(q) || gm_subq_crc_ok(q2);
+	}
+	if (!info->cd_sub)
+		gm_drive_note(m->drive, "READ CD gives no usable raw P-W subchannel "
+			      "(refused, misplaced, or Q's CRC fails)");
+	info->cd_pregap = probe_read_cd(m, -150, 1, 0xf8, 0, buf, GM_SECTOR_RAW);
+	gm_drive_note(m->drive, "READ CD of every sector: yes; C2 pointers: %s; raw "
+		      "P-W: %s; track 1's pregap (LBA -150): %s",
+		      info->cd_c2 == 294 ? "294 bytes" : info->cd_c2 == 296
+		      ? "296 bytes (with the block error byte)" : "none",
+		      info->cd_sub ? "yes" : "no", info->cd_pregap ? "readable"
+		      : "not readable by this drive");
+out:
+	free(plain);
+	free(buf);
+}
+
+/* MCN and ISRCs through READ SUB-CHANNEL, into the journal (a capture
+   checks them against what Q says). */
+static void media_catalog(struct mmc_drive *m)
+{
+	uint8_t cdb[10] = { 0x42, 0, 0x40, 0x02 }, buf[24];
+	struct gm_sense sense;
+
+	gm_put_be16(cdb + 7, sizeof(buf));
+	memset(buf, 0, sizeof(buf));
+	if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, sizeof(buf), &sense, true,
+		" (MCN)") == GM_MMC_OK && buf[4] == 0x02)
+		gm_drive_note(m->drive, "READ SUB-CHANNEL: MCN %s%.13s",
+			      buf[8] & 0x80 ? "" : "none", buf[8] & 0x80 ? (char *)buf + 9 : "");
+	for (unsigned i = 0; i < m->ntracks; i++) {
+		if (m->tracks[i].control & 0x04)
+			continue;
+		cdb[3] = 0x03;
+		cdb[6] = m->tracks[i].number;
+		memset(buf, 0, sizeof(buf));
+		if (run(m, cdb, sizeof(cdb), GM_MMC_IN, buf, sizeof(buf), &sense, true,
+			" (ISRC)") == GM_MMC_OK && buf[4] == 0x03 && (buf[8] & 0x80))
+			gm_drive_note(m->drive, "READ SUB-CHANNEL: track %u ISRC %.12s",
+				      m->tracks[i].number, (char *)buf + 9);
+	}
+}
+
+/*
  * Read count sectors; with c2 (raw only) READ CD returns each sector
  * followed by its 294 bytes of C2 error bits, read into m->c2buf and split.
  */
@@ -765,23 +964,19 @@ static int mmc_read_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
 {
 	uint8_t *const out = data;
 	size_t size = raw ? GM_SECTOR_RAW : GM_SECTOR_USER;
+	struct gm_sense sense;
+	enum gm_mmc_status st;
+	uint8_t cdb[12];
 
 	if (c2 != NULL) {
 		if (m->c2buf == NULL
-		    && (m->c2buf = malloc((size_t)CHUNK * (GM_SECTOR_RAW + GM_DRIVE_C2_SIZE)))
+		    && (m->c2buf = malloc((size_t)CHUNK * (GM_SECTOR_RAW + 296 + 96)))
 		       == NULL)
 			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		data = m->c2buf;
 		size = GM_SECTOR_RAW + GM_DRIVE_C2_SIZE;
 	}
-	struct gm_sense sense;
-	enum gm_mmc_status st = GM_MMC_OK;
-	uint8_t cdb[12];
-	char what[64];
-
-	for (int attempt = 0; attempt < 3; attempt++) {
-		for (uint32_t i = 0; i < count; i++)
-			memcpy(data + i * size, m->canary, c2 != NULL ? GM_SECTOR_RAW : size);
+	for (;;) {
 		if (raw) {
 			read_cd_cdb(cdb, lba, count, c2 != NULL ? 0xfa : 0xf8, 0);
 		} else if (!m->read12) {
@@ -795,70 +990,20 @@ static int mmc_read_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
 			gm_put_be32(cdb + 2, (uint32_t)lba);
 			gm_put_be32(cdb + 6, count);
 		}
-		snprintf(what, sizeof(what), " at LBA %ld (%lu sectors)", (long)lba,
-			 (unsigned long)count);
-		/* the buffer is not cleared: the canary shows what was not sent */
-		memset(&sense, 0, sizeof(sense));
-		{
-			int err = 0;
-
-			st = m->io.run(m->io.arg, cdb, raw || m->read12 ? 12 : 10,
-				       GM_MMC_IN, data, count * size, TIMEOUT_MS,
-				       &sense, &err);
-			if (st != GM_MMC_OK && m->failures < FAILURES_NOTED) {
-				char text[160];
-
-				failure_text(text, sizeof(text), st, &sense, err);
-				gm_drive_note(m->drive, "%s%s: %s",
-					      gm_mmc_command_name(cdb[0]), what, text);
-				if (++m->failures == FAILURES_NOTED)
-					gm_drive_note(m->drive, "further read "
-						      "failures are not journalled");
-			}
-		}
-		if (st == GM_MMC_OK)
-			break;
-		if (st == GM_MMC_DENIED)
-			return gm_error_set(ctx, GM_ERR_DEVICE, "'%s': reading is "
-					    "refused by the system: run as root",
-					    m->path);
+		st = run_read(m, cdb, raw || m->read12 ? 12 : 10, data, count, size,
+			      c2 != NULL ? GM_SECTOR_RAW : size, lba, &sense);
 		if (st == GM_MMC_CHECK && !raw && !m->read12
 		    && sense_is(&sense, 0x05, 0x20)) {
 			gm_drive_note(m->drive, "READ(10) is not supported: READ(12)");
 			m->read12 = true;
 			continue;
 		}
-		/* not ready yet, a reset, an aborted command: once more */
-		if (st == GM_MMC_CHECK && (sense_is(&sense, 0x02, 0x04)
-					   || sense_is(&sense, 0x06, 0x29)
-					   || sense.key == 0x0b)) {
-			sleep_ms(sense.key == 0x02 ? 500 : 0);
-			continue;
-		}
 		break;
 	}
-	if (st != GM_MMC_OK) {
-		enum gm_read_result r = read_failure(&sense, st);
-
-		for (uint32_t i = 0; i < count; i++)
-			result[i] = r;
-		if (r == GM_READ_GONE)
-			return gm_error_set(ctx, GM_ERR_DEVICE, "'%s' is gone at LBA "
-					    "%ld: %s", m->path, (long)lba,
-					    st == GM_MMC_CHECK ? gm_sense_text(&sense)
-					    : "the device does not answer");
-		return 0;
-	}
-	for (uint32_t i = 0; i < count; i++) {
-		result[i] = GM_READ_OK;
-		/* a sector still holding the canary was never transferred */
-		if (is_canary(m, data + i * size, c2 != NULL ? GM_SECTOR_RAW : size)) {
-			result[i] = GM_READ_MEDIUM;
-			gm_drive_note(m->drive, "%s at LBA %ld: success, but sector "
-				      "%ld was not transferred", gm_mmc_command_name(cdb[0]),
-				      (long)lba, (long)(lba + (int32_t)i));
-		}
-	}
+	if (st != GM_MMC_OK)
+		return read_failed(ctx, m, st, &sense, lba, count, result);
+	find_canaries(m, data, count, size, c2 != NULL ? GM_SECTOR_RAW : size, cdb, lba,
+		      result);
 	for (uint32_t i = 0; c2 != NULL && i < count; i++) {
 		const uint8_t *s2 = data + i * size;
 		bool flagged = false;
@@ -869,6 +1014,85 @@ static int mmc_read_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
 			flagged = s2[GM_SECTOR_RAW + k] != 0;
 		if (flagged && result[i] == GM_READ_OK)
 			result[i] = GM_READ_C2;
+	}
+	return 0;
+}
+
+/*
+ * READ CD of any sector type: the 2352 bytes, then the C2 field the
+ * drive has (294 or 296 bytes) when c2 is wanted, then 96 bytes of raw
+ * P-W when sub is wanted; split into the caller's buffers.  An ILLEGAL
+ * REQUEST (LBA out of range, or a sector the drive will not return) is
+ * GM_READ_RANGE for every sector of the command.
+ */
+static int mmc_read_cd_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
+			     uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
+			     enum gm_read_result *result)
+{
+	unsigned c2size = c2 != NULL ? m->drive->info.cd_c2 : 0;
+	size_t stride = GM_SECTOR_RAW + c2size + (sub != NULL ? GM_SUB_SIZE : 0);
+	uint8_t flags = (uint8_t)(0xf8 | (c2size == 294 ? 0x02 : c2size == 296 ? 0x04 : 0));
+	uint8_t *buf = data, cdb[12];
+	struct gm_sense sense;
+	enum gm_mmc_status st;
+
+	if (stride != GM_SECTOR_RAW) {
+		if (m->c2buf == NULL
+		    && (m->c2buf = malloc((size_t)CHUNK * (GM_SECTOR_RAW + 296 + 96)))
+		       == NULL)
+			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		buf = m->c2buf;
+	}
+	read_cd_cdb(cdb, lba, count, flags, sub != NULL ? 0x01 : 0);
+	st = run_read(m, cdb, 12, buf, count, stride, GM_SECTOR_RAW, lba, &sense);
+	if (st == GM_MMC_CHECK && sense.key == 0x05) {
+		for (uint32_t i = 0; i < count; i++)
+			result[i] = GM_READ_RANGE;
+		return 0;
+	}
+	if (st != GM_MMC_OK)
+		return read_failed(ctx, m, st, &sense, lba, count, result);
+	find_canaries(m, buf, count, stride, GM_SECTOR_RAW, cdb, lba, result);
+	for (uint32_t i = 0; buf != data && i < count; i++) {
+		const uint8_t *s2 = buf + i * stride;
+		bool flagged = false;
+
+		memcpy(data + (size_t)i * GM_SECTOR_RAW, s2, GM_SECTOR_RAW);
+		if (c2 != NULL) {
+			memcpy(c2 + (size_t)i * GM_DRIVE_C2_SIZE, s2 + GM_SECTOR_RAW,
+			       GM_DRIVE_C2_SIZE);
+			for (size_t k = 0; k < GM_DRIVE_C2_SIZE && !flagged; k++)
+				flagged = s2[GM_SECTOR_RAW + k] != 0;
+		}
+		if (sub != NULL)
+			memcpy(sub + (size_t)i * GM_SUB_SIZE, s2 + GM_SECTOR_RAW + c2size,
+			       GM_SUB_SIZE);
+		if (flagged && result[i] == GM_READ_OK)
+			result[i] = GM_READ_C2;
+	}
+	return 0;
+}
+
+static int mmc_read_cd(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
+		       uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
+		       enum gm_read_result *result)
+{
+	struct mmc_drive *m = drive->priv;
+
+	for (uint32_t done = 0; done < count;) {
+		uint32_t n = count - done < CHUNK ? count - done : CHUNK;
+		int ret = mmc_read_cd_chunk(ctx, m, lba + (int32_t)done, n,
+					    data + (size_t)done * GM_SECTOR_RAW,
+					    c2 != NULL ? c2 + (size_t)done * GM_DRIVE_C2_SIZE : NULL,
+					    sub != NULL ? sub + (size_t)done * GM_SUB_SIZE : NULL,
+					    result + done);
+
+		if (ret != 0) {
+			for (uint32_t i = done + n; i < count; i++)
+				result[i] = GM_READ_GONE;
+			return ret;
+		}
+		done += n;
 	}
 	return 0;
 }
@@ -954,6 +1178,7 @@ static void mmc_close(struct gm_drive *drive)
 static const struct gm_drive_ops mmc_ops = {
 	.name = "mmc",
 	.read = mmc_read,
+	.read_cd = mmc_read_cd,
 	.close = mmc_close,
 	.set_speed = mmc_set_speed,
 };
@@ -1022,6 +1247,13 @@ static int probe(struct gm_ctx *ctx, struct mmc_drive *m)
 	if (info->media == GM_MEDIA_CD) {
 		read_full_toc(m);
 		probe_raw(m, info);
+		probe_cd(m, info);
+		info->leadout = m->leadout > 0 ? m->leadout : 0;
+		for (unsigned i = 0; i < m->ntracks; i++)
+			if ((m->tracks[i].control & 0x04) == 0) {
+				media_catalog(m);
+				break;
+			}
 	} else {
 		disc_structures(m, info->media);
 	}

@@ -26,6 +26,11 @@ struct gm_drive_ops {
 		    uint32_t count, bool raw, uint8_t *data, uint8_t *c2,
 		    enum gm_read_result *result);
 	void (*close)(struct gm_drive *drive);
+	/* READ CD of any sector (gm_drive_read_cd), checked as read is;
+	   NULL: the back end cannot */
+	int (*read_cd)(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
+		       uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
+		       enum gm_read_result *result);
 	/* speed in x, <= 0 the maximum; NULL: the drive has no speed */
 	int (*set_speed)(struct gm_ctx *ctx, struct gm_drive *drive,
 			 double speed);
@@ -38,7 +43,14 @@ struct gm_drive {
 	void *priv;		/* the back end's state */
 	char *journal;		/* lines not yet taken (gm_drive_journal_take) */
 	size_t journal_len, journal_lines;
+	uint8_t *table[GM_TABLE_COUNT];	/* gm_drive_table() */
+	size_t table_len[GM_TABLE_COUNT];
 };
+
+/* Keep a copy of a table read from the medium (dropped when out of
+   memory). */
+void gm_drive_set_table(struct gm_drive *drive, enum gm_drive_table t,
+			const uint8_t *data, size_t len);
 
 /* Add a line to the drive's journal (dropped when out of memory). */
 void gm_drive_note(struct gm_drive *drive, const char *fmt, ...)

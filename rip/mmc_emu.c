@@ -27,6 +27,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +39,8 @@
 #include "rip.h"
 #include "banned.h"
 
-#define KBS_1X 176		/* a CD's 1x in kB/s, as MMC counts speeds */
+#define KBS_1X 176
+#define EMU_CDTEXT_PACKS 2048	/* 8 blocks of 256 packs */		/* a CD's 1x in kB/s, as MMC counts speeds */
 
 enum { PROFILE_CD_ROM = 0x0008, PROFILE_DVD_ROM = 0x0010, PROFILE_BD_ROM = 0x0040 };
 
@@ -532,6 +534,36 @@ static size_t full_entry(uint8_t *p, unsigned session, uint8_t adr_ctl, uint8_t 
 	return 11;
 }
 
+/* The packs of a CD-TEXT file (a .cdt: packs, maybe after a 4-byte
+   header of READ TOC's and before a NUL), at most EMU_CDTEXT_PACKS. */
+static bool cdtext_file(const char *path, uint8_t (*packs)[GM_CDTEXT_PACK], unsigned *np)
+{
+	enum { MAX = EMU_CDTEXT_PACKS * GM_CDTEXT_PACK + 5 };
+	uint8_t *buf = malloc(MAX + 1), *p;
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+
+	if (f != NULL && buf != NULL)
+		n = fread(buf, 1, MAX + 1, f);
+	if (f != NULL)
+		fclose(f);
+	p = buf;
+	if (n > 4 && (n - 4) % GM_CDTEXT_PACK <= 1 && (buf[0] < 0x80 || buf[0] > 0x8f)) {
+		p += 4;		/* READ TOC's header */
+		n -= 4;
+	}
+	if (n % GM_CDTEXT_PACK == 1)
+		n--;		/* CDRWIN's closing NUL */
+	if (buf == NULL || n == 0 || n > MAX - 5 || n % GM_CDTEXT_PACK != 0) {
+		free(buf);
+		return false;
+	}
+	memcpy(packs, p, n);
+	*np = (unsigned)(n / GM_CDTEXT_PACK);
+	free(buf);
+	return true;
+}
+
 static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *buf,
 				   size_t len, struct gm_sense *sense)
 {
@@ -630,13 +662,16 @@ static enum gm_mmc_status read_toc(struct emu *e, const uint8_t *cdb, uint8_t *b
 		r[3] = (uint8_t)d->nsessions;
 		break;
 	case 5: {		/* CD-TEXT: the packs of block 0 with their CRCs */
-		uint8_t (*packs)[GM_CDTEXT_PACK] = malloc(256 * sizeof(*packs));
+		uint8_t (*packs)[GM_CDTEXT_PACK] = malloc(EMU_CDTEXT_PACKS * sizeof(*packs));
 		uint8_t *t;
 		unsigned np = 0;
 
 		if (packs == NULL)
 			return check(e, sense, 0x04, 0x44, 0x00);	/* internal */
-		if (!gm_cdtext_to_packs(d, packs, &np))
+		/* a sheet's CDTEXTFILE is served as it is (every block and
+		   language); else block 0 made from the disc's fields */
+		if (!(d->cdtextfile != NULL && cdtext_file(d->cdtextfile, packs, &np))
+		    && !gm_cdtext_to_packs(d, packs, &np))
 			np = 0;
 		t = malloc(4 + (size_t)np * GM_CDTEXT_PACK);
 		if (t == NULL) {
@@ -839,6 +874,7 @@ static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 	e->pos = lba;
 	if (gm_disc_track_at(e->disc, lba) == NULL) {
 		outside(e, lba);
+		memset(e->c2bits, 0, sizeof(e->c2bits));
 		return true;
 	}
 	if (gm_source_read(e->ctx, e->src, &req) != 0
@@ -1029,16 +1065,20 @@ static bool is_audio(const struct emu *e, int32_t lba)
 
 /*
  * The 2352 bytes of audio the drive returns for lba: with a read offset of
- * N samples, those of the disc from sample lba * 588 + N on, across the
- * sector boundary; what lies beyond what the drive reads is silence.
+ * N samples (AccurateRip's correction: the audio comes N samples late),
+ * those of the disc from sample lba * 588 - N on, across the sector
+ * boundary; what lies beyond what the drive reads is silence.  The C2
+ * bits follow the bytes they flag (e->c2bits ends up holding them).
  */
 static bool offset_audio(struct emu *e, int32_t lba, uint8_t *out,
 			 struct gm_sense *sense, enum gm_mmc_status *st)
 {
-	int64_t start = (int64_t)lba * 2352 + (int64_t)e->profile.read_offset * 4;
+	int64_t start = (int64_t)lba * 2352 - (int64_t)e->profile.read_offset * 4;
 	int64_t first = start >= 0 ? start / 2352 : -((-start + 2351) / 2352);
 	size_t skip = (size_t)(start - first * 2352), done = 0;
+	uint8_t c2[294];
 
+	memset(c2, 0, sizeof(c2));
 	for (int64_t s = first; done < 2352; s++) {
 		size_t from = s == first ? skip : 0, n = 2352 - from;
 
@@ -1050,9 +1090,13 @@ static bool offset_audio(struct emu *e, int32_t lba, uint8_t *out,
 			if (!read_raw(e, (int32_t)s, sense, st))
 				return false;
 			memcpy(out + done, e->raw + from, n);
+			for (size_t k = 0; k < n; k++)
+				if (e->c2bits[(from + k) / 8] & (0x80 >> ((from + k) % 8)))
+					c2[(done + k) / 8] |= (uint8_t)(0x80 >> ((done + k) % 8));
 		}
 		done += n;
 	}
+	memcpy(e->c2bits, c2, sizeof(c2));
 	return true;
 }
 

@@ -20,8 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "hash.h"
 #include "image_private.h"
+#include "capture.h"
 #include "mapfile.h"
 #include "rip.h"
 #include "banned.h"
@@ -443,11 +445,58 @@ static int write_dat(struct rescue *r)
 	return 0;
 }
 
+/*
+ * A DVD's or BD's disc structures beside the image (NAME.physical,
+ * NAME.manufacturer, NAME.bca, NAME being OUT less a ".iso"), as the
+ * drive answered READ DISC STRUCTURE, and the layer break from the PFI.
+ */
+static int keep_structures(struct rescue *r)
+{
+	static const struct { enum gm_drive_table t; const char *ext; } files[] = {
+		{ GM_TABLE_PHYSICAL, ".physical" },
+		{ GM_TABLE_MANUFACTURER, ".manufacturer" },
+		{ GM_TABLE_BCA, ".bca" },
+	};
+	size_t len = strlen(r->opts->out), n;
+	const uint8_t *pfi = gm_drive_table(r->drive, GM_TABLE_PHYSICAL, &n);
+	char *base = malloc(len + 1), *path;
+	int ret = 0;
+
+	if (base == NULL)
+		return gm_error_set(r->ctx, GM_ERR_NOMEM, NULL);
+	memcpy(base, r->opts->out, len + 1);
+	if (len > 4 && strcmp(base + len - 4, ".iso") == 0)
+		base[len - 4] = '\0';
+	for (size_t i = 0; ret == 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+		if ((path = with_suffix(base, files[i].ext)) == NULL) {
+			ret = gm_error_set(r->ctx, GM_ERR_NOMEM, NULL);
+			break;
+		}
+		ret = gm_capture_keep_table(r->ctx, r->drive, files[i].t, path, 0,
+					    r->report->resumed);
+		free(path);
+	}
+	free(base);
+	/* DVD PFI: two layers (bits 6-5 of byte 2), layer 0 ending at the
+	   PSN of bytes 13-15, the data starting at that of bytes 5-7 */
+	if (pfi != NULL && r->report->drive.media == GM_MEDIA_DVD && n >= 4 + 17
+	    && ((pfi[6] >> 5) & 3) == 1
+	    && (gm_be32(pfi + 16) & 0xffffff) >= (gm_be32(pfi + 8) & 0xffffff)) {
+		r->report->layer_break = (int32_t)((gm_be32(pfi + 16) & 0xffffff)
+						   - (gm_be32(pfi + 8) & 0xffffff) + 1);
+		logf_(r, "layer break: layer 1 starts at LBA %ld",
+		      (long)r->report->layer_break);
+	}
+	return ret;
+}
+
 void gm_rip_opts_init(struct gm_rip_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->retries = 1;
 	opts->map_interval = 30.0;
+	opts->sub_retries = 2;
+	opts->same_damage = 3;
 	opts->hash = true;
 }
 
@@ -516,7 +565,7 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 	   struct gm_rip_report *report)
 {
 	struct rescue r;
-	int ret, ret2;
+	int ret, ret2 = 0;
 
 	memset(report, 0, sizeof(*report));
 	memset(&r, 0, sizeof(r));
@@ -534,7 +583,8 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		goto out;
 	}
-	ret = opts->profile != NULL
+	/* a capture reads an image through the emulated drive, as a disc */
+	ret = opts->profile != NULL || (opts->capture && !gm_path_is_device(opts->source))
 	      ? gm_drive_open_emulated(ctx, opts->source, opts->profile, opts->faults, &r.drive)
 	      : gm_drive_open(ctx, opts->source, opts->faults, &r.drive);
 	if (ret != 0)
@@ -542,6 +592,13 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 	if (opts->speed != 0)
 		gm_drive_set_speed(ctx, r.drive, opts->speed);
 	report->drive = *gm_drive_info(r.drive);
+	if (opts->capture && report->drive.media == GM_MEDIA_CD) {
+		ret = gm_capture(ctx, opts, r.drive, opts->out, report);
+		report->reads = gm_drive_reads(r.drive);
+		gm_drive_close(r.drive);
+		r.drive = NULL;
+		goto done;
+	}
 	if (report->drive.data_sectors <= 0) {
 		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' has no data track "
 				   "at LBA 0: ripping audio is not supported yet",
@@ -566,6 +623,8 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 		logf_(&r, "ripping the data track (LBA 0-%ld); the %ld sectors after "
 		      "it (audio) are not part of a data image", (long)report->drive.data_sectors - 1,
 		      (long)(report->drive.sectors - report->drive.data_sectors));
+	if (report->drive.media != GM_MEDIA_CD && (ret = keep_structures(&r)) != 0)
+		goto out;
 	logf_(&r, r.raw ? "reading raw sectors: sync, header, EDC and ECC checked"
 	      : "reading user data: the drive cannot read raw, so sectors could "
 		"not be checked");
@@ -609,11 +668,11 @@ out:
 	} else if (ret == 0) {
 		logf_(&r, "every sector recovered");
 	}
-	ret2 = 0;
 	if (r.fd >= 0 && close(r.fd) != 0 && ret == 0)
 		ret2 = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", opts->out);
 	if (r.log)
 		fclose(r.log);
+done:
 	gm_hasher_free(r.hasher);
 	gm_map_release(&r.map);
 	gm_drive_close(r.drive);

@@ -41,6 +41,24 @@ struct gm_drive_info {
 	bool raw;		/* READ CD raw 2352 works and can be trusted */
 	bool c2;		/* C2 error pointers are returned */
 	bool subchannel;	/* raw P-W subchannel is returned */
+	/* CD capture (gm_drive_read_cd), each probed on the disc itself */
+	bool cd_raw;		/* READ CD returns every sector, audio included,
+				   as its 2352 bytes */
+	unsigned cd_c2;		/* C2 field READ CD gives there: 0, 294, 296 */
+	bool cd_sub;		/* and raw P-W subchannel with it */
+	bool cd_pregap;		/* LBA -150 (track 1's pregap) is readable */
+	int32_t leadout;	/* the lead-out's LBA (CD TOC), 0 unknown */
+};
+
+/* Tables read from the medium as the drive answered them (headers
+   included), for a capture to keep. */
+enum gm_drive_table {
+	GM_TABLE_FULL_TOC,	/* READ TOC format 2 */
+	GM_TABLE_CDTEXT,	/* READ TOC format 5: CD-TEXT packs */
+	GM_TABLE_PHYSICAL,	/* DVD PFI, BD DI (READ DISC STRUCTURE) */
+	GM_TABLE_MANUFACTURER,	/* DVD DMI, BD PIC */
+	GM_TABLE_BCA,		/* burst cutting area */
+	GM_TABLE_COUNT
 };
 
 /* The outcome of a read of one sector. */
@@ -48,7 +66,9 @@ enum gm_read_result {
 	GM_READ_OK,		/* data returned (check raw data yourself) */
 	GM_READ_MEDIUM,		/* medium error: unreadable */
 	GM_READ_C2,		/* raw data returned with C2 errors flagged */
-	GM_READ_GONE		/* the drive or medium is gone: stop */
+	GM_READ_GONE,		/* the drive or medium is gone: stop */
+	GM_READ_RANGE		/* the drive does not reach the sector (LBA
+				   out of range): not the medium's fault */
 };
 
 /*
@@ -223,6 +243,27 @@ int gm_drive_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 		  uint32_t count, bool raw, uint8_t *data, uint8_t *c2,
 		  enum gm_read_result *result);
 
+/*
+ * Read count CD sectors from lba (which may be negative: track 1's pregap
+ * from -150, the lead-in before it) as READ CD gives any sector: data
+ * (2352 bytes each, audio samples or a whole data sector, as delivered:
+ * no offset corrected), and where not NULL c2 (GM_DRIVE_C2_SIZE bytes a
+ * sector, as delivered, zero when the drive has none) and sub (96 bytes
+ * of raw interleaved P-W a sector; only when info.cd_sub).  result[i]:
+ * GM_READ_OK, GM_READ_C2 (a C2 bit set), GM_READ_MEDIUM, GM_READ_RANGE
+ * (a command the drive refused as out of its range: for one sector, the
+ * drive cannot read it), GM_READ_GONE.  -GM_ERR_UNSUPPORTED when
+ * info.cd_raw is false; otherwise as gm_drive_read().
+ */
+int gm_drive_read_cd(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
+		     uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
+		     enum gm_read_result *result);
+
+/* A table the drive read from the medium while it was opened, or NULL;
+   *len its bytes. */
+const uint8_t *gm_drive_table(const struct gm_drive *drive, enum gm_drive_table t,
+			      size_t *len);
+
 /* Reads made so far, sector by sector (the sim drive counts them). */
 uint64_t gm_drive_reads(const struct gm_drive *drive);
 
@@ -254,6 +295,17 @@ struct gm_rip_opts {
 	const char *map;	/* the mapfile; NULL: OUT.map */
 	const char *command_line;	/* recorded in the mapfile */
 	int retries;		/* retry passes over bad sectors */
+	/* a CD capture (capture.c): out is NAME, and a CD (or a CD image,
+	   through the emulated drive) gives NAME.raw, NAME.sub, ...; other
+	   media are ripped to the image out as without it */
+	bool capture;
+	const struct gm_drive_db *db;	/* the drive's offsets; NULL: none */
+	int32_t read_offset;	/* with read_offset_set: overrides the db */
+	bool read_offset_set;
+	bool secure;		/* every sample read twice and compared */
+	int sub_retries;	/* rereads of sectors whose Q fails its CRC */
+	unsigned same_damage;	/* give a sector up after this many reads
+				   with the same damage in a row; 0: never */
 	double map_interval;	/* seconds between mapfile saves (30) */
 	bool force;		/* replace an output that has no map */
 	bool hash;		/* write OUT.dat with CRC-32, MD5, SHA-1 */
@@ -272,6 +324,17 @@ struct gm_rip_report {
 	bool checked;		/* sectors were read raw and checked (EDC/ECC) */
 	bool resumed;		/* a mapfile was found and continued */
 	uint64_t reads;		/* sector reads made by this run */
+	/* a capture: NAME.raw's range, bytes above are of NAME.raw */
+	bool capture;
+	int32_t first_lba;
+	uint32_t sectors;
+	int32_t read_offset;	/* found, not applied */
+	char offset_why[160];
+	unsigned long unreachable;	/* sectors the drive refused */
+	uint64_t edge_samples;	/* samples beyond its reach by the offset */
+	uint64_t sub_bad;	/* sectors whose Q stayed bad or unread */
+	/* a DVD or BD: where layer 0 ends (0: one layer or unknown) */
+	int32_t layer_break;
 };
 
 /* Options with their defaults. */

@@ -164,7 +164,7 @@ for i in range(n):
         sys.exit("sector %d: subchannel differs" % i)
 EOF
 
-# --- a drive profile of +667 samples: the audio comes 2668 bytes later
+# --- a drive profile of +667 samples: the audio comes 2668 bytes late
 printf 'vendor PLEXTOR\nproduct DVDR PX-760A\nread-offset 667\n' > "$T/px.profile"
 serve px --drive-profile "$T/px.profile" "$T/m.ccd"
 Up=iscsi://127.0.0.1:$port/iqn.2026-12.org.glassmaster:m/0
@@ -184,7 +184,7 @@ import sys
 got = open(sys.argv[1], "rb").read()
 img = open(sys.argv[2], "rb").read()
 lba = int(sys.argv[3])
-want = img[lba * 2352 + 667 * 4: lba * 2352 + 667 * 4 + 10 * 2352]
+want = img[lba * 2352 - 667 * 4: lba * 2352 - 667 * 4 + 10 * 2352]
 assert len(got) == 10 * 2352 and got == want, "shifted audio differs"
 EOF
 

@@ -363,17 +363,20 @@ for lba, (data, raw) in cue.items():
         err("no profile, LBA %d: the samples differ from the BIN" % lba)
     check_sub("no profile", lba, raw)
 
-# +667: LBA L begins with the BIN's bytes at L x 2352 + 2668, silence
-# past the end of the disc (the last 667 samples of LBA 773, all of 774);
+# +667: LBA L begins with the BIN's bytes at L x 2352 - 2668 (the audio
+# comes 667 samples late), the unstored pregap's silence before LBA 0;
 # the subchannel unshifted.
 SHIFT = 667 * 4
-padded = bin_ + b"\0" * 2 * 2352
+PAD = 2 * 2352
+padded = b"\0" * PAD + bin_ + b"\0" * PAD
 plx = sectors(O + "/plextor.raw", 0, N)
 for lba in range(N):
     data, raw = plx[lba]
-    if data != padded[lba * 2352 + SHIFT:(lba + 1) * 2352 + SHIFT]:
+    at = PAD + lba * 2352 - SHIFT
+    if data != padded[at:at + 2352]:
         for s in range(-2940 * 4, 2940 * 4 + 1, 4):
-            if 0 <= lba * 2352 + s and data == padded[lba * 2352 + s:lba * 2352 + s + 2352]:
+            at = PAD + lba * 2352 - s
+            if 0 <= at and data == padded[at:at + 2352]:
                 err("read offset, LBA %d: the samples are %d late, not 667" % (lba, s // 4))
                 break
         else:

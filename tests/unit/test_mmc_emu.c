@@ -365,7 +365,8 @@ GM_TEST(emu_drive_profile_sets_identity_offset_c2_and_overread)
 	CU_ASSERT_EQUAL(prof.speeds[2], 48);
 	snprintf(path, sizeof(path), "%s/m.cue", dir);
 	CU_ASSERT_EQUAL_FATAL(gm_mmc_emu_open(ctx, path, &prof, &io), 0);
-	/* the audio comes 667 samples (2668 bytes) later than asked */
+	/* the audio comes 667 samples (2668 bytes) late: LBA a begins with
+	   the disc's bytes 2668 before a's */
 	memset(cdb, 0, sizeof(cdb));
 	cdb[0] = 0xbe;
 	gm_put_be32(cdb + 2, (uint32_t)a);
@@ -373,7 +374,7 @@ GM_TEST(emu_drive_profile_sets_identity_offset_c2_and_overread)
 	cdb[9] = 0x10;
 	CU_ASSERT_EQUAL_FATAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW, &sense), GM_MMC_OK);
 	for (size_t i = 0; i < GM_SECTOR_RAW; i += 101)
-		CU_ASSERT_EQUAL(buf[i], sample((size_t)(a - DATA) * GM_SECTOR_RAW + 2668 + i));
+		CU_ASSERT_EQUAL(buf[i], sample((size_t)(a - DATA) * GM_SECTOR_RAW - 2668 + i));
 	/* C2 is refused; data reads as CD-DA */
 	cdb[9] = 0xfa;
 	CU_ASSERT_EQUAL(cmd(&io, cdb, 12, buf, GM_SECTOR_RAW + 294, &sense), GM_MMC_CHECK);
