@@ -54,8 +54,8 @@ struct capture {
 	int32_t far;		/* sectors to move to empty the cache */
 	uint8_t *data[2], *c2[2], *sub[2];	/* a read, and a secure pair's second */
 	uint8_t scratch[RAW];
-	enum gm_read_result res[2][BLOCK];
-	bool bad[BLOCK][SPS];
+	enum gm_read_result res[2][BLOCK + 2];
+	bool bad[BLOCK + 2][SPS];
 	uint8_t *same;		/* per sector: the same damage read in a row */
 	uint32_t *sig;		/* per sector: that damage's CRC */
 	double last_save;
@@ -333,23 +333,39 @@ static int defeat_cache(struct capture *c, int32_t lba)
 	return read_far(c, to);
 }
 
-/* Whether byte k of a sector's C2 field (as read) is flagged, the
-   drive's C2 offset taken back. */
-static bool c2_flag(const struct capture *c, const uint8_t *bits, int32_t k)
-{
-	int32_t at = k + c->d.c2_offset;
+/*
+ * Whether byte k of sector i of a read of n sectors (buffer set 0 or 1)
+ * is C2-flagged, the drive's C2 offset taken back: its bit is at k +
+ * offset in the stream of C2 fields, so in a neighbour's field when that
+ * leaves the sector.  A bit in a sector the read did not return is
+ * unknown, which counts as flagged, unless that sector is beyond what the
+ * drive reaches (nothing can tell then; the bytes are taken as read).
+ * first is the LBA of the read's first sector.
+ */
+static bool neighbour_ok(const struct capture *c, int32_t lba);
 
-	return at >= 0 && at < (int32_t)RAW && (bits[at / 8] & (0x80 >> (at % 8)));
+static bool c2_flag(const struct capture *c, int set, uint32_t i, uint32_t n, int32_t k,
+		    int32_t first)
+{
+	int64_t at = (int64_t)i * RAW + k + c->d.c2_offset;
+	const uint8_t *bits;
+
+	if (at < 0 || at >= (int64_t)n * RAW)
+		return neighbour_ok(c, first + (int32_t)(at < 0 ? -1 : (int64_t)n));
+	bits = c->c2[set] + (size_t)(at / RAW) * GM_DRIVE_C2_SIZE;
+	at %= RAW;
+	return bits[at / 8] & (0x80 >> (at % 8));
 }
 
 /*
- * The samples of sector i of a read that cannot be trusted, into
- * c->bad[i]: C2-flagged (a sample with a flagged byte), different between
- * the two reads of a secure pair, or, for a data sector (sync and its own
- * address in the header), all of them when EDC/ECC fail.
+ * The samples of sector i of a read of n sectors that cannot be trusted,
+ * into c->bad[i]: C2-flagged (a sample with a flagged byte), different
+ * between the two reads of a secure pair, or, for a data sector (sync and
+ * its own address in the header), all of them when EDC/ECC fail.
  */
-static void judge(struct capture *c, uint32_t i, int32_t lba, bool pair)
+static void judge(struct capture *c, uint32_t i, uint32_t n, int32_t lba, bool pair)
 {
+	int32_t first = lba - (int32_t)i;
 	const uint8_t *a = c->data[0] + (size_t)i * RAW, *b = c->data[1] + (size_t)i * RAW;
 	int32_t at;
 	uint8_t mode;
@@ -359,9 +375,8 @@ static void judge(struct capture *c, uint32_t i, int32_t lba, bool pair)
 		bool bad = false;
 
 		for (unsigned k = 0; k < 4 && c->d.c2_size && !bad; k++)
-			bad = c2_flag(c, c->c2[0] + (size_t)i * GM_DRIVE_C2_SIZE, (int32_t)(s * 4 + k))
-			      || (pair && c2_flag(c, c->c2[1] + (size_t)i * GM_DRIVE_C2_SIZE,
-						  (int32_t)(s * 4 + k)));
+			bad = c2_flag(c, 0, i, n, (int32_t)(s * 4 + k), first)
+			      || (pair && c2_flag(c, 1, i, n, (int32_t)(s * 4 + k), first));
 		if (pair && !bad)
 			bad = memcmp(a + s * 4, b + s * 4, 4) != 0;
 		c->bad[i][s] = bad;
@@ -485,31 +500,69 @@ static int merge(struct capture *c, int32_t lba, uint32_t i, uint32_t count,
  * Read count sectors at lba once (twice with secure, the cache defeated
  * between) and merge them.  *failed counts sectors left open.
  */
-static int attempt(struct capture *c, int32_t lba, uint32_t count,
-		   enum gm_map_status fail, uint32_t *failed, uint32_t *errors)
+/* Whether a read may take in the sector at lba as a neighbour, for its
+   C2 bits: inside the capture and the drive's reach, not refused. */
+static bool neighbour_ok(const struct capture *c, int32_t lba)
 {
-	int ret = read_block(c, 0, lba, count);
+	return lba >= c->d.first_lba && lba < c->d.first_lba + (int32_t)c->d.sectors
+	       && lba >= c->d.reach_lo && lba < c->d.reach_hi && !unreachable(c, lba);
+}
 
-	*failed = *errors = 0;
+/* Read n sectors from lba into sets 0 and (secure) 1; with secure, a
+   sector failed in either read failed. */
+static int read_twice(struct capture *c, int32_t lba, uint32_t n)
+{
+	int ret = read_block(c, 0, lba, n);
+
 	if (ret == 0 && c->o->secure) {
-		/* the second read, after emptying the cache; a sector failed
-		   in either read failed */
 		if ((ret = defeat_cache(c, lba)) == 0)
-			ret = read_block(c, 1, lba, count);
-		for (uint32_t i = 0; ret == 0 && i < count; i++)
+			ret = read_block(c, 1, lba, n);
+		for (uint32_t i = 0; ret == 0 && i < n; i++)
 			if (c->res[1][i] != GM_READ_OK && c->res[1][i] != GM_READ_C2
 			    && (c->res[0][i] == GM_READ_OK || c->res[0][i] == GM_READ_C2))
 				c->res[0][i] = c->res[1][i];
 	}
+	return ret;
+}
+
+/*
+ * Read count sectors at lba once (twice with secure, the cache emptied
+ * between) and merge them.  With a C2 offset the read takes in the
+ * neighbour the offset moves C2 bits into, when it can, so that every
+ * sector's bits are known (and again without it, when the command then
+ * fails as a whole).  *failed counts sectors left open, *errors those
+ * that did not read.
+ */
+static int attempt(struct capture *c, int32_t lba, uint32_t count,
+		   enum gm_map_status fail, uint32_t *failed, uint32_t *errors)
+{
+	uint32_t pre = c->d.c2_size && c->d.c2_offset < 0 && neighbour_ok(c, lba - 1);
+	uint32_t post = c->d.c2_size && c->d.c2_offset > 0
+			&& neighbour_ok(c, lba + (int32_t)count);
+	uint32_t n = count + pre + post;
+	int ret = read_twice(c, lba - (int32_t)pre, n);
+
+	*failed = *errors = 0;
+	if (ret == 0 && (pre || post)) {
+		bool any = false;
+
+		for (uint32_t i = 0; i < n && !any; i++)
+			any = c->res[0][i] == GM_READ_OK || c->res[0][i] == GM_READ_C2;
+		if (!any) {	/* perhaps the neighbour: without it */
+			pre = post = 0;
+			n = count;
+			ret = read_twice(c, lba, n);
+		}
+	}
 	if (ret != 0)
 		return ret;
-	for (uint32_t i = 0; i < count; i++) {
-		int32_t at = lba + (int32_t)i;
+	for (uint32_t i = pre; i < pre + count; i++) {
+		int32_t at = lba + (int32_t)(i - pre);
 		enum gm_read_result r = c->res[0][i];
 		bool open;
 
 		if (r == GM_READ_OK || r == GM_READ_C2)
-			judge(c, i, at, c->o->secure);
+			judge(c, i, n, at, c->o->secure);
 		else
 			(*errors)++;
 		if ((ret = merge(c, at, i, count, r, fail, &open)) != 0)
@@ -563,6 +616,12 @@ static int copy_pass(struct capture *c, bool skipping)
 
 		if (n > BLOCK)
 			n = BLOCK;
+		/* a block never crosses the end of the drive's reach: the
+		   sectors past it are tried on their own */
+		if (lba < c->d.reach_hi && lba + (int32_t)n > c->d.reach_hi)
+			n = (uint32_t)(c->d.reach_hi - lba);
+		else if (lba < c->d.reach_lo && lba + (int32_t)n > c->d.reach_lo)
+			n = (uint32_t)(c->d.reach_lo - lba);
 		ret = attempt(c, lba, n, GM_MAP_NONTRIMMED, &failed, &errors);
 		if (ret == 0)
 			ret = checkpoint(c, lba);
@@ -667,6 +726,16 @@ static int retry_pass(struct capture *c, bool backward, unsigned *given_up)
 	return 0;
 }
 
+/* Whether a sector the drive reaches has a Q that failed its CRC. */
+static bool sub_open_any(const struct capture *c)
+{
+	for (uint32_t k = 0; k < c->d.sectors; k++)
+		if (!unreachable(c, c->d.first_lba + (int32_t)k)
+		    && gm_map_status_at(&c->smap, (uint64_t)k * SUB) == GM_MAP_BAD)
+			return true;
+	return false;
+}
+
 /* Reread sectors whose Q failed its CRC (their data merges too). */
 static int sub_pass(struct capture *c)
 {
@@ -720,15 +789,16 @@ static int run_passes(struct capture *c)
 	if (given_up)
 		logf_(c, "%u sector%s given up by the same-damage rule (--same-damage %u)",
 		      given_up, given_up == 1 ? "" : "s", c->o->same_damage);
-	for (int pass = c->smap.pass + 1; c->fd_sub >= 0 && pass <= c->o->sub_retries
-	     && gm_map_total(&c->smap, GM_MAP_BAD); pass++) {
-		c->smap.pass = pass;
+	/* NAME.sub.map's pass: the next subchannel pass (1: none done yet) */
+	for (; c->fd_sub >= 0 && c->smap.pass <= c->o->sub_retries && sub_open_any(c);
+	     c->smap.pass++) {
 		c->smap.phase = '-';
-		if ((ret = set_phase(c, '-', pass, "rereading sectors whose Q fails its "
-				     "CRC")) != 0
+		if ((ret = set_phase(c, '-', c->smap.pass, "rereading sectors whose Q "
+				     "fails its CRC")) != 0
 		    || (ret = sub_pass(c)) != 0)
 			return ret;
 	}
+	c->smap.phase = '+';
 	return set_phase(c, '+', 1, "finished");
 }
 
@@ -908,7 +978,6 @@ static int prepare(struct capture *c, const struct edges *toc)
 		if ((ret = gm_map_init(c->ctx, &c->map, raw_size)) != 0
 		    || (c->d.sub && (ret = gm_map_init(c->ctx, &c->smap, sub_size)) != 0))
 			return ret;
-		c->smap.pass = 0;	/* the subchannel passes done */
 		for (uint32_t k = 0; k < c->d.sectors; k++) {
 			int32_t lba = c->d.first_lba + (int32_t)k;
 			unsigned lo, hi;
@@ -1002,9 +1071,9 @@ int gm_capture(struct gm_ctx *ctx, const struct gm_rip_opts *o, struct gm_drive 
 	c.p_cdtext = with_suffix(name, ".cdtext");
 	c.p_log = with_suffix(name, ".log");
 	for (int k = 0; k < 2; k++) {
-		c.data[k] = malloc((size_t)BLOCK * RAW);
-		c.c2[k] = malloc((size_t)BLOCK * GM_DRIVE_C2_SIZE);
-		c.sub[k] = malloc((size_t)BLOCK * SUB);
+		c.data[k] = malloc((size_t)(BLOCK + 2) * RAW);
+		c.c2[k] = malloc((size_t)(BLOCK + 2) * GM_DRIVE_C2_SIZE);
+		c.sub[k] = malloc((size_t)(BLOCK + 2) * SUB);
 	}
 	if (!c.p_raw || !c.p_sub || !c.p_map || !c.p_smap || !c.p_desc || !c.p_toc
 	    || !c.p_cdtext || !c.p_log || !c.data[0] || !c.data[1] || !c.c2[0]
@@ -1024,7 +1093,7 @@ int gm_capture(struct gm_ctx *ctx, const struct gm_rip_opts *o, struct gm_drive 
 	logf_(&c, "glassmaster %s: %s", PACKAGE_VERSION,
 	      o->command_line ? o->command_line : "rip");
 	drain_journal(&c);
-	logf_(&c, "drive: %s %s %s; capture of a CD with the lead-out at LBA %ld",
+	logf_(&c, "capture of a CD in %s %s %s, the lead-out at LBA %ld",
 	      c.info->vendor, c.info->product, c.info->revision, (long)c.info->leadout);
 	choose(&c);
 	toc_audio(&c, &toc);
@@ -1088,9 +1157,10 @@ out:
 			rep->edge_samples += SPS - (hi - lo);
 		}
 	}
-	if (c.smap.extents != NULL)
-		rep->sub_bad = (gm_map_total(&c.smap, GM_MAP_BAD)
-				+ gm_map_total(&c.smap, GM_MAP_NONTRIED)) / SUB;
+	for (x = 0; c.smap.extents != NULL && c.d.unreach != NULL && x < c.d.sectors; x++)
+		if (!((c.d.unreach[x / 8] >> (x % 8)) & 1)
+		    && gm_map_status_at(&c.smap, (uint64_t)x * SUB) != GM_MAP_FINISHED)
+			rep->sub_bad++;
 	if (ret == 0 && rep->bad > 0) {
 		logf_(&c, "%llu samples in %zu areas not captured (%lu sectors the drive "
 		      "does not reach)", (unsigned long long)rep->bad / 4, rep->bad_areas,

@@ -832,16 +832,26 @@ static void outside(struct emu *e, int32_t lba)
 }
 
 /* The C2 bits of a sector as the drive returns them: offset bytes late
-   (early when negative), within the sector's own field; bits pushed past
-   either end are lost. */
-static void shift_c2(const uint8_t *bits, int32_t offset, uint8_t *out)
+   (early when negative).  The drive's C2 stream runs on across the
+   sectors of one command: bits pushed past the end of this sector's
+   field go to the next one's (next), before its start into the previous
+   one's (prev, NULL for a command's first sector); past the command's
+   ends they are lost. */
+static void shift_c2(const uint8_t *bits, int32_t offset, uint8_t *out, uint8_t *next,
+		     uint8_t *prev)
 {
-	memset(out, 0, 294);
 	for (int32_t k = 0; k < 2352; k++) {
 		int32_t to = k + offset;
+		uint8_t *f = out;
 
-		if ((bits[k / 8] & (0x80 >> (k % 8))) && to >= 0 && to < 2352)
-			out[to / 8] |= (uint8_t)(0x80 >> (to % 8));
+		if (!(bits[k / 8] & (0x80 >> (k % 8))))
+			continue;
+		if (to >= 2352)
+			to -= 2352, f = next;
+		else if (to < 0)
+			to += 2352, f = prev;
+		if (f != NULL && to >= 0 && to < 2352)
+			f[to / 8] |= (uint8_t)(0x80 >> (to % 8));
 	}
 }
 
@@ -1105,7 +1115,8 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 				  uint8_t *buf, size_t len, struct gm_sense *sense)
 {
 	unsigned c2 = (flags >> 1) & 3;
-	size_t at = 0;
+	size_t at = 0, c2_at = 0;
+	uint8_t carry[294], *prev_c2 = NULL;	/* C2 bits running on */
 	enum gm_mmc_status st = GM_MMC_OK;
 
 	if (type > 5 || c2 == 3 || (subsel != 0 && subsel != 1 && subsel != 2 && subsel != 4))
@@ -1116,6 +1127,7 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 		return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 	if (e->disc->media != GM_MEDIA_CD)
 		return check(e, sense, 0x05, 0x30, 0x02);	/* cannot read medium */
+	memset(carry, 0, sizeof(carry));
 	for (uint32_t i = 0; i < count; i++) {
 		int32_t at_lba = lba + (int32_t)i;
 		enum gm_sector_mode mode;
@@ -1138,8 +1150,15 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 		} else {
 			n = read_cd_fields(e->raw, mode, flags, sector);
 		}
-		if (c2 != 0)
-			shift_c2(e->c2bits, e->profile.c2_offset, sector + n);
+		if (c2 != 0) {
+			memcpy(sector + n, carry, 294);
+			memset(carry, 0, sizeof(carry));
+			shift_c2(e->c2bits, e->profile.c2_offset, sector + n, carry, prev_c2);
+			if (prev_c2 != NULL && c2 == 2)	/* its block error byte */
+				for (int k = 0; k < 294; k++)
+					prev_c2[294] |= prev_c2[k];
+			c2_at = n;
+		}
 		if (c2 == 1) {
 			n += 294;
 		} else if (c2 == 2) {
@@ -1176,6 +1195,7 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 			return ILLEGAL(e, sense, ASC_INVALID_FIELD);
 		if (n > 0)	/* (no field asked: no buffer either) */
 			memcpy(buf + at, sector, n);
+		prev_c2 = c2 != 0 ? buf + at + c2_at : NULL;
 		at += n;
 		e->xfer = at;
 	}
