@@ -384,12 +384,13 @@ static int cmd_rip(int argc, char **argv)
 		cli_json_string(stdout, opts.out);
 		printf(", \"result\": \"%s\", \"size\": %llu, \"rescued\": %llu, "
 		       "\"bad\": %llu, \"checked\": %s, \"resumed\": %s, \"reads\": %llu, "
-		       "\"areas\": [",
+		       "\"layer_break\": %ld, \"areas\": [",
 		       ret == 0 ? "complete" : ret == -GM_ERR_UNREADABLE ? "incomplete"
 		       : ret == -GM_ERR_INTERRUPTED ? "interrupted" : "failed",
 		       (unsigned long long)report.size, (unsigned long long)report.rescued,
 		       (unsigned long long)report.bad, report.checked ? "true" : "false",
-		       report.resumed ? "true" : "false", (unsigned long long)report.reads);
+		       report.resumed ? "true" : "false", (unsigned long long)report.reads,
+		       (long)report.layer_break);
 		if (report.size)
 			print_areas(ctx, opts.map ? opts.map : map_path, report.size, true);
 		printf("]}\n");
@@ -415,32 +416,45 @@ static int cmd_rip(int argc, char **argv)
 const struct gm_command gm_cmd_rip = {
 	.name = "rip",
 	.run = cmd_rip,
-	.summary = "rescue a disc or image to an image, resumably",
+	.summary = "capture a CD, or rescue a disc or image to an image, resumably",
 	.usage = "glassmaster rip -o OUT [--retries N] [--speed X] [--map FILE] "
-		 "[--map-interval S] [--simulate FAULTS] [--drive-profile FILE] [--force] [--no-hash] "
+		 "[--map-interval S] [--simulate FAULTS] [--drive-profile FILE] "
+		 "[--drive-db FILE] [--read-offset N] [--sub-retries N] [--same-damage K] "
+		 "[--secure] [--force] [--no-hash] "
 		 "[--json] [--progress | --quiet] SOURCE",
 	.help =
-	"Copy the user data of SOURCE (a drive, /dev/srN or /dev/sgN, read\n"
-	"through MMC commands; or an image in any format glassmaster reads; with\n"
-	"--simulate, that image through the simulated faulty drive) to the image\n"
-	"OUT in the passes of GNU ddrescue: copy in blocks skipping past errors,\n"
-	"trim failed blocks from both edges, scrape sector by sector, then retry.\n"
-	"A CD data track is read raw and every sector's EDC/ECC is checked when\n"
-	"the drive's raw reads pass a check, so wrong data counts as a failed\n"
-	"read; otherwise (DVD, BD, a drive whose raw reads are wrong) user data is\n"
-	"read and the log says it could not be checked. Unreadable sectors stay\n"
-	"zero and are marked bad. OUT.map is a GNU ddrescue mapfile, saved atomically after the data\n"
-	"it claims is on disk, at least every 30 s and on SIGINT/SIGTERM/SIGHUP;\n"
-	"running the same command again resumes. Also writes OUT.log (drive,\n"
-	"medium, probing, commands that failed with their sense, passes) and\n"
-	"OUT.dat.\n"
+	"With OUT ending in .iso, or on a DVD or BD: copy the user data of SOURCE\n"
+	"(a drive, /dev/srN or /dev/sgN, read through MMC commands; or an image in\n"
+	"any format glassmaster reads) to the image OUT in the passes of GNU\n"
+	"ddrescue: copy in blocks skipping past errors, trim failed blocks from\n"
+	"both edges, scrape sector by sector, then retry. A CD data track is read\n"
+	"raw and every sector's EDC/ECC is checked when the drive's raw reads pass\n"
+	"a check; otherwise user data is read and the log says it could not be\n"
+	"checked. Unreadable sectors stay zero and are marked bad. OUT.map is a\n"
+	"GNU ddrescue mapfile, saved atomically after the data it claims is on\n"
+	"disk, at least every 30 s and on SIGINT/SIGTERM/SIGHUP; running the same\n"
+	"command again resumes. Also writes OUT.log and OUT.dat (and a DVD's or\n"
+	"BD's NAME.physical, NAME.manufacturer, NAME.bca).\n"
+	"\n"
+	"Otherwise, on a CD (a CD image is read through the emulated drive),\n"
+	"capture the whole disc as the drive delivers it: NAME.raw (2352-byte\n"
+	"sectors from LBA -150 or the lead-in, no offset applied), NAME.sub (raw\n"
+	"P-W), NAME.map (ddrescue mapfile at sample resolution: C2-flagged,\n"
+	"unread and unreachable samples), NAME.sub.map (sectors whose Q fails its\n"
+	"CRC), NAME.capture (first LBA, read offset and its source, reach),\n"
+	"NAME.toc (raw full TOC), NAME.cdtext (raw packs), NAME.log. Retries\n"
+	"reread only sectors holding open samples, from alternating ends with the\n"
+	"cache emptied; a sample is finished by a read without C2 on it (with\n"
+	"--secure, by two such reads that agree). Offsets, overread and cache\n"
+	"come from the drive database (glassmaster-drive-db(5)).\n"
 	"\n"
 	"options:\n"
-	"  -o, --output OUT     the image to write\n"
-	"  --retries N          retry passes over bad sectors (default 1)\n"
+	"  -o, --output OUT     the image to write (NAME.iso), or a capture's NAME\n"
+	"  --retries N          retry passes over bad sectors (default 1; 8 for a\n"
+	"                       capture)\n"
 	"  --speed X            read at X times the medium's 1x, or 'max'\n"
 	"                       (default: the drive's own choice)\n"
-	"  --map FILE           the mapfile (default OUT.map)\n"
+	"  --map FILE           the mapfile of an image rip (default OUT.map)\n"
 	"  --map-interval S     seconds between mapfile saves (default 30; 0:\n"
 	"                       after every read)\n"
 	"  --simulate FAULTS    read through the simulated drive and this fault\n"
@@ -449,13 +463,22 @@ const struct gm_command gm_cmd_rip = {
 	"                       this profile (glassmaster-drive-profile(5)) and\n"
 	"                       the MMC back end, as a real drive is read; with\n"
 	"                       --simulate its medium has the script's faults\n"
+	"  --drive-db FILE      look the drive up in FILE first (a capture)\n"
+	"  --read-offset N      the read offset in samples (-2940 to 2940),\n"
+	"                       instead of the database's; recorded, not applied\n"
+	"  --sub-retries N      rereads of sectors whose Q fails its CRC (default 2)\n"
+	"  --same-damage K      stop rereading a sector after K reads in a row\n"
+	"                       with the same damage (default 3; 0: never)\n"
+	"  --secure             read every sample twice, the cache emptied between,\n"
+	"                       finished only when both agree\n"
 	"  --force              start afresh over an OUT that has no mapfile\n"
 	"  --no-hash            do not write OUT.dat\n"
 	"  --json               print the result as JSON on stdout\n"
 	"  --progress           show progress on stderr even when not a terminal\n"
 	"  --quiet              never show progress\n"
 	"\n"
-	"exit status: 0 every sector recovered, 1 bad sectors remain, 2 usage\n"
+	"exit status: 0 every sector (sample) recovered, 1 bad sectors (samples)\n"
+	"remain, 2 usage\n"
 	"error or bad input, 3 device or I/O failure (state saved, resumable),\n"
 	"130 interrupted (state saved, resumable).\n",
 };
