@@ -409,6 +409,116 @@ static uint32_t damage_sig(const struct capture *c, uint32_t i, enum gm_read_res
 }
 
 /*
+ * The subchannel of sectors i to i + n - 1 of a read, the first at lba:
+ * kept as read until a read's Q passes its CRC.  One write when none of
+ * them is finished yet.
+ */
+static int merge_sub(struct capture *c, int32_t lba, uint32_t i, uint32_t n)
+{
+	uint64_t spos = (uint64_t)index_of(c, lba) * SUB;
+	int ret;
+
+	if (c->fd_sub < 0)
+		return 0;
+	if (n > 1 && !range_has(&c->smap, spos, (uint64_t)n * SUB, GM_MAP_FINISHED)) {
+		if ((ret = put(c, c->fd_sub, c->p_sub, c->sub[0] + (size_t)i * SUB,
+			       (size_t)n * SUB, spos)) != 0)
+			return ret;
+		for (uint32_t k = 0; k < n;) {
+			uint8_t q[12];
+			uint32_t e = k;
+			bool ok = false;
+
+			for (; e < n; e++) {
+				bool this;
+
+				gm_sub_channel(c->sub[0] + (size_t)(i + e) * SUB, GM_SUB_Q, q);
+				this = gm_subq_crc_ok(q);
+				if (e == k)
+					ok = this;
+				else if (this != ok)
+					break;
+			}
+			if ((ret = gm_map_set(c->ctx, &c->smap, spos + (uint64_t)k * SUB,
+					      (uint64_t)(e - k) * SUB,
+					      ok ? GM_MAP_FINISHED : GM_MAP_BAD)) != 0)
+				return ret;
+			k = e;
+		}
+		return 0;
+	}
+	for (uint32_t k = 0; k < n; k++, spos += SUB) {
+		const uint8_t *sub = c->sub[0] + (size_t)(i + k) * SUB;
+		uint8_t q[12];
+
+		if (gm_map_status_at(&c->smap, spos) == GM_MAP_FINISHED)
+			continue;
+		gm_sub_channel(sub, GM_SUB_Q, q);
+		if ((ret = put(c, c->fd_sub, c->p_sub, sub, SUB, spos)) != 0
+		    || (ret = gm_map_set(c->ctx, &c->smap, spos, SUB,
+					 gm_subq_crc_ok(q) ? GM_MAP_FINISHED
+					 : GM_MAP_BAD)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The common case of a copy: sectors pre to pre + count - 1 of a read of
+ * n all read, none C2-flagged (no bit set anywhere in the read, none
+ * unknown), the two reads of a secure pair alike, every data sector
+ * passing its check, every sample reachable and none finished before.
+ * Then they are written and finished at once and *done is set.
+ */
+static int merge_clean(struct capture *c, int32_t lba, uint32_t pre, uint32_t count,
+		       uint32_t n, uint32_t post, bool *done)
+{
+	size_t c2len = (size_t)n * GM_DRIVE_C2_SIZE;
+	int ret;
+
+	*done = false;
+	for (uint32_t i = pre; i < pre + count; i++)
+		if (c->res[0][i] != GM_READ_OK)
+			return 0;
+	if (unreachable(c, lba) || unreachable(c, lba + (int32_t)count - 1))
+		return 0;
+	for (uint32_t k = 0; c->d.c2_size && k < c2len; k++)
+		if (c->c2[0][k] || (c->o->secure && c->c2[1][k]))
+			return 0;
+	if (c->d.c2_size && ((c->d.c2_offset < 0 && !pre && neighbour_ok(c, lba - 1))
+			     || (c->d.c2_offset > 0 && !post
+				 && neighbour_ok(c, lba + (int32_t)count))))
+		return 0;
+	if (c->o->secure && memcmp(c->data[0] + (size_t)pre * RAW, c->data[1] + (size_t)pre * RAW,
+				   (size_t)count * RAW) != 0)
+		return 0;
+	for (uint32_t k = 0; k < count; k++) {
+		unsigned lo, hi;
+		const uint8_t *a = c->data[0] + (size_t)(pre + k) * RAW;
+		int32_t at;
+		uint8_t mode;
+		struct gm_sector_info info;
+
+		reachable(c, lba + (int32_t)k, &lo, &hi);
+		if (lo != 0 || hi != SPS || unreachable(c, lba + (int32_t)k))
+			return 0;
+		if (gm_sync_check(a) && gm_header_decode(a, &at, &mode) && at == lba + (int32_t)k
+		    && gm_sector_check(a, at, &info, NULL) != GM_CHECK_GOOD)
+			return 0;
+	}
+	if (range_has(&c->map, raw_pos(c, lba), (uint64_t)count * RAW, GM_MAP_FINISHED))
+		return 0;
+	if ((ret = put(c, c->fd_raw, c->p_raw, c->data[0] + (size_t)pre * RAW,
+		       (size_t)count * RAW, raw_pos(c, lba))) != 0
+	    || (ret = gm_map_set(c->ctx, &c->map, raw_pos(c, lba), (uint64_t)count * RAW,
+				 GM_MAP_FINISHED)) != 0
+	    || (ret = merge_sub(c, lba, pre, count)) != 0)
+		return ret;
+	*done = true;
+	return 0;
+}
+
+/*
  * Merge sector i of the read at lba (count sectors in the command) into
  * the capture: samples not yet finished take the read's bytes and are
  * finished when the read can be trusted there; a failed sector marks its
@@ -478,22 +588,7 @@ static int merge(struct capture *c, int32_t lba, uint32_t i, uint32_t count,
 		}
 		s = e;
 	}
-	/* the subchannel: kept as read until a read's Q passes its CRC */
-	if (c->fd_sub >= 0) {
-		uint64_t spos = (uint64_t)index_of(c, lba) * SUB;
-		const uint8_t *sub = c->sub[0] + (size_t)i * SUB;
-		uint8_t q[12];
-
-		if (gm_map_status_at(&c->smap, spos) != GM_MAP_FINISHED) {
-			gm_sub_channel(sub, GM_SUB_Q, q);
-			if ((ret = put(c, c->fd_sub, c->p_sub, sub, SUB, spos)) != 0
-			    || (ret = gm_map_set(c->ctx, &c->smap, spos, SUB,
-						 gm_subq_crc_ok(q) ? GM_MAP_FINISHED
-						 : GM_MAP_BAD)) != 0)
-				return ret;
-		}
-	}
-	return 0;
+	return merge_sub(c, lba, i, 1);
 }
 
 /*
@@ -541,6 +636,7 @@ static int attempt(struct capture *c, int32_t lba, uint32_t count,
 			&& neighbour_ok(c, lba + (int32_t)count);
 	uint32_t n = count + pre + post;
 	int ret = read_twice(c, lba - (int32_t)pre, n);
+	bool clean;
 
 	*failed = *errors = 0;
 	if (ret == 0 && (pre || post)) {
@@ -555,6 +651,8 @@ static int attempt(struct capture *c, int32_t lba, uint32_t count,
 		}
 	}
 	if (ret != 0)
+		return ret;
+	if ((ret = merge_clean(c, lba, pre, count, n, post, &clean)) != 0 || clean)
 		return ret;
 	for (uint32_t i = pre; i < pre + count; i++) {
 		int32_t at = lba + (int32_t)(i - pre);

@@ -40,7 +40,8 @@
 #include "banned.h"
 
 #define KBS_1X 176
-#define EMU_CDTEXT_PACKS 2048	/* 8 blocks of 256 packs */		/* a CD's 1x in kB/s, as MMC counts speeds */
+#define EMU_CDTEXT_PACKS 2048	/* 8 blocks of 256 packs */
+#define EMU_PREFETCH 64		/* sectors read from the image at once */		/* a CD's 1x in kB/s, as MMC counts speeds */
 
 enum { PROFILE_CD_ROM = 0x0008, PROFILE_DVD_ROM = 0x0010, PROFILE_BD_ROM = 0x0040 };
 
@@ -71,6 +72,12 @@ struct emu {
 		uint8_t raw[2352 + 96], c2[294];
 	} *cache;
 	int32_t touched_first, touched_last;	/* sectors the command read */
+	/* sectors read ahead from the image in one request (raw + sub each),
+	   for the reads that follow: [pre_lba, pre_lba + pre_n) */
+	uint8_t *pre;
+	enum gm_sector_status pre_status[EMU_PREFETCH];
+	int32_t pre_lba;
+	uint32_t pre_n;
 };
 
 static unsigned max_speed_kbs(const struct emu *e)
@@ -840,7 +847,11 @@ static void outside(struct emu *e, int32_t lba)
 static void shift_c2(const uint8_t *bits, int32_t offset, uint8_t *out, uint8_t *next,
 		     uint8_t *prev)
 {
-	for (int32_t k = 0; k < 2352; k++) {
+	uint8_t any = 0;
+
+	for (int k = 0; k < 294; k++)
+		any |= bits[k];
+	for (int32_t k = 0; any && k < 2352; k++) {
 		int32_t to = k + offset;
 		uint8_t *f = out;
 
@@ -853,6 +864,38 @@ static void shift_c2(const uint8_t *bits, int32_t offset, uint8_t *out, uint8_t 
 		if (f != NULL && to >= 0 && to < 2352)
 			f[to / 8] |= (uint8_t)(0x80 >> (to % 8));
 	}
+}
+
+/* The raw sector and subchannel of lba from the image, into req's buffer
+   (e->raw): from the sectors read ahead, else with the next ones read
+   ahead in one request (they do not outlive the image, which does not
+   change).  False when the image cannot be read there. */
+static bool source_sector(struct emu *e, int32_t lba, struct gm_read *req,
+			  enum gm_sector_status *status)
+{
+	const size_t size = 2352 + 96;
+
+	if (e->pre == NULL && (e->pre = malloc(EMU_PREFETCH * size)) == NULL)
+		return gm_source_read(e->ctx, e->src, req) == 0;
+	if (lba < e->pre_lba || lba >= e->pre_lba + (int32_t)e->pre_n) {
+		const struct gm_track *t = gm_disc_track_at(e->disc, lba);
+		uint32_t n = EMU_PREFETCH;
+		struct gm_read run = { .lba = lba, .kind = GM_SECTOR_KIND_RAW_SUB,
+				       .data = e->pre, .status = e->pre_status };
+
+		/* within the track: the source reads it as one run */
+		if (t == NULL || (int64_t)lba + n > t->end)
+			n = t != NULL && t->end > lba ? (uint32_t)(t->end - lba) : 1;
+		run.count = n;
+		e->pre_n = 0;
+		if (gm_source_read(e->ctx, e->src, &run) != 0)
+			return gm_source_read(e->ctx, e->src, req) == 0;
+		e->pre_lba = lba;
+		e->pre_n = n;
+	}
+	memcpy(req->data, e->pre + (size_t)(lba - e->pre_lba) * size, size);
+	*status = e->pre_status[lba - e->pre_lba];
+	return true;
 }
 
 static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
@@ -887,7 +930,7 @@ static bool read_raw(struct emu *e, int32_t lba, struct gm_sense *sense,
 		memset(e->c2bits, 0, sizeof(e->c2bits));
 		return true;
 	}
-	if (gm_source_read(e->ctx, e->src, &req) != 0
+	if (!source_sector(e, lba, &req, &status)
 	    || (status != GM_SECTOR_GOOD && status != GM_SECTOR_SYNTH))
 		goto unreadable;
 	memset(e->c2bits, 0, sizeof(e->c2bits));
@@ -1366,6 +1409,7 @@ static void emu_close(void *arg)
 		gm_faults_free(e->faults);
 	free(e->qtracks);
 	free(e->raw);
+	free(e->pre);
 	free(e);
 }
 
