@@ -16,6 +16,8 @@
 # through the profile; the subchannel has P set exactly in the index 00
 # sectors and Q (with a good CRC) of the track layout; the CloneCD
 # image's raw P-W equals its .sub, sector for sector, on the whole disc.
+# `glassmaster rip` captures the audio CD through the sg node of the
+# +667 LUN exactly as it does in process through the same profile.
 # Exits 77 (skipped) where QEMU, its iscsi driver or the guest kernel is
 # missing; fails where QEMU cannot log in to the target.
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
@@ -98,6 +100,8 @@ for s in range(775):
 open(p, "wb").write(sub)
 PY
 printf '# a Plextor PX-760A, its offset rounded up\nvendor PLEXTOR\nproduct DVDR   PX-760A\nread-offset 667\n' > "$T/plextor.profile"
+# a database that knows this "Plextor" (the shipped one says +30)
+cp "$T/plextor.profile" "$T/cap.db"
 
 # --- two targets ------------------------------------------------------------
 serve plain "$T/master.iso" "$T/udf.iso" "$T/audio.cue" "$T/clone.ccd"
@@ -157,6 +161,10 @@ readcd() {
 	echo ok > "$4.status"
 	rm -f /out/chunk /out/chunk.log
 }
+# the CD capture through the sg node of the Plextor LUN (+667), its
+# offset from the database given
+r cap glassmaster rip "$GM_SG_5" -o /out/cap --drive-db /files/cap.db --json
+rm -f /out/cap.map.bak /out/cap.sub.map.bak
 readcd "$GM_SG_2" -150 925 /out/cue.raw
 readcd "$GM_SG_5" 0 775 /out/plextor.raw
 readcd "$GM_SG_3" 0 775 /out/ccd.raw
@@ -201,7 +209,7 @@ GUEST
 status=0
 sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" --cache "$cache" \
 	--bin "$(command -v sg_raw)" --bin "$(command -v iscsid)" --bin "$(command -v iscsiadm)" \
-	--file "$T/master.iso" --file "$srcdir/rip/drives.db" \
+	--file "$T/master.iso" --file "$srcdir/rip/drives.db" --file "$T/cap.db" \
 	--drive "iscsi:$A/0" --drive "iscsi:$A/1" --drive "iscsi:$A/2" --drive "iscsi:$A/3" \
 	--drive "iscsi:$B/0" --drive "iscsi:$B/1" \
 	--script "$T/guest.sh" --out "$T/guest" --timeout 150 \
@@ -256,6 +264,17 @@ for line in open(sys.argv[2]):
     assert d["medium"] and d["current_profile"] == "CD-ROM", d
     assert d["features"]["cd_read"], d
 PY
+
+# The CD capture in the guest (QEMU's iscsi driver, the guest kernel's sg
+# and SG_IO) is the capture in process through the same drive profile.
+is cap 1
+contains "$O/cap.out" '"read_offset": 667, "read_offset_source": "drive database '"'"'/files/cap.db'"'"' line 2"'
+run 1 "$GM" rip --drive-profile "$T/plextor.profile" --drive-db "$T/cap.db" "$T/audio.cue" -o "$T/cap"
+python3 "$srcdir/tests/cli/cdcheck.py" same "$O/cap" "$T/cap" ||
+	fail "the capture in the guest differs from the capture in process"
+run 0 "$GM" rip "$T/audio.cue" -o "$T/plaincap"
+python3 "$srcdir/tests/cli/cdcheck.py" shift "$O/cap" "$T/plaincap" 667 -150 775 ||
+	fail "the guest's capture is not the disc shifted by 667 samples"
 
 # The data discs: dd, rip and every file.
 for i in 0 1 4; do
