@@ -27,15 +27,27 @@ void gm_sub_deinterleave(const uint8_t *in, uint8_t *out)
 	}
 }
 
+/*
+ * Byte k of the 8 channels is an 8 x 8 bit matrix (channel P's byte in
+ * the top row, bit 7 the first column) whose transpose is the 8 symbols
+ * k * 8 to k * 8 + 7: three swaps of ever larger blocks (Hacker's Delight
+ * 7-3, transpose8).
+ */
 void gm_sub_interleave(const uint8_t *in, uint8_t *out)
 {
-	for (unsigned i = 0; i < GM_SUB_SIZE; i++) {
-		unsigned byte = i / 8, bit = 7 - i % 8;
-		uint8_t symbol = 0;
+	for (unsigned byte = 0; byte < 12; byte++) {
+		uint64_t x = 0;
 
 		for (unsigned ch = 0; ch < 8; ch++)
-			symbol |= (uint8_t)(((in[ch * 12 + byte] >> bit) & 1) << (7 - ch));
-		out[i] = symbol;
+			x = x << 8 | in[ch * 12 + byte];
+		x = (x & 0xAA55AA55AA55AA55ull) | ((x & 0x00AA00AA00AA00AAull) << 7)
+		    | ((x >> 7) & 0x00AA00AA00AA00AAull);
+		x = (x & 0xCCCC3333CCCC3333ull) | ((x & 0x0000CCCC0000CCCCull) << 14)
+		    | ((x >> 14) & 0x0000CCCC0000CCCCull);
+		x = (x & 0xF0F0F0F00F0F0F0Full) | ((x & 0x00000000F0F0F0F0ull) << 28)
+		    | ((x >> 28) & 0x00000000F0F0F0F0ull);
+		for (unsigned j = 0; j < 8; j++)
+			out[byte * 8 + j] = (uint8_t)(x >> (56 - 8 * j));
 	}
 }
 

@@ -60,6 +60,7 @@ struct capture {
 	uint32_t *sig;		/* per sector: that damage's CRC */
 	double last_save;
 	bool desc_dirty;
+	uint64_t flushed;	/* NAME.raw's bytes handed to writeback */
 };
 
 static double now(void)
@@ -508,6 +509,14 @@ static int merge_clean(struct capture *c, int32_t lba, uint32_t pre, uint32_t co
 	}
 	if (range_has(&c->map, raw_pos(c, lba), (uint64_t)count * RAW, GM_MAP_FINISHED))
 		return 0;
+	/* start the writeback of what the copy wrote (behind it, in 8 MiB
+	   runs), so that the fdatasync before a map save waits for little */
+	if (raw_pos(c, lba) >= c->flushed + (8u << 20)) {
+		(void)sync_file_range(c->fd_raw, (off64_t)c->flushed,
+				      (off64_t)(raw_pos(c, lba) - c->flushed),
+				      SYNC_FILE_RANGE_WRITE);
+		c->flushed = raw_pos(c, lba);
+	}
 	if ((ret = put(c, c->fd_raw, c->p_raw, c->data[0] + (size_t)pre * RAW,
 		       (size_t)count * RAW, raw_pos(c, lba))) != 0
 	    || (ret = gm_map_set(c->ctx, &c->map, raw_pos(c, lba), (uint64_t)count * RAW,

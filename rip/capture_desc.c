@@ -217,7 +217,7 @@ int gm_capture_desc_parse(struct gm_ctx *ctx, struct gm_capture_desc *d,
 	if (have != (HAVE_FORMAT | HAVE_FIRST | HAVE_SECTORS | HAVE_LEADOUT))
 		return gm_error_set(ctx, GM_ERR_FORMAT, "capture description '%s': "
 				    "format, first-lba, sectors or leadout missing", name);
-	if (d->leadout <= d->first_lba || d->leadout - d->first_lba > (int32_t)d->sectors + 50000)
+	if (d->leadout <= d->first_lba || d->leadout - d->first_lba > (int32_t)d->sectors)
 		return gm_error_set(ctx, GM_ERR_FORMAT, "capture description '%s': the "
 				    "lead-out at %ld does not fit sectors from %ld",
 				    name, (long)d->leadout, (long)d->first_lba);
