@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include <zlib.h>
 
 #include "capture.h"
+#include "riplog.h"
 
 struct edges { bool audio_first, audio_last; };
 #include "mapfile.h"
@@ -63,58 +63,10 @@ struct capture {
 	uint64_t flushed;	/* NAME.raw's bytes handed to writeback */
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void logf_(struct capture *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void logf_(struct capture *c, const char *fmt, ...)
-{
-	va_list ap;
-	time_t t = time(NULL);
-	char stamp[32];
-
-	if (c->log == NULL)
-		return;
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&t));
-	fprintf(c->log, "%s ", stamp);
-	va_start(ap, fmt);
-	vfprintf(c->log, fmt, ap);
-	va_end(ap);
-	fputc('\n', c->log);
-	fflush(c->log);
-}
-
-static void drain_journal(struct capture *c)
-{
-	char *text = gm_drive_journal_take(c->drive), *line, *next;
-
-	for (line = text; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		logf_(c, "drive: %s", line);
-	}
-	free(text);
-}
-
-static char *with_suffix(const char *path, const char *suffix)
-{
-	size_t len = strlen(path), slen = strlen(suffix);
-	char *out = malloc(len + slen + 1);
-
-	if (out != NULL) {
-		memcpy(out, path, len);
-		memcpy(out + len, suffix, slen + 1);
-	}
-	return out;
-}
+#define now gm_rip_now
+#define logf_(c, ...) gm_rip_log((c)->log, __VA_ARGS__)
+#define drain_journal(c) gm_rip_log_journal((c)->log, (c)->drive)
+#define with_suffix gm_rip_path
 
 /* ---------------------------------------------------------------------
  * Where things are
@@ -229,29 +181,12 @@ static int save(struct capture *c)
 	return gm_map_save(c->ctx, &c->map, c->p_map, c->o->command_line);
 }
 
-static void progress(struct capture *c, uint64_t pos)
-{
-	struct gm_rip_progress p;
-
-	if (c->o->progress == NULL)
-		return;
-	memset(&p, 0, sizeof(p));
-	p.phase = c->map.phase;
-	p.pass = c->map.pass;
-	p.pos = pos;
-	p.size = c->map.size;
-	p.rescued = gm_map_total(&c->map, GM_MAP_FINISHED);
-	p.bad = gm_map_total(&c->map, GM_MAP_BAD) + gm_map_total(&c->map, GM_MAP_NONTRIMMED)
-		+ gm_map_total(&c->map, GM_MAP_NONSCRAPED);
-	c->o->progress(c->o->arg, &p);
-}
-
 static int checkpoint(struct capture *c, int32_t lba)
 {
 	uint64_t pos = raw_pos(c, lba);
 
 	c->map.current = pos;
-	progress(c, pos);
+	gm_rip_report_progress(c->o, &c->map, pos);
 	if (c->o->stop != NULL && *c->o->stop) {
 		int ret = save(c);
 
@@ -266,8 +201,9 @@ static int checkpoint(struct capture *c, int32_t lba)
 	return 0;
 }
 
-static int set_phase(struct capture *c, char phase, int pass, const char *what)
+static int set_phase(void *arg, char phase, int pass, const char *what)
 {
+	struct capture *c = arg;
 	c->map.phase = phase;
 	c->map.pass = pass;
 	logf_(c, "%s (pass %d)", what, pass);
@@ -278,24 +214,10 @@ static int set_phase(struct capture *c, char phase, int pass, const char *what)
  * Reading and merging
  */
 
-/* pwrite all of buf at pos. */
 static int put(struct capture *c, int fd, const char *path, const uint8_t *buf,
 	       size_t len, uint64_t pos)
 {
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t w = pwrite(fd, buf + done, len - done, (off_t)(pos + done));
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return gm_error_set_errno(c->ctx, GM_ERR_IO, errno, "cannot write "
-						  "'%s' at byte %llu", path,
-						  (unsigned long long)(pos + done));
-		done += (size_t)w;
-	}
-	return 0;
+	return gm_rip_pwrite(c->ctx, fd, path, buf, len, pos);
 }
 
 /* Read count sectors at lba into buffer set k; GONE is an error. */
@@ -712,8 +634,9 @@ static int32_t next_with(const struct capture *c, int32_t lba, enum gm_map_statu
 	return INT32_MIN;
 }
 
-static int copy_pass(struct capture *c, bool skipping)
+static int copy_pass(void *arg, bool skipping)
 {
+	struct capture *c = arg;
 	int32_t lba = c->d.first_lba, end;
 	uint32_t skip = 0;
 	int ret;
@@ -755,8 +678,9 @@ static int one(struct capture *c, int32_t lba, bool *ok)
 	return ret == 0 ? checkpoint(c, lba) : ret;
 }
 
-static int trim_pass(struct capture *c)
+static int trim_pass(void *arg)
 {
+	struct capture *c = arg;
 	int32_t first, end;
 	int ret;
 
@@ -787,8 +711,9 @@ static int trim_pass(struct capture *c)
 	return 0;
 }
 
-static int scrape_pass(struct capture *c)
+static int scrape_pass(void *arg)
 {
+	struct capture *c = arg;
 	int32_t first, end;
 	int ret;
 
@@ -864,23 +789,12 @@ static int run_passes(struct capture *c)
 	unsigned given_up = 0;
 	int ret;
 
-	if (gm_map_total(&c->map, GM_MAP_NONTRIED)) {
-		if ((ret = set_phase(c, '?', 1, "copying, skipping past errors")) != 0
-		    || (ret = copy_pass(c, true)) != 0
-		    || (ret = set_phase(c, '?', 2, "copying what was skipped")) != 0
-		    || (ret = copy_pass(c, false)) != 0)
-			return ret;
-	}
-	if (gm_map_total(&c->map, GM_MAP_NONTRIMMED)) {
-		if ((ret = set_phase(c, '*', 1, "trimming")) != 0
-		    || (ret = trim_pass(c)) != 0)
-			return ret;
-	}
-	if (gm_map_total(&c->map, GM_MAP_NONSCRAPED)) {
-		if ((ret = set_phase(c, '/', 1, "scraping")) != 0
-		    || (ret = scrape_pass(c)) != 0)
-			return ret;
-	}
+	static const struct gm_rip_passes first = {
+		.phase = set_phase, .copy = copy_pass, .trim = trim_pass, .scrape = scrape_pass,
+	};
+
+	if ((ret = gm_rip_first_passes(&c->map, &first, c)) != 0)
+		return ret;
 	for (int pass = 1; pass <= c->o->retries; pass++) {
 		bool any = false;
 

@@ -1073,19 +1073,25 @@ static int mmc_read_cd_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lb
 	return 0;
 }
 
-static int mmc_read_cd(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
-		       uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
-		       enum gm_read_result *result)
+/*
+ * A read in commands of CHUNK sectors: READ CD of any sector (cd), or
+ * READ CD raw / READ(10) (raw or not).  When one fails with the drive
+ * gone, the sectors after it are gone too.
+ */
+static int read_chunks(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lba,
+		       uint32_t count, bool cd, bool raw, uint8_t *data, uint8_t *c2,
+		       uint8_t *sub, enum gm_read_result *result)
 {
-	struct mmc_drive *m = drive->priv;
+	size_t size = cd || raw ? GM_SECTOR_RAW : GM_SECTOR_USER;
 
 	for (uint32_t done = 0; done < count;) {
 		uint32_t n = count - done < CHUNK ? count - done : CHUNK;
-		int ret = mmc_read_cd_chunk(ctx, m, lba + (int32_t)done, n,
-					    data + (size_t)done * GM_SECTOR_RAW,
-					    c2 != NULL ? c2 + (size_t)done * GM_DRIVE_C2_SIZE : NULL,
-					    sub != NULL ? sub + (size_t)done * GM_SUB_SIZE : NULL,
-					    result + done);
+		int32_t at = lba + (int32_t)done;
+		uint8_t *d = data + done * size;
+		uint8_t *c = c2 != NULL ? c2 + (size_t)done * GM_DRIVE_C2_SIZE : NULL;
+		uint8_t *s = sub != NULL ? sub + (size_t)done * GM_SUB_SIZE : NULL;
+		int ret = cd ? mmc_read_cd_chunk(ctx, m, at, n, d, c, s, result + done)
+			  : mmc_read_chunk(ctx, m, at, n, raw, d, c, result + done);
 
 		if (ret != 0) {
 			for (uint32_t i = done + n; i < count; i++)
@@ -1097,28 +1103,18 @@ static int mmc_read_cd(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 	return 0;
 }
 
+static int mmc_read_cd(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
+		       uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
+		       enum gm_read_result *result)
+{
+	return read_chunks(ctx, drive->priv, lba, count, true, true, data, c2, sub, result);
+}
+
 static int mmc_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 		    uint32_t count, bool raw, uint8_t *data, uint8_t *c2,
 		    enum gm_read_result *result)
 {
-	struct mmc_drive *m = drive->priv;
-	size_t size = raw ? GM_SECTOR_RAW : GM_SECTOR_USER;
-
-	for (uint32_t done = 0; done < count;) {
-		uint32_t n = count - done < CHUNK ? count - done : CHUNK;
-		int ret = mmc_read_chunk(ctx, m, lba + (int32_t)done, n, raw,
-					 data + done * size,
-					 c2 != NULL ? c2 + (size_t)done * GM_DRIVE_C2_SIZE : NULL,
-					 result + done);
-
-		if (ret != 0) {
-			for (uint32_t i = done + n; i < count; i++)
-				result[i] = GM_READ_GONE;
-			return ret;
-		}
-		done += n;
-	}
-	return 0;
+	return read_chunks(ctx, drive->priv, lba, count, false, raw, data, c2, NULL, result);
 }
 
 static int mmc_set_speed(struct gm_ctx *ctx, struct gm_drive *drive, double speed)

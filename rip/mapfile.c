@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "mapfile.h"
+#include "riplog.h"
 #include "banned.h"
 
 /* Longest mapfile line we read; ddrescue's lines are under 80 bytes. */
@@ -449,17 +450,7 @@ static int sync_dir(const char *path)
 	return ret;
 }
 
-static char *with_suffix(const char *path, const char *suffix)
-{
-	size_t a = strlen(path), b = strlen(suffix);
-	char *s = malloc(a + b + 1);
-
-	if (s != NULL) {
-		memcpy(s, path, a);
-		memcpy(s + a, suffix, b + 1);
-	}
-	return s;
-}
+#define with_suffix gm_rip_path
 
 int gm_map_save(struct gm_ctx *ctx, const struct gm_map *map, const char *path,
 		const char *command_line)

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "capture.h"
 #include "mapfile.h"
 #include "rip.h"
+#include "riplog.h"
 #include "banned.h"
 
 #define SECTOR 2048u
@@ -53,59 +53,10 @@ struct rescue {
 	uint64_t hashed;		/* bytes fed to it */
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void logf_(struct rescue *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void logf_(struct rescue *r, const char *fmt, ...)
-{
-	va_list ap;
-	time_t t = time(NULL);
-	char stamp[32];
-
-	if (r->log == NULL)
-		return;
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&t));
-	fprintf(r->log, "%s ", stamp);
-	va_start(ap, fmt);
-	vfprintf(r->log, fmt, ap);
-	va_end(ap);
-	fputc('\n', r->log);
-	fflush(r->log);
-}
-
-/* The drive's journal (probing, fallbacks, failed commands) into the log. */
-static void drain_journal(struct rescue *r)
-{
-	char *text = gm_drive_journal_take(r->drive), *line, *next;
-
-	for (line = text; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		logf_(r, "drive: %s", line);
-	}
-	free(text);
-}
-
-static char *with_suffix(const char *path, const char *suffix)
-{
-	size_t len = strlen(path), slen = strlen(suffix);
-	char *out = malloc(len + slen + 1);
-
-	if (out != NULL) {
-		memcpy(out, path, len);
-		memcpy(out + len, suffix, slen + 1);
-	}
-	return out;
-}
+#define now gm_rip_now
+#define logf_(r, ...) gm_rip_log((r)->log, __VA_ARGS__)
+#define drain_journal(r) gm_rip_log_journal((r)->log, (r)->drive)
+#define with_suffix gm_rip_path
 
 /* Save the map: the data it claims goes to disk first. */
 static int save_map(struct rescue *r)
@@ -117,31 +68,11 @@ static int save_map(struct rescue *r)
 	return gm_map_save(r->ctx, &r->map, r->map_path, r->opts->command_line);
 }
 
-static void report_progress(struct rescue *r, uint64_t pos)
-{
-	struct gm_rip_progress p;
-
-	if (r->opts->progress == NULL)
-		return;
-	memset(&p, 0, sizeof(p));
-	p.phase = r->map.phase;
-	p.pass = r->map.pass;
-	p.pos = pos;
-	p.size = r->map.size;
-	p.rescued = gm_map_total(&r->map, GM_MAP_FINISHED);
-	p.bad = gm_map_total(&r->map, GM_MAP_BAD) + gm_map_total(&r->map, GM_MAP_NONTRIMMED)
-		+ gm_map_total(&r->map, GM_MAP_NONSCRAPED);
-	for (size_t i = 0; i < r->map.count; i++)
-		if (r->map.extents[i].status == GM_MAP_BAD)
-			p.bad_areas++;
-	r->opts->progress(r->opts->arg, &p);
-}
-
 /* Between reads: a stop request, or a periodic save. */
 static int checkpoint(struct rescue *r, uint64_t pos)
 {
 	r->map.current = pos;
-	report_progress(r, pos);
+	gm_rip_report_progress(r->opts, &r->map, pos);
 	if (r->opts->stop != NULL && *r->opts->stop) {
 		int ret = save_map(r);
 
@@ -160,21 +91,12 @@ static int checkpoint(struct rescue *r, uint64_t pos)
 static int write_good(struct rescue *r, int32_t lba, uint32_t first, uint32_t n)
 {
 	uint64_t pos = (uint64_t)lba * SECTOR;
-	size_t len = (size_t)n * SECTOR, done = 0;
+	size_t len = (size_t)n * SECTOR;
 	const uint8_t *p = r->user + (size_t)first * SECTOR;
+	int ret = gm_rip_pwrite(r->ctx, r->fd, r->opts->out, p, len, pos);
 
-	while (done < len) {
-		ssize_t w = pwrite(r->fd, p + done, len - done, (off_t)(pos + done));
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return gm_error_set_errno(r->ctx, GM_ERR_IO, errno,
-						  "cannot write '%s' at byte %llu",
-						  r->opts->out,
-						  (unsigned long long)(pos + done));
-		done += (size_t)w;
-	}
+	if (ret != 0)
+		return ret;
 	if (r->hasher != NULL) {
 		if (pos == r->hashed) {
 			gm_hasher_update(r->ctx, r->hasher, p, len);
@@ -274,8 +196,9 @@ static bool next_extent(const struct gm_map *map, uint64_t from,
 	return false;
 }
 
-static int set_phase(struct rescue *r, char phase, int pass, const char *what)
+static int set_phase(void *arg, char phase, int pass, const char *what)
 {
+	struct rescue *r = arg;
 	r->map.phase = phase;
 	r->map.pass = pass;
 	logf_(r, "%s (pass %d)", what, pass);
@@ -283,8 +206,9 @@ static int set_phase(struct rescue *r, char phase, int pass, const char *what)
 }
 
 /* Pass 1: copy non-tried areas in blocks, skipping ahead past errors. */
-static int copy_pass(struct rescue *r, bool skipping)
+static int copy_pass(void *arg, bool skipping)
 {
+	struct rescue *r = arg;
 	uint64_t start, end, from = 0;
 	uint32_t skip = 0;
 	int ret;
@@ -325,8 +249,9 @@ static int one(struct rescue *r, int32_t lba, bool *ok)
 }
 
 /* Pass 2: trim non-trimmed areas from both edges. */
-static int trim_pass(struct rescue *r)
+static int trim_pass(void *arg)
 {
+	struct rescue *r = arg;
 	uint64_t start, end;
 	int ret;
 
@@ -355,8 +280,9 @@ static int trim_pass(struct rescue *r)
 }
 
 /* Pass 3: scrape non-scraped areas sector by sector. */
-static int scrape_pass(struct rescue *r)
+static int scrape_pass(void *arg)
 {
+	struct rescue *r = arg;
 	uint64_t start, end;
 	int ret;
 
@@ -393,23 +319,12 @@ static int run_passes(struct rescue *r)
 {
 	int ret;
 
-	if (gm_map_total(&r->map, GM_MAP_NONTRIED)) {
-		if ((ret = set_phase(r, '?', 1, "copying, skipping past errors")) != 0
-		    || (ret = copy_pass(r, true)) != 0
-		    || (ret = set_phase(r, '?', 2, "copying what was skipped")) != 0
-		    || (ret = copy_pass(r, false)) != 0)
-			return ret;
-	}
-	if (gm_map_total(&r->map, GM_MAP_NONTRIMMED)) {
-		if ((ret = set_phase(r, '*', 1, "trimming")) != 0
-		    || (ret = trim_pass(r)) != 0)
-			return ret;
-	}
-	if (gm_map_total(&r->map, GM_MAP_NONSCRAPED)) {
-		if ((ret = set_phase(r, '/', 1, "scraping")) != 0
-		    || (ret = scrape_pass(r)) != 0)
-			return ret;
-	}
+	static const struct gm_rip_passes first = {
+		.phase = set_phase, .copy = copy_pass, .trim = trim_pass, .scrape = scrape_pass,
+	};
+
+	if ((ret = gm_rip_first_passes(&r->map, &first, r)) != 0)
+		return ret;
 	for (int pass = 1; pass <= r->opts->retries
 	     && gm_map_total(&r->map, GM_MAP_BAD); pass++) {
 		if ((ret = set_phase(r, '-', pass, "retrying bad sectors")) != 0
