@@ -810,6 +810,17 @@ static int run_passes(struct capture *c)
 	if (given_up)
 		logf_(c, "%u sector%s given up by the same-damage rule (--same-damage %u)",
 		      given_up, given_up == 1 ? "" : "s", c->o->same_damage);
+	{
+		unsigned open = 0;
+
+		for (int32_t k = 0; k < (int32_t)c->d.sectors; k++)
+			open += sector_open(c, c->d.first_lba + k);
+		if (open > given_up)
+			logf_(c, "%u sector%s still hold samples not captured after %d "
+			      "retry pass%s (--retries)", open - given_up,
+			      open - given_up == 1 ? "" : "s", c->o->retries,
+			      c->o->retries == 1 ? "" : "es");
+	}
 	/* NAME.sub.map's pass: the next subchannel pass (1: none done yet) */
 	for (; c->fd_sub >= 0 && c->smap.pass <= c->o->sub_retries && sub_open_any(c);
 	     c->smap.pass++) {
@@ -905,6 +916,18 @@ static void choose(struct capture *c)
 		      "overread; offsets are not corrected", in->vendor, in->product,
 		      in->revision);
 	}
+	/* the read method and sector order: the record's; the order the
+	   probe found stands unless the record says the other */
+	{
+		bool cdda = rec != NULL && rec->profile.read_cdda;
+		bool sub_first = rec != NULL ? rec->profile.sub_first || in->cd_sub_first
+				 : in->cd_sub_first;
+
+		gm_drive_set_cd_method(c->drive, cdda, sub_first);
+		logf_(c, "READ CD: %s, %s", cdda ? "every sector as CD-DA (sector type 1)"
+		      : "any sector type", sub_first ? "subchannel before C2 (sub-c2)"
+		      : "C2 before subchannel (c2-sub)");
+	}
 	if (c->o->read_offset_set) {
 		d->read_offset = c->o->read_offset;
 		snprintf(d->offset_why, sizeof(d->offset_why), "--read-offset");
@@ -937,6 +960,7 @@ static void plan(struct capture *c, const struct edges *toc)
 	d->sectors = (uint32_t)(d->reach_hi + extra_hi - d->first_lba);
 	d->c2_size = c->info->cd_c2;
 	d->sub = c->info->cd_sub;
+	d->cdda = c->info->cd_cdda;
 }
 
 /* Open or create the files and maps: resume, or start afresh. */
@@ -1118,6 +1142,8 @@ int gm_capture(struct gm_ctx *ctx, const struct gm_rip_opts *o, struct gm_drive 
 	      c.info->vendor, c.info->product, c.info->revision, (long)c.info->leadout);
 	choose(&c);
 	toc_audio(&c, &toc);
+	if (c.info->cd_cdda)	/* data read as CD-DA is shifted as audio is */
+		toc.audio_first = toc.audio_last = true;
 	plan(&c, &toc);
 	if ((ret = gm_capture_desc_alloc(ctx, &c.d)) != 0)
 		goto out;

@@ -22,6 +22,8 @@ struct gm_capture_desc {
 	int32_t c2_offset;	/* bytes, taken back before C2 is judged */
 	unsigned c2_size;	/* 0, 294, 296 */
 	bool sub;		/* NAME.sub and NAME.sub.map exist */
+	bool cdda;		/* every sector was read as CD-DA: data sectors
+				   are in NAME.raw as audio is (shifted) */
 	bool audio_first, audio_last;	/* the edge tracks are audio (shifted) */
 	char drive[64];		/* vendor product revision */
 	uint8_t *unreach;	/* a bit a sector: refused by the drive */

@@ -61,11 +61,13 @@ int gm_capture_desc_save(struct gm_ctx *ctx, const struct gm_capture_desc *d,
 		"# them (the read offset not applied), NAME.sub their raw P-W\n"
 		"format 1\nfirst-lba %ld\nsectors %lu\nleadout %ld\nreach %ld %ld\n"
 		"read-offset %ld\nread-offset-source %s\noverread %ld %ld\n"
-		"c2 %u\nc2-offset %ld\nsubchannel %s\naudio-edges %s %s\ndrive %s\n",
+		"c2 %u\nc2-offset %ld\nsubchannel %s\nread-method %s\naudio-edges %s %s\n"
+		"drive %s\n",
 		(long)d->first_lba, (unsigned long)d->sectors, (long)d->leadout,
 		(long)d->reach_lo, (long)d->reach_hi, (long)d->read_offset,
 		d->offset_why, (long)d->over_in, (long)d->over_out, d->c2_size,
-		(long)d->c2_offset, d->sub ? "yes" : "no", d->audio_first ? "yes" : "no",
+		(long)d->c2_offset, d->sub ? "yes" : "no", d->cdda ? "cdda" : "any",
+		d->audio_first ? "yes" : "no",
 		d->audio_last ? "yes" : "no", d->drive);
 	for (uint32_t i = 0; d->unreach != NULL && i < d->sectors;) {
 		uint32_t j = i;
@@ -186,6 +188,9 @@ int gm_capture_desc_parse(struct gm_ctx *ctx, struct gm_capture_desc *d,
 			d->c2_offset = (int32_t)a;
 		} else if (strcmp(key, "subchannel") == 0) {
 			ok = yes_no(val, &d->sub);
+		} else if (strcmp(key, "read-method") == 0) {
+			ok = strcmp(val, "any") == 0 || strcmp(val, "cdda") == 0;
+			d->cdda = val[0] == 'c';
 		} else if (strcmp(key, "audio-edges") == 0) {
 			char *two = strchr(val, ' ');
 

@@ -62,6 +62,12 @@ void gm_drive_set_table(struct gm_drive *drive, enum gm_drive_table t,
 	drive->table_len[t] = len;
 }
 
+void gm_drive_set_cd_method(struct gm_drive *drive, bool cdda, bool sub_first)
+{
+	drive->info.cd_cdda = cdda;
+	drive->info.cd_sub_first = sub_first;
+}
+
 const uint8_t *gm_drive_table(const struct gm_drive *drive, enum gm_drive_table t,
 			      size_t *len)
 {

@@ -881,7 +881,7 @@ static void probe_cd(struct mmc_drive *m, struct gm_drive_info *info)
 
 	info->cd_raw = false;
 	info->cd_c2 = 0;
-	info->cd_sub = info->cd_pregap = false;
+	info->cd_sub = info->cd_pregap = info->cd_sub_first = false;
 	if (plain == NULL || buf == NULL || m->ntracks == 0)
 		goto out;
 	lba = m->tracks[0].start + 2 + 2 < m->leadout ? m->tracks[0].start + 2
@@ -916,6 +916,22 @@ static void probe_cd(struct mmc_drive *m, struct gm_drive_info *info)
 	if (!info->cd_sub)
 		gm_drive_note(m->drive, "READ CD gives no usable raw P-W subchannel "
 			      "(refused, misplaced, or Q's CRC fails)");
+	/* both: is the subchannel after the C2 field, as MMC says, or before */
+	if (info->cd_sub && info->cd_c2) {
+		size_t stride = GM_SECTOR_RAW + info->cd_c2 + GM_SUB_SIZE;
+
+		if (probe_read_cd(m, lba, 1, info->cd_c2 == 294 ? 0xfa : 0xfc, 0x01, buf, stride)) {
+			uint8_t q_after[12], q_before[12];
+
+			gm_sub_channel(buf + GM_SECTOR_RAW + info->cd_c2, GM_SUB_Q, q_after);
+			gm_sub_channel(buf + GM_SECTOR_RAW, GM_SUB_Q, q_before);
+			if (!gm_subq_crc_ok(q_after) && gm_subq_crc_ok(q_before)) {
+				info->cd_sub_first = true;
+				gm_drive_note(m->drive, "READ CD with C2 and subchannel puts "
+					      "the subchannel first (sector order sub-c2)");
+			}
+		}
+	}
 	info->cd_pregap = probe_read_cd(m, -150, 1, 0xf8, 0, buf, GM_SECTOR_RAW);
 	gm_drive_note(m->drive, "READ CD of every sector: yes; C2 pointers: %s; raw "
 		      "P-W: %s; track 1's pregap (LBA -150): %s",
@@ -1029,8 +1045,11 @@ static int mmc_read_cd_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lb
 			     uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
 			     enum gm_read_result *result)
 {
-	unsigned c2size = c2 != NULL ? m->drive->info.cd_c2 : 0;
+	const struct gm_drive_info *info = &m->drive->info;
+	unsigned c2size = c2 != NULL ? info->cd_c2 : 0;
 	size_t stride = GM_SECTOR_RAW + c2size + (sub != NULL ? GM_SUB_SIZE : 0);
+	/* where the C2 field and the subchannel are in each sector's bytes */
+	size_t c2_at = GM_SECTOR_RAW, sub_at = GM_SECTOR_RAW + c2size;
 	uint8_t flags = (uint8_t)(0xf8 | (c2size == 294 ? 0x02 : c2size == 296 ? 0x04 : 0));
 	uint8_t *buf = data, cdb[12];
 	struct gm_sense sense;
@@ -1043,7 +1062,11 @@ static int mmc_read_cd_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lb
 			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		buf = m->c2buf;
 	}
+	if (info->cd_sub_first && c2size && sub != NULL)
+		sub_at = GM_SECTOR_RAW, c2_at = GM_SECTOR_RAW + GM_SUB_SIZE;
 	read_cd_cdb(cdb, lba, count, flags, sub != NULL ? 0x01 : 0);
+	if (info->cd_cdda)
+		cdb[1] = 1 << 2;	/* expected sector type: CD-DA */
 	st = run_read(m, cdb, 12, buf, count, stride, GM_SECTOR_RAW, lba, &sense);
 	if (st == GM_MMC_CHECK && sense.key == 0x05) {
 		for (uint32_t i = 0; i < count; i++)
@@ -1059,14 +1082,12 @@ static int mmc_read_cd_chunk(struct gm_ctx *ctx, struct mmc_drive *m, int32_t lb
 
 		memcpy(data + (size_t)i * GM_SECTOR_RAW, s2, GM_SECTOR_RAW);
 		if (c2 != NULL) {
-			memcpy(c2 + (size_t)i * GM_DRIVE_C2_SIZE, s2 + GM_SECTOR_RAW,
-			       GM_DRIVE_C2_SIZE);
+			memcpy(c2 + (size_t)i * GM_DRIVE_C2_SIZE, s2 + c2_at, GM_DRIVE_C2_SIZE);
 			for (size_t k = 0; k < GM_DRIVE_C2_SIZE && !flagged; k++)
-				flagged = s2[GM_SECTOR_RAW + k] != 0;
+				flagged = s2[c2_at + k] != 0;
 		}
 		if (sub != NULL)
-			memcpy(sub + (size_t)i * GM_SUB_SIZE, s2 + GM_SECTOR_RAW + c2size,
-			       GM_SUB_SIZE);
+			memcpy(sub + (size_t)i * GM_SUB_SIZE, s2 + sub_at, GM_SUB_SIZE);
 		if (flagged && result[i] == GM_READ_OK)
 			result[i] = GM_READ_C2;
 	}

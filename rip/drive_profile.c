@@ -140,6 +140,14 @@ int gm_drive_profile_line(struct gm_ctx *ctx, const char *kind, const char *name
 		if (!number(value, -2352, 2352, &v))
 			return line_error(ctx, kind, name, line, key, "bytes, -2352 to 2352");
 		p->c2_offset = (int32_t)v;
+	} else if (strcmp(key, "read-method") == 0) {
+		if (strcmp(value, "any") != 0 && strcmp(value, "cdda") != 0)
+			return line_error(ctx, kind, name, line, key, "any or cdda");
+		p->read_cdda = value[0] == 'c';
+	} else if (strcmp(key, "sector-order") == 0) {
+		if (strcmp(value, "c2-sub") != 0 && strcmp(value, "sub-c2") != 0)
+			return line_error(ctx, kind, name, line, key, "c2-sub or sub-c2");
+		p->sub_first = value[0] == 's';
 	} else if (strcmp(key, "cache") == 0) {
 		if (!number(value, 0, 65536, &v))
 			return line_error(ctx, kind, name, line, key, "sectors, 0 to 65536");

@@ -1222,7 +1222,16 @@ static enum gm_mmc_status read_cd(struct emu *e, int32_t lba, uint32_t count,
 		else if (e->profile.subq_shift
 			 && at_lba % (int32_t)e->profile.subq_shift == 0)
 			gm_faults_shift_q(sub);
-		if (subsel == 1) {
+		if (subsel == 1 && c2 != 0 && e->profile.sub_first) {
+			/* this drive's order: the subchannel before the C2 field */
+			size_t field = c2 == 1 ? 294 : 296;
+
+			memmove(sector + n - field + 96, sector + n - field, field);
+			memcpy(sector + n - field, sub, 96);
+			if (c2_at == n - field)
+				c2_at += 96;
+			n += 96;
+		} else if (subsel == 1) {
 			memcpy(sector + n, sub, 96);
 			n += 96;
 		} else if (subsel == 2) {

@@ -48,6 +48,7 @@ struct gm_drive_info {
 	bool cd_sub;		/* and raw P-W subchannel with it */
 	bool cd_pregap;		/* LBA -150 (track 1's pregap) is readable */
 	int32_t leadout;	/* the lead-out's LBA (CD TOC), 0 unknown */
+	bool cd_cdda, cd_sub_first;	/* gm_drive_set_cd_method() */
 };
 
 /* Tables read from the medium as the drive answered them (headers
@@ -122,6 +123,10 @@ struct gm_drive_profile {
 				   sector before; 0 none */
 	int32_t c2_offset;	/* C2 bits come this many bytes late */
 	uint32_t cache;		/* sectors of read cache; 0 none */
+	bool read_cdda;		/* read method: every sector asked for as
+				   CD-DA (READ CD sector type 1), not "any" */
+	bool sub_first;		/* sector order: READ CD puts the subchannel
+				   before the C2 field, not after it */
 	unsigned speeds[GM_PROFILE_SPEEDS];	/* read speeds, x (150 kB/s) */
 	unsigned nspeeds;
 };
@@ -258,6 +263,15 @@ int gm_drive_read(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 int gm_drive_read_cd(struct gm_ctx *ctx, struct gm_drive *drive, int32_t lba,
 		     uint32_t count, uint8_t *data, uint8_t *c2, uint8_t *sub,
 		     enum gm_read_result *result);
+
+/*
+ * How gm_drive_read_cd() asks: every sector as CD-DA (READ CD expected
+ * sector type 1) instead of any type, and where the drive puts the
+ * subchannel when C2 is asked for too (sub_first: before the C2 field).
+ * Opening the drive finds the order itself when it can; a drive database
+ * record sets both.
+ */
+void gm_drive_set_cd_method(struct gm_drive *drive, bool cdda, bool sub_first);
 
 /* A table the drive read from the medium while it was opened, or NULL;
    *len its bytes. */

@@ -15,7 +15,9 @@ glassmaster: it reads the files as the man page describes them.
       cannot give: outside its reach, in a sector it refuses (outside LO
       to HI-1) or whose read touches a sector of a --bad range.  With
       --sub-bad, NAME.sub.map marks exactly those sectors, their Q fails
-      its CRC, and every other sector's subchannel equals REF's.
+      its CRC, and every other sector's subchannel equals REF's.  With
+      --all-audio every sector was read as CD-DA: data sectors are
+      shifted as audio is.
   cdcheck.py user CAP ISO LBA
       the data sectors from LBA on hold ISO's 2048-byte sectors as Mode 1
       (sync, their address, EDC and ECC as the reader made them are not
@@ -130,7 +132,7 @@ def cmd_bin(name, binpath):
             fail("LBA %d: Q fails its CRC" % (cap["first"] + i))
 
 
-def cmd_shift(name, refname, n, lo, hi, bad, subbad):
+def cmd_shift(name, refname, n, lo, hi, bad, subbad, all_audio=False):
     cap, ref = load(name), load(refname)
     opened = sample_open(cap)
     flat = ref["raw"]
@@ -144,8 +146,8 @@ def cmd_shift(name, refname, n, lo, hi, bad, subbad):
         lba = cap["first"] + i
         got = cap["raw"][i * RAW:(i + 1) * RAW]
         refsec = sector(ref, lba)
-        data = is_data(refsec, lba)
-        if refsec is None and got[:12] == SYNC:
+        data = is_data(refsec, lba) and not all_audio
+        if refsec is None and got[:12] == SYNC and not all_audio:
             # past the reference (overread) next to a data track: the
             # drive's own data sector there, not shifted, not compared
             if any(opened[i * SPS:(i + 1) * SPS]) and lo <= lba < hi:
@@ -239,8 +241,12 @@ def main():
     elif a[0] == "same":
         cmd_same(a[1], a[2])
     elif a[0] == "shift":
-        bad, subbad, rest = [], None, a[6:]
+        bad, subbad, rest, all_audio = [], None, a[6:], False
         while rest:
+            if rest[0] == "--all-audio":
+                all_audio = True
+                rest = rest[1:]
+                continue
             if rest[0] == "--bad":
                 x, _, y = rest[1].partition("-")
                 bad.append((int(x), int(y or x)))
@@ -249,7 +255,7 @@ def main():
             else:
                 fail("unknown option " + rest[0])
             rest = rest[2:]
-        cmd_shift(a[1], a[2], int(a[3]), int(a[4]), int(a[5]), bad, subbad)
+        cmd_shift(a[1], a[2], int(a[3]), int(a[4]), int(a[5]), bad, subbad, all_audio)
     else:
         fail("unknown command " + a[0])
 

@@ -97,6 +97,24 @@ run 1 "$GM" rip --json --read-offset -30 --drive-db "$DB" --drive-profile "$T/p6
 	fail "--read-offset is not the offset used"
 contains "$T/ro.capture" "read-offset -30"
 
+# --- the sector order a drive has (the subchannel before the C2 field)
+# is found when the drive is opened; a database record's read method
+# reads every sector as CD-DA, data sectors shifted as audio is
+drive order "SUB FIRST" 0 0 0 c2 294 sector-order sub-c2
+grep -v sector-order "$T/order.profile" > "$T/order.db"
+run 0 "$GM" rip --drive-db "$T/order.db" --drive-profile "$T/order.profile" \
+	"$R/audio4.cue" -o "$T/order"
+contains "$T/order.log" "puts the subchannel first (sector order sub-c2)"
+$CHECK shift "$T/order" "$T/c-audio4" 0 -150 1160 --sub-bad "" || fail "sub-c2 order"
+drive cdda "AS CDDA" 30 0 0 cdda-data yes read-method cdda
+st=0
+"$GM" rip --json --drive-db "$DB" --drive-profile "$T/cdda.profile" "$R/mixed.cue" \
+	-o "$T/cdda" > "$T/out" 2> "$T/err" || st=$?
+[ $st = 1 ] || { cat "$T/err"; fail "cdda read method: exit $st"; }
+contains "$T/cdda.log" "READ CD: every sector as CD-DA (sector type 1)"
+contains "$T/cdda.capture" "read-method cdda"
+$CHECK shift "$T/cdda" "$T/c-mixed" 30 -150 1000 --all-audio || fail "the CD-DA read method"
+
 # --- C2: flagged errors (296-byte field, a C2 offset, a cache the
 # database knows) are reread and end right
 printf '400-404 c2\n700 c2\nseed 7\n' > "$T/c2.faults"
@@ -177,6 +195,16 @@ st=0
 reads=$(json reads)
 [ "$reads" -le $((open * 18 + 64)) ] || fail "the resume read $reads sectors for $open open ones"
 $CHECK same "$T/k" "$T/k-ref" || fail "killed and resumed, the capture differs from one run"
+
+# --- a drive that vanishes halfway: exit 3, state saved; the same
+# command without the fault finishes the same capture as one run
+printf 'after-reads 600 vanish\n' > "$T/gone.faults"
+run 3 "$GM" rip --drive-db "$DB" --simulate "$T/gone.faults" "$R/audio4.cue" -o "$T/gone"
+contains "$T/err" "is gone at LBA"
+run 0 "$GM" rip --json --drive-db "$DB" "$R/audio4.cue" -o "$T/gone"
+[ "$(json resumed)" = True ] || fail "the capture after the vanished drive did not resume"
+[ "$(json reads)" -le 720 ] || fail "the resume read $(json reads) sectors of 1310"
+$CHECK same "$T/gone" "$T/c-audio4" || fail "the resumed capture differs from one run"
 
 # --- refusals: an existing capture without a map, a bad offset, a
 # corrupt description

@@ -75,6 +75,7 @@ mount -t tmpfs -o size=800m tmpfs /big
 r rip2 glassmaster rip --no-hash "$GM_SR_2" -o /big/rip2.iso --json
 md5 < /big/rip2.iso > /out/rip2.md5
 cp /big/rip2.iso.map /big/rip2.iso.log /out/
+cp /big/rip2.physical /big/rip2.manufacturer /big/rip2.bca /out/ 2> /dev/null
 umount /big
 r rip3 glassmaster rip "$GM_SR_3" -o /out/rip3.iso --json
 mount -t tmpfs -o size=4m tmpfs /small
@@ -207,6 +208,16 @@ contains "$O/rip2.out" '"result": "complete"'
 same "$O/rip2.md5" "$(md5 < "$T/big.iso")"
 test -f "$O/rip2.iso.map" || fail "no map for the rip of drive 2"
 contains "$O/rip2.iso.log" "medium: DVD-ROM (profile 0010h)"
+# its physical format information beside it, as QEMU's drive answered
+# (QEMU's data area starts at PSN 0, not 30000h as on a real DVD)
+python3 - "$O/rip2.physical" "$big_size" <<'PY' || fail "rip2.physical is not QEMU's PFI"
+import sys
+pfi = open(sys.argv[1], "rb").read()
+assert len(pfi) >= 4 + 17 and (pfi[0] << 8 | pfi[1]) + 2 == len(pfi), len(pfi)
+assert pfi[4] >> 4 == 0, "book type %d, not DVD-ROM" % (pfi[4] >> 4)
+first, last = int.from_bytes(pfi[9:12], "big"), int.from_bytes(pfi[13:16], "big")
+assert last - first + 1 == int(sys.argv[2]) // 2048, pfi[8:16].hex()
+PY
 # no medium
 is rip3 3
 contains "$O/rip3.err" "no medium in '$(sed -n 's/^3 ide-cd \([^ ]*\) .*/\1/p' "$O/guest.drives")'"

@@ -165,6 +165,15 @@ readcd() {
 # offset from the database given
 r cap glassmaster rip "$GM_SG_5" -o /out/cap --drive-db /files/cap.db --json
 rm -f /out/cap.map.bak /out/cap.sub.map.bak
+# a file system too small for the capture: it stops before reading, its
+# maps saved; with room, the same command finishes it
+mkdir -p /small
+mount -t tmpfs -o size=1m tmpfs /small
+r capfull1 glassmaster rip "$GM_SG_5" -o /small/cap --drive-db /files/cap.db --json
+mount -o remount,size=16m /small
+r capfull2 glassmaster rip "$GM_SG_5" -o /small/cap --drive-db /files/cap.db --json
+mkdir -p /out/full
+cp /small/cap.raw /small/cap.sub /small/cap.map /small/cap.sub.map /small/cap.capture /out/full/
 readcd "$GM_SG_2" -150 925 /out/cue.raw
 readcd "$GM_SG_5" 0 775 /out/plextor.raw
 readcd "$GM_SG_3" 0 775 /out/ccd.raw
@@ -272,6 +281,12 @@ contains "$O/cap.out" '"read_offset": 667, "read_offset_source": "drive database
 run 1 "$GM" rip --drive-profile "$T/plextor.profile" --drive-db "$T/cap.db" "$T/audio.cue" -o "$T/cap"
 python3 "$srcdir/tests/cli/cdcheck.py" same "$O/cap" "$T/cap" ||
 	fail "the capture in the guest differs from the capture in process"
+is capfull1 3
+contains "$O/capfull1.err" "cannot reserve"
+is capfull2 1
+contains "$O/capfull2.out" '"resumed": true'
+python3 "$srcdir/tests/cli/cdcheck.py" same "$O/full/cap" "$T/cap" ||
+	fail "the capture resumed after a full disk differs"
 run 0 "$GM" rip "$T/audio.cue" -o "$T/plaincap"
 python3 "$srcdir/tests/cli/cdcheck.py" shift "$O/cap" "$T/plaincap" 667 -150 775 ||
 	fail "the guest's capture is not the disc shifted by 667 samples"
