@@ -386,6 +386,21 @@ static int merge_sub(struct capture *c, int32_t lba, uint32_t i, uint32_t n)
 	return 0;
 }
 
+/* Whether len bytes are all zero (eight at a time). */
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	uint64_t acc = 0, w;
+	size_t k = 0;
+
+	for (; k + 8 <= len; k += 8) {
+		memcpy(&w, p + k, 8);
+		acc |= w;
+	}
+	for (; k < len; k++)
+		acc |= p[k];
+	return acc == 0;
+}
+
 /*
  * The common case of a copy: sectors pre to pre + count - 1 of a read of
  * n all read, none C2-flagged (no bit set anywhere in the read, none
@@ -405,9 +420,9 @@ static int merge_clean(struct capture *c, int32_t lba, uint32_t pre, uint32_t co
 			return 0;
 	if (unreachable(c, lba) || unreachable(c, lba + (int32_t)count - 1))
 		return 0;
-	for (uint32_t k = 0; c->d.c2_size && k < c2len; k++)
-		if (c->c2[0][k] || (c->o->secure && c->c2[1][k]))
-			return 0;
+	if (c->d.c2_size && (!all_zero(c->c2[0], c2len)
+			     || (c->o->secure && !all_zero(c->c2[1], c2len))))
+		return 0;
 	if (c->d.c2_size && ((c->d.c2_offset < 0 && !pre && neighbour_ok(c, lba - 1))
 			     || (c->d.c2_offset > 0 && !post
 				 && neighbour_ok(c, lba + (int32_t)count))))
