@@ -48,6 +48,7 @@ extern const struct gm_command gm_cmd_help;
 extern const struct gm_command gm_cmd_verify;
 extern const struct gm_command gm_cmd_info;
 extern const struct gm_command gm_cmd_convert;
+extern const struct gm_command gm_cmd_split;
 extern const struct gm_command gm_cmd_hash;
 extern const struct gm_command gm_cmd_rip;
 extern const struct gm_command gm_cmd_drives;
@@ -85,6 +86,15 @@ struct gm_ctx *cli_ctx_with_profile(const char *cmd, const char *profile_path,
 
 /* Seconds on the monotonic clock. */
 double cli_now(void);
+
+/*
+ * Split the CD capture at capture (NAME or NAME.capture) into the formats
+ * of which (a bit each: 1 redump, 2 cue, 4 ccd, 8 toc, 16 iso) in dir_opt
+ * (NULL: beside it), audio shifted by its read offset plus write_offset;
+ * a summary on stdout, or with json one JSON object (no newline).
+ */
+int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
+	      unsigned which, int32_t write_offset, bool force, bool json, int progress);
 
 /* Load the drive database: the given files (which must exist), the
    user's (~/.config/glassmaster/drives.db) and the installed one. */

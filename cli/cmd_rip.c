@@ -186,7 +186,7 @@ static void print_capture(struct gm_ctx *ctx, const struct gm_rip_opts *o,
 		       (unsigned long long)r->reads);
 		if (r->size)
 			print_capture_areas(ctx, o->out, r, true);
-		printf("]}\n");
+		printf("]");
 		return;
 	}
 	if (ret != 0 && ret != -GM_ERR_UNREADABLE)
@@ -224,6 +224,7 @@ static int cmd_rip(int argc, char **argv)
 		{"sub-retries", required_argument, NULL, 'R'},
 		{"same-damage", required_argument, NULL, 'd'},
 		{"secure", no_argument, NULL, 'c'},
+		{"no-split", no_argument, NULL, 'N'},
 		{"speed", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
 		{"no-hash", no_argument, NULL, 'n'},
@@ -240,7 +241,7 @@ static int cmd_rip(int argc, char **argv)
 	struct rip_run run;
 	struct gm_ctx *ctx;
 	char cmdline[2048] = "glassmaster", *map_path = NULL;
-	bool json = false, retries_set = false;
+	bool json = false, retries_set = false, split = true;
 	int progress = CLI_PROGRESS_AUTO, c, ret, status;
 	long long v;
 	char *dbs[16];
@@ -281,6 +282,7 @@ static int cmd_rip(int argc, char **argv)
 			opts.read_offset_set = true;
 			break;
 		case 'c': opts.secure = true; break;
+		case 'N': split = false; break;
 		case 'D':
 			if (ndbs == sizeof(dbs) / sizeof(dbs[0]))
 				return cli_usage_error("rip", "at most 16 --drive-db files");
@@ -377,6 +379,21 @@ static int cmd_rip(int argc, char **argv)
 		cli_fail("rip", ctx, ret);
 	if (report.capture) {
 		print_capture(ctx, &opts, &report, ret, json);
+		/* the capture's files, unless it failed or was stopped */
+		if (split && (ret == 0 || ret == -GM_ERR_UNREADABLE)) {
+			int sret;
+
+			if (json)
+				printf(", \"split\": ");
+			sret = cli_split(ctx, opts.out, NULL, 1, 0, true, json, progress);
+			if (sret != 0) {
+				status = cli_fail("rip", ctx, sret);
+				if (json)
+					printf(", \"split_error\": true");
+			}
+		}
+		if (json)
+			printf("}\n");
 	} else if (json) {
 		printf("{\"source\": ");
 		cli_json_string(stdout, opts.source);
@@ -420,7 +437,7 @@ const struct gm_command gm_cmd_rip = {
 	.usage = "glassmaster rip -o OUT [--retries N] [--speed X] [--map FILE] "
 		 "[--map-interval S] [--simulate FAULTS] [--drive-profile FILE] "
 		 "[--drive-db FILE] [--read-offset N] [--sub-retries N] [--same-damage K] "
-		 "[--secure] [--force] [--no-hash] "
+		 "[--secure] [--no-split] [--force] [--no-hash] "
 		 "[--json] [--progress | --quiet] SOURCE",
 	.help =
 	"With OUT ending in .iso, or on a DVD or BD: copy the user data of SOURCE\n"
@@ -446,7 +463,9 @@ const struct gm_command gm_cmd_rip = {
 	"reread only sectors holding open samples, from alternating ends with the\n"
 	"cache emptied; a sample is finished by a read without C2 on it (with\n"
 	"--secure, by two such reads that agree). Offsets, overread and cache\n"
-	"come from the drive database (glassmaster-drive-db(5)).\n"
+	"come from the drive database (glassmaster-drive-db(5)). At the end the\n"
+	"capture is split into redump files (NAME (Track N).bin, NAME.cue,\n"
+	"NAME.dat) as glassmaster split does.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output OUT     the image to write (NAME.iso), or a capture's NAME\n"
@@ -471,6 +490,8 @@ const struct gm_command gm_cmd_rip = {
 	"                       with the same damage (default 3; 0: never)\n"
 	"  --secure             read every sample twice, the cache emptied between,\n"
 	"                       finished only when both agree\n"
+	"  --no-split           do not split the capture into redump files at the\n"
+	"                       end (glassmaster-split(1))\n"
 	"  --force              start afresh over an OUT that has no mapfile\n"
 	"  --no-hash            do not write OUT.dat\n"
 	"  --json               print the result as JSON on stdout\n"

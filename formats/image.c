@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capdesc.h"
 #include "image_private.h"
 #include "banned.h"
 
@@ -33,6 +34,7 @@ static const struct gm_format_ops *const formats[] = {
 	&gm_format_iso,
 	&gm_format_nrg,
 	&gm_format_mds,
+	&gm_format_capture,
 	&gm_format_raw,
 	NULL
 };
@@ -598,6 +600,26 @@ int gm_image_open(struct gm_ctx *ctx, const char *path,
 					   "stands in only for the one file of a sheet, "
 					   "and this one names %u", path,
 					   src->disc.files[i].name, src->disc.nfiles);
+	if (ret == 0)
+		ret = source_setup(ctx, src);
+	if (ret != 0) {
+		gm_source_free(src);
+		return ret;
+	}
+	*out = src;
+	return 0;
+}
+
+int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t write_offset,
+		      bool with_sub, struct gm_source **out)
+{
+	struct gm_source *src = calloc(1, sizeof(*src));
+	int ret;
+
+	*out = NULL;
+	if (src == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	ret = gm_capture_open(ctx, path, write_offset, with_sub, &src->disc);
 	if (ret == 0)
 		ret = source_setup(ctx, src);
 	if (ret != 0) {

@@ -38,6 +38,7 @@ extern const struct gm_format_ops gm_format_toc;
 extern const struct gm_format_ops gm_format_nrg;
 extern const struct gm_format_ops gm_format_mds;
 extern const struct gm_format_ops gm_format_raw;
+extern const struct gm_format_ops gm_format_capture;
 
 /* Duplicate a string; NULL when memory is exhausted. */
 char *gm_strdup(const char *s);
@@ -186,5 +187,40 @@ int gm_writebehind_put(struct gm_writebehind *wb, FILE *f, const void *buf,
 /* Wait for the last buffer and end the thread; 0 or a write's errno.
    Call it on every path, failures included, before closing the file. */
 int gm_writebehind_finish(struct gm_writebehind *wb);
+
+
+/*
+ * The Q subchannel of a run of sectors, decoded, with the frames whose CRC
+ * fails repaired from their neighbours (qlayout.c).  state: GOOD (CRC
+ * held, ADR 1), OTHER (CRC held, ADR 2 or 3: no position), FILLED (such
+ * a frame with the position of its neighbours), REPAIRED (a bad frame
+ * predicted from its neighbours), BAD (no good frame around), LOST (in a
+ * run of more than GM_QMAP_MAX_RUN frames without a good one: not
+ * guessed across).
+ */
+enum gm_qmap_state { GM_QMAP_GOOD, GM_QMAP_BAD, GM_QMAP_OTHER, GM_QMAP_REPAIRED,
+		     GM_QMAP_FILLED, GM_QMAP_LOST };
+#define GM_QMAP_MAX_RUN 150
+struct gm_qmap {
+	int32_t first;		/* LBA of the first sector */
+	uint32_t count;
+	struct gm_subq *q;	/* count frames */
+	uint8_t *state;		/* enum gm_qmap_state, count of them */
+	unsigned repaired, unknown;
+	char mcn[14];		/* the first good ADR 2 frame's, or "" */
+};
+int gm_qmap_build(struct gm_ctx *ctx, const uint8_t *sub, int32_t first, uint32_t count,
+		  struct gm_qmap *m);
+void gm_qmap_release(struct gm_qmap *m);
+
+/*
+ * Tracks and indexes (each index's first sector), the lead-out (where the
+ * last session's begins), CONTROL from Q, the MCN and each track's first
+ * good ISRC, into d's tracks (other fields untouched; sessions, modes
+ * from the sectors, storage: the caller's).  A track ends where the next
+ * one's first frame is, or at a lead-out.
+ */
+int gm_qmap_layout(struct gm_ctx *ctx, const struct gm_qmap *m, const uint8_t *sub,
+		   struct gm_disc *d);
 
 #endif

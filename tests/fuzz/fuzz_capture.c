@@ -1,6 +1,6 @@
 /*
  * fuzz_capture.c - libFuzzer target for the capture description reader
- * (rip/capture_desc.c, NAME.capture of glassmaster-rip(1)), read back on
+ * (formats/capdesc.c, NAME.capture of glassmaster-rip(1)), read back on
  * every resume of a capture: every input is parsed; one that parses must
  * hold a sector count its bitmap was made for and a lead-out after its
  * first LBA, and its bitmap is walked to the end.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
+#include "capdesc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,5 +1,5 @@
 /*
- * capture_desc.c - NAME.capture, the description of a CD capture: which
+ * capdesc.c - NAME.capture, the description of a CD capture: which
  * LBA NAME.raw starts at, how many sectors it holds, the lead-out, what
  * the drive reaches, the read offset not yet applied and where it came
  * from, the C2 and subchannel read, the sectors the drive refused.  One
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "capdesc.h"
 #include "banned.h"
 
 #define MAX_SECTORS 1000000u	/* far more than any CD */

@@ -1,0 +1,408 @@
+/*
+ * cmd_split.c - `glassmaster split`: from a CD capture (glassmaster-rip(1))
+ * to the files archivists keep: redump's BIN per track with its cue
+ * sheet and dat, or one BIN, CloneCD, a cdrdao TOC, an ISO; the layout
+ * from the capture's Q subchannel, audio corrected by the read offset the
+ * capture recorded and the write offset given.  `rip` runs it at the end
+ * of a capture.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capdesc.h"
+#include "cli.h"
+#include "hash.h"
+#include "image.h"
+#include "mapfile.h"
+#include "banned.h"
+
+enum { FMT_REDUMP = 1, FMT_CUE = 2, FMT_CCD = 4, FMT_TOC = 8, FMT_ISO = 16 };
+
+static const struct { const char *name, *ext; unsigned bit; } formats[] = {
+	{ "redump", ".cue", FMT_REDUMP },
+	{ "cue", ".cue", FMT_CUE },
+	{ "ccd", ".ccd", FMT_CCD },
+	{ "toc", ".cdrdao.toc", FMT_TOC },	/* NAME.toc is the capture's TOC */
+	{ "iso", ".iso", FMT_ISO },
+};
+
+static char *join(const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *s = malloc(la + lb + lc + 1);
+
+	if (s != NULL) {
+		memcpy(s, a, la);
+		memcpy(s + la, b, lb);
+		memcpy(s + la + lb, c, lc + 1);
+	}
+	return s;
+}
+
+/* The files a cue sheet names, in order (each malloc'd, at most max). */
+static unsigned sheet_files(const char *cue, char **names, unsigned max)
+{
+	FILE *f = fopen(cue, "r");
+	char line[1024];
+	unsigned n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f) != NULL) {
+		char *a = strstr(line, "FILE \""), *b;
+
+		if (a == NULL || (b = strrchr(a + 6, '"')) == NULL)
+			continue;
+		*b = '\0';
+		names[n++] = join(a + 6, "", "");
+	}
+	fclose(f);
+	return n;
+}
+
+/* NAME.dat beside the redump cue: every BIN and the cue, hashed. */
+static int redump_dat(struct gm_ctx *ctx, const char *dir, const char *base)
+{
+	char *cue = join(dir, base, ".cue"), *dat = join(dir, base, ".dat");
+	char *names[101], *paths[101];
+	struct gm_dat_rom roms[101];
+	unsigned n = 0;
+	FILE *f;
+	int ret = 0;
+
+	if (cue == NULL || dat == NULL) {
+		free(cue);
+		free(dat);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	n = sheet_files(cue, names, 100);
+	names[n] = join(base, ".cue", "");
+	n++;
+	for (unsigned i = 0; i < n; i++) {
+		paths[i] = names[i] ? join(dir, names[i], "") : NULL;
+		roms[i].name = names[i];
+		if (ret == 0 && (paths[i] == NULL || names[i] == NULL))
+			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		if (ret == 0)
+			ret = gm_hash_file(ctx, paths[i], &roms[i].d, NULL, NULL);
+	}
+	if (ret == 0) {
+		f = fopen(dat, "w");
+		if (f == NULL)
+			ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", dat);
+		else {
+			gm_dat_write(f, base, roms, n);
+			if (fclose(f) != 0)
+				ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'",
+							 dat);
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		free(names[i]);
+		free(paths[i]);
+	}
+	free(cue);
+	free(dat);
+	return ret;
+}
+
+/* The samples the capture did not get, by track: NAME.map's open extents
+   moved by the offset its track was shifted by. */
+static void damage(struct gm_ctx *ctx, const char *stem, const struct gm_capture_desc *c,
+		   const struct gm_disc *d, int32_t shift, bool json)
+{
+	struct gm_map map;
+	char *path = join(stem, ".map", "");
+	unsigned shown = 0;
+
+	memset(&map, 0, sizeof(map));
+	if (path == NULL || gm_map_load(ctx, &map, path, (uint64_t)c->sectors * 2352) != 0) {
+		free(path);
+		if (json)
+			printf("[]");
+		return;
+	}
+	if (json)
+		printf("[");
+	for (unsigned k = 0; k < d->ntracks; k++) {
+		const struct gm_track *t = &d->tracks[k];
+		bool shifted = c->cdda || !(t->control & GM_CTL_DATA);
+		int64_t lo = (int64_t)t->index[0] * 588, hi = (int64_t)t->end * 588;
+
+		for (size_t i = 0; i < map.count; i++) {
+			const struct gm_map_extent *e = &map.extents[i];
+			int64_t a = (int64_t)c->first_lba * 588 + (int64_t)(e->pos / 4);
+			int64_t b = a + (int64_t)(e->size / 4);
+
+			if (e->status == GM_MAP_FINISHED)
+				continue;
+			if (shifted)
+				a -= shift, b -= shift;
+			if (a < lo)
+				a = lo;
+			if (b > hi)
+				b = hi;
+			if (a >= b)
+				continue;
+			if (json)
+				printf("%s{\"track\": %u, \"first_sample\": %lld, \"last_sample\": %lld}",
+				       shown ? ", " : "", t->number, (long long)(a - lo),
+				       (long long)(b - 1 - lo));
+			else if (shown < 50)
+				printf("  track %u: samples %lld-%lld (from its INDEX 00) not "
+				       "captured: zero in the files\n", t->number,
+				       (long long)(a - lo), (long long)(b - 1 - lo));
+			shown++;
+		}
+	}
+	if (json)
+		printf("]");
+	else if (shown > 50)
+		printf("  ... and %u more ranges\n", shown - 50);
+	gm_map_release(&map);
+	free(path);
+}
+
+int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
+	      unsigned which, int32_t write_offset, bool force, bool json, int progress)
+{
+	size_t len = strlen(capture);
+	bool has_ext = len > 8 && strcmp(capture + len - 8, ".capture") == 0;
+	char *desc = join(capture, has_ext ? "" : ".capture", "");
+	char *stem = desc ? join(desc, "", "") : NULL, *dir = NULL, *out = NULL;
+	const char *base;
+	struct gm_capture_desc c;
+	struct gm_source *src = NULL;
+	struct cli_progress prog;
+	unsigned nout = 0;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	if (desc == NULL || stem == NULL) {
+		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	stem[strlen(stem) - 8] = '\0';
+	base = strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem;
+	if (dir_opt != NULL) {
+		dir = join(dir_opt, "/", "");
+	} else if ((dir = join(stem, "", "")) != NULL) {
+		dir[base - stem] = '\0';	/* the capture's directory, '/' kept */
+	}
+	if (dir == NULL) {
+		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if ((ret = gm_capture_desc_load(ctx, &c, desc)) != 0)
+		goto out;
+	if (json)
+		printf("{\"capture\": ");
+	if (json)
+		cli_json_string(stdout, stem);
+	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+		struct gm_write_opts opts;
+
+		if (!(which & formats[f].bit))
+			continue;
+		free(out);
+		out = join(dir, base, formats[f].ext);
+		gm_source_free(src);
+		src = NULL;
+		if (out == NULL) {
+			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+			goto out;
+		}
+		ret = gm_capture_source(ctx, desc, write_offset, formats[f].bit == FMT_CCD, &src);
+		if (ret != 0)
+			goto out;
+		if (nout == 0 && !json)
+			cli_notes("split", gm_source_disc(src));
+		memset(&opts, 0, sizeof(opts));
+		opts.force = force;
+		opts.split = formats[f].bit == FMT_REDUMP;
+		opts.merge = formats[f].bit == FMT_CUE;
+		opts.lossy = formats[f].bit == FMT_ISO;	/* the data track alone */
+		cli_progress_init(&prog, "splitting", progress);
+		opts.progress = cli_progress_update;
+		opts.arg = &prog;
+		ret = gm_image_write(ctx, src, out, &opts);
+		cli_progress_done(&prog);
+		if (ret == 0 && formats[f].bit == FMT_REDUMP)
+			ret = redump_dat(ctx, dir, base);
+		if (ret != 0)
+			goto out;
+		if (json)
+			printf("%s", nout ? ", " : ", \"outputs\": [");
+		if (json)
+			cli_json_string(stdout, out);
+		else
+			printf("SPLIT: '%s' (%s)\n", out, formats[f].name);
+		nout++;
+	}
+	if (src != NULL) {
+		const struct gm_disc *d = gm_source_disc(src);
+		int32_t shift = c.read_offset + write_offset;
+
+		if (json) {
+			printf("], \"read_offset\": %ld, \"read_offset_source\": ", (long)c.read_offset);
+			cli_json_string(stdout, c.offset_why);
+			printf(", \"write_offset\": %ld, \"combined_offset\": %ld, \"tracks\": [",
+			       (long)write_offset, (long)shift);
+			for (unsigned k = 0; k < d->ntracks; k++) {
+				const struct gm_track *t = &d->tracks[k];
+
+				printf("%s{\"number\": %u, \"session\": %u, \"mode\": \"%s\", "
+				       "\"index\": [", k ? ", " : "", t->number, t->session,
+				       gm_track_mode_name(t->mode));
+				for (unsigned i = 0; i <= t->nindex; i++)
+					printf("%s%ld", i ? ", " : "", (long)t->index[i]);
+				printf("], \"end\": %ld, \"control\": %u, \"isrc\": ", (long)t->end,
+				       t->control);
+				cli_json_string(stdout, t->isrc);
+				printf("}");
+			}
+			printf("], \"mcn\": ");
+			cli_json_string(stdout, d->mcn);
+			printf(", \"not_captured\": ");
+			damage(ctx, stem, &c, d, shift, true);
+			printf(", ");
+			cli_json_notes(stdout, d);
+			printf("}");
+		} else {
+			printf("  offsets: read %+ld (%s), write %+ld%s, combined %+ld samples\n",
+			       (long)c.read_offset, c.offset_why, (long)write_offset,
+			       write_offset ? "" : " (not detected; --offset N sets it)",
+			       (long)shift);
+			damage(ctx, stem, &c, d, shift, false);
+		}
+	}
+out:
+	if (json && ret != 0)
+		printf("}");
+	gm_source_free(src);
+	gm_capture_desc_release(&c);
+	free(desc);
+	free(stem);
+	free(dir);
+	free(out);
+	return ret;
+}
+
+static int cmd_split(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'F'},
+		{"offset", required_argument, NULL, 'O'},
+		{"force", no_argument, NULL, 'f'},
+		{"json", no_argument, NULL, 'j'},
+		{"progress", no_argument, NULL, 'p'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *dir = NULL;
+	unsigned which = 0;
+	int32_t offset = 0;
+	bool force = false, json = false;
+	int progress = CLI_PROGRESS_AUTO, c, ret;
+	long long v;
+	struct gm_ctx *ctx;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': dir = optarg; break;
+		case 'F': {
+			size_t f;
+
+			for (f = 0; f < sizeof(formats) / sizeof(formats[0]); f++)
+				if (strcmp(optarg, formats[f].name) == 0)
+					break;
+			if (f == sizeof(formats) / sizeof(formats[0]))
+				return cli_usage_error("split", "--format must be redump, cue, "
+						       "ccd, toc or iso, not '%s'", optarg);
+			which |= formats[f].bit;
+			break;
+		}
+		case 'O':
+			if (!cli_parse_int(optarg, -2940 * 4, 2940 * 4, &v))
+				return cli_usage_error("split", "--offset must be a number of "
+						       "samples from -11760 to 11760, not '%s'",
+						       optarg);
+			offset = (int32_t)v;
+			break;
+		case 'f': force = true; break;
+		case 'j': json = true; break;
+		case 'p': progress = CLI_PROGRESS_ALWAYS; break;
+		case 'q': progress = CLI_PROGRESS_NEVER; break;
+		case 'h':
+			cli_help(&gm_cmd_split, stdout);
+			return GM_EXIT_OK;
+		default:
+			return cli_bad_option("split", argv);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("split", argc - optind ? "one CAPTURE, please"
+				       : "CAPTURE is missing");
+	if (which == 0)
+		which = FMT_REDUMP;
+	if ((which & FMT_REDUMP) && (which & FMT_CUE))
+		return cli_usage_error("split", "redump and cue both write NAME.cue: "
+				       "choose one");
+	ctx = gm_ctx_new();
+	if (ctx == NULL)
+		return cli_fail("split", NULL, -GM_ERR_NOMEM);
+	ret = cli_split(ctx, argv[optind], dir, which, offset, force, json, progress);
+	if (json)
+		printf("\n");
+	if (ret != 0)
+		ret = cli_fail("split", ctx, ret);
+	gm_ctx_free(ctx);
+	return ret;
+}
+
+const struct gm_command gm_cmd_split = {
+	.name = "split",
+	.run = cmd_split,
+	.summary = "turn a CD capture into redump BIN/CUE, CloneCD, TOC or ISO files",
+	.usage = "glassmaster split [-o DIR] [--format F]... [--offset N] [--force] "
+		 "[--json] [--progress | --quiet] CAPTURE",
+	.help =
+	"Read the CD capture CAPTURE (NAME or NAME.capture, made by rip: NAME.raw,\n"
+	"NAME.sub, NAME.toc, NAME.cdtext, NAME.map) and write it as files: the\n"
+	"track and index layout comes from the Q subchannel of every sector (bad\n"
+	"frames repaired from their neighbours, the raw .sub untouched), sessions\n"
+	"from the full TOC, CD-TEXT from the raw packs; audio is shifted by the\n"
+	"read offset the capture recorded plus the write offset --offset gives.\n"
+	"Samples the capture did not get are zero in the files and listed by\n"
+	"track.\n"
+	"\n"
+	"formats (--format, repeatable; default redump):\n"
+	"  redump   NAME (Track N).bin per track from its INDEX 00, NAME.cue\n"
+	"           (CATALOG, FLAGS, ISRC, INDEX 00/01/02+, CD-TEXT), NAME.cdt\n"
+	"           when the disc has CD-TEXT, NAME.dat (CRC-32, MD5, SHA-1)\n"
+	"  cue      one NAME.bin and NAME.cue\n"
+	"  ccd      CloneCD NAME.ccd, NAME.img, NAME.sub (the captured subchannel)\n"
+	"  toc      a cdrdao TOC file NAME.cdrdao.toc with its BIN (NAME.toc is\n"
+	"           the capture's raw TOC)\n"
+	"  iso      NAME.iso, the user data of the one data track\n"
+	"\n"
+	"options:\n"
+	"  -o, --output DIR     write into DIR (default: beside the capture)\n"
+	"  --format F           redump, cue, ccd, toc or iso\n"
+	"  --offset N           the disc's write offset in samples (default 0)\n"
+	"  --force              replace existing output files\n"
+	"  --json               print the layout, offsets and outputs as JSON\n"
+	"  --progress           show progress on stderr even when not a terminal\n"
+	"  --quiet              never show progress\n"
+	"\n"
+	"exit status: 0 success, 1 bad sectors met, 2 usage error, bad input or\n"
+	"a loss refused, 3 I/O failure.\n",
+};
