@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "capdesc.h"
 #include "cli.h"
@@ -189,6 +190,12 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 	stem[strlen(stem) - 8] = '\0';
 	base = strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem;
 	if (dir_opt != NULL) {
+		/* made when missing (its parent must exist) */
+		if (mkdir(dir_opt, 0777) != 0 && errno != EEXIST) {
+			ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot make the "
+						 "directory '%s'", dir_opt);
+			goto out;
+		}
 		dir = join(dir_opt, "/", "");
 	} else if ((dir = join(stem, "", "")) != NULL) {
 		dir[base - stem] = '\0';	/* the capture's directory, '/' kept */
@@ -216,7 +223,10 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 			goto out;
 		}
-		ret = gm_capture_source(ctx, desc, write_offset, formats[f].bit == FMT_CCD, &src);
+		ret = gm_capture_source(ctx, desc, write_offset,
+					(formats[f].bit == FMT_CCD ? GM_CAPTURE_SUB : 0)
+					| (formats[f].bit & (FMT_REDUMP | FMT_CUE)
+					   ? GM_CAPTURE_CDTEXTFILE : 0), &src);
 		if (ret != 0)
 			goto out;
 		if (nout == 0 && !json)
@@ -372,7 +382,7 @@ const struct gm_command gm_cmd_split = {
 	.name = "split",
 	.run = cmd_split,
 	.summary = "turn a CD capture into redump BIN/CUE, CloneCD, TOC or ISO files",
-	.usage = "glassmaster split [-o DIR] [--format F]... [--offset N] [--force] "
+	.usage = "glassmaster split [-o DIR] [--format F] [--offset N] [--force] "
 		 "[--json] [--progress | --quiet] CAPTURE",
 	.help =
 	"Read the CD capture CAPTURE (NAME or NAME.capture, made by rip: NAME.raw,\n"
@@ -395,7 +405,8 @@ const struct gm_command gm_cmd_split = {
 	"  iso      NAME.iso, the user data of the one data track\n"
 	"\n"
 	"options:\n"
-	"  -o, --output DIR     write into DIR (default: beside the capture)\n"
+	"  -o, --output DIR     write into DIR, made when missing (default: beside\n"
+	"                       the capture)\n"
 	"  --format F           redump, cue, ccd, toc or iso\n"
 	"  --offset N           the disc's write offset in samples (default 0)\n"
 	"  --force              replace existing output files\n"

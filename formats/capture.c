@@ -124,7 +124,7 @@ static void full_toc(struct gm_disc *d, const uint8_t *toc, size_t len)
 }
 
 int gm_capture_open(struct gm_ctx *ctx, const char *path, int32_t write_offset,
-		    bool with_sub, struct gm_disc *d)
+		    unsigned flags, struct gm_disc *d)
 {
 	struct gm_capture_desc c;
 	size_t plen = strlen(path), stem_len, sub_len = 0, toc_len = 0, text_len = 0;
@@ -244,10 +244,10 @@ int gm_capture_open(struct gm_ctx *ctx, const char *path, int32_t write_offset,
 		t->file = (unsigned)raw;
 		t->offset = (uint64_t)at;
 		t->storage = GM_STORE_RAW;
-		t->sub_file = with_sub ? subf : -1;
+		t->sub_file = flags & GM_CAPTURE_SUB ? subf : -1;
 		t->sub_offset = (uint64_t)(t->index[0] - c.first_lba) * GM_SUB_SIZE;
 	}
-	if (text != NULL && text_len >= GM_CDTEXT_PACK) {
+	if (text != NULL && text_len >= GM_CDTEXT_PACK && (flags & GM_CAPTURE_CDTEXTFILE)) {
 		snprintf(stem + stem_len, 16, ".cdtext");
 		if ((d->cdtextfile = gm_strdup(stem)) == NULL) {
 			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
@@ -272,7 +272,7 @@ out:
 
 static int capture_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
 {
-	return gm_capture_open(ctx, path, 0, true, disc);
+	return gm_capture_open(ctx, path, 0, GM_CAPTURE_SUB | GM_CAPTURE_CDTEXTFILE, disc);
 }
 
 const struct gm_format_ops gm_format_capture = {

@@ -611,7 +611,7 @@ int gm_image_open(struct gm_ctx *ctx, const char *path,
 }
 
 int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t write_offset,
-		      bool with_sub, struct gm_source **out)
+		      unsigned flags, struct gm_source **out)
 {
 	struct gm_source *src = calloc(1, sizeof(*src));
 	int ret;
@@ -619,7 +619,7 @@ int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t write_offset
 	*out = NULL;
 	if (src == NULL)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	ret = gm_capture_open(ctx, path, write_offset, with_sub, &src->disc);
+	ret = gm_capture_open(ctx, path, write_offset, flags, &src->disc);
 	if (ret == 0)
 		ret = source_setup(ctx, src);
 	if (ret != 0) {

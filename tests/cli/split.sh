@@ -1,0 +1,202 @@
+# split.sh - from a CD capture to files (issue 15): the reference discs of
+# tests/cli/cdrefs.py captured through the emulated drive and split; the
+# redump cue sheets equal hand-written ones (three layouts), the BIN files
+# the disc's bytes, the layout survives 1 % of Q frames with bad CRCs;
+# drives of read offsets +667 and +6 give the same files for a disc with
+# a write offset; other readers take the outputs (libcdio's cd-info,
+# cdrdao, bchunk, ccd2iso).
+. "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
+
+for tool in cd-info cdrdao bchunk ccd2iso; do
+	command -v $tool > /dev/null || fail "$tool is not installed (libcdio-utils, cdrdao, bchunk, ccd2iso)"
+done
+R="$T/ref"
+python3 "$srcdir/tests/cli/cdrefs.py" "$R" || fail "cdrefs.py"
+
+# capture NAME DISC [rip options]: a capture of the reference disc, not split
+capture() {
+	name=$1 disc=$2
+	shift 2
+	st=0
+	"$GM" rip --quiet --no-split "$@" "$R/$disc.cue" -o "$T/$name" > "$T/out" 2> "$T/err" || st=$?
+	[ $st -le 1 ] || { cat "$T/err"; fail "capture of $disc: exit $st"; }
+}
+
+for d in audio4 extra mixed data htoa; do
+	capture $d $d
+	[ ! -e "$T/$d.cue" ] || fail "rip --no-split split the capture"
+	mkdir "$T/s-$d"
+	run 0 "$GM" split -o "$T/s-$d" "$T/$d"
+	contains "$T/out" "SPLIT: '$T/s-$d/$d.cue' (redump)"
+done
+
+# --- the redump cue sheets, as written by hand from cdrefs.py's layouts
+cat > "$T/audio4.want" <<'EOF'
+CDTEXTFILE "audio4.cdt"
+CATALOG 0123456789012
+TITLE "Reference Disc"
+PERFORMER "Glassmaster"
+FILE "audio4 (Track 1).bin" BINARY
+  TRACK 01 AUDIO
+    TITLE "One"
+    PERFORMER "A"
+    ISRC GBGMA2600001
+    INDEX 01 00:00:00
+FILE "audio4 (Track 2).bin" BINARY
+  TRACK 02 AUDIO
+    TITLE "Two"
+    PERFORMER "B"
+    ISRC GBGMA2600002
+    INDEX 00 00:00:00
+    INDEX 01 00:02:00
+FILE "audio4 (Track 3).bin" BINARY
+  TRACK 03 AUDIO
+    TITLE "Three"
+    PERFORMER "C"
+    FLAGS PRE
+    ISRC GBGMA2600003
+    INDEX 01 00:00:00
+    INDEX 02 00:01:25
+FILE "audio4 (Track 4).bin" BINARY
+  TRACK 04 AUDIO
+    TITLE "Four"
+    PERFORMER "D"
+    ISRC GBGMA2600004
+    INDEX 00 00:00:00
+    INDEX 01 00:01:00
+EOF
+cat > "$T/extra.want" <<'EOF'
+FILE "extra (Track 1).bin" BINARY
+REM SESSION 01
+  TRACK 01 AUDIO
+    INDEX 01 00:00:00
+FILE "extra (Track 2).bin" BINARY
+  TRACK 02 AUDIO
+    INDEX 00 00:00:00
+    INDEX 01 00:00:50
+FILE "extra (Track 3).bin" BINARY
+REM SESSION 02
+  TRACK 03 MODE1/2352
+    INDEX 00 00:00:00
+    INDEX 01 00:02:00
+EOF
+cat > "$T/mixed.want" <<'EOF'
+FILE "mixed (Track 1).bin" BINARY
+  TRACK 01 MODE1/2352
+    INDEX 01 00:00:00
+FILE "mixed (Track 2).bin" BINARY
+  TRACK 02 AUDIO
+    INDEX 00 00:00:00
+    INDEX 01 00:02:00
+FILE "mixed (Track 3).bin" BINARY
+  TRACK 03 AUDIO
+    INDEX 01 00:00:00
+EOF
+for d in audio4 extra mixed; do
+	diff "$T/$d.want" "$T/s-$d/$d.cue" > "$T/diff" || { cat "$T/diff"; fail "$d.cue is not the expected sheet"; }
+done
+cmp "$T/s-audio4/audio4.cdt" "$R/audio4.cdt" || fail "audio4.cdt is not the disc's CD-TEXT"
+contains "$T/s-audio4/audio4.dat" '<rom name="audio4 (Track 3).bin" size="658560"'
+# the BIN files are the disc's bytes: audio as in the reference BIN,
+# data as Mode 1 sectors of the reference ISO at their LBA
+cat "$T/s-audio4/audio4 (Track "*").bin" | cmp - "$R/audio4.bin" || fail "audio4's BINs differ from its BIN"
+cat "$T/s-extra/extra (Track 1).bin" "$T/s-extra/extra (Track 2).bin" | cmp - "$R/extra.bin" ||
+	fail "extra's audio differs"
+cat "$T/s-mixed/mixed (Track 2).bin" "$T/s-mixed/mixed (Track 3).bin" | cmp - "$R/mixed.bin" ||
+	fail "mixed's audio differs"
+python3 - "$T/s-mixed/mixed (Track 1).bin" "$T/s-extra/extra (Track 3).bin" "$R/data.iso" <<'PY' || fail "the data tracks"
+import sys
+iso = open(sys.argv[3], "rb").read()
+for path, lba in ((sys.argv[1], 0), (sys.argv[2], 11750)):
+    b = open(path, "rb").read()
+    assert len(b) == len(iso) // 2048 * 2352, (path, len(b))
+    for k in range(len(iso) // 2048):
+        s = b[k * 2352:(k + 1) * 2352]
+        m, sec, f = lba + k + 150, 0, 0
+        assert s[12:15] == bytes(int("%02d" % v, 16) for v in (m // 4500, m // 75 % 60, m % 75)), (path, k)
+        assert s[15] == 1 and s[16:2064] == iso[k * 2048:(k + 1) * 2048], (path, k)
+PY
+[ "$(ls "$T/s-data")" = "$(printf 'data.bin\ndata.cue\ndata.dat')" ] ||
+	fail "one track is not NAME.bin: $(ls "$T/s-data")"
+# HTOA: track 1's INDEX 00 of 5 s from LBA 0, kept in its file
+grep -q "INDEX 01 00:05:00" "$T/s-htoa/htoa.cue" || { cat "$T/s-htoa/htoa.cue"; fail "htoa.cue"; }
+
+# --- the other formats, read by other programs
+run 0 "$GM" split --format cue --format toc --format ccd -o "$T/o" "$T/audio4"
+cd-info --no-device-info --no-cddb --cue-file "$T/o/audio4.cue" > "$T/ci" 2>&1 ||
+	{ cat "$T/ci"; fail "cd-info rejects the cue sheet"; }
+for l in "  1: 00:02:00  000000 audio" "  2: 00:08:00  000450 audio" \
+	"  3: 00:10:20  000620 audio  false  no    2        yes" "  4: 00:15:00  000975 audio" \
+	"170: 00:17:35  001160 leadout" "Media Catalog Number (MCN): 0123456789012"; do
+	contains "$T/ci" "$l"
+done
+cdrdao show-toc "$T/o/audio4.cdrdao.toc" > "$T/st" 2>&1 || { cat "$T/st"; fail "cdrdao rejects the TOC"; }
+contains "$T/st" "CATALOG NUMBER: 0123456789012"
+contains "$T/st" "ISRC GB GMA 26 00003"
+(cd "$T/o" && bchunk -w audio4.bin audio4.cue bc > "$T/bc" 2>&1) || { cat "$T/bc"; fail "bchunk"; }
+[ "$(ls "$T/o"/bc*.wav | wc -l)" = 4 ] || fail "bchunk did not find 4 tracks"
+python3 - "$T/o/audio4.sub" "$T/audio4.sub" <<'PY' || fail "the CloneCD .sub is not the captured subchannel"
+import sys
+ccd, cap = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()[150 * 96:]
+assert len(ccd) == 1160 * 96, len(ccd)
+for k in range(1160):
+    raw = cap[k * 96:(k + 1) * 96]
+    want = bytearray(96)   # CloneCD order: 12 bytes of P, of Q, ... of W
+    for i in range(96):
+        for ch in range(8):
+            if raw[i] & (0x80 >> ch):
+                want[ch * 12 + i // 8] |= 0x80 >> (i % 8)
+    assert ccd[k * 96:(k + 1) * 96] == bytes(want), k
+PY
+run 0 "$GM" split --format ccd --format iso -o "$T/o" "$T/data"
+ccd2iso "$T/o/data.img" "$T/o/ccd2iso.iso" > /dev/null 2>&1 || fail "ccd2iso"
+cmp "$T/o/ccd2iso.iso" "$R/data.iso" || fail "ccd2iso's ISO differs"
+cmp "$T/o/data.iso" "$R/data.iso" || fail "split --format iso differs"
+
+# --- 1 % of Q frames with bad CRCs, kept as read: the same layout, the
+# repaired frames counted (LBA -97 to 1067, every 97th: 13)
+printf 'vendor GMTEST\nproduct BADQ\nsubq-bad 97\n' > "$T/badq.profile"
+capture badq audio4 --drive-profile "$T/badq.profile" --sub-retries 0
+run 0 "$GM" split --json -o "$T/s-badq" "$T/badq"
+contains "$T/out" "13 frames repaired from their neighbours"
+sed 's/audio4/badq/g' "$T/audio4.want" | diff - "$T/s-badq/badq.cue" > "$T/diff" ||
+	{ cat "$T/diff"; fail "bad Q frames moved the layout"; }
+
+# --- a disc pressed with a write offset of -12 samples, read by drives of
+# read offsets +667 and +6 (both overreading): the same files
+python3 - "$R" <<'PY'
+import sys
+r = sys.argv[1]
+b = open(r + "/audio4.bin", "rb").read()
+open(r + "/w12.bin", "wb").write(b[48:] + b"\0" * 48)   # 12 samples early
+open(r + "/w12.cue", "w").write(open(r + "/audio4.cue").read().replace("audio4.bin", "w12.bin"))
+PY
+printf 'vendor GMTEST\nproduct P667 OVER\nread-offset 667\noverread-leadout 100\n' > "$T/p667.profile"
+printf 'vendor GMTEST\nproduct P6 OVER\nread-offset 6\noverread-leadout 100\n' > "$T/p6.profile"
+{ cat "$T/p667.profile"; echo; cat "$T/p6.profile"; } > "$T/drives.db"
+capture w667 w12 --drive-profile "$T/p667.profile" --drive-db "$T/drives.db"
+capture w6 w12 --drive-profile "$T/p6.profile" --drive-db "$T/drives.db"
+run 0 "$GM" split --offset -12 --json -o "$T/s-w667" "$T/w667"
+contains "$T/out" '"read_offset": 667,'
+contains "$T/out" '"write_offset": -12, "combined_offset": 655,'
+run 0 "$GM" split --offset -12 -o "$T/s-w6" "$T/w6"
+for n in 1 2 3 4; do
+	cmp "$T/s-w667/w667 (Track $n).bin" "$T/s-w6/w6 (Track $n).bin" ||
+		fail "track $n differs between the +667 and the +6 drive"
+done
+# and they are the audio as mastered (the write offset taken back; its
+# first 12 samples were written before the disc's LBA 0: silence now)
+cat "$T/s-w6/w6 (Track "*").bin" > "$T/w6.all"
+cmp -i 48 "$T/w6.all" "$R/audio4.bin" || fail "the write offset was not taken back"
+cmp -n 48 "$T/w6.all" /dev/zero || fail "the samples before LBA 0 are not silence"
+
+# --- rip splits a capture at its end
+run 0 "$GM" rip --quiet "$R/htoa.cue" -o "$T/r"
+contains "$T/out" "SPLIT: '$T/r.cue' (redump)"
+test -f "$T/r (Track 1).bin" -a -f "$T/r.dat" || fail "rip did not split"
+# refusals
+run 2 "$GM" split --format redump --format cue "$T/audio4"
+contains "$T/err" "redump and cue both write NAME.cue"
+run 2 "$GM" split "$T/nothing"
+contains "$T/err" "'$T/nothing.capture'"
+exit 0
