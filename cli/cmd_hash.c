@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verify.h"
 #include "hash.h"
 #include "image.h"
 #include "banned.h"
@@ -66,10 +67,65 @@ static void print_one(const struct hashed *h, bool json, bool first)
 	       (unsigned)h->d.crc32, md5, sha1, sha256);
 }
 
+/* The AccurateRip, CTDB, freedb and MusicBrainz values of the audio. */
+static int print_accuraterip(struct gm_ctx *ctx, struct gm_source *src, const char *image,
+			     bool json, int mode)
+{
+	struct gm_ar_disc *ar = malloc(sizeof(*ar));
+	struct cli_progress progress;
+	int ret;
+
+	if (ar == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	cli_progress_init(&progress, "checksums", mode);
+	ret = gm_accuraterip(ctx, src, ar, cli_progress_update, &progress);
+	cli_progress_done(&progress);
+	if (ret != 0) {
+		free(ar);
+		return ret;
+	}
+	if (json) {
+		printf("{\"image\": ");
+		cli_json_string(stdout, image);
+		printf(", \"accuraterip\": {\"id1\": \"%08x\", \"id2\": \"%08x\", "
+		       "\"cddb\": \"%08x\", \"dbar\": \"%s\", \"path\": \"%s\", "
+		       "\"leadout\": %ld, \"tracks\": [", (unsigned)ar->id1, (unsigned)ar->id2,
+		       (unsigned)ar->cddb, ar->dbar, ar->dbar_path, (long)ar->leadout);
+		for (unsigned i = 0; i < ar->ntracks; i++) {
+			const struct gm_ar_track *t = &ar->tracks[i];
+
+			printf("%s{\"number\": %u, \"ordinal\": %u, \"start\": %ld, "
+			       "\"end\": %ld, \"v1\": \"%08x\", \"v2\": \"%08x\", "
+			       "\"frame450\": \"%08x\", \"crc32\": \"%08x\"}", i ? ", " : "",
+			       t->number, t->ordinal, (long)t->start, (long)t->end,
+			       (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->frame450,
+			       (unsigned)t->crc32);
+		}
+		printf("]}, \"musicbrainz\": \"%s\", \"ctdb\": {\"toc\": \"%s\", "
+		       "\"crc\": \"%08x\"}}\n", ar->musicbrainz, ar->ctdb_toc,
+		       (unsigned)ar->ctdb_crc);
+	} else {
+		printf("AccurateRip: %u audio tracks, id1 %08x, id2 %08x, freedb %08x\n"
+		       "  %s\nMusicBrainz disc id: %s\nCTDB: TOC id %s, CRC %08x\n",
+		       ar->ntracks, (unsigned)ar->id1, (unsigned)ar->id2, (unsigned)ar->cddb,
+		       ar->dbar_path, ar->musicbrainz, ar->ctdb_toc, (unsigned)ar->ctdb_crc);
+		for (unsigned i = 0; i < ar->ntracks; i++) {
+			const struct gm_ar_track *t = &ar->tracks[i];
+
+			printf("track %2u: v1 %08x  v2 %08x  CRC-32 %08x  (LBA %ld-%ld)\n",
+			       t->number, (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->crc32,
+			       (long)t->start, (long)t->end - 1);
+		}
+	}
+	free(ar);
+	return 0;
+}
+
 static int cmd_hash(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"dat", no_argument, NULL, 'd'},
+		{"accuraterip", no_argument, NULL, 'a'},
 		{"json", no_argument, NULL, 'j'},
 		{"progress", no_argument, NULL, 'p'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -81,7 +137,7 @@ static int cmd_hash(int argc, char **argv)
 	struct gm_source *src = NULL;
 	const struct gm_disc *d;
 	struct gm_ctx *ctx;
-	bool dat = false, json = false, sheet = true;
+	bool dat = false, json = false, sheet = true, ar = false;
 	int mode = CLI_PROGRESS_AUTO, c, ret;
 	unsigned n = 0;
 
@@ -90,6 +146,7 @@ static int cmd_hash(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dat = true; break;
+		case 'a': ar = true; break;
 		case 'j': json = true; break;
 		case 'p': mode = CLI_PROGRESS_ALWAYS; break;
 		case 'q': mode = CLI_PROGRESS_NEVER; break;
@@ -102,6 +159,8 @@ static int cmd_hash(int argc, char **argv)
 	}
 	if (dat && json)
 		return cli_usage_error("hash", "--dat and --json exclude each other");
+	if (dat && ar)
+		return cli_usage_error("hash", "--dat and --accuraterip exclude each other");
 	if (argc - optind != 1)
 		return cli_usage_error("hash", argc - optind ? "one IMAGE, please"
 				       : "IMAGE is missing");
@@ -113,6 +172,10 @@ static int cmd_hash(int argc, char **argv)
 		goto out;
 	d = gm_source_disc(src);
 	cli_notes("hash", d);
+	if (ar) {
+		ret = print_accuraterip(ctx, src, argv[optind], json, mode);
+		goto out;
+	}
 	for (unsigned i = 0; i < d->nfiles; i++) {
 		files[n].path = d->files[i].path;
 		files[n++].name = base_name(d->files[i].path);
@@ -158,7 +221,7 @@ const struct gm_command gm_cmd_hash = {
 	.name = "hash",
 	.run = cmd_hash,
 	.summary = "hash every file of an image (CRC-32, MD5, SHA-1, SHA-256)",
-	.usage = "glassmaster hash [--dat | --json] [--progress | --quiet] IMAGE",
+	.usage = "glassmaster hash [--dat | --json] [--accuraterip] [--progress | --quiet] IMAGE",
 	.help =
 	"Print the size, CRC-32, MD5, SHA-1 and SHA-256 of every file of the image:\n"
 	"each track file as the sheet lists it, then the sheet itself (an .iso is\n"
@@ -169,6 +232,9 @@ const struct gm_command gm_cmd_hash = {
 	"  --dat                print a Logiqx XML dat in redump's form, one <rom>\n"
 	"                       per file with its size, crc, md5 and sha1\n"
 	"  --json               print the digests as JSON on stdout\n"
+	"  --accuraterip        instead, the audio's AccurateRip v1 and v2 per track,\n"
+	"                       its disc ids (id1, id2, freedb, the dBAR file), its\n"
+	"                       MusicBrainz disc id and CTDB TOC id and CRC\n"
 	"  --progress           show progress on stderr even when not a terminal\n"
 	"  --quiet              never show progress\n"
 	"\n"

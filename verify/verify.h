@@ -246,4 +246,42 @@ struct gm_fs_info {
 int gm_fs_probe(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
 		const char *path, struct gm_fs_info *fs);
 
+
+/* ---------------------------------------------------------------------
+ * What a CD's audio is known by (accuraterip.c): AccurateRip, the CUETools
+ * database, freedb and MusicBrainz
+ */
+
+#define GM_AR_MAX 99
+struct gm_ar_track {
+	uint8_t number;		/* in the TOC */
+	uint8_t ordinal;	/* among the audio tracks, from 1 */
+	uint8_t session;
+	int32_t start, end;	/* LBA: INDEX 01 to the next audio track's */
+	uint32_t v1, v2;	/* AccurateRip checksums */
+	uint32_t frame450;	/* the v1 sum of the track's sector 450 (from 0),
+				   multipliers 1-588 */
+	uint32_t crc32;		/* CRC-32 of the range's samples */
+};
+struct gm_ar_disc {
+	unsigned ntracks;	/* audio tracks */
+	struct gm_ar_track tracks[GM_AR_MAX];
+	int32_t leadout;	/* where the audio ends (a CD-Extra: its first
+				   session's lead-out) */
+	uint32_t id1, id2, cddb;	/* AccurateRip's disc ids; cddb is the
+					   freedb id of the whole TOC */
+	char dbar[64];		/* dBAR-NNN-ID1-ID2-CDDB.bin */
+	char dbar_path[80];	/* X/Y/Z/dBAR-... as AccurateRip serves it */
+	char musicbrainz[32];	/* the MusicBrainz disc id */
+	char ctdb_toc[32];	/* the CUETools database's TOC id */
+	uint32_t ctdb_crc;	/* its whole-disc CRC */
+};
+
+/* The disc ids of d alone (no samples read): ar's tracks (ranges), ids. */
+void gm_ar_ids(const struct gm_disc *d, struct gm_ar_disc *ar);
+
+/* The ids and every checksum, reading src's audio once. */
+int gm_accuraterip(struct gm_ctx *ctx, struct gm_source *src, struct gm_ar_disc *ar,
+		   gm_progress_fn progress, void *arg);
+
 #endif
