@@ -87,6 +87,12 @@ struct gm_ctx *cli_ctx_with_profile(const char *cmd, const char *profile_path,
 /* Seconds on the monotonic clock. */
 double cli_now(void);
 
+/* AccurateRip v1/v2 per track, the disc ids, MusicBrainz and CTDB: lines
+   of text, or with json the members "accuraterip", "musicbrainz" and
+   "ctdb" of an object (no braces around them). */
+struct gm_ar_disc;
+void cli_print_ar(const struct gm_ar_disc *ar, bool json);
+
 /*
  * Split the CD capture at capture (NAME or NAME.capture) into the formats
  * of which (a bit each: 1 redump, 2 cue, 4 ccd, 8 toc, 16 iso) in dir_opt

@@ -80,45 +80,17 @@ static int print_accuraterip(struct gm_ctx *ctx, struct gm_source *src, const ch
 	cli_progress_init(&progress, "checksums", mode);
 	ret = gm_accuraterip(ctx, src, ar, cli_progress_update, &progress);
 	cli_progress_done(&progress);
-	if (ret != 0) {
-		free(ar);
-		return ret;
-	}
-	if (json) {
+	if (ret == 0 && json) {
 		printf("{\"image\": ");
 		cli_json_string(stdout, image);
-		printf(", \"accuraterip\": {\"id1\": \"%08x\", \"id2\": \"%08x\", "
-		       "\"cddb\": \"%08x\", \"dbar\": \"%s\", \"path\": \"%s\", "
-		       "\"leadout\": %ld, \"tracks\": [", (unsigned)ar->id1, (unsigned)ar->id2,
-		       (unsigned)ar->cddb, ar->dbar, ar->dbar_path, (long)ar->leadout);
-		for (unsigned i = 0; i < ar->ntracks; i++) {
-			const struct gm_ar_track *t = &ar->tracks[i];
-
-			printf("%s{\"number\": %u, \"ordinal\": %u, \"start\": %ld, "
-			       "\"end\": %ld, \"v1\": \"%08x\", \"v2\": \"%08x\", "
-			       "\"frame450\": \"%08x\", \"crc32\": \"%08x\"}", i ? ", " : "",
-			       t->number, t->ordinal, (long)t->start, (long)t->end,
-			       (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->frame450,
-			       (unsigned)t->crc32);
-		}
-		printf("]}, \"musicbrainz\": \"%s\", \"ctdb\": {\"toc\": \"%s\", "
-		       "\"crc\": \"%08x\"}}\n", ar->musicbrainz, ar->ctdb_toc,
-		       (unsigned)ar->ctdb_crc);
-	} else {
-		printf("AccurateRip: %u audio tracks, id1 %08x, id2 %08x, freedb %08x\n"
-		       "  %s\nMusicBrainz disc id: %s\nCTDB: TOC id %s, CRC %08x\n",
-		       ar->ntracks, (unsigned)ar->id1, (unsigned)ar->id2, (unsigned)ar->cddb,
-		       ar->dbar_path, ar->musicbrainz, ar->ctdb_toc, (unsigned)ar->ctdb_crc);
-		for (unsigned i = 0; i < ar->ntracks; i++) {
-			const struct gm_ar_track *t = &ar->tracks[i];
-
-			printf("track %2u: v1 %08x  v2 %08x  CRC-32 %08x  (LBA %ld-%ld)\n",
-			       t->number, (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->crc32,
-			       (long)t->start, (long)t->end - 1);
-		}
+		printf(", ");
+		cli_print_ar(ar, true);
+		printf("}\n");
+	} else if (ret == 0) {
+		cli_print_ar(ar, false);
 	}
 	free(ar);
-	return 0;
+	return ret;
 }
 
 static int cmd_hash(int argc, char **argv)

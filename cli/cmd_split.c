@@ -19,6 +19,7 @@
 #include "hash.h"
 #include "image.h"
 #include "mapfile.h"
+#include "verify.h"
 #include "banned.h"
 
 enum { FMT_REDUMP = 1, FMT_CUE = 2, FMT_CCD = 4, FMT_TOC = 8, FMT_ISO = 16 };
@@ -179,6 +180,7 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 	struct gm_capture_desc c;
 	struct gm_source *src = NULL;
 	struct cli_progress prog;
+	struct gm_ar_disc *ar = NULL;
 	unsigned nout = 0;
 	int ret;
 
@@ -257,6 +259,17 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 		const struct gm_disc *d = gm_source_disc(src);
 		int32_t shift = c.read_offset + write_offset;
 
+		/* the audio's checksums and ids, when it has audio */
+		ar = malloc(sizeof(*ar));
+		if (ar != NULL && gm_accuraterip(ctx, src, ar, NULL, NULL) != 0) {
+			free(ar);
+			ar = NULL;
+		}
+		if (ar != NULL && ar->ntracks == 0) {
+			free(ar);
+			ar = NULL;
+		}
+
 		if (json) {
 			printf("], \"read_offset\": %ld, \"read_offset_source\": ", (long)c.read_offset);
 			cli_json_string(stdout, c.offset_why);
@@ -281,6 +294,10 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			damage(ctx, stem, &c, d, shift, true);
 			printf(", ");
 			cli_json_notes(stdout, d);
+			if (ar != NULL) {
+				printf(", ");
+				cli_print_ar(ar, true);
+			}
 			printf("}");
 		} else {
 			printf("  offsets: read %+ld (%s), write %+ld%s, combined %+ld samples\n",
@@ -288,6 +305,8 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			       write_offset ? "" : " (not detected; --offset N sets it)",
 			       (long)shift);
 			damage(ctx, stem, &c, d, shift, false);
+			if (ar != NULL)
+				cli_print_ar(ar, false);
 		}
 	}
 out:
@@ -295,6 +314,7 @@ out:
 		printf("}");
 	gm_source_free(src);
 	gm_capture_desc_release(&c);
+	free(ar);
 	free(desc);
 	free(stem);
 	free(dir);

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "rip.h"
+#include "verify.h"
 #include "image.h"
 #include "banned.h"
 
@@ -226,4 +227,39 @@ int cli_load_drive_db(struct gm_ctx *ctx, struct gm_drive_db *db, char **given,
 	if (access(GM_PKGDATADIR "/drives.db", F_OK) == 0)
 		return gm_drive_db_load(ctx, db, GM_PKGDATADIR "/drives.db");
 	return 0;
+}
+
+void cli_print_ar(const struct gm_ar_disc *ar, bool json)
+{
+	if (json) {
+		printf("\"accuraterip\": {\"id1\": \"%08x\", \"id2\": \"%08x\", "
+		       "\"cddb\": \"%08x\", \"dbar\": \"%s\", \"path\": \"%s\", "
+		       "\"leadout\": %ld, \"tracks\": [", (unsigned)ar->id1, (unsigned)ar->id2,
+		       (unsigned)ar->cddb, ar->dbar, ar->dbar_path, (long)ar->leadout);
+		for (unsigned i = 0; i < ar->ntracks; i++) {
+			const struct gm_ar_track *t = &ar->tracks[i];
+
+			printf("%s{\"number\": %u, \"ordinal\": %u, \"start\": %ld, "
+			       "\"end\": %ld, \"v1\": \"%08x\", \"v2\": \"%08x\", "
+			       "\"frame450\": \"%08x\", \"crc32\": \"%08x\"}", i ? ", " : "",
+			       t->number, t->ordinal, (long)t->start, (long)t->end,
+			       (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->frame450,
+			       (unsigned)t->crc32);
+		}
+		printf("]}, \"musicbrainz\": \"%s\", \"ctdb\": {\"toc\": \"%s\", "
+		       "\"crc\": \"%08x\"}", ar->musicbrainz, ar->ctdb_toc,
+		       (unsigned)ar->ctdb_crc);
+		return;
+	}
+	printf("AccurateRip: %u audio tracks, id1 %08x, id2 %08x, freedb %08x\n"
+	       "  %s\nMusicBrainz disc id: %s\nCTDB: TOC id %s, CRC %08x\n",
+	       ar->ntracks, (unsigned)ar->id1, (unsigned)ar->id2, (unsigned)ar->cddb,
+	       ar->dbar_path, ar->musicbrainz, ar->ctdb_toc, (unsigned)ar->ctdb_crc);
+	for (unsigned i = 0; i < ar->ntracks; i++) {
+		const struct gm_ar_track *t = &ar->tracks[i];
+
+		printf("track %2u: v1 %08x  v2 %08x  CRC-32 %08x  (LBA %ld-%ld)\n", t->number,
+		       (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->crc32, (long)t->start,
+		       (long)t->end - 1);
+	}
 }

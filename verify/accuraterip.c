@@ -14,8 +14,9 @@
  * position from 1: v1 sums the products modulo 2^32, v2 adds each 64-bit
  * product's high word to its low.  The disc ids count audio tracks by
  * their order among the audio tracks, not their number in the TOC (the
- * mistake whipper and cyanrip make on mixed-mode discs); a CD-Extra's
- * audio ends at its first session's lead-out.
+ * mistake whipper and cyanrip make on mixed-mode discs) and end with
+ * the disc's lead-out; a CD-Extra's audio itself ends at its first
+ * session's lead-out, which is where MusicBrainz and CTDB end it too.
  */
 #include "config.h"
 
@@ -114,8 +115,10 @@ void gm_ar_ids(const struct gm_disc *d, struct gm_ar_disc *ar)
 		ar->id1 += off;
 		ar->id2 += (off ? off : 1) * ar->tracks[i].ordinal;
 	}
-	ar->id1 += (uint32_t)ar->leadout;
-	ar->id2 += (uint32_t)ar->leadout * (n + 1);
+	/* the disc's own lead-out, a CD-Extra's data session included (as EAC
+	   asks AccurateRip) */
+	ar->id1 += (uint32_t)d->leadout;
+	ar->id2 += (uint32_t)d->leadout * (n + 1);
 	/* freedb: every track of the TOC, the disc's own lead-out */
 	for (unsigned i = 0; i < d->ntracks; i++)
 		sum += digits((unsigned)(d->tracks[i].index[1] + 150) / 75);

@@ -1,0 +1,89 @@
+# accuraterip.sh - what a CD's audio is known by, held against
+# independent implementations: AccurateRip v1 and v2 of every audio track
+# of four reference discs (first and last tracks, a mixed-mode disc whose
+# audio begins at track 2, a hidden track one audio, a CD-Extra) against
+# whipper's accuraterip-checksum on WAV files sox makes from the
+# reference BINs, cut at the layouts cdrefs.py wrote; the MusicBrainz disc
+# id and the freedb id against libdiscid; and a capture through a drive of
+# read offset +667 giving the reference's values once split.
+. "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
+
+command -v accuraterip-checksum > /dev/null || fail "accuraterip-checksum (whipper) is not installed"
+command -v sox > /dev/null || fail "sox is not installed"
+/usr/bin/python3 -c "import libdiscid" 2> /dev/null || fail "python3-libdiscid is not installed"
+R="$T/ref"
+python3 "$srcdir/tests/cli/cdrefs.py" "$R" || fail "cdrefs.py"
+
+# check DISC BIN FIRST_LBA STARTS END: the disc's --accuraterip JSON against
+# accuraterip-checksum of each range [start, next start) of BIN (whose
+# first sector is FIRST_LBA), the last to END
+check() {
+	run 0 "$GM" hash --json --accuraterip "$R/$1.cue"
+	cp "$T/out" "$T/$1.json"
+	python3 - "$T/$1.json" "$R/$2" "$3" "$4" "$5" "$T" <<'PY' || fail "$1: AccurateRip differs from accuraterip-checksum"
+import json, subprocess, sys
+j = json.load(open(sys.argv[1]))["accuraterip"]
+bin_, first, starts, end, tmp = sys.argv[2], int(sys.argv[3]), [int(s) for s in sys.argv[4].split(",")], int(sys.argv[5]), sys.argv[6]
+data = open(bin_, "rb").read()
+assert len(j["tracks"]) == len(starts), j["tracks"]
+bounds = starts + [end]
+for k, t in enumerate(j["tracks"]):
+    a, b = bounds[k], bounds[k + 1]
+    assert (t["start"], t["end"]) == (a, b), (k, t)
+    open(tmp + "/t.raw", "wb").write(data[(a - first) * 2352:(b - first) * 2352])
+    subprocess.run(["sox", "-t", "raw", "-r", "44100", "-b", "16", "-c", "2", "-e", "signed",
+                    "-L", tmp + "/t.raw", tmp + "/t.wav"], check=True)
+    for v, key in (("--accuraterip-v1", "v1"), ("--accuraterip-v2", "v2")):
+        want = subprocess.run(["accuraterip-checksum", v, tmp + "/t.wav", str(k + 1),
+                               str(len(starts))], capture_output=True, text=True,
+                              check=True).stdout.strip().lower()
+        assert t[key] == want, (k + 1, key, t[key], want)
+PY
+}
+check audio4 audio4.bin 0 0,450,620,975 1160
+check mixed mixed.bin 400 550,750 1000
+check htoa htoa.bin 0 375,450 700
+check extra extra.bin 0 0,300 500
+
+# the disc ids against libdiscid (MusicBrainz; freedb where libdiscid's
+# TOC is the whole disc's, which a CD-Extra's is not)
+ids() {
+	/usr/bin/python3 - "$T/$1.json" "$2" "$3" "$4" "$5" "$6" <<'PY' || fail "$1: the disc ids differ from libdiscid's"
+import json, sys, libdiscid
+j = json.load(open(sys.argv[1]))
+first, last, sectors, offsets, freedb = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), [int(o) for o in sys.argv[5].split(",")], sys.argv[6] == "yes"
+d = libdiscid.put(first, last, sectors, offsets)
+assert j["musicbrainz"] == d.id, (j["musicbrainz"], d.id)
+if freedb:
+    assert j["accuraterip"]["cddb"] == d.freedb_id, (j["accuraterip"]["cddb"], d.freedb_id)
+PY
+}
+ids audio4 1 4 1310 150,600,770,1125 yes
+ids mixed 1 3 1150 150,700,900 yes
+ids htoa 1 2 850 525,600 yes
+ids extra 1 2 650 150,450 no
+contains "$T/extra.json" '"leadout": 500,'
+
+# a capture through a drive of read offset +667 that cannot overread:
+# its last 667 samples are lost, inside the 2940 AccurateRip leaves out,
+# so once split (the offset taken back) the values are the reference's
+printf 'vendor GMTEST\nproduct P667\nread-offset 667\n' > "$T/p667.profile"
+cp "$T/p667.profile" "$T/drives.db"
+st=0
+"$GM" rip --quiet --json --drive-profile "$T/p667.profile" --drive-db "$T/drives.db" \
+	"$R/audio4.cue" -o "$T/cap" > "$T/out" 2> "$T/err" || st=$?
+[ $st = 1 ] || { cat "$T/err"; fail "the capture: exit $st"; }
+python3 - "$T/out" "$T/audio4.json" <<'PY' || fail "the capture's AccurateRip values are not the disc's"
+import json, sys
+rip, ref = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+got = rip["split"]["accuraterip"]
+want = ref["accuraterip"]
+for a, b in zip(got["tracks"], want["tracks"]):
+    assert (a["v1"], a["v2"]) == (b["v1"], b["v2"]), (a, b)
+assert (got["id1"], got["id2"], got["cddb"]) == (want["id1"], want["id2"], want["cddb"])
+assert rip["split"]["musicbrainz"] == ref["musicbrainz"]
+# the lost samples are listed, in the last track
+nc = rip["split"]["not_captured"]
+assert nc and all(r["track"] == 4 for r in nc), nc
+PY
+exit 0
