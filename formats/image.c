@@ -566,6 +566,21 @@ static int source_setup(struct gm_ctx *ctx, struct gm_source *src)
 	return 0;
 }
 
+/* A source whose disc was read (ret its reader's result): set it up and
+   hand it out, or free it. */
+static int hand_out(struct gm_ctx *ctx, struct gm_source *src, int ret,
+		    struct gm_source **out)
+{
+	if (ret == 0)
+		ret = source_setup(ctx, src);
+	if (ret != 0) {
+		gm_source_free(src);
+		return ret;
+	}
+	*out = src;
+	return 0;
+}
+
 int gm_image_open(struct gm_ctx *ctx, const char *path,
 		  struct gm_source **out)
 {
@@ -600,14 +615,7 @@ int gm_image_open(struct gm_ctx *ctx, const char *path,
 					   "stands in only for the one file of a sheet, "
 					   "and this one names %u", path,
 					   src->disc.files[i].name, src->disc.nfiles);
-	if (ret == 0)
-		ret = source_setup(ctx, src);
-	if (ret != 0) {
-		gm_source_free(src);
-		return ret;
-	}
-	*out = src;
-	return 0;
+	return hand_out(ctx, src, ret, out);
 }
 
 int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t write_offset,
@@ -620,14 +628,7 @@ int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t write_offset
 	if (src == NULL)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	ret = gm_capture_open(ctx, path, write_offset, flags, &src->disc);
-	if (ret == 0)
-		ret = source_setup(ctx, src);
-	if (ret != 0) {
-		gm_source_free(src);
-		return ret;
-	}
-	*out = src;
-	return 0;
+	return hand_out(ctx, src, ret, out);
 }
 
 void gm_swab16(uint8_t *p, size_t len)
