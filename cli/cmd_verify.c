@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,10 +445,141 @@ static int verify_master(const struct gm_verify_opts *given, const char *profile
 	return status;
 }
 
+/* The whole of a file (at most 16 MiB), or NULL with the error set. */
+static uint8_t *read_whole(struct gm_ctx *ctx, const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+
+	*len = 0;
+	if (f == NULL) {
+		gm_error_set_errno(ctx, errno == ENOENT ? GM_ERR_NOENT : GM_ERR_IO, errno,
+				   "cannot open '%s'", path);
+		return NULL;
+	}
+	buf = malloc((16u << 20) + 1);
+	if (buf != NULL)
+		*len = fread(buf, 1, (16u << 20) + 1, f);
+	if (buf == NULL || ferror(f) || *len > (16u << 20)) {
+		gm_error_set(ctx, buf == NULL ? GM_ERR_NOMEM : GM_ERR_FORMAT, "cannot read "
+			     "'%s', or it is larger than 16 MiB", path);
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * verify --accuraterip: IMAGE's audio against a dBAR file (and a CTDB CRC):
+ * a verdict per track, ACCURATE when every track matched at the offset
+ * used and the CTDB CRC (if given) is the disc's.
+ */
+static int verify_accuraterip(const char *image, const char *dbar_path, const char *ctdb,
+			      bool json, int progress)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_source *src = NULL;
+	struct gm_ar_disc *ar = malloc(sizeof(*ar));
+	struct gm_ar_verdict v[GM_AR_MAX];
+	struct gm_dbar db;
+	struct cli_progress prog;
+	uint8_t *data = NULL;
+	size_t len;
+	unsigned accurate = 0, ids = 0;
+	bool ctdb_ok = true;
+	int ret, status;
+
+	memset(&db, 0, sizeof(db));
+	if (ctx == NULL || ar == NULL) {
+		free(ar);
+		gm_ctx_free(ctx);
+		return cli_fail("verify", NULL, -GM_ERR_NOMEM);
+	}
+	data = read_whole(ctx, dbar_path, &len);
+	ret = data == NULL ? -(int)GM_ERR_IO : gm_dbar_parse(ctx, dbar_path, data, len, &db);
+	if (data == NULL)
+		ret = -(int)gm_error_code(ctx);
+	if (ret == 0)
+		ret = gm_image_open(ctx, image, &src);
+	if (ret == 0) {
+		cli_notes("verify", gm_source_disc(src));
+		cli_progress_init(&prog, "checksums", progress);
+		ret = gm_accuraterip(ctx, src, ar, cli_progress_update, &prog);
+		cli_progress_done(&prog);
+	}
+	if (ret == 0 && ar->ntracks == 0)
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s' has no audio track", image);
+	if (ret == 0)
+		ret = gm_ar_verify(ctx, src, ar, &db, v);
+	if (ret != 0) {
+		status = cli_fail("verify", ctx, ret);
+		goto out;
+	}
+	for (unsigned i = 0; i < db.n; i++)
+		ids += db.r[i].id1 == ar->id1 && db.r[i].id2 == ar->id2 && db.r[i].cddb == ar->cddb;
+	for (unsigned k = 0; k < ar->ntracks; k++)
+		accurate += v[k].status == GM_AR_ACCURATE;
+	if (ctdb != NULL)
+		ctdb_ok = strtoul(ctdb, NULL, 16) == ar->ctdb_crc;
+	status = accurate == ar->ntracks && ctdb_ok ? GM_EXIT_OK : GM_EXIT_MISMATCH;
+	if (json) {
+		printf("{\"image\": ");
+		cli_json_string(stdout, image);
+		printf(", \"verdict\": \"%s\", \"accuraterip\": {\"dbar\": ",
+		       status == GM_EXIT_OK ? "accurate" : "not accurate");
+		cli_json_string(stdout, dbar_path);
+		printf(", \"responses\": %u, \"responses_with_this_disc_id\": %u, "
+		       "\"tracks\": [", db.n, ids);
+		for (unsigned k = 0; k < ar->ntracks; k++)
+			printf("%s{\"number\": %u, \"status\": \"%s\", \"version\": %d, "
+			       "\"confidence\": %u, \"response\": %u, \"offset\": %ld}",
+			       k ? ", " : "", v[k].number, v[k].status == GM_AR_ACCURATE
+			       ? "accurate" : v[k].status == GM_AR_OFFSET ? "offset" : "not found",
+			       v[k].version, v[k].confidence, v[k].response, (long)v[k].offset);
+		printf("]}");
+		if (ctdb != NULL)
+			printf(", \"ctdb\": {\"crc\": \"%08x\", \"expected\": \"%08lx\", "
+			       "\"match\": %s}", (unsigned)ar->ctdb_crc, strtoul(ctdb, NULL, 16),
+			       ctdb_ok ? "true" : "false");
+		printf("}\n");
+	} else {
+		printf("%s: '%s': %u of %u tracks accurate (%u responses in '%s', %u for this "
+		       "disc id)\n", status == GM_EXIT_OK ? "ACCURATE" : "NOT ACCURATE", image,
+		       accurate, ar->ntracks, db.n, dbar_path, ids);
+		for (unsigned k = 0; k < ar->ntracks; k++) {
+			const struct gm_ar_verdict *x = &v[k];
+
+			if (x->status == GM_AR_ACCURATE)
+				printf("  track %2u: accurate (v%d, confidence %u, response %u)\n",
+				       x->number, x->version, x->confidence, x->response);
+			else if (x->status == GM_AR_OFFSET)
+				printf("  track %2u: accurate at offset %+ld (v1, confidence %u, "
+				       "response %u): the read offset was %ld samples %s\n",
+				       x->number, (long)x->offset, x->confidence, x->response,
+				       labs((long)x->offset), x->offset > 0 ? "short" : "over");
+			else
+				printf("  track %2u: not found\n", x->number);
+		}
+		if (ctdb != NULL)
+			printf("  CTDB CRC %08x: %s\n", (unsigned)ar->ctdb_crc,
+			       ctdb_ok ? "matches" : "differs");
+	}
+out:
+	gm_dbar_release(&db);
+	gm_source_free(src);
+	free(data);
+	free(ar);
+	gm_ctx_free(ctx);
+	return status;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"integrity", no_argument, NULL, 'i'},
+		{"accuraterip", required_argument, NULL, 'A'},
+		{"ctdb-crc", required_argument, NULL, 'C'},
 		{"retries", required_argument, NULL, 'r'},
 		{"simulate", required_argument, NULL, 'S'},
 		{"drive-profile", required_argument, NULL, 'P'},
@@ -463,7 +596,7 @@ static int cmd_verify(int argc, char **argv)
 	struct gm_integrity_opts opts;
 	struct gm_integrity_report report;
 	struct gm_verify_opts vopts;
-	const char *map = NULL, *profile_path = NULL;
+	const char *map = NULL, *profile_path = NULL, *dbar = NULL, *ctdb = NULL;
 	struct verify_run run;
 	struct gm_ctx *ctx;
 	bool integrity = false, json = false;
@@ -479,6 +612,15 @@ static int cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 'i':
 			integrity = true;
+			break;
+		case 'A':
+			dbar = optarg;
+			break;
+		case 'C':
+			if (strlen(optarg) != 8 || strspn(optarg, "0123456789abcdefABCDEF") != 8)
+				return cli_usage_error("verify", "--ctdb-crc must be 8 hex "
+						       "digits, not '%s'", optarg);
+			ctdb = optarg;
 			break;
 		case 'r':
 			if (!cli_parse_int(optarg, 0, 1000, &v))
@@ -527,6 +669,18 @@ static int cmd_verify(int argc, char **argv)
 		default:
 			return cli_bad_option("verify", argv);
 		}
+	}
+	if (dbar != NULL || ctdb != NULL) {
+		if (dbar == NULL)
+			return cli_usage_error("verify", "--ctdb-crc goes with --accuraterip");
+		if (integrity || vopts.faults != NULL || map != NULL || profile_path != NULL)
+			return cli_usage_error("verify", "--accuraterip checks an image on its "
+					       "own: not with --integrity, --simulate, "
+					       "--drive-profile or --map");
+		if (argc - optind != 1)
+			return cli_usage_error("verify", argc - optind ? "one IMAGE, please"
+					       : "IMAGE is missing");
+		return verify_accuraterip(argv[optind], dbar, ctdb, json, progress);
 	}
 	if (!integrity) {
 		if (argc - optind != 2)
@@ -601,7 +755,9 @@ const struct gm_command gm_cmd_verify = {
 		 "[--no-hash] "
 		 "[--json] [--map FILE] [--progress | --quiet] SOURCE MASTER\n"
 		 "glassmaster verify --integrity [--sector-size 2352|2448] "
-		 "[--first-lba LBA] [--json] [--progress | --quiet] IMAGE",
+		 "[--first-lba LBA] [--json] [--progress | --quiet] IMAGE\n"
+		 "glassmaster verify --accuraterip DBAR [--ctdb-crc HEX] [--json] "
+		 "[--progress | --quiet] IMAGE",
 	.help =
 	"Compare SOURCE (a drive, or an image in any format glassmaster reads;\n"
 	"with --simulate, that image through the simulated faulty drive) with\n"
@@ -617,6 +773,13 @@ const struct gm_command gm_cmd_verify = {
 	"address, the EDC and the ECC of every data sector, and the Q subchannel\n"
 	"CRC when there is subchannel. Nothing is corrected; nothing is written.\n"
 	"\n"
+	"With --accuraterip, match the AccurateRip checksums of IMAGE's audio (a\n"
+	"capture, a cue sheet, any image) against the responses of the dBAR file\n"
+	"DBAR (fetched by the user from AccurateRip's path 'hash --accuraterip'\n"
+	"prints): per track accurate (v2 or v1, with the confidence), accurate at\n"
+	"an offset (v1 searched within +-2939 samples: the read offset was wrong\n"
+	"by that much), or not found; --ctdb-crc compares the CTDB CRC too.\n"
+	"\n"
 	"options:\n"
 	"  --retries N          reads more of a sector that failed (default 1)\n"
 	"  --simulate FAULTS    read SOURCE through the simulated faulty drive\n"
@@ -627,6 +790,8 @@ const struct gm_command gm_cmd_verify = {
 	"  --no-hash            no CRC-32, MD5 and SHA-1 of the source\n"
 	"  --map FILE           write an SVG surface map of the comparison\n"
 	"  --integrity          check a raw image on its own\n"
+	"  --accuraterip DBAR   match the audio against a dBAR file\n"
+	"  --ctdb-crc HEX       and its CTDB whole-disc CRC against HEX\n"
 	"  --sector-size N      2352 or 2448; default: from the file size\n"
 	"  --first-lba LBA      address of the first sector; default: from the\n"
 	"                       header of the first good data sector\n"
@@ -634,6 +799,7 @@ const struct gm_command gm_cmd_verify = {
 	"  --progress           show progress on stderr even when not a terminal\n"
 	"  --quiet              never show progress\n"
 	"\n"
-	"exit status: 0 match (every sector good), 1 mismatch, unreadable or bad\n"
-	"sectors, 2 usage error or bad input, 3 device or I/O failure.\n",
+	"exit status: 0 match (every sector good; every track accurate), 1\n"
+	"mismatch, unreadable or bad sectors (a track not accurate), 2 usage\n"
+	"error or bad input, 3 device or I/O failure.\n",
 };

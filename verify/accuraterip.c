@@ -246,3 +246,222 @@ int gm_accuraterip(struct gm_ctx *ctx, struct gm_source *src, struct gm_ar_disc 
 	free(st);
 	return ret;
 }
+
+/* ---------------------------------------------------------------------
+ * dBAR files (AccurateRip's answers) and the verdict
+ */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int gm_dbar_parse(struct gm_ctx *ctx, const char *name, const uint8_t *data, size_t len,
+		  struct gm_dbar *db)
+{
+	size_t at = 0;
+
+	memset(db, 0, sizeof(*db));
+	if (len == 0)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "dBAR file '%s' is empty", name);
+	while (at < len) {
+		struct gm_dbar_response *r, *grown;
+		unsigned n = data[at];
+
+		if (n == 0 || n > GM_AR_MAX || len - at < 13 + (size_t)n * 9) {
+			gm_dbar_release(db);
+			return gm_error_set(ctx, GM_ERR_FORMAT, "dBAR file '%s' byte %zu: a "
+					    "response of %u tracks %s", name, at, n,
+					    n == 0 || n > GM_AR_MAX ? "(1 to 99 expected)"
+					    : "is cut short");
+		}
+		if (db->n == GM_DBAR_MAX) {
+			gm_dbar_release(db);
+			return gm_error_set(ctx, GM_ERR_FORMAT, "dBAR file '%s' has more than "
+					    "%d responses", name, GM_DBAR_MAX);
+		}
+		grown = realloc(db->r, (db->n + 1) * sizeof(*db->r));
+		if (grown == NULL) {
+			gm_dbar_release(db);
+			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		}
+		db->r = grown;
+		r = &db->r[db->n++];
+		r->ntracks = (uint8_t)n;
+		r->id1 = le32(data + at + 1);
+		r->id2 = le32(data + at + 5);
+		r->cddb = le32(data + at + 9);
+		for (unsigned k = 0; k < n; k++) {
+			const uint8_t *t = data + at + 13 + (size_t)k * 9;
+
+			r->tracks[k].confidence = t[0];
+			r->tracks[k].crc = le32(t + 1);
+			r->tracks[k].crc450 = le32(t + 5);
+		}
+		at += 13 + (size_t)n * 9;
+	}
+	return 0;
+}
+
+void gm_dbar_release(struct gm_dbar *db)
+{
+	free(db->r);
+	db->r = NULL;
+	db->n = 0;
+}
+
+/* The slot of audio track k (its ordinal) in a response: by ordinal when
+   the response counts audio tracks, by TOC position when it counts every
+   track (a mixed-mode disc's data slot); -1 when neither. */
+static int slot(const struct gm_dbar_response *r, const struct gm_ar_disc *ar,
+		const struct gm_disc *d, unsigned k)
+{
+	if (r->ntracks == ar->ntracks)
+		return (int)k;
+	for (unsigned i = 0; r->ntracks == d->ntracks && i < d->ntracks; i++)
+		if (d->tracks[i].number == ar->tracks[k].number)
+			return (int)i;
+	return -1;
+}
+
+/* The best response of a track (highest confidence) whose CRC is crc. */
+static bool find(const struct gm_dbar *db, const struct gm_ar_disc *ar, const struct gm_disc *d,
+		 unsigned k, uint32_t crc, unsigned *conf, unsigned *resp)
+{
+	bool found = false;
+
+	for (unsigned i = 0; i < db->n; i++) {
+		int s = slot(&db->r[i], ar, d, k);
+
+		if (s >= 0 && db->r[i].tracks[s].crc == crc
+		    && (!found || db->r[i].tracks[s].confidence > *conf)) {
+			*conf = db->r[i].tracks[s].confidence;
+			*resp = i + 1;
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* Samples [from, to) of the disc's audio stream counted from LBA 0's
+   first sample (negative before it); zero where the source has none. */
+static int samples_at(struct gm_ctx *ctx, struct gm_source *src, int64_t from, int64_t to,
+		      uint32_t *out)
+{
+	uint8_t raw[2352];
+	enum gm_sector_status st;
+
+	for (int64_t lba = from >= 0 ? from / SPS : -((-from + SPS - 1) / SPS);
+	     lba * SPS < to; lba++) {
+		struct gm_read req = { .lba = (int32_t)lba, .count = 1, .kind = GM_SECTOR_KIND_RAW,
+				       .data = raw, .status = &st };
+		bool have = lba >= 0 && lba < gm_source_disc(src)->leadout
+			    && gm_source_read(ctx, src, &req) == 0;
+
+		for (unsigned i = 0; i < SPS; i++) {
+			int64_t p = lba * SPS + i;
+
+			if (p >= from && p < to)
+				out[p - from] = have ? le32(raw + i * 4) : 0;
+		}
+	}
+	return 0;
+}
+
+int gm_ar_verify(struct gm_ctx *ctx, struct gm_source *src, const struct gm_ar_disc *ar,
+		 const struct gm_dbar *db, struct gm_ar_verdict *v)
+{
+	const struct gm_disc *d = gm_source_disc(src);
+	enum { W = 2939 };
+	uint32_t *head = malloc((2 * W + 2) * sizeof(*head)), *tail = malloc((2 * W + 2) * sizeof(*tail));
+	int ret = 0;
+
+	if (head == NULL || tail == NULL) {
+		free(head);
+		free(tail);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	for (unsigned k = 0; k < ar->ntracks; k++) {
+		const struct gm_ar_track *t = &ar->tracks[k];
+		struct gm_ar_verdict *x = &v[k];
+		int64_t base = (int64_t)t->start * SPS;	/* the sample before mult 1 */
+		uint32_t n = (uint32_t)((t->end - t->start) * SPS);
+		uint32_t a = k == 0 ? SKIP : 1, b = k + 1 == ar->ntracks ? n - SKIP : n;
+		uint32_t sum = 0, wsum, acc, best_off = 0;
+		bool found = false;
+
+		memset(x, 0, sizeof(*x));
+		x->number = t->number;
+		if (find(db, ar, d, k, t->v2, &x->confidence, &x->response)) {
+			x->status = GM_AR_ACCURATE;
+			x->version = 2;
+			continue;
+		}
+		if (find(db, ar, d, k, t->v1, &x->confidence, &x->response)) {
+			x->status = GM_AR_ACCURATE;
+			x->version = 1;
+			continue;
+		}
+		/* v1 at every offset within +-2939 samples: the sum of the
+		   samples under the multipliers and the samples entering and
+		   leaving at both ends are all it takes (mod 2^32) */
+		{
+			uint32_t *all = malloc((size_t)(b - a + 1) * sizeof(*all));
+
+			if (all == NULL) {
+				ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+				break;
+			}
+			samples_at(ctx, src, base + a - 1, base + b, all);
+			for (uint32_t m = 0; m <= b - a; m++)
+				sum += all[m];
+			free(all);
+		}
+		/* s(j), j = mult index from the track's start: head holds
+		   a - W - 1 .. a + W, tail b - W .. b + W */
+		samples_at(ctx, src, base + a - W - 2, base + a + W, head);
+		samples_at(ctx, src, base + b - W - 1, base + b + W, tail);
+#define S_HEAD(j) head[(j) - ((int64_t)a - W - 1)]
+#define S_TAIL(j) tail[(j) - ((int64_t)b - W)]
+		/* up: A(o) = A(o-1) + b s(b+o) - a s(a+o-1) - W(o), W(o) the
+		   sum of s(a+o) .. s(b+o-1) */
+		acc = t->v1;
+		wsum = sum - S_HEAD(a);	/* W(1) */
+		for (int32_t o = 1; o <= W && !found; o++) {
+			acc += b * S_TAIL((int64_t)b + o) - a * S_HEAD((int64_t)a + o - 1) - wsum;
+			if (find(db, ar, d, k, acc, &x->confidence, &x->response))
+				found = true, best_off = (uint32_t)o;
+			wsum += S_TAIL((int64_t)b + o) - S_HEAD((int64_t)a + o);
+		}
+		/* down: A(o-1) = A(o) - b s(b+o) + a s(a+o-1) + W'(o), W'(o) the
+		   sum of s(a+o) .. s(b+o-1) again */
+		acc = t->v1;
+		wsum = sum - S_TAIL(b);	/* W(0) */
+		for (int32_t o = 0; o > -W; o--) {
+			uint32_t prev = acc - b * S_TAIL((int64_t)b + o)
+					+ a * S_HEAD((int64_t)a + o - 1) + wsum;
+			unsigned conf = 0, resp = 0;
+
+			acc = prev;
+			if ((!found || (uint32_t)(-(o - 1)) < best_off)
+			    && find(db, ar, d, k, acc, &conf, &resp)) {
+				found = true;
+				best_off = (uint32_t)(o - 1);
+				x->confidence = conf;
+				x->response = resp;
+				break;
+			}
+			wsum += S_HEAD((int64_t)a + o - 1) - S_TAIL((int64_t)b + o - 1);
+		}
+#undef S_HEAD
+#undef S_TAIL
+		if (found) {
+			x->status = GM_AR_OFFSET;
+			x->version = 1;
+			x->offset = (int32_t)best_off;
+		}
+	}
+	free(head);
+	free(tail);
+	return ret;
+}

@@ -284,4 +284,54 @@ void gm_ar_ids(const struct gm_disc *d, struct gm_ar_disc *ar);
 int gm_accuraterip(struct gm_ctx *ctx, struct gm_source *src, struct gm_ar_disc *ar,
 		   gm_progress_fn progress, void *arg);
 
+
+/* A dBAR file: AccurateRip's responses for one disc id. */
+#define GM_DBAR_MAX 10000
+struct gm_dbar_track {
+	uint8_t confidence;
+	uint32_t crc;		/* v1 or v2 of the track */
+	uint32_t crc450;	/* the offset-finding CRC */
+};
+struct gm_dbar_response {
+	uint8_t ntracks;
+	uint32_t id1, id2, cddb;
+	struct gm_dbar_track tracks[GM_AR_MAX];
+};
+struct gm_dbar {
+	unsigned n;
+	struct gm_dbar_response *r;
+};
+
+/* Read a dBAR file's responses (name in messages); a malformed one is
+   -GM_ERR_FORMAT naming the byte.  Release it. */
+int gm_dbar_parse(struct gm_ctx *ctx, const char *name, const uint8_t *data, size_t len,
+		  struct gm_dbar *db);
+void gm_dbar_release(struct gm_dbar *db);
+
+enum gm_ar_status {
+	GM_AR_NOT_FOUND,	/* no response holds this track's checksum */
+	GM_AR_ACCURATE,		/* v1 or v2 at the offset used */
+	GM_AR_OFFSET		/* v1 matches with the samples shifted */
+};
+struct gm_ar_verdict {
+	uint8_t number;
+	enum gm_ar_status status;
+	int version;		/* 1 or 2 */
+	unsigned confidence;	/* of the best response that matched */
+	unsigned response;	/* which (from 1) */
+	int32_t offset;		/* GM_AR_OFFSET: samples the audio must move
+				   (positive: the read offset was that many
+				   samples short) */
+};
+
+/*
+ * Match ar's tracks (from gm_accuraterip() over src) against db: v2, then
+ * v1 at the offset used, then v1 at every offset within +-2939 samples
+ * (the nearest to 0 wins).  A response counting every TOC track (a
+ * mixed-mode disc's data slot) is matched by TOC position.  v must hold
+ * ar->ntracks verdicts.
+ */
+int gm_ar_verify(struct gm_ctx *ctx, struct gm_source *src, const struct gm_ar_disc *ar,
+		 const struct gm_dbar *db, struct gm_ar_verdict *v);
+
 #endif

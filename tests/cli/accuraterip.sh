@@ -5,7 +5,9 @@
 # whipper's accuraterip-checksum on WAV files sox makes from the
 # reference BINs, cut at the layouts cdrefs.py wrote; the MusicBrainz disc
 # id and the freedb id against libdiscid; and a capture through a drive of
-# read offset +667 giving the reference's values once split.
+# read offset +667 giving the reference's values once split; verify
+# --accuraterip against dBAR files made from accuraterip-checksum's values,
+# a wrong read offset found by the offset search.
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
 command -v accuraterip-checksum > /dev/null || fail "accuraterip-checksum (whipper) is not installed"
@@ -86,4 +88,60 @@ assert rip["split"]["musicbrainz"] == ref["musicbrainz"]
 nc = rip["split"]["not_captured"]
 assert nc and all(r["track"] == 4 for r in nc), nc
 PY
+
+# --- verify --accuraterip: a dBAR file made here from accuraterip-checksum's
+# values (response 1: v1, confidence 5; response 2: v2, confidence 12)
+python3 - "$T" "$R/audio4.bin" "$T/audio4.json" <<'PY' || fail "making the dBAR files"
+import json, struct, subprocess, sys, random
+tmp, bin_, js = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))["accuraterip"]
+data = open(bin_, "rb").read()
+bounds = [0, 450, 620, 975, 1160]
+crcs = {}
+for v in ("v1", "v2"):
+    crcs[v] = []
+    for k in range(4):
+        open(tmp + "/t.raw", "wb").write(data[bounds[k] * 2352:bounds[k + 1] * 2352])
+        subprocess.run(["sox", "-t", "raw", "-r", "44100", "-b", "16", "-c", "2", "-e", "signed",
+                        "-L", tmp + "/t.raw", tmp + "/t.wav"], check=True)
+        out = subprocess.run(["accuraterip-checksum", "--accuraterip-" + v, tmp + "/t.wav",
+                              str(k + 1), "4"], capture_output=True, text=True, check=True)
+        crcs[v].append(int(out.stdout, 16))
+def response(ids, conf, values):
+    b = struct.pack("<BLLL", 4, *ids)
+    for c in values:
+        b += struct.pack("<BLL", conf, c, 0)
+    return b
+ids = (int(js["id1"], 16), int(js["id2"], 16), int(js["cddb"], 16))
+open(tmp + "/good.bin", "wb").write(response(ids, 5, crcs["v1"]) + response(ids, 12, crcs["v2"]))
+open(tmp + "/v1.bin", "wb").write(response(ids, 7, crcs["v1"]))
+rng = random.Random(3)
+open(tmp + "/other.bin", "wb").write(response(ids, 3, [rng.getrandbits(32) for _ in range(4)]))
+open(tmp + "/cut.bin", "wb").write(response(ids, 3, crcs["v1"])[:40])
+PY
+run 0 "$GM" verify --accuraterip "$T/good.bin" "$R/audio4.cue"
+contains "$T/out" "ACCURATE: '$R/audio4.cue': 4 of 4 tracks accurate (2 responses in '$T/good.bin', 2 for this disc id)"
+contains "$T/out" "track  1: accurate (v2, confidence 12, response 2)"
+contains "$T/out" "track  4: accurate (v2, confidence 12, response 2)"
+run 0 "$GM" verify --accuraterip "$T/v1.bin" "$R/audio4.cue"
+contains "$T/out" "track  3: accurate (v1, confidence 7, response 1)"
+run 1 "$GM" verify --json --accuraterip "$T/other.bin" "$R/audio4.cue"
+contains "$T/out" '"verdict": "not accurate"'
+contains "$T/out" '{"number": 2, "status": "not found"'
+run 2 "$GM" verify --accuraterip "$T/cut.bin" "$R/audio4.cue"
+contains "$T/err" "dBAR file '$T/cut.bin' byte 0: a response of 4 tracks is cut short"
+# a capture whose drive database says +600 for a drive of +667: every
+# track found 67 samples further on, so the read offset was 67 short
+printf 'vendor GMTEST\nproduct P667\nread-offset 600\n' > "$T/wrong.db"
+"$GM" rip --quiet --no-split --drive-profile "$T/p667.profile" --drive-db "$T/wrong.db" \
+	"$R/audio4.cue" -o "$T/wrong" > /dev/null 2>&1 || :
+run 1 "$GM" verify --accuraterip "$T/v1.bin" "$T/wrong.capture"
+for n in 1 2 3 4; do
+	contains "$T/out" "track  $n: accurate at offset +67 (v1, confidence 7, response 1): the read offset was 67 samples short"
+done
+# the CTDB CRC
+crc=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ctdb']['crc'])" "$T/audio4.json")
+run 0 "$GM" verify --accuraterip "$T/good.bin" --ctdb-crc "$crc" "$R/audio4.cue"
+contains "$T/out" "CTDB CRC $crc: matches"
+run 1 "$GM" verify --accuraterip "$T/good.bin" --ctdb-crc 00000000 "$R/audio4.cue"
+contains "$T/out" "CTDB CRC $crc: differs"
 exit 0
