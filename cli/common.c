@@ -241,10 +241,9 @@ void cli_print_ar(const struct gm_ar_disc *ar, bool json)
 
 			printf("%s{\"number\": %u, \"ordinal\": %u, \"start\": %ld, "
 			       "\"end\": %ld, \"v1\": \"%08x\", \"v2\": \"%08x\", "
-			       "\"frame450\": \"%08x\", \"crc32\": \"%08x\"}", i ? ", " : "",
+			       "\"frame450\": \"%08x\"}", i ? ", " : "",
 			       t->number, t->ordinal, (long)t->start, (long)t->end,
-			       (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->frame450,
-			       (unsigned)t->crc32);
+			       (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->frame450);
 		}
 		printf("]}, \"musicbrainz\": \"%s\", \"ctdb\": {\"toc\": \"%s\", "
 		       "\"crc\": \"%08x\"}", ar->musicbrainz, ar->ctdb_toc,
@@ -258,8 +257,7 @@ void cli_print_ar(const struct gm_ar_disc *ar, bool json)
 	for (unsigned i = 0; i < ar->ntracks; i++) {
 		const struct gm_ar_track *t = &ar->tracks[i];
 
-		printf("track %2u: v1 %08x  v2 %08x  CRC-32 %08x  (LBA %ld-%ld)\n", t->number,
-		       (unsigned)t->v1, (unsigned)t->v2, (unsigned)t->crc32, (long)t->start,
-		       (long)t->end - 1);
+		printf("track %2u: v1 %08x  v2 %08x  (LBA %ld-%ld)\n", t->number,
+		       (unsigned)t->v1, (unsigned)t->v2, (long)t->start, (long)t->end - 1);
 	}
 }

@@ -207,8 +207,6 @@ int gm_accuraterip(struct gm_ctx *ctx, struct gm_source *src, struct gm_ar_disc 
 		struct gm_ar_track *a = &ar->tracks[i];
 		uint64_t n = (uint64_t)(a->end - a->start) * SPS, pos = 1;
 		uint64_t from = i == 0 ? SKIP : 1, to = i + 1 == ar->ntracks ? n - SKIP : n;
-		uLong crc = crc32(0L, Z_NULL, 0);
-
 		for (int32_t lba = a->start; lba < a->end;) {
 			uint32_t count = (uint32_t)(a->end - lba) < CHUNK ? (uint32_t)(a->end - lba)
 					 : CHUNK;
@@ -220,7 +218,6 @@ int gm_accuraterip(struct gm_ctx *ctx, struct gm_source *src, struct gm_ar_disc 
 			if ((ret = gm_source_read(ctx, src, &req)) != 0)
 				break;
 			sum_samples(a, buf, samples, &pos, from, to);
-			crc = crc32(crc, buf, (uInt)(samples * 4));
 			/* CTDB: the whole audio but 5880 samples at its start and
 			   5880 plus what leaves a whole number of 5880 at its end */
 			{
@@ -239,7 +236,6 @@ int gm_accuraterip(struct gm_ctx *ctx, struct gm_source *src, struct gm_ar_disc 
 			if (progress != NULL)
 				progress(arg, done, total);
 		}
-		a->crc32 = (uint32_t)crc;
 	}
 	ar->ctdb_crc = (uint32_t)ctdb;
 	free(buf);

@@ -261,7 +261,6 @@ struct gm_ar_track {
 	uint32_t v1, v2;	/* AccurateRip checksums */
 	uint32_t frame450;	/* the v1 sum of the track's sector 450 (from 0),
 				   multipliers 1-588 */
-	uint32_t crc32;		/* CRC-32 of the range's samples */
 };
 struct gm_ar_disc {
 	unsigned ntracks;	/* audio tracks */
