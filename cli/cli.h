@@ -96,11 +96,12 @@ void cli_print_ar(const struct gm_ar_disc *ar, bool json);
 /*
  * Split the CD capture at capture (NAME or NAME.capture) into the formats
  * of which (a bit each: 1 redump, 2 cue, 4 ccd, 8 toc, 16 iso) in dir_opt
- * (NULL: beside it), audio shifted by its read offset plus write_offset;
- * a summary on stdout, or with json one JSON object (no newline).
+ * (NULL: beside it), audio shifted by its read offset plus the write
+ * offset *offset (NULL: found in the capture, else 0); a summary on
+ * stdout, or with json one JSON object (no newline).
  */
 int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
-	      unsigned which, int32_t write_offset, bool force, bool json, int progress);
+	      unsigned which, const int32_t *offset, bool force, bool json, int progress);
 
 /* Load the drive database: the given files (which must exist), the
    user's (~/.config/glassmaster/drives.db) and the installed one. */

@@ -385,7 +385,7 @@ static int cmd_rip(int argc, char **argv)
 
 			if (json)
 				printf(", \"split\": ");
-			sret = cli_split(ctx, opts.out, NULL, 1, 0, true, json, progress);
+			sret = cli_split(ctx, opts.out, NULL, 1, NULL, true, json, progress);
 			if (sret != 0) {
 				status = cli_fail("rip", ctx, sret);
 				if (json)

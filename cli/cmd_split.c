@@ -170,8 +170,10 @@ static void damage(struct gm_ctx *ctx, const char *stem, const struct gm_capture
 }
 
 int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
-	      unsigned which, int32_t write_offset, bool force, bool json, int progress)
+	      unsigned which, const int32_t *offset, bool force, bool json, int progress)
 {
+	bool detect = offset == NULL;
+	int32_t write_offset = offset ? *offset : 0, used = write_offset;
 	size_t len = strlen(capture);
 	bool has_ext = len > 8 && strcmp(capture + len - 8, ".capture") == 0;
 	char *desc = join(capture, has_ext ? "" : ".capture", "");
@@ -225,10 +227,12 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 			goto out;
 		}
-		ret = gm_capture_source(ctx, desc, write_offset,
+		used = write_offset;
+		ret = gm_capture_source(ctx, desc, &used,
 					(formats[f].bit == FMT_CCD ? GM_CAPTURE_SUB : 0)
 					| (formats[f].bit & (FMT_REDUMP | FMT_CUE)
-					   ? GM_CAPTURE_CDTEXTFILE : 0), &src);
+					   ? GM_CAPTURE_CDTEXTFILE : 0)
+					| (detect ? GM_CAPTURE_DETECT : 0), &src);
 		if (ret != 0)
 			goto out;
 		if (nout == 0 && !json)
@@ -257,7 +261,9 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 	}
 	if (src != NULL) {
 		const struct gm_disc *d = gm_source_disc(src);
-		int32_t shift = c.read_offset + write_offset;
+		int32_t shift = c.read_offset + used;
+
+		write_offset = used;
 
 		/* the audio's checksums and ids, when it has audio */
 		ar = malloc(sizeof(*ar));
@@ -300,10 +306,10 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			}
 			printf("}");
 		} else {
-			printf("  offsets: read %+ld (%s), write %+ld%s, combined %+ld samples\n",
-			       (long)c.read_offset, c.offset_why, (long)write_offset,
-			       write_offset ? "" : " (not detected; --offset N sets it)",
-			       (long)shift);
+			printf("  offsets: read %+ld (%s), write %+ld (%s), combined %+ld "
+			       "samples\n", (long)c.read_offset, c.offset_why, (long)write_offset,
+			       !detect ? "--offset" : write_offset ? "detected"
+			       : "none detected", (long)shift);
 			damage(ctx, stem, &c, d, shift, false);
 			if (ar != NULL)
 				cli_print_ar(ar, false);
@@ -338,7 +344,7 @@ static int cmd_split(int argc, char **argv)
 	const char *dir = NULL;
 	unsigned which = 0;
 	int32_t offset = 0;
-	bool force = false, json = false;
+	bool force = false, json = false, have_offset = false;
 	int progress = CLI_PROGRESS_AUTO, c, ret;
 	long long v;
 	struct gm_ctx *ctx;
@@ -366,6 +372,7 @@ static int cmd_split(int argc, char **argv)
 						       "samples from -11760 to 11760, not '%s'",
 						       optarg);
 			offset = (int32_t)v;
+			have_offset = true;
 			break;
 		case 'f': force = true; break;
 		case 'j': json = true; break;
@@ -389,7 +396,8 @@ static int cmd_split(int argc, char **argv)
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		return cli_fail("split", NULL, -GM_ERR_NOMEM);
-	ret = cli_split(ctx, argv[optind], dir, which, offset, force, json, progress);
+	ret = cli_split(ctx, argv[optind], dir, which, have_offset ? &offset : NULL, force,
+			json, progress);
 	if (json)
 		printf("\n");
 	if (ret != 0)
@@ -410,7 +418,9 @@ const struct gm_command gm_cmd_split = {
 	"track and index layout comes from the Q subchannel of every sector (bad\n"
 	"frames repaired from their neighbours, the raw .sub untouched), sessions\n"
 	"from the full TOC, CD-TEXT from the raw packs; audio is shifted by the\n"
-	"read offset the capture recorded plus the write offset --offset gives.\n"
+	"read offset the capture recorded plus the write offset: --offset N, or\n"
+	"the one shift that puts every pregap in digital silence (a data track's\n"
+	"sync when the capture read it as CD-DA), or 0 when none is found.\n"
 	"Samples the capture did not get are zero in the files and listed by\n"
 	"track.\n"
 	"\n"
@@ -428,7 +438,8 @@ const struct gm_command gm_cmd_split = {
 	"  -o, --output DIR     write into DIR, made when missing (default: beside\n"
 	"                       the capture)\n"
 	"  --format F           redump, cue, ccd, toc or iso\n"
-	"  --offset N           the disc's write offset in samples (default 0)\n"
+	"  --offset N           the disc's write offset in samples (default: found,\n"
+	"                       else 0)\n"
 	"  --force              replace existing output files\n"
 	"  --json               print the layout, offsets and outputs as JSON\n"
 	"  --progress           show progress on stderr even when not a terminal\n"

@@ -50,21 +50,24 @@ int gm_capture_desc_load(struct gm_ctx *ctx, struct gm_capture_desc *d,
 
 /*
  * Open the capture described by path as a disc (capture.c): the layout
- * from its Q subchannel, audio shifted by its read offset plus
- * write_offset samples; with GM_CAPTURE_SUB the subchannel is NAME.sub's
+ * from its Q subchannel, audio shifted by its read offset plus *offset
+ * samples (the write offset; with GM_CAPTURE_DETECT found and put in
+ * *offset, 0 when it cannot be); with GM_CAPTURE_SUB the subchannel is NAME.sub's
  * (else none: a reader generates it), with GM_CAPTURE_CDTEXTFILE the disc
  * names NAME.cdtext as its CDTEXTFILE (a cue writer copies it).  Fills *d
  * (zeroed by the caller).
  */
 #define GM_CAPTURE_SUB 1
 #define GM_CAPTURE_CDTEXTFILE 2
+#define GM_CAPTURE_DETECT 4	/* find the write offset (write_offset unused):
+				   a note says what was found */
 struct gm_disc;
-int gm_capture_open(struct gm_ctx *ctx, const char *path, int32_t write_offset,
+int gm_capture_open(struct gm_ctx *ctx, const char *path, int32_t *offset,
 		    unsigned flags, struct gm_disc *d);
 
 /* The same as a sector source (gm_source_free() it). */
 struct gm_source;
-int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t write_offset,
+int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t *offset,
 		      unsigned flags, struct gm_source **out);
 
 #endif

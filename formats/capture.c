@@ -123,7 +123,120 @@ static void full_toc(struct gm_disc *d, const uint8_t *toc, size_t len)
 	(void)sessions;
 }
 
-int gm_capture_open(struct gm_ctx *ctx, const char *path, int32_t write_offset,
+/* The stream samples [from, to) of NAME.raw (absolute sample numbers, LBA
+   0's first sample 0), zero outside the file. */
+static void stream_samples(int fd, const struct gm_capture_desc *c, int64_t from, int64_t to,
+			   uint32_t *out)
+{
+	int64_t base = (int64_t)c->first_lba * 588, end = base + (int64_t)c->sectors * 588;
+	int64_t a = from > base ? from : base, b = to < end ? to : end;
+
+	memset(out, 0, (size_t)(to - from) * 4);
+	if (b > a && pread(fd, out + (a - from), (size_t)(b - a) * 4, (off_t)((a - base) * 4)) < 0)
+		memset(out, 0xff, (size_t)(to - from) * 4);	/* unknown: never silent */
+}
+
+/*
+ * The disc's write offset, for a disc whose data sectors came shifted (a
+ * capture read as CD-DA): where the first data sector's sync is against
+ * where its header's address puts it.  For an audio disc: the one shift
+ * within +-2940 samples that puts the INDEX 00 range of every track but
+ * the first in digital silence.  *w and a note when found; false (and a
+ * note why) otherwise.
+ */
+static bool detect_offset(struct gm_disc *d, const struct gm_capture_desc *c, int fd, int32_t *w)
+{
+	enum { R = 2940 };
+	static const uint8_t sync[12] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					  0xff, 0xff, 0 };
+	uint8_t *allowed = malloc(2 * R + 1);
+	unsigned pregaps = 0, count = 0;
+	int32_t found = 0;
+
+	if (allowed == NULL)
+		return false;
+	for (unsigned i = 0; c->cdda && i < d->ntracks; i++) {
+		const struct gm_track *t = &d->tracks[i];
+		int64_t at = ((int64_t)t->index[1] * 588 + c->read_offset - R) , n = 2 * R + 600;
+		uint32_t *buf;
+
+		if (!(t->control & GM_CTL_DATA))
+			continue;
+		if ((buf = malloc((size_t)n * 4)) == NULL)
+			break;
+		stream_samples(fd, c, at, at + n, buf);
+		for (int64_t k = 0; k + 4 <= n * 4; k += 4) {
+			uint8_t *p = (uint8_t *)buf + k, hdr[2352];
+			int32_t lba;
+			uint8_t mode;
+
+			if (memcmp(p, sync, 12) != 0 || k + 2352 > n * 4)
+				continue;
+			memcpy(hdr, p, 2352);
+			if (!gm_header_decode(hdr, &lba, &mode) || lba < t->index[0] - 150
+			    || lba > t->end) {
+				gm_scramble(hdr);	/* read as CD-DA: still scrambled */
+				if (!gm_header_decode(hdr, &lba, &mode) || lba < t->index[0] - 150
+				    || lba > t->end)
+					continue;
+			}
+			*w = (int32_t)((at + k / 4) - ((int64_t)lba * 588 + c->read_offset));
+			free(buf);
+			free(allowed);
+			gm_disc_note(d, "write offset %+ld samples: the sync of LBA %ld's data "
+				     "sector in the stream", (long)*w, (long)lba);
+			return true;
+		}
+		free(buf);
+		break;
+	}
+	memset(allowed, 1, 2 * R + 1);
+	for (unsigned i = 1; i < d->ntracks; i++) {
+		const struct gm_track *t = &d->tracks[i];
+		int64_t a = (int64_t)t->index[0] * 588, b = (int64_t)t->index[1] * 588;
+		int64_t from = a + c->read_offset - R, n = b - a + 2 * R;
+		uint32_t *z, *nz;
+
+		if (b <= a || (t->control & GM_CTL_DATA) || n > 4000000)
+			continue;
+		z = malloc((size_t)n * 4);
+		nz = malloc((size_t)(n + 1) * 4);
+		if (z == NULL || nz == NULL) {
+			free(z);
+			free(nz);
+			break;
+		}
+		stream_samples(fd, c, from, from + n, z);
+		nz[0] = 0;	/* non-zero samples before each position */
+		for (int64_t k = 0; k < n; k++)
+			nz[k + 1] = nz[k] + (z[k] != 0);
+		for (int32_t o = -R; o <= R; o++)
+			if (nz[o + R + (b - a)] - nz[o + R] != 0)
+				allowed[o + R] = 0;
+		pregaps++;
+		free(z);
+		free(nz);
+	}
+	for (int32_t o = -R; pregaps && o <= R; o++)
+		if (allowed[o + R]) {
+			count++;
+			found = o;
+		}
+	free(allowed);
+	if (pregaps && count == 1) {
+		*w = found;
+		gm_disc_note(d, "write offset %+ld samples: the one shift that puts every "
+			     "pregap in digital silence", (long)found);
+		return true;
+	}
+	gm_disc_note(d, "write offset not detected (%s): 0 is used; --offset N sets it",
+		     pregaps == 0 ? "no pregap to place in silence" : count == 0
+		     ? "no shift puts every pregap in silence"
+		     : "several shifts put every pregap in silence");
+	return false;
+}
+
+int gm_capture_open(struct gm_ctx *ctx, const char *path, int32_t *offset,
 		    unsigned flags, struct gm_disc *d)
 {
 	struct gm_capture_desc c;
@@ -132,7 +245,7 @@ int gm_capture_open(struct gm_ctx *ctx, const char *path, int32_t write_offset,
 	uint8_t *sub = NULL, *toc = NULL, *text = NULL;
 	struct gm_qmap qm;
 	int ret, raw, subf;
-	int32_t shift;
+	int32_t shift, write_offset = *offset;
 
 	memset(&qm, 0, sizeof(qm));
 	ret = gm_capture_desc_load(ctx, &c, path);
@@ -199,6 +312,16 @@ int gm_capture_open(struct gm_ctx *ctx, const char *path, int32_t write_offset,
 	d->format = "capture";
 	d->media = GM_MEDIA_CD;
 	full_toc(d, toc, toc_len);
+	if (flags & GM_CAPTURE_DETECT) {
+		int fd = open(d->files[raw].path, O_RDONLY | O_CLOEXEC);
+
+		write_offset = 0;
+		if (fd >= 0) {
+			detect_offset(d, &c, fd, &write_offset);
+			close(fd);
+		}
+		*offset = write_offset;
+	}
 	shift = c.read_offset + write_offset;
 	if (qm.repaired || qm.unknown)
 		gm_disc_note(d, "layout from the Q subchannel: %u frames repaired from "
@@ -272,7 +395,10 @@ out:
 
 static int capture_read(struct gm_ctx *ctx, const char *path, struct gm_disc *disc)
 {
-	return gm_capture_open(ctx, path, 0, GM_CAPTURE_SUB | GM_CAPTURE_CDTEXTFILE, disc);
+	int32_t offset = 0;
+
+	return gm_capture_open(ctx, path, &offset, GM_CAPTURE_SUB | GM_CAPTURE_CDTEXTFILE
+			       | GM_CAPTURE_DETECT, disc);
 }
 
 const struct gm_format_ops gm_format_capture = {

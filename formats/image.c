@@ -618,7 +618,7 @@ int gm_image_open(struct gm_ctx *ctx, const char *path,
 	return hand_out(ctx, src, ret, out);
 }
 
-int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t write_offset,
+int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t *offset,
 		      unsigned flags, struct gm_source **out)
 {
 	struct gm_source *src = calloc(1, sizeof(*src));
@@ -627,7 +627,7 @@ int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t write_offset
 	*out = NULL;
 	if (src == NULL)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	ret = gm_capture_open(ctx, path, write_offset, flags, &src->disc);
+	ret = gm_capture_open(ctx, path, offset, flags, &src->disc);
 	return hand_out(ctx, src, ret, out);
 }
 

@@ -3,8 +3,9 @@
 # redump cue sheets equal hand-written ones (three layouts), the BIN files
 # the disc's bytes, the layout survives 1 % of Q frames with bad CRCs;
 # drives of read offsets +667 and +6 give the same files for a disc with
-# a write offset; other readers take the outputs (libcdio's cd-info,
-# cdrdao, bchunk, ccd2iso).
+# a write offset, which is found from silent pregaps or a data track's
+# sync; other readers take the outputs (libcdio's cd-info, cdrdao, bchunk,
+# ccd2iso).
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
 for tool in cd-info cdrdao bchunk ccd2iso; do
@@ -189,6 +190,50 @@ done
 cat "$T/s-w6/w6 (Track "*").bin" > "$T/w6.all"
 cmp -i 48 "$T/w6.all" "$R/audio4.bin" || fail "the write offset was not taken back"
 cmp -n 48 "$T/w6.all" /dev/zero || fail "the samples before LBA 0 are not silence"
+
+# --- the write offset found: a disc whose pregaps are digital silence,
+# pressed 37 samples early, read by the +667 drive: the one shift that
+# puts every pregap in silence is -37
+python3 - "$R" <<'PY'
+import random, sys
+r = sys.argv[1]
+rng = random.Random(37)
+lens = [(0, 300), (150, 250), (75, 200), (100, 260)]     # (pregap, rest)
+audio = bytearray()
+for pre, rest in lens:
+    audio += b"\0" * (pre * 2352)
+    audio += bytes(rng.getrandbits(8) | 1 for _ in range(rest * 2352))
+open(r + "/silent.bin", "wb").write(bytes(audio))
+open(r + "/pressed.bin", "wb").write(bytes(audio[148:]) + b"\0" * 148)
+cue, at = 'FILE "pressed.bin" BINARY\n', 0
+for n, (pre, rest) in enumerate(lens):
+    msf = lambda l: "%02d:%02d:%02d" % (l // 4500, l // 75 % 60, l % 75)
+    cue += "  TRACK %02d AUDIO\n" % (n + 1)
+    if pre:
+        cue += "    INDEX 00 %s\n" % msf(at)
+    cue += "    INDEX 01 %s\n" % msf(at + pre)
+    at += pre + rest
+open(r + "/pressed.cue", "w").write(cue)
+PY
+capture pressed pressed --drive-profile "$T/p667.profile" --drive-db "$T/drives.db"
+run 0 "$GM" split --json -o "$T/s-pressed" "$T/pressed"
+contains "$T/out" '"write_offset": -37, "combined_offset": 630,'
+contains "$T/out" "write offset -37 samples: the one shift that puts every pregap in digital silence"
+cat "$T/s-pressed/pressed (Track "*").bin" > "$T/pressed.all"
+cmp -i 148 "$T/pressed.all" "$R/silent.bin" || fail "the found write offset was not taken back"
+# --offset overrides it; a disc with noise in its pregaps has none found
+run 0 "$GM" split --json --offset 5 --force -o "$T/s-pressed" "$T/pressed"
+contains "$T/out" '"write_offset": 5, "combined_offset": 672,'
+run 0 "$GM" split --force -o "$T/s-audio4" "$T/audio4"
+contains "$T/out" "write +0 (none detected)"
+# a capture read as CD-DA: the write offset from the data track's sync
+printf 'vendor GMTEST\nproduct AS CDDA\nread-offset 30\ncdda-data yes\nread-method cdda\n' > "$T/cdda.profile"
+capture cdda mixed --drive-profile "$T/cdda.profile" --drive-db "$T/cdda.profile"
+run 0 "$GM" split --json -o "$T/s-cdda" "$T/cdda"
+contains "$T/out" '"write_offset": 0, "combined_offset": 30,'
+contains "$T/out" "write offset +0 samples: the sync of LBA "
+cmp "$T/s-cdda/cdda (Track 2).bin" "$T/s-mixed/mixed (Track 2).bin" ||
+	fail "the CD-DA capture's audio differs"
 
 # --- rip splits a capture at its end
 run 0 "$GM" rip --quiet "$R/htoa.cue" -o "$T/r"

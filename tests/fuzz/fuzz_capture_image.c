@@ -5,7 +5,8 @@
  * subchannel, 96 bytes a sector; a capture of that many sectors from LBA
  * -150 is written around them (its NAME.raw sparse) and opened, which
  * decodes every Q frame, repairs the bad ones, lays out tracks and
- * sessions and places each track in NAME.raw.  Nothing may crash, loop
+ * sessions, looks for the write offset and places each track in
+ * NAME.raw.  Nothing may crash, loop
  * or read outside a buffer; a capture that opens has tracks inside it.
  */
 #include "config.h"
@@ -44,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gm_disc disc;
 	size_t toc_len, sectors;
 	char desc[512], path[128];
+	int32_t offset;
 
 	if (dir[0] == '\0') {
 		snprintf(dir, sizeof(dir), "/tmp/gm-fuzz-capture.XXXXXX");
@@ -70,7 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memset(&disc, 0, sizeof(disc));
 	snprintf(path, sizeof(path), "%s/f.capture", dir);
-	if (gm_capture_open(ctx, path, 0, GM_CAPTURE_SUB, &disc) == 0) {
+	offset = 0;
+	if (gm_capture_open(ctx, path, &offset, GM_CAPTURE_SUB | GM_CAPTURE_DETECT, &disc) == 0) {
 		if (disc.ntracks == 0 || disc.ntracks > 99)
 			abort();
 		for (unsigned i = 0; i < disc.ntracks; i++)
