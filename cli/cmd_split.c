@@ -169,6 +169,73 @@ static void damage(struct gm_ctx *ctx, const char *stem, const struct gm_capture
 	free(path);
 }
 
+/* Every CD-TEXT block of NAME.cdtext: JSON members, or a line each. */
+static void cdtext(struct gm_ctx *ctx, const char *stem, bool json)
+{
+	static const char *const field[GM_CDTEXT_COUNT] = {
+		"title", "performer", "songwriter", "composer", "arranger", "message"
+	};
+	char *path = join(stem, ".cdtext", "");
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	uint8_t *packs = malloc(65536);
+	size_t n = f && packs ? fread(packs, 1, 65536, f) : 0;
+	struct gm_cdtext_all all;
+	unsigned shown = 0;
+
+	if (f)
+		fclose(f);
+	free(path);
+	if (n < 18 || gm_cdtext_decode(ctx, packs, n / 18, &all) != 0) {
+		free(packs);
+		if (json)
+			printf(", \"cdtext\": []");
+		return;
+	}
+	free(packs);
+	if (json)
+		printf(", \"cdtext_packs\": %u, \"cdtext_bad_crc\": %u, \"cdtext\": [",
+		       all.packs, all.bad_crc);
+	for (unsigned b = 0; b < 8; b++) {
+		const struct gm_cdtext_block *k = &all.blocks[b];
+		const char *cs = k->charset == GM_CDTEXT_MSJIS ? "MS-JIS"
+				 : k->charset == GM_CDTEXT_ASCII ? "ASCII" : "ISO-8859-1";
+
+		if (!k->present)
+			continue;
+		if (!json) {
+			printf("  CD-TEXT block %u: language %02Xh, %s%s: %s\n", b, k->language, cs,
+			       k->size_info ? "" : " (no size information)",
+			       k->text[0][0] ? k->text[0][0] : "(no disc title)");
+			continue;
+		}
+		printf("%s{\"block\": %u, \"language\": %u, \"charset\": \"%s\", "
+		       "\"size_info\": %s, \"tracks\": [", shown++ ? ", " : "", b, k->language,
+		       cs, k->size_info ? "true" : "false");
+		for (unsigned t = 0, m = 0; t < 100; t++) {
+			bool any = false;
+
+			for (int x = 0; x < GM_CDTEXT_COUNT; x++)
+				any |= k->text[x][t] != NULL;
+			if (!any)
+				continue;
+			printf("%s{\"number\": %u", m++ ? ", " : "", t);
+			for (int x = 0; x < GM_CDTEXT_COUNT; x++)
+				if (k->text[x][t] != NULL) {
+					printf(", \"%s\": ", field[x]);
+					cli_json_string(stdout, k->text[x][t]);
+				}
+			printf("}");
+		}
+		printf("]}");
+	}
+	if (json)
+		printf("]");
+	if (!json && all.bad_crc)
+		printf("  CD-TEXT: %u of %u packs with a wrong CRC left out\n", all.bad_crc,
+		       all.packs);
+	gm_cdtext_all_release(&all);
+}
+
 int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 	      unsigned which, const int32_t *offset, bool force, bool json, int progress)
 {
@@ -298,6 +365,7 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			cli_json_string(stdout, d->mcn);
 			printf(", \"not_captured\": ");
 			damage(ctx, stem, &c, d, shift, true);
+			cdtext(ctx, stem, true);
 			printf(", ");
 			cli_json_notes(stdout, d);
 			if (ar != NULL) {
@@ -311,6 +379,7 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			       !detect ? "--offset" : write_offset ? "detected"
 			       : "none detected", (long)shift);
 			damage(ctx, stem, &c, d, shift, false);
+			cdtext(ctx, stem, false);
 			if (ar != NULL)
 				cli_print_ar(ar, false);
 		}

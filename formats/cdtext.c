@@ -17,6 +17,8 @@
  */
 #include "config.h"
 
+#include <iconv.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,4 +232,182 @@ bool gm_cdtext_to_packs(const struct gm_disc *d, uint8_t (*packs)[GM_CDTEXT_PACK
 		packs[k][17] = (uint8_t)crc;
 	}
 	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Every block: languages, character sets, CRCs (gm_cdtext_decode)
+ */
+
+/* text of len bytes in a block's character set, as UTF-8 (malloc'd). */
+static char *to_utf8(const uint8_t *text, size_t len, uint8_t charset)
+{
+	char *out;
+	size_t o = 0;
+
+	if (charset == GM_CDTEXT_MSJIS) {
+		iconv_t cd = iconv_open("UTF-8", "CP932");
+		char *in = (char *)(uintptr_t)text, *put;
+		size_t left = len, room = len * 3 + 1;
+
+		if (cd == (iconv_t)-1)
+			return NULL;
+		out = malloc(room);
+		put = out;
+		while (out != NULL && left > 0
+		       && iconv(cd, &in, &left, &put, &room) == (size_t)-1) {
+			if (room < 4)
+				break;
+			/* a byte CP932 does not know: U+FFFD, and on */
+			*put++ = (char)0xef, *put++ = (char)0xbf, *put++ = (char)0xbd;
+			room -= 3;
+			in++;
+			left--;
+		}
+		iconv_close(cd);
+		if (out != NULL)
+			*put = '\0';
+		return out;
+	}
+	out = malloc(len * 2 + 1);
+	for (size_t i = 0; out != NULL && i < len; i++) {
+		uint8_t c = text[i];
+
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else if (charset == GM_CDTEXT_ASCII) {
+			out[o++] = '?';	/* not ASCII */
+		} else {	/* ISO 8859-1 */
+			out[o++] = (char)(0xc0 | (c >> 6));
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	if (out != NULL)
+		out[o] = '\0';
+	return out;
+}
+
+static int add_string(struct gm_cdtext_block *b, int type, unsigned track, const uint8_t *s,
+		      size_t len, bool dbcs)
+{
+	char *text;
+
+	if (track > 99)
+		return 0;
+	/* a TAB (two in double-byte text) repeats the previous track's */
+	if ((!dbcs && len == 1 && s[0] == '\t') || (dbcs && len == 2 && s[0] == '\t' && s[1] == '\t')) {
+		if (track == 0 || b->text[type][track - 1] == NULL)
+			return 0;
+		text = gm_strdup(b->text[type][track - 1]);
+	} else {
+		text = to_utf8(s, len, b->charset);
+	}
+	if (text == NULL)
+		return -1;
+	free(b->text[type][track]);
+	b->text[type][track] = text;
+	return 0;
+}
+
+int gm_cdtext_decode(struct gm_ctx *ctx, const uint8_t *packs, size_t npacks,
+		     struct gm_cdtext_all *all)
+{
+	/* the raw text of each block and type, with its first track */
+	struct raw { uint8_t *buf; size_t len, cap; int track; bool dbcs; } raw[8][GM_CDTEXT_COUNT];
+	uint8_t size_info[8][36];
+	unsigned have_size[8];
+	int ret = 0;
+
+	memset(all, 0, sizeof(*all));
+	memset(raw, 0, sizeof(raw));
+	memset(have_size, 0, sizeof(have_size));
+	for (size_t i = 0; i < npacks; i++) {
+		const uint8_t *p = packs + i * PACK_SIZE;
+		unsigned block = (p[3] >> 4) & 7, crc = (unsigned)(p[16] << 8 | p[17]);
+		struct raw *r;
+
+		all->packs++;
+		if (crc != 0 && (gm_crc16(p, 16) ^ 0xffff) != crc) {
+			all->bad_crc++;	/* (a CRC of 0: the writer gave none) */
+			continue;
+		}
+		if (p[0] == 0x8f) {	/* size information, 3 packs of 12 bytes */
+			if (p[1] <= 2) {
+				memcpy(size_info[block] + p[1] * 12, p + 4, 12);
+				have_size[block] |= 1u << p[1];
+			}
+			continue;
+		}
+		if (p[0] < 0x80 || p[0] - 0x80 >= GM_CDTEXT_COUNT || (p[1] & 0x7f) > 99)
+			continue;
+		r = &raw[block][p[0] - 0x80];
+		if (r->cap == 0)
+			r->track = p[1] & 0x7f;
+		r->dbcs = (p[3] & 0x80) != 0;
+		if (r->len + PACK_TEXT > r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 256;
+			uint8_t *b = cap <= 65536 ? realloc(r->buf, cap) : NULL;
+
+			if (b == NULL) {
+				ret = -1;
+				break;
+			}
+			r->buf = b;
+			r->cap = cap;
+		}
+		memcpy(r->buf + r->len, p + 4, PACK_TEXT);
+		r->len += PACK_TEXT;
+	}
+	for (unsigned b = 0; ret == 0 && b < 8; b++) {
+		struct gm_cdtext_block *blk = &all->blocks[b];
+
+		for (int t = 0; t < GM_CDTEXT_COUNT; t++)
+			blk->present |= raw[b][t].len > 0;
+		if (!blk->present)
+			continue;
+		blk->size_info = have_size[b] == 7;
+		blk->charset = blk->size_info ? size_info[b][0] : 0;
+		for (int t = 0; t < GM_CDTEXT_COUNT; t++)
+			if (raw[b][t].dbcs)
+				blk->charset = GM_CDTEXT_MSJIS;
+		/* the language codes of every block are in each block's
+		   size information; any block's will do */
+		for (unsigned k = 0; k < 8; k++)
+			if (have_size[k] == 7) {
+				blk->language = size_info[k][28 + b];
+				break;
+			}
+		for (int t = 0; ret == 0 && t < GM_CDTEXT_COUNT; t++) {
+			struct raw *r = &raw[b][t];
+			size_t start = 0, unit = r->dbcs ? 2 : 1;
+			unsigned track = (unsigned)r->track;
+
+			for (size_t k = 0; ret == 0 && k + unit <= r->len; k += unit) {
+				if (r->buf[k] != 0 || (unit == 2 && r->buf[k + 1] != 0))
+					continue;
+				if (k > start)
+					ret = add_string(blk, t, track, r->buf + start, k - start,
+							 r->dbcs);
+				track++;
+				start = k + unit;
+			}
+		}
+	}
+	for (unsigned b = 0; b < 8; b++)
+		for (int t = 0; t < GM_CDTEXT_COUNT; t++)
+			free(raw[b][t].buf);
+	if (ret != 0) {
+		gm_cdtext_all_release(all);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	return 0;
+}
+
+void gm_cdtext_all_release(struct gm_cdtext_all *all)
+{
+	for (unsigned b = 0; b < 8; b++)
+		for (int t = 0; t < GM_CDTEXT_COUNT; t++)
+			for (unsigned k = 0; k < 100; k++) {
+				free(all->blocks[b].text[t][k]);
+				all->blocks[b].text[t][k] = NULL;
+			}
 }

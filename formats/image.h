@@ -239,4 +239,31 @@ const char *gm_format_for_output(const char *path);
 int gm_image_write(struct gm_ctx *ctx, struct gm_source *src,
 		   const char *path, const struct gm_write_opts *opts);
 
+
+/*
+ * CD-TEXT of every block (language) of a disc, decoded from its packs
+ * (cdtext.c): each block's character set (from its size information, or
+ * double-byte packs) turned to UTF-8 (ISO 8859-1, ASCII, MS-JIS through
+ * iconv's CP932), a TAB repeating the previous track's text, packs whose
+ * CRC is wrong (not 0) left out and counted.
+ */
+#define GM_CDTEXT_ISO8859_1 0x00
+#define GM_CDTEXT_ASCII 0x01
+#define GM_CDTEXT_MSJIS 0x80
+struct gm_cdtext_block {
+	bool present;
+	bool size_info;		/* its 3 size information packs were there */
+	uint8_t charset;	/* GM_CDTEXT_* */
+	uint8_t language;	/* the EBU code (09h English, 08h German, 69h
+				   Japanese...), 0 unknown */
+	char *text[GM_CDTEXT_COUNT][100];	/* [field][track], 0 the disc */
+};
+struct gm_cdtext_all {
+	struct gm_cdtext_block blocks[8];
+	unsigned packs, bad_crc;
+};
+int gm_cdtext_decode(struct gm_ctx *ctx, const uint8_t *packs, size_t npacks,
+		     struct gm_cdtext_all *all);
+void gm_cdtext_all_release(struct gm_cdtext_all *all);
+
 #endif

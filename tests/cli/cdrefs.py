@@ -3,8 +3,9 @@
 cue sheets over BIN files by this script alone, not by glassmaster:
 
   audio4   4 audio tracks: pregaps (INDEX 00), an INDEX 02, pre-emphasis
-           on track 3, an ISRC per track, an MCN, CD-TEXT in two blocks
-           (English and German) in a CDTEXTFILE
+           on track 3, an ISRC per track, an MCN, CD-TEXT in three blocks
+           (English and German in ISO 8859-1, Japanese in MS-JIS with TABs
+           repeating the previous track) in a CDTEXTFILE
   htoa     hidden track one audio: track 1's INDEX 00 is 5 s long, not
            silent
   extra    CD-Extra: an audio session, then a data session (Mode 1)
@@ -40,29 +41,36 @@ def crc16(data):
     return crc ^ 0xFFFF
 
 
-def cdtext_block(block, lang, titles, performers):
+def cdtext_block(block, lang, titles, performers, charset=0x00):
     """The packs of one block: titles (0x80), performers (0x81), size
-    information (0x8f); sequence numbers are filled in by the caller."""
+    information (0x8f); sequence numbers are filled in by the caller.  An
+    MS-JIS block (charset 0x80) is double-byte: its text in CP932, each
+    string ended by two NULs, a TAB of two bytes repeating the previous."""
+    dbcs = charset == 0x80
     packs = []
     for kind, strings in ((0x80, titles), (0x81, performers)):
         text = b""
         starts = []
         for i, s in enumerate(strings):
             starts.append((len(text), i))
-            text += s.encode("latin-1") + b"\0"
+            if dbcs:
+                text += (b"\t\t" if s == "\t" else s.encode("cp932")) + b"\0\0"
+            else:
+                text += s.encode("latin-1") + b"\0"
         for off in range(0, len(text), 12):
             # the track and position within its string of the first character
             track, pos = 0, 0
             for start, i in starts:
                 if start <= off:
-                    track, pos = i, off - start
+                    track, pos = i, (off - start) // (2 if dbcs else 1)
             chunk = text[off:off + 12].ljust(12, b"\0")
-            packs.append([kind, track, 0, (block << 4) | min(pos, 15), chunk])
+            packs.append([kind, track, 0, (0x80 if dbcs else 0) | (block << 4) | min(pos, 15),
+                          chunk])
     counts = [0] * 16
     for p in packs:
         counts[p[0] - 0x80] += 1
     counts[0x0F] = 3
-    info = bytes([0x00, 1, len(titles) - 1, 0]) + bytes(counts)
+    info = bytes([charset, 1, len(titles) - 1, 0]) + bytes(counts)
     return packs, info, lang
 
 
@@ -108,6 +116,10 @@ def main():
                      ["Glassmaster", "A", "B", "C", "D"]),
         cdtext_block(1, 0x08, ["Referenzscheibe", "Eins", "Zwei", "Drei", "Vier"],
                      ["Glasmeister", "\xc4", "\xd6", "\xdc", "\xdf"]),
+        cdtext_block(2, 0x69, ["\u53c2\u7167\u30c7\u30a3\u30b9\u30af", "\u4e00",
+                               "\u4e8c", "\u4e09", "\u56db"],
+                     ["\u30ac\u30e9\u30b9", "\u6b4c\u624b", "\t", "\u540c\u3058",
+                      "\t"], 0x80),
     ]
     with open(os.path.join(out, "audio4.cdt"), "wb") as f:
         f.write(cdtext(blocks))

@@ -97,6 +97,31 @@ for d in audio4 extra mixed; do
 	diff "$T/$d.want" "$T/s-$d/$d.cue" > "$T/diff" || { cat "$T/diff"; fail "$d.cue is not the expected sheet"; }
 done
 cmp "$T/s-audio4/audio4.cdt" "$R/audio4.cdt" || fail "audio4.cdt is not the disc's CD-TEXT"
+# every CD-TEXT block decoded: ISO 8859-1 and MS-JIS to UTF-8, the TAB rule,
+# the languages of the size information, a pack with a wrong CRC left out
+run 0 "$GM" split --json --force -o "$T/s-audio4" "$T/audio4"
+python3 - "$T/out" <<'PY' || fail "the CD-TEXT blocks"
+import json, sys
+j = json.load(open(sys.argv[1]))
+b = {x["block"]: x for x in j["cdtext"]}
+assert [b[k]["language"] for k in (0, 1, 2)] == [9, 8, 0x69], b
+assert b[1]["charset"] == "ISO-8859-1" and b[2]["charset"] == "MS-JIS"
+t = {x["number"]: x for x in b[1]["tracks"]}
+assert t[0]["title"] == "Referenzscheibe" and t[1]["performer"] == "\u00c4" and t[4]["performer"] == "\u00df", t
+t = {x["number"]: x for x in b[2]["tracks"]}
+assert t[0]["title"] == "\u53c2\u7167\u30c7\u30a3\u30b9\u30af", t[0]
+assert t[2]["performer"] == t[1]["performer"] == "\u6b4c\u624b" and t[4]["performer"] == "\u540c\u3058", t
+assert j["cdtext_packs"] == 25 and j["cdtext_bad_crc"] == 0, j["cdtext_packs"]
+PY
+python3 - "$T/audio4.cdtext" <<'PY'
+import sys
+p = bytearray(open(sys.argv[1], "rb").read())
+p[18 + 5] ^= 0x20          # the second pack's text, its CRC now wrong
+open(sys.argv[1], "wb").write(p)
+PY
+run 0 "$GM" split --json --force -o "$T/s-audio4" "$T/audio4"
+contains "$T/out" '"cdtext_packs": 25, "cdtext_bad_crc": 1,'
+cp "$R/audio4.cdt" "$T/audio4.cdtext"
 contains "$T/s-audio4/audio4.dat" '<rom name="audio4 (Track 3).bin" size="658560"'
 # the BIN files are the disc's bytes: audio as in the reference BIN,
 # data as Mode 1 sectors of the reference ISO at their LBA
