@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capdesc.h"
 #include "cli.h"
@@ -22,7 +23,7 @@
 #include "verify.h"
 #include "banned.h"
 
-enum { FMT_REDUMP = 1, FMT_CUE = 2, FMT_CCD = 4, FMT_TOC = 8, FMT_ISO = 16 };
+enum { FMT_REDUMP = 1, FMT_CUE = 2, FMT_CCD = 4, FMT_TOC = 8, FMT_ISO = 16, FMT_WAV = 32 };
 
 static const struct { const char *name, *ext; unsigned bit; } formats[] = {
 	{ "redump", ".cue", FMT_REDUMP },
@@ -30,6 +31,7 @@ static const struct { const char *name, *ext; unsigned bit; } formats[] = {
 	{ "ccd", ".ccd", FMT_CCD },
 	{ "toc", ".cdrdao.toc", FMT_TOC },	/* NAME.toc is the capture's TOC */
 	{ "iso", ".iso", FMT_ISO },
+	{ "wav", ".wav", FMT_WAV },	/* a file per audio track */
 };
 
 static char *join(const char *a, const char *b, const char *c)
@@ -109,6 +111,134 @@ static int redump_dat(struct gm_ctx *ctx, const char *dir, const char *base)
 	}
 	free(cue);
 	free(dat);
+	return ret;
+}
+
+/* Write path (replaced atomically: path.part, then renamed) as a WAVE file
+   of the samples of LBA from to to - 1 of src. */
+static int write_wav(struct gm_ctx *ctx, struct gm_source *src, const char *path,
+		     int32_t from, int32_t to, bool force)
+{
+	uint8_t hdr[44], *buf = malloc(64 * 2352);
+	enum gm_sector_status st[64];
+	char *part = join(path, ".part", "");
+	uint32_t bytes = (uint32_t)(to - from) * 2352;
+	FILE *f = NULL;
+	int ret = 0;
+
+	if (buf == NULL || part == NULL) {
+		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if (!force && access(path, F_OK) == 0) {
+		ret = gm_error_set(ctx, GM_ERR_EXISTS, "'%s' exists; use --force to "
+				   "replace it", path);
+		goto out;
+	}
+	memcpy(hdr, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x02\0\x44\xac\0\0"
+	       "\x10\xb1\x02\0\x04\0\x10\0data\0\0\0\0", 44);
+	for (int i = 0; i < 4; i++) {
+		hdr[4 + i] = (uint8_t)((bytes + 36) >> (8 * i));
+		hdr[40 + i] = (uint8_t)(bytes >> (8 * i));
+	}
+	f = fopen(part, "wb");
+	if (f == NULL || fwrite(hdr, 1, 44, f) != 44) {
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", path);
+		goto out;
+	}
+	for (int32_t lba = from; lba < to;) {
+		uint32_t n = to - lba < 64 ? (uint32_t)(to - lba) : 64;
+		struct gm_read req = { .lba = lba, .count = n, .kind = GM_SECTOR_KIND_RAW,
+				       .data = buf, .status = st };
+
+		if ((ret = gm_source_read(ctx, src, &req)) != 0)
+			goto out;
+		if (fwrite(buf, 2352, n, f) != n) {
+			ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", path);
+			goto out;
+		}
+		lba += (int32_t)n;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", path);
+		goto out;
+	}
+	f = NULL;
+	if (rename(part, path) != 0)
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot name '%s'", path);
+out:
+	if (f != NULL)
+		fclose(f);
+	if (ret != 0 && part != NULL)
+		unlink(part);
+	free(part);
+	free(buf);
+	return ret;
+}
+
+/* Whether LBA from to to - 1 of src hold only zero samples. */
+static bool silent(struct gm_ctx *ctx, struct gm_source *src, int32_t from, int32_t to)
+{
+	uint8_t buf[2352];
+	enum gm_sector_status st;
+
+	for (int32_t lba = from; lba < to; lba++) {
+		struct gm_read req = { .lba = lba, .count = 1, .kind = GM_SECTOR_KIND_RAW,
+				       .data = buf, .status = &st };
+
+		if (gm_source_read(ctx, src, &req) != 0)
+			return false;
+		for (size_t k = 0; k < sizeof(buf); k++)
+			if (buf[k] != 0)
+				return false;
+	}
+	return true;
+}
+
+/*
+ * The audio tracks as music rippers cut them: each from its INDEX 01 to
+ * the next audio track's (the last to its end), "NAME (Track N).wav"; a
+ * hidden track one audio (INDEX 00 of track 1 longer than 2 s, not
+ * silent) as "NAME (Track 0).wav".  *count: the files written.
+ */
+static int write_wavs(struct gm_ctx *ctx, struct gm_source *src, const char *dir,
+		      const char *base, bool force, unsigned *count)
+{
+	const struct gm_disc *d = gm_source_disc(src);
+	unsigned width = d->ntracks && d->tracks[d->ntracks - 1].number >= 10 ? 2 : 1;
+	int ret = 0;
+
+	*count = 0;
+	for (unsigned i = 0; ret == 0 && i < d->ntracks; i++) {
+		const struct gm_track *t = &d->tracks[i];
+		int32_t from = t->index[1], to = t->end;
+		char name[64], *path;
+
+		if (t->mode != GM_TRACK_AUDIO)
+			continue;
+		for (unsigned k = i + 1; k < d->ntracks; k++)
+			if (d->tracks[k].mode == GM_TRACK_AUDIO && d->tracks[k].session == t->session) {
+				to = d->tracks[k].index[1];
+				break;
+			}
+		if (i == 0 && t->index[1] - t->index[0] > 150
+		    && !silent(ctx, src, t->index[0], t->index[1])) {
+			snprintf(name, sizeof(name), " (Track %0*u).wav", width, 0u);
+			path = join(dir, base, name);
+			ret = path ? write_wav(ctx, src, path, t->index[0], t->index[1], force)
+				   : gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+			free(path);
+			(*count)++;
+		}
+		snprintf(name, sizeof(name), " (Track %0*u).wav", width, t->number);
+		path = join(dir, base, name);
+		if (ret == 0)
+			ret = path ? write_wav(ctx, src, path, from, to, force)
+				   : gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		free(path);
+		(*count)++;
+	}
 	return ret;
 }
 
@@ -312,7 +442,17 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 		cli_progress_init(&prog, "splitting", progress);
 		opts.progress = cli_progress_update;
 		opts.arg = &prog;
-		ret = gm_image_write(ctx, src, out, &opts);
+		if (formats[f].bit == FMT_WAV) {
+			unsigned n;
+
+			ret = write_wavs(ctx, src, dir, base, force, &n);
+			free(out);
+			out = join(dir, base, " (Track N).wav");
+			if (ret == 0 && out == NULL)
+				ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		} else {
+			ret = gm_image_write(ctx, src, out, &opts);
+		}
 		cli_progress_done(&prog);
 		if (ret == 0 && formats[f].bit == FMT_REDUMP)
 			ret = redump_dat(ctx, dir, base);
@@ -431,7 +571,7 @@ static int cmd_split(int argc, char **argv)
 					break;
 			if (f == sizeof(formats) / sizeof(formats[0]))
 				return cli_usage_error("split", "--format must be redump, cue, "
-						       "ccd, toc or iso, not '%s'", optarg);
+						       "ccd, toc, iso or wav, not '%s'", optarg);
 			which |= formats[f].bit;
 			break;
 		}
@@ -502,11 +642,13 @@ const struct gm_command gm_cmd_split = {
 	"  toc      a cdrdao TOC file NAME.cdrdao.toc with its BIN (NAME.toc is\n"
 	"           the capture's raw TOC)\n"
 	"  iso      NAME.iso, the user data of the one data track\n"
+	"  wav      NAME (Track N).wav per audio track, from its INDEX 01 to the\n"
+	"           next one's (a hidden track one audio: NAME (Track 0).wav)\n"
 	"\n"
 	"options:\n"
 	"  -o, --output DIR     write into DIR, made when missing (default: beside\n"
 	"                       the capture)\n"
-	"  --format F           redump, cue, ccd, toc or iso\n"
+	"  --format F           redump, cue, ccd, toc, iso or wav\n"
 	"  --offset N           the disc's write offset in samples (default: found,\n"
 	"                       else 0)\n"
 	"  --force              replace existing output files\n"

@@ -8,8 +8,8 @@
 # ccd2iso).
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
-for tool in cd-info cdrdao bchunk ccd2iso; do
-	command -v $tool > /dev/null || fail "$tool is not installed (libcdio-utils, cdrdao, bchunk, ccd2iso)"
+for tool in cd-info cdrdao bchunk ccd2iso chdman soxi; do
+	command -v $tool > /dev/null || fail "$tool is not installed (libcdio-utils, cdrdao, bchunk, ccd2iso, mame-tools, sox)"
 done
 R="$T/ref"
 python3 "$srcdir/tests/cli/cdrefs.py" "$R" || fail "cdrefs.py"
@@ -178,6 +178,33 @@ run 0 "$GM" split --format ccd --format iso -o "$T/o" "$T/data"
 ccd2iso "$T/o/data.img" "$T/o/ccd2iso.iso" > /dev/null 2>&1 || fail "ccd2iso"
 cmp "$T/o/ccd2iso.iso" "$R/data.iso" || fail "ccd2iso's ISO differs"
 cmp "$T/o/data.iso" "$R/data.iso" || fail "split --format iso differs"
+
+# WAVs cut as music rippers cut tracks (INDEX 01 to INDEX 01), a hidden
+# track one audio as track 0; sox reads them
+run 0 "$GM" split --format wav -o "$T/w" "$T/audio4"
+run 0 "$GM" split --format wav -o "$T/w" "$T/htoa"
+python3 - "$T/w" "$R" <<'PY' || fail "the WAV files"
+import sys
+w, r = sys.argv[1], sys.argv[2]
+a4, ht = open(r + "/audio4.bin", "rb").read(), open(r + "/htoa.bin", "rb").read()
+for name, data, a, b in (("audio4 (Track 1)", a4, 0, 450), ("audio4 (Track 2)", a4, 450, 620),
+                         ("audio4 (Track 3)", a4, 620, 975), ("audio4 (Track 4)", a4, 975, 1160),
+                         ("htoa (Track 0)", ht, 0, 375), ("htoa (Track 1)", ht, 375, 450),
+                         ("htoa (Track 2)", ht, 450, 700)):
+    f = open("%s/%s.wav" % (w, name), "rb").read()
+    assert f[:4] == b"RIFF" and f[8:16] == b"WAVEfmt " and f[36:40] == b"data", name
+    assert f[44:] == data[a * 2352:b * 2352], name
+PY
+for f in "$T/w/"*.wav; do
+	[ "$(soxi -s "$f")" -gt 0 ] || fail "sox cannot read $f"
+done
+# chdman (MAME) takes the one-BIN sheet and gives the same BIN back
+run 0 "$GM" split --format cue -o "$T/chd" "$T/audio4"
+chdman createcd -i "$T/chd/audio4.cue" -o "$T/chd/a.chd" > "$T/chdman" 2>&1 || { cat "$T/chdman"; fail "chdman createcd"; }
+chdman extractcd -i "$T/chd/a.chd" -o "$T/chd/back.cue" -ob "$T/chd/back.bin" > "$T/chdman" 2>&1 ||
+	{ cat "$T/chdman"; fail "chdman extractcd"; }
+cmp "$T/chd/back.bin" "$T/chd/audio4.bin" || fail "chdman's BIN differs"
+grep -c "TRACK" "$T/chd/back.cue" | grep -qx 4 || fail "chdman found other tracks"
 
 # --- 1 % of Q frames with bad CRCs, kept as read: the same layout, the
 # repaired frames counted (LBA -97 to 1067, every 97th: 13)
