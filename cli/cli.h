@@ -87,6 +87,12 @@ struct gm_ctx *cli_ctx_with_profile(const char *cmd, const char *profile_path,
 /* Seconds on the monotonic clock. */
 double cli_now(void);
 
+/* LBA from to to - 1 of src as the FLAC file path (flac.c), tagged as
+   track number of total from the disc's CD-TEXT, ISRC and MCN. */
+struct gm_source;
+int cli_write_flac(struct gm_ctx *ctx, struct gm_source *src, const char *path,
+		   int32_t from, int32_t to, unsigned number, unsigned total, bool force);
+
 /* AccurateRip v1/v2 per track, the disc ids, MusicBrainz and CTDB: lines
    of text, or with json the members "accuraterip", "musicbrainz" and
    "ctdb" of an object (no braces around them). */

@@ -23,7 +23,8 @@
 #include "verify.h"
 #include "banned.h"
 
-enum { FMT_REDUMP = 1, FMT_CUE = 2, FMT_CCD = 4, FMT_TOC = 8, FMT_ISO = 16, FMT_WAV = 32 };
+enum { FMT_REDUMP = 1, FMT_CUE = 2, FMT_CCD = 4, FMT_TOC = 8, FMT_ISO = 16, FMT_WAV = 32,
+       FMT_FLAC = 64 };
 
 static const struct { const char *name, *ext; unsigned bit; } formats[] = {
 	{ "redump", ".cue", FMT_REDUMP },
@@ -32,6 +33,7 @@ static const struct { const char *name, *ext; unsigned bit; } formats[] = {
 	{ "toc", ".cdrdao.toc", FMT_TOC },	/* NAME.toc is the capture's TOC */
 	{ "iso", ".iso", FMT_ISO },
 	{ "wav", ".wav", FMT_WAV },	/* a file per audio track */
+	{ "flac", ".flac", FMT_FLAC },	/* the same, in FLAC */
 };
 
 static char *join(const char *a, const char *b, const char *c)
@@ -203,13 +205,17 @@ static bool silent(struct gm_ctx *ctx, struct gm_source *src, int32_t from, int3
  * silent) as "NAME (Track 0).wav".  *count: the files written.
  */
 static int write_wavs(struct gm_ctx *ctx, struct gm_source *src, const char *dir,
-		      const char *base, bool force, unsigned *count)
+		      const char *base, bool force, bool flac, unsigned *count)
 {
 	const struct gm_disc *d = gm_source_disc(src);
 	unsigned width = d->ntracks && d->tracks[d->ntracks - 1].number >= 10 ? 2 : 1;
+	unsigned total = 0;
+	const char *ext = flac ? "flac" : "wav";
 	int ret = 0;
 
 	*count = 0;
+	for (unsigned i = 0; i < d->ntracks; i++)
+		total += d->tracks[i].mode == GM_TRACK_AUDIO;
 	for (unsigned i = 0; ret == 0 && i < d->ntracks; i++) {
 		const struct gm_track *t = &d->tracks[i];
 		int32_t from = t->index[1], to = t->end;
@@ -224,18 +230,22 @@ static int write_wavs(struct gm_ctx *ctx, struct gm_source *src, const char *dir
 			}
 		if (i == 0 && t->index[1] - t->index[0] > 150
 		    && !silent(ctx, src, t->index[0], t->index[1])) {
-			snprintf(name, sizeof(name), " (Track %0*u).wav", width, 0u);
+			snprintf(name, sizeof(name), " (Track %0*u).%s", width, 0u, ext);
 			path = join(dir, base, name);
-			ret = path ? write_wav(ctx, src, path, t->index[0], t->index[1], force)
-				   : gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+			ret = path == NULL ? gm_error_set(ctx, GM_ERR_NOMEM, NULL)
+			      : flac ? cli_write_flac(ctx, src, path, t->index[0], t->index[1], 0,
+						      total, force)
+			      : write_wav(ctx, src, path, t->index[0], t->index[1], force);
 			free(path);
 			(*count)++;
 		}
-		snprintf(name, sizeof(name), " (Track %0*u).wav", width, t->number);
+		snprintf(name, sizeof(name), " (Track %0*u).%s", width, t->number, ext);
 		path = join(dir, base, name);
 		if (ret == 0)
-			ret = path ? write_wav(ctx, src, path, from, to, force)
-				   : gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+			ret = path == NULL ? gm_error_set(ctx, GM_ERR_NOMEM, NULL)
+			      : flac ? cli_write_flac(ctx, src, path, from, to, t->number, total,
+						      force)
+			      : write_wav(ctx, src, path, from, to, force);
 		free(path);
 		(*count)++;
 	}
@@ -442,12 +452,13 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 		cli_progress_init(&prog, "splitting", progress);
 		opts.progress = cli_progress_update;
 		opts.arg = &prog;
-		if (formats[f].bit == FMT_WAV) {
+		if (formats[f].bit & (FMT_WAV | FMT_FLAC)) {
 			unsigned n;
 
-			ret = write_wavs(ctx, src, dir, base, force, &n);
+			ret = write_wavs(ctx, src, dir, base, force, formats[f].bit == FMT_FLAC, &n);
 			free(out);
-			out = join(dir, base, " (Track N).wav");
+			out = join(dir, base, formats[f].bit == FMT_FLAC ? " (Track N).flac"
+				   : " (Track N).wav");
 			if (ret == 0 && out == NULL)
 				ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		} else {
@@ -571,7 +582,8 @@ static int cmd_split(int argc, char **argv)
 					break;
 			if (f == sizeof(formats) / sizeof(formats[0]))
 				return cli_usage_error("split", "--format must be redump, cue, "
-						       "ccd, toc, iso or wav, not '%s'", optarg);
+						       "ccd, toc, iso, wav or flac, not '%s'",
+						       optarg);
 			which |= formats[f].bit;
 			break;
 		}
@@ -644,11 +656,12 @@ const struct gm_command gm_cmd_split = {
 	"  iso      NAME.iso, the user data of the one data track\n"
 	"  wav      NAME (Track N).wav per audio track, from its INDEX 01 to the\n"
 	"           next one's (a hidden track one audio: NAME (Track 0).wav)\n"
+	"  flac     the same as FLAC (libFLAC), tagged from CD-TEXT, ISRC, MCN\n"
 	"\n"
 	"options:\n"
 	"  -o, --output DIR     write into DIR, made when missing (default: beside\n"
 	"                       the capture)\n"
-	"  --format F           redump, cue, ccd, toc, iso or wav\n"
+	"  --format F           redump, cue, ccd, toc, iso, wav or flac\n"
 	"  --offset N           the disc's write offset in samples (default: found,\n"
 	"                       else 0)\n"
 	"  --force              replace existing output files\n"

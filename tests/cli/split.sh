@@ -8,8 +8,8 @@
 # ccd2iso).
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
-for tool in cd-info cdrdao bchunk ccd2iso chdman soxi; do
-	command -v $tool > /dev/null || fail "$tool is not installed (libcdio-utils, cdrdao, bchunk, ccd2iso, mame-tools, sox)"
+for tool in cd-info cdrdao bchunk ccd2iso chdman soxi flac metaflac; do
+	command -v $tool > /dev/null || fail "$tool is not installed (libcdio-utils, cdrdao, bchunk, ccd2iso, mame-tools, sox, flac)"
 done
 R="$T/ref"
 python3 "$srcdir/tests/cli/cdrefs.py" "$R" || fail "cdrefs.py"
@@ -197,6 +197,21 @@ for name, data, a, b in (("audio4 (Track 1)", a4, 0, 450), ("audio4 (Track 2)", 
 PY
 for f in "$T/w/"*.wav; do
 	[ "$(soxi -s "$f")" -gt 0 ] || fail "sox cannot read $f"
+done
+# FLAC through libFLAC: flac -t passes, decodes to the WAVs' samples,
+# metaflac finds the tags from CD-TEXT, the ISRC and the MCN
+run 0 "$GM" split --format flac -o "$T/f" "$T/audio4"
+flac -s -t "$T/f/"*.flac || fail "flac -t rejects the FLAC files"
+for n in 1 2 3 4; do
+	flac -s -d --force-raw-format --endian=little --sign=signed -o "$T/f/$n.raw" \
+		"$T/f/audio4 (Track $n).flac" || fail "flac -d track $n"
+	tail -c +45 "$T/w/audio4 (Track $n).wav" | cmp - "$T/f/$n.raw" ||
+		fail "track $n decodes to other samples than its WAV"
+done
+metaflac --export-tags-to=- "$T/f/audio4 (Track 3).flac" > "$T/tags"
+for l in TITLE=Three ARTIST=C ISRC=GBGMA2600003 TRACKNUMBER=3 TRACKTOTAL=4 \
+	"ALBUM=Reference Disc" CATALOGNUMBER=0123456789012; do
+	grep -qx "$l" "$T/tags" || { cat "$T/tags"; fail "metaflac lacks $l"; }
 done
 # chdman (MAME) takes the one-BIN sheet and gives the same BIN back
 run 0 "$GM" split --format cue -o "$T/chd" "$T/audio4"
