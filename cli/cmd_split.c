@@ -70,12 +70,76 @@ static unsigned sheet_files(const char *cue, char **names, unsigned max)
 	return n;
 }
 
+/*
+ * The lead-in and lead-out the drive overread, as redump keeps them: when
+ * the capture's sectors before LBA -150 (after the shift) or from the
+ * lead-out on hold anything but zeros, "NAME (Track 0).bin" and "NAME
+ * (Track AA).bin" with those sectors.  *names gets their file names.
+ */
+static int edge_tracks(struct gm_ctx *ctx, const char *stem, const char *dir, const char *base,
+		       const struct gm_capture_desc *c, int32_t shift, bool force,
+		       char **names, unsigned *n)
+{
+	char *raw = join(stem, ".raw", "");
+	FILE *in = raw ? fopen(raw, "rb") : NULL;
+	int64_t total = (int64_t)c->sectors * 2352;
+	int ret = 0;
+
+	*n = 0;
+	for (int k = 0; in != NULL && k < 2 && ret == 0; k++) {
+		/* bytes of NAME.raw: before LBA -150, or from the lead-out on */
+		int64_t a = k == 0 ? 0 : (int64_t)(c->leadout - c->first_lba) * 2352 + 4 * (int64_t)shift;
+		int64_t b = k == 0 ? (int64_t)(-150 - c->first_lba) * 2352 + 4 * (int64_t)shift : total;
+		uint8_t *buf;
+		bool any = false;
+		char *path;
+		FILE *out;
+
+		if (a < 0)
+			a = 0;
+		if (b > total)
+			b = total;
+		b = a + (b - a) / 2352 * 2352;	/* whole sectors */
+		if (b <= a)
+			continue;
+		if ((buf = malloc((size_t)(b - a))) == NULL)
+			return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		if (fseeko(in, a, SEEK_SET) != 0 || fread(buf, 1, (size_t)(b - a), in) != (size_t)(b - a)) {
+			free(buf);
+			continue;
+		}
+		for (int64_t i = 0; i < b - a && !any; i++)
+			any = buf[i] != 0;
+		names[*n] = join(base, k == 0 ? " (Track 0).bin" : " (Track AA).bin", "");
+		path = names[*n] ? join(dir, names[*n], "") : NULL;
+		if (any && path != NULL && (force || access(path, F_OK) != 0)) {
+			out = fopen(path, "wb");
+			if (out == NULL || fwrite(buf, 1, (size_t)(b - a), out) != (size_t)(b - a)
+			    || fclose(out) != 0)
+				ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", path);
+			(*n)++;
+		} else if (any && path != NULL) {
+			ret = gm_error_set(ctx, GM_ERR_EXISTS, "'%s' exists; use --force to "
+					   "replace it", path);
+		} else {
+			free(names[*n]);
+		}
+		free(path);
+		free(buf);
+	}
+	if (in != NULL)
+		fclose(in);
+	free(raw);
+	return ret;
+}
+
 /* NAME.dat beside the redump cue: every BIN and the cue, hashed. */
-static int redump_dat(struct gm_ctx *ctx, const char *dir, const char *base)
+static int redump_dat(struct gm_ctx *ctx, const char *dir, const char *base,
+		      char **extra, unsigned nextra)
 {
 	char *cue = join(dir, base, ".cue"), *dat = join(dir, base, ".dat");
-	char *names[101], *paths[101];
-	struct gm_dat_rom roms[101];
+	char *names[104], *paths[104];
+	struct gm_dat_rom roms[104];
 	unsigned n = 0;
 	FILE *f;
 	int ret = 0;
@@ -86,6 +150,8 @@ static int redump_dat(struct gm_ctx *ctx, const char *dir, const char *base)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	}
 	n = sheet_files(cue, names, 100);
+	for (unsigned i = 0; i < nextra; i++)
+		names[n++] = extra[i];	/* (freed below with the others) */
 	names[n] = join(base, ".cue", "");
 	n++;
 	for (unsigned i = 0; i < n; i++) {
@@ -465,8 +531,18 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			ret = gm_image_write(ctx, src, out, &opts);
 		}
 		cli_progress_done(&prog);
-		if (ret == 0 && formats[f].bit == FMT_REDUMP)
-			ret = redump_dat(ctx, dir, base);
+		if (ret == 0 && formats[f].bit == FMT_REDUMP) {
+			char *edges[2];
+			unsigned nedges = 0;
+
+			ret = edge_tracks(ctx, stem, dir, base, &c, c.read_offset + used, force,
+					  edges, &nedges);
+			if (ret == 0)
+				ret = redump_dat(ctx, dir, base, edges, nedges);
+			else
+				while (nedges > 0)
+					free(edges[--nedges]);
+		}
 		if (ret != 0)
 			goto out;
 		if (json)
@@ -648,7 +724,9 @@ const struct gm_command gm_cmd_split = {
 	"formats (--format, repeatable; default redump):\n"
 	"  redump   NAME (Track N).bin per track from its INDEX 00, NAME.cue\n"
 	"           (CATALOG, FLAGS, ISRC, INDEX 00/01/02+, CD-TEXT), NAME.cdt\n"
-	"           when the disc has CD-TEXT, NAME.dat (CRC-32, MD5, SHA-1)\n"
+	"           when the disc has CD-TEXT, NAME (Track 0).bin / (Track AA).bin\n"
+	"           when the overread lead-in / lead-out holds data, NAME.dat\n"
+	"           (CRC-32, MD5, SHA-1)\n"
 	"  cue      one NAME.bin and NAME.cue\n"
 	"  ccd      CloneCD NAME.ccd, NAME.img, NAME.sub (the captured subchannel)\n"
 	"  toc      a cdrdao TOC file NAME.cdrdao.toc with its BIN (NAME.toc is\n"

@@ -302,6 +302,19 @@ contains "$T/out" "write offset +0 samples: the sync of LBA "
 cmp "$T/s-cdda/cdda (Track 2).bin" "$T/s-mixed/mixed (Track 2).bin" ||
 	fail "the CD-DA capture's audio differs"
 
+# --- a drive that overreads into the lead-in and lead-out: what it read
+# there becomes (Track 0) and (Track AA) when it is not silence (the data
+# disc's are sectors of the data track's mode), listed in the dat
+printf 'vendor GMTEST\nproduct EDGES\noverread-leadin 20\noverread-leadout 100\n' > "$T/edges.profile"
+capture edata data --drive-profile "$T/edges.profile" --drive-db "$T/edges.profile"
+run 0 "$GM" split -o "$T/s-edata" "$T/edata"
+[ "$(wc -c < "$T/s-edata/edata (Track 0).bin")" = $((20 * 2352)) ] || fail "no lead-in file"
+[ "$(wc -c < "$T/s-edata/edata (Track AA).bin")" = $((100 * 2352)) ] || fail "no lead-out file"
+contains "$T/s-edata/edata.dat" '<rom name="edata (Track AA).bin" size="235200"'
+capture eaudio audio4 --drive-profile "$T/edges.profile" --drive-db "$T/edges.profile"
+run 0 "$GM" split -o "$T/s-eaudio" "$T/eaudio"
+[ ! -e "$T/s-eaudio/eaudio (Track AA).bin" ] || fail "a silent lead-out got a file"
+
 # --- rip splits a capture at its end
 run 0 "$GM" rip --quiet "$R/htoa.cue" -o "$T/r"
 contains "$T/out" "SPLIT: '$T/r.cue' (redump)"
