@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capdesc.h"
+#include "mapfile.h"
 #include "cli.h"
 #include "hash.h"
 #include "rip.h"
@@ -470,6 +472,49 @@ static uint8_t *read_whole(struct gm_ctx *ctx, const char *path, size_t *len)
 	return buf;
 }
 
+/* Which AccurateRip tracks of a capture hold, in the samples their
+   checksums take (the first track's after 2939, the last's before its
+   last 2940), a sample the capture did not get (its NAME.map). */
+static void lacking(struct gm_ctx *ctx, const char *image, const struct gm_ar_disc *ar,
+		    int32_t write_offset, bool *damaged)
+{
+	size_t len = strlen(image);
+	char *stem = malloc(len + 8);
+	struct gm_capture_desc c;
+	struct gm_map map;
+
+	memset(&map, 0, sizeof(map));
+	if (stem == NULL || gm_capture_desc_load(ctx, &c, image) != 0) {
+		free(stem);
+		return;
+	}
+	memcpy(stem, image, len + 1);
+	if (len > 8 && strcmp(stem + len - 8, ".capture") == 0)
+		len -= 8;
+	memcpy(stem + len, ".map", 5);
+	if (gm_map_load(ctx, &map, stem, (uint64_t)c.sectors * 2352) == 0) {
+		int64_t shift = c.read_offset + write_offset;
+
+		for (unsigned k = 0; k < ar->ntracks; k++) {
+			const struct gm_ar_track *t = &ar->tracks[k];
+			int64_t n = (int64_t)(t->end - t->start) * 588;
+			int64_t lo = (int64_t)t->start * 588 + (k == 0 ? 2939 : 0);
+			int64_t hi = (int64_t)t->start * 588 + (k + 1 == ar->ntracks ? n - 2940 : n);
+
+			for (size_t i = 0; i < map.count && !damaged[k]; i++) {
+				const struct gm_map_extent *e = &map.extents[i];
+				int64_t a = (int64_t)c.first_lba * 588 + (int64_t)(e->pos / 4) - shift;
+				int64_t b = a + (int64_t)(e->size / 4);
+
+				damaged[k] = e->status != GM_MAP_FINISHED && a < hi && b > lo;
+			}
+		}
+	}
+	gm_map_release(&map);
+	gm_capture_desc_release(&c);
+	free(stem);
+}
+
 /*
  * verify --accuraterip: IMAGE's audio against a dBAR file (and a CTDB CRC):
  * a verdict per track, ACCURATE when every track matched at the offset
@@ -487,7 +532,8 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 	uint8_t *data = NULL;
 	size_t len;
 	unsigned accurate = 0, ids = 0;
-	bool ctdb_ok = true;
+	bool ctdb_ok = true, capture = false, damaged[GM_AR_MAX] = { false };
+	int32_t write_offset = 0;
 	int ret, status;
 
 	memset(&db, 0, sizeof(db));
@@ -502,6 +548,14 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 		ret = -(int)gm_error_code(ctx);
 	if (ret == 0)
 		ret = gm_image_open(ctx, image, &src);
+	/* a capture: opened again to know the write offset it found, so that
+	   its map says which samples it lacks */
+	if (ret == 0 && strcmp(gm_source_disc(src)->format, "capture") == 0) {
+		gm_source_free(src);
+		src = NULL;
+		ret = gm_capture_source(ctx, image, &write_offset, GM_CAPTURE_DETECT, &src);
+		capture = ret == 0;
+	}
 	if (ret == 0) {
 		cli_notes("verify", gm_source_disc(src));
 		cli_progress_init(&prog, "checksums", progress);
@@ -518,8 +572,15 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 	}
 	for (unsigned i = 0; i < db.n; i++)
 		ids += db.r[i].id1 == ar->id1 && db.r[i].id2 == ar->id2 && db.r[i].cddb == ar->cddb;
-	for (unsigned k = 0; k < ar->ntracks; k++)
+	/* a track whose checked samples the capture did not all get is not
+	   accurate, whatever its checksum */
+	if (capture)
+		lacking(ctx, image, ar, write_offset, damaged);
+	for (unsigned k = 0; k < ar->ntracks; k++) {
+		if (damaged[k] && v[k].status != GM_AR_NOT_FOUND)
+			v[k].status = GM_AR_NOT_FOUND;
 		accurate += v[k].status == GM_AR_ACCURATE;
+	}
 	if (ctdb != NULL)
 		ctdb_ok = strtoul(ctdb, NULL, 16) == ar->ctdb_crc;
 	status = accurate == ar->ntracks && ctdb_ok ? GM_EXIT_OK : GM_EXIT_MISMATCH;
@@ -534,7 +595,8 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 		for (unsigned k = 0; k < ar->ntracks; k++)
 			printf("%s{\"number\": %u, \"status\": \"%s\", \"version\": %d, "
 			       "\"confidence\": %u, \"response\": %u, \"offset\": %ld}",
-			       k ? ", " : "", v[k].number, v[k].status == GM_AR_ACCURATE
+			       k ? ", " : "", v[k].number, damaged[k] ? "not captured"
+			       : v[k].status == GM_AR_ACCURATE
 			       ? "accurate" : v[k].status == GM_AR_OFFSET ? "offset" : "not found",
 			       v[k].version, v[k].confidence, v[k].response, (long)v[k].offset);
 		printf("]}");
@@ -558,6 +620,9 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 				       "response %u): the read offset was %ld samples %s\n",
 				       x->number, (long)x->offset, x->confidence, x->response,
 				       labs((long)x->offset), x->offset > 0 ? "short" : "over");
+			else if (damaged[k])
+				printf("  track %2u: not accurate: the capture lacks samples it "
+				       "checks (see split)\n", x->number);
 			else
 				printf("  track %2u: not found\n", x->number);
 		}

@@ -138,6 +138,17 @@ run 1 "$GM" verify --accuraterip "$T/v1.bin" "$T/wrong.capture"
 for n in 1 2 3 4; do
 	contains "$T/out" "track  $n: accurate at offset +67 (v1, confidence 7, response 1): the read offset was 67 samples short"
 done
+# a capture lacking sectors inside track 2: that track is not accurate,
+# whatever its checksum, and the others are
+printf '500-501 unreadable\n' > "$T/hole.faults"
+"$GM" rip --quiet --no-split --retries 0 --simulate "$T/hole.faults" "$R/audio4.cue" \
+	-o "$T/hole" > /dev/null 2>&1 || :
+run 1 "$GM" verify --json --accuraterip "$T/good.bin" "$T/hole.capture"
+python3 - "$T/out" <<'PY' || fail "the capture's missing sectors"
+import json, sys
+t = {x["number"]: x["status"] for x in json.load(open(sys.argv[1]))["accuraterip"]["tracks"]}
+assert t == {1: "accurate", 2: "not captured", 3: "accurate", 4: "accurate"}, t
+PY
 # the CTDB CRC
 crc=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ctdb']['crc'])" "$T/audio4.json")
 run 0 "$GM" verify --accuraterip "$T/good.bin" --ctdb-crc "$crc" "$R/audio4.cue"
