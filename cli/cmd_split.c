@@ -502,7 +502,7 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 		}
 		used = write_offset;
 		ret = gm_capture_source(ctx, desc, &used,
-					(formats[f].bit == FMT_CCD ? GM_CAPTURE_SUB : 0)
+					(formats[f].bit & (FMT_CCD | FMT_TOC) ? GM_CAPTURE_SUB : 0)
 					| (formats[f].bit & (FMT_REDUMP | FMT_CUE)
 					   ? GM_CAPTURE_CDTEXTFILE : 0)
 					| (detect ? GM_CAPTURE_DETECT : 0), &src);
@@ -729,8 +729,8 @@ const struct gm_command gm_cmd_split = {
 	"           (CRC-32, MD5, SHA-1)\n"
 	"  cue      one NAME.bin and NAME.cue\n"
 	"  ccd      CloneCD NAME.ccd, NAME.img, NAME.sub (the captured subchannel)\n"
-	"  toc      a cdrdao TOC file NAME.cdrdao.toc with its BIN (NAME.toc is\n"
-	"           the capture's raw TOC)\n"
+	"  toc      a cdrdao TOC file NAME.cdrdao.toc with its BIN, RW_RAW with\n"
+	"           the captured subchannel (NAME.toc is the capture's raw TOC)\n"
 	"  iso      NAME.iso, the user data of the one data track\n"
 	"  wav      NAME (Track N).wav per audio track, from its INDEX 01 to the\n"
 	"           next one's (a hidden track one audio: NAME (Track 0).wav)\n"

@@ -1309,11 +1309,6 @@ static int toc_check_lossless(struct gm_ctx *ctx, const struct gm_disc *d,
 	for (unsigned i = 0; i < n; i++) {
 		const struct gm_track *t = &d->tracks[i];
 
-		if (t->storage == GM_STORE_RAW_SUB || t->sub_file >= 0)
-			return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' is written "
-					    "without subchannel: the subchannel of "
-					    "track %u would be lost; --lossy drops it",
-					    path, t->number);
 		if (t->scms)
 			return gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' cannot hold "
 					    "the SCMS flag of track %u; --lossy drops "
@@ -1327,7 +1322,18 @@ struct toc_out {
 	FILE *bin;
 	uint8_t *buf;
 	uint64_t done, total;
+	bool sub;		/* every sector followed by its raw P-W (RW_RAW) */
 };
+
+/* Whether the first n tracks of d have subchannel of their own (not one a
+   reader would generate): then every track is written with RW_RAW. */
+static bool toc_sub(const struct gm_disc *d, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (d->tracks[i].storage == GM_STORE_RAW_SUB || d->tracks[i].sub_file >= 0)
+			return true;
+	return false;
+}
 
 /* Copy a track's stored sectors to the bin, audio big-endian. */
 static int copy_track(struct gm_ctx *ctx, struct gm_source *src,
@@ -1336,18 +1342,21 @@ static int copy_track(struct gm_ctx *ctx, struct gm_source *src,
 {
 	int32_t lba = t->index[0] + t->pregap, end = t->end - t->postgap;
 
+	size_t stride = out->sub ? GM_SECTOR_RAW + GM_SUB_SIZE : GM_SECTOR_RAW;
+
 	while (lba < end) {
 		struct gm_read req = {
-			.lba = lba, .kind = GM_SECTOR_KIND_RAW, .data = out->buf,
+			.lba = lba, .data = out->buf,
+			.kind = out->sub ? GM_SECTOR_KIND_RAW_SUB : GM_SECTOR_KIND_RAW,
 			.count = (uint32_t)(end - lba < TOC_RUN ? end - lba : TOC_RUN)
 		};
-		size_t len = (size_t)req.count * GM_SECTOR_RAW;
+		size_t len = (size_t)req.count * stride;
 		int ret = gm_source_read(ctx, src, &req);
 
 		if (ret != 0)
 			return ret;
-		if (t->mode == GM_TRACK_AUDIO)
-			gm_swab16(out->buf, len);
+		for (uint32_t k = 0; t->mode == GM_TRACK_AUDIO && k < req.count; k++)
+			gm_swab16(out->buf + k * stride, GM_SECTOR_RAW);	/* not the P-W */
 		if ((ret = gm_outset_write(ctx, &out->set, out->bin, out->buf, len)) != 0)
 			return ret;
 		lba += (int32_t)req.count;
@@ -1374,15 +1383,16 @@ static const char *disc_type(const struct gm_disc *d, unsigned n)
 }
 
 static void put_track(FILE *f, const struct gm_track *t, const char *bin,
-		      uint64_t offset, bool any_cdtext)
+		      uint64_t offset, bool any_cdtext, bool sub)
 {
+	size_t stride = sub ? GM_SECTOR_RAW + GM_SUB_SIZE : GM_SECTOR_RAW;
 	bool audio = t->mode == GM_TRACK_AUDIO;
 	const char *mode = audio ? "AUDIO" : t->mode == GM_TRACK_MODE1 ? "MODE1_RAW"
 			   : "MODE2_RAW";
 	int32_t stored = gm_track_stored(t);
 	int32_t start = t->index[1] - t->index[0];
 
-	fprintf(f, "\n// Track %u\nTRACK %s\n", t->number, mode);
+	fprintf(f, "\n// Track %u\nTRACK %s%s\n", t->number, mode, sub ? " RW_RAW" : "");
 	fprintf(f, "%sCOPY\n", t->control & GM_CTL_DCP ? "" : "NO ");
 	if (audio || t->control & GM_CTL_PRE)
 		fprintf(f, "%sPRE_EMPHASIS\n", t->control & GM_CTL_PRE ? "" : "NO ");
@@ -1412,13 +1422,14 @@ static void put_track(FILE *f, const struct gm_track *t, const char *bin,
 	if (stored == 0) {
 		/* a track of generated silence (a length of 0 would mean
 		   the rest of the file to cdrdao) */
-	} else if (audio) {
+	} else if (audio && !sub) {
 		/* the start as a position in the file, not a #offset, which
-		   libcdio's reader does not take for audio */
+		   libcdio's reader does not take for audio (cdrdao takes only
+		   DATAFILE in a track with sub-channel) */
 		fprintf(f, "FILE ");
 		put_string(f, bin);
 		fputc(' ', f);
-		put_msf(f, (int32_t)(offset / GM_SECTOR_RAW));
+		put_msf(f, (int32_t)(offset / stride));
 		fputc(' ', f);
 	} else {
 		fprintf(f, "DATAFILE ");
@@ -1429,9 +1440,9 @@ static void put_track(FILE *f, const struct gm_track *t, const char *bin,
 	}
 	if (stored > 0) {
 		put_msf(f, stored);
-		if (!audio)
+		if (!audio || sub)
 			fprintf(f, " // length in bytes: %llu",
-				(unsigned long long)stored * GM_SECTOR_RAW);
+				(unsigned long long)stored * stride);
 		fputc('\n', f);
 	}
 	if (t->postgap) {
@@ -1483,13 +1494,15 @@ static int toc_write(struct gm_ctx *ctx, struct gm_source *src,
 		snprintf(bin, len, "%s.bin", stem);
 		bin_path = gm_path_beside(path, bin);
 	}
-	out.buf = malloc((size_t)TOC_RUN * GM_SECTOR_RAW);
+	out.sub = toc_sub(d, n);
+	out.buf = malloc((size_t)TOC_RUN * (GM_SECTOR_RAW + GM_SUB_SIZE));
 	if (bin_path == NULL || out.buf == NULL) {
 		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 		goto fail;
 	}
 	for (unsigned i = 0; i < n; i++)
-		out.total += (uint64_t)gm_track_stored(&d->tracks[i]) * GM_SECTOR_RAW;
+		out.total += (uint64_t)gm_track_stored(&d->tracks[i])
+			     * (out.sub ? GM_SECTOR_RAW + GM_SUB_SIZE : GM_SECTOR_RAW);
 
 	/* The bin first, the toc last: it is renamed last. */
 	if ((ret = gm_outset_open(ctx, &out.set, bin_path, &out.bin)) != 0)
@@ -1517,8 +1530,9 @@ static int toc_write(struct gm_ctx *ctx, struct gm_source *src,
 	for (unsigned i = 0; i < n; i++) {
 		const struct gm_track *t = &d->tracks[i];
 
-		put_track(toc, t, gm_path_base(bin), offset, any_cdtext);
-		offset += (uint64_t)gm_track_stored(t) * GM_SECTOR_RAW;
+		put_track(toc, t, gm_path_base(bin), offset, any_cdtext, out.sub);
+		offset += (uint64_t)gm_track_stored(t)
+			  * (out.sub ? GM_SECTOR_RAW + GM_SUB_SIZE : GM_SECTOR_RAW);
 	}
 	if (ferror(toc)) {
 		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", path);

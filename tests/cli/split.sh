@@ -159,6 +159,18 @@ done
 cdrdao show-toc "$T/o/audio4.cdrdao.toc" > "$T/st" 2>&1 || { cat "$T/st"; fail "cdrdao rejects the TOC"; }
 contains "$T/st" "CATALOG NUMBER: 0123456789012"
 contains "$T/st" "ISRC GB GMA 26 00003"
+# RW_RAW: each sector of the BIN followed by the captured P-W
+grep -c "TRACK AUDIO RW_RAW" "$T/o/audio4.cdrdao.toc" | grep -qx 4 || fail "the TOC's tracks are not RW_RAW"
+python3 - "$T/o/audio4.cdrdao.bin" "$T/audio4.sub" "$R/audio4.bin" <<'PY' || fail "the RW_RAW BIN"
+import sys
+b, sub, ref = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()[150 * 96:], open(sys.argv[3], "rb").read()
+assert len(b) == 1160 * 2448, len(b)
+for k in range(1160):
+    s = b[k * 2448:(k + 1) * 2448]
+    assert s[2352:] == sub[k * 96:(k + 1) * 96], k
+    want = ref[k * 2352:(k + 1) * 2352]
+    assert s[:2352] == bytes(x for i in range(0, 2352, 2) for x in (want[i + 1], want[i])), k
+PY
 (cd "$T/o" && bchunk -w audio4.bin audio4.cue bc > "$T/bc" 2>&1) || { cat "$T/bc"; fail "bchunk"; }
 [ "$(ls "$T/o"/bc*.wav | wc -l)" = 4 ] || fail "bchunk did not find 4 tracks"
 python3 - "$T/o/audio4.sub" "$T/audio4.sub" <<'PY' || fail "the CloneCD .sub is not the captured subchannel"
