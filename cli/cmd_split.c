@@ -49,7 +49,8 @@ static char *join(const char *a, const char *b, const char *c)
 	return s;
 }
 
-/* The files a cue sheet names, in order (each malloc'd, at most max). */
+/* The files a cue sheet's FILE commands name, in order (each malloc'd,
+   at most max). */
 static unsigned sheet_files(const char *cue, char **names, unsigned max)
 {
 	FILE *f = fopen(cue, "r");
@@ -59,9 +60,11 @@ static unsigned sheet_files(const char *cue, char **names, unsigned max)
 	if (f == NULL)
 		return 0;
 	while (n < max && fgets(line, sizeof(line), f) != NULL) {
-		char *a = strstr(line, "FILE \""), *b;
+		char *a = line + strspn(line, " \t"), *b;
 
-		if (a == NULL || (b = strrchr(a + 6, '"')) == NULL)
+		/* the FILE commands (not CDTEXTFILE: redump's dats list the
+		   BINs and the sheet) */
+		if (strncmp(a, "FILE \"", 6) != 0 || (b = strrchr(a + 6, '"')) == NULL)
 			continue;
 		*b = '\0';
 		names[n++] = join(a + 6, "", "");

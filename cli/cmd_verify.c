@@ -521,8 +521,13 @@ static void lacking(struct gm_ctx *ctx, const char *image, const struct gm_ar_di
  * used and the CTDB CRC (if given) is the disc's.
  */
 static int verify_accuraterip(const char *image, const char *dbar_path, const char *ctdb,
-			      bool json, int progress)
+			      const char *dat, bool json, int progress)
 {
+	struct gm_integrity_opts iopts;
+	struct gm_integrity_report irep;
+	struct gm_verify_opts vopts;
+	struct gm_verify_report vrep;
+	bool integrity = false, dat_ok = true;
 	struct gm_ctx *ctx = gm_ctx_new();
 	struct gm_source *src = NULL;
 	struct gm_ar_disc *ar = malloc(sizeof(*ar));
@@ -537,6 +542,7 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 	int ret, status;
 
 	memset(&db, 0, sizeof(db));
+	memset(&vrep, 0, sizeof(vrep));
 	if (ctx == NULL || ar == NULL) {
 		free(ar);
 		gm_ctx_free(ctx);
@@ -583,7 +589,26 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 	}
 	if (ctdb != NULL)
 		ctdb_ok = strtoul(ctdb, NULL, 16) == ar->ctdb_crc;
-	status = accurate == ar->ntracks && ctdb_ok ? GM_EXIT_OK : GM_EXIT_MISMATCH;
+	/* the data sectors' EDC/ECC (and Q), where the image stores raw
+	   sectors; the files against a dat */
+	gm_integrity_opts_init(&iopts);
+	memset(&irep, 0, sizeof(irep));
+	ret = gm_integrity_check_image(ctx, image, &iopts, &irep);
+	integrity = ret == 0 || ret == -GM_ERR_MISMATCH;
+	memset(&vrep, 0, sizeof(vrep));
+	if (dat != NULL) {
+		gm_verify_opts_init(&vopts);
+		vopts.source = image;
+		vopts.master = dat;
+		ret = gm_verify(ctx, &vopts, &vrep);
+		if (ret != 0 && ret != -GM_ERR_MISMATCH && ret != -GM_ERR_UNREADABLE) {
+			status = cli_fail("verify", ctx, ret);
+			goto out;
+		}
+		dat_ok = ret == 0;
+	}
+	status = accurate == ar->ntracks && ctdb_ok && dat_ok && (!integrity || irep.bad == 0)
+		 ? GM_EXIT_OK : GM_EXIT_MISMATCH;
 	if (json) {
 		printf("{\"image\": ");
 		cli_json_string(stdout, image);
@@ -604,6 +629,22 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 			printf(", \"ctdb\": {\"crc\": \"%08x\", \"expected\": \"%08lx\", "
 			       "\"match\": %s}", (unsigned)ar->ctdb_crc, strtoul(ctdb, NULL, 16),
 			       ctdb_ok ? "true" : "false");
+		if (integrity)
+			printf(", \"integrity\": {\"sectors\": %llu, \"bad\": %llu, "
+			       "\"q_bad\": %llu}", (unsigned long long)irep.sectors,
+			       (unsigned long long)irep.bad, (unsigned long long)irep.q_bad);
+		if (dat != NULL) {
+			printf(", \"dat\": {\"file\": ");
+			cli_json_string(stdout, dat);
+			printf(", \"match\": %s, \"files\": [", dat_ok ? "true" : "false");
+			for (size_t i = 0; i < vrep.nfiles; i++) {
+				printf("%s{\"name\": ", i ? ", " : "");
+				cli_json_string(stdout, vrep.files[i].name);
+				printf(", \"match\": %s}", vrep.files[i].status == GM_DAT_MATCH
+				       ? "true" : "false");
+			}
+			printf("]}");
+		}
 		printf("}\n");
 	} else {
 		printf("%s: '%s': %u of %u tracks accurate (%u responses in '%s', %u for this "
@@ -629,8 +670,16 @@ static int verify_accuraterip(const char *image, const char *dbar_path, const ch
 		if (ctdb != NULL)
 			printf("  CTDB CRC %08x: %s\n", (unsigned)ar->ctdb_crc,
 			       ctdb_ok ? "matches" : "differs");
+		if (integrity)
+			printf("  integrity: %llu sectors, %llu failing their check, %llu "
+			       "with a bad Q CRC\n", (unsigned long long)irep.sectors,
+			       (unsigned long long)irep.bad, (unsigned long long)irep.q_bad);
+		if (dat != NULL)
+			printf("  dat '%s': %s\n", dat, dat_ok ? "every file matches"
+			       : "does not match");
 	}
 out:
+	gm_verify_report_release(&vrep);
 	gm_dbar_release(&db);
 	gm_source_free(src);
 	free(data);
@@ -645,6 +694,7 @@ static int cmd_verify(int argc, char **argv)
 		{"integrity", no_argument, NULL, 'i'},
 		{"accuraterip", required_argument, NULL, 'A'},
 		{"ctdb-crc", required_argument, NULL, 'C'},
+		{"dat", required_argument, NULL, 'D'},
 		{"retries", required_argument, NULL, 'r'},
 		{"simulate", required_argument, NULL, 'S'},
 		{"drive-profile", required_argument, NULL, 'P'},
@@ -661,7 +711,7 @@ static int cmd_verify(int argc, char **argv)
 	struct gm_integrity_opts opts;
 	struct gm_integrity_report report;
 	struct gm_verify_opts vopts;
-	const char *map = NULL, *profile_path = NULL, *dbar = NULL, *ctdb = NULL;
+	const char *map = NULL, *profile_path = NULL, *dbar = NULL, *ctdb = NULL, *dat = NULL;
 	struct verify_run run;
 	struct gm_ctx *ctx;
 	bool integrity = false, json = false;
@@ -680,6 +730,9 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		case 'A':
 			dbar = optarg;
+			break;
+		case 'D':
+			dat = optarg;
 			break;
 		case 'C':
 			if (strlen(optarg) != 8 || strspn(optarg, "0123456789abcdefABCDEF") != 8)
@@ -735,9 +788,10 @@ static int cmd_verify(int argc, char **argv)
 			return cli_bad_option("verify", argv);
 		}
 	}
-	if (dbar != NULL || ctdb != NULL) {
+	if (dbar != NULL || ctdb != NULL || dat != NULL) {
 		if (dbar == NULL)
-			return cli_usage_error("verify", "--ctdb-crc goes with --accuraterip");
+			return cli_usage_error("verify", "--ctdb-crc and --dat go with "
+					       "--accuraterip");
 		if (integrity || vopts.faults != NULL || map != NULL || profile_path != NULL)
 			return cli_usage_error("verify", "--accuraterip checks an image on its "
 					       "own: not with --integrity, --simulate, "
@@ -745,7 +799,7 @@ static int cmd_verify(int argc, char **argv)
 		if (argc - optind != 1)
 			return cli_usage_error("verify", argc - optind ? "one IMAGE, please"
 					       : "IMAGE is missing");
-		return verify_accuraterip(argv[optind], dbar, ctdb, json, progress);
+		return verify_accuraterip(argv[optind], dbar, ctdb, dat, json, progress);
 	}
 	if (!integrity) {
 		if (argc - optind != 2)
@@ -821,7 +875,7 @@ const struct gm_command gm_cmd_verify = {
 		 "[--json] [--map FILE] [--progress | --quiet] SOURCE MASTER\n"
 		 "glassmaster verify --integrity [--sector-size 2352|2448] "
 		 "[--first-lba LBA] [--json] [--progress | --quiet] IMAGE\n"
-		 "glassmaster verify --accuraterip DBAR [--ctdb-crc HEX] [--json] "
+		 "glassmaster verify --accuraterip DBAR [--ctdb-crc HEX] [--dat FILE] [--json] "
 		 "[--progress | --quiet] IMAGE",
 	.help =
 	"Compare SOURCE (a drive, or an image in any format glassmaster reads;\n"
@@ -843,7 +897,9 @@ const struct gm_command gm_cmd_verify = {
 	"DBAR (fetched by the user from AccurateRip's path 'hash --accuraterip'\n"
 	"prints): per track accurate (v2 or v1, with the confidence), accurate at\n"
 	"an offset (v1 searched within +-2939 samples: the read offset was wrong\n"
-	"by that much), or not found; --ctdb-crc compares the CTDB CRC too.\n"
+	"by that much), or not found; --ctdb-crc compares the CTDB CRC too,\n"
+	"--dat the image's files with a dat; data sectors are checked (EDC/ECC)\n"
+	"where the image stores them raw: one verdict joins them all.\n"
 	"\n"
 	"options:\n"
 	"  --retries N          reads more of a sector that failed (default 1)\n"
@@ -857,6 +913,7 @@ const struct gm_command gm_cmd_verify = {
 	"  --integrity          check a raw image on its own\n"
 	"  --accuraterip DBAR   match the audio against a dBAR file\n"
 	"  --ctdb-crc HEX       and its CTDB whole-disc CRC against HEX\n"
+	"  --dat FILE           and the image's files against a dat\n"
 	"  --sector-size N      2352 or 2448; default: from the file size\n"
 	"  --first-lba LBA      address of the first sector; default: from the\n"
 	"                       header of the first good data sector\n"

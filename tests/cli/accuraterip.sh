@@ -149,6 +149,17 @@ import json, sys
 t = {x["number"]: x["status"] for x in json.load(open(sys.argv[1]))["accuraterip"]["tracks"]}
 assert t == {1: "accurate", 2: "not captured", 3: "accurate", 4: "accurate"}, t
 PY
+# one verdict with the dat of the split redump files, and the integrity
+"$GM" rip --quiet --no-split "$R/audio4.cue" -o "$T/plain" > /dev/null 2>&1 || :
+run 0 "$GM" split --quiet -o "$T/red" "$T/plain"
+run 0 "$GM" verify --json --accuraterip "$T/good.bin" --dat "$T/red/plain.dat" "$T/red/plain.cue"
+contains "$T/out" '"verdict": "accurate"'
+contains "$T/out" '"integrity": {"sectors": 1160, "bad": 0, "q_bad": 0}'
+contains "$T/out" '"dat": {"file": "'"$T/red/plain.dat"'", "match": true'
+printf 'X' | dd of="$T/red/plain (Track 2).bin" bs=1 seek=376320 conv=notrunc status=none
+run 1 "$GM" verify --accuraterip "$T/good.bin" --dat "$T/red/plain.dat" "$T/red/plain.cue"
+contains "$T/out" "dat '$T/red/plain.dat': does not match"
+contains "$T/out" "track  2: not found"
 # the CTDB CRC
 crc=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ctdb']['crc'])" "$T/audio4.json")
 run 0 "$GM" verify --accuraterip "$T/good.bin" --ctdb-crc "$crc" "$R/audio4.cue"
