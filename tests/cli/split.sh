@@ -270,6 +270,37 @@ cat "$T/s-w6/w6 (Track "*").bin" > "$T/w6.all"
 cmp -i 48 "$T/w6.all" "$R/audio4.bin" || fail "the write offset was not taken back"
 cmp -n 48 "$T/w6.all" /dev/zero || fail "the samples before LBA 0 are not silence"
 
+# --- pre-emphasis in Q only: a CloneCD copy whose .sub sets PRE in track
+# 2's Q while its TOC does not; the split keeps Q's flag and says the two
+# disagree
+run 0 "$GM" split --format ccd -o "$T/pre" "$T/audio4"
+python3 - "$T/pre/audio4.sub" <<'PY'
+import sys
+def crc16(data):
+    crc = 0
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc ^ 0xFFFF
+sub = bytearray(open(sys.argv[1], "rb").read())
+for lba in range(300, 620):              # track 2, its pregap included
+    q = sub[lba * 96 + 12:lba * 96 + 24]
+    q[0] |= 0x10                          # CONTROL bit 0: pre-emphasis
+    c = crc16(q[:10])
+    q[10], q[11] = c >> 8, c & 0xFF
+    sub[lba * 96 + 12:lba * 96 + 24] = q
+open(sys.argv[1], "wb").write(sub)
+PY
+st=0
+"$GM" rip --quiet --no-split --sub-retries 0 "$T/pre/audio4.ccd" -o "$T/preq" > "$T/out" 2> "$T/err" || st=$?
+[ $st -le 1 ] || { cat "$T/err"; fail "capture of the CloneCD copy: exit $st"; }
+run 0 "$GM" split --json -o "$T/s-preq" "$T/preq"
+contains "$T/out" "track 2: CONTROL 1 in Q, 0 in the TOC"
+awk '/TRACK 02/,/INDEX 01/' "$T/s-preq/preq.cue" | grep -q "FLAGS PRE" ||
+	{ cat "$T/s-preq/preq.cue"; fail "track 2's pre-emphasis from Q is not in the sheet"; }
+
 # --- the write offset found: a disc whose pregaps are digital silence,
 # pressed 37 samples early, read by the +667 drive: the one shift that
 # puts every pregap in silence is -37
