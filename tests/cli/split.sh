@@ -121,6 +121,20 @@ open(sys.argv[1], "wb").write(p)
 PY
 run 0 "$GM" split --json --force -o "$T/s-audio4" "$T/audio4"
 contains "$T/out" '"cdtext_packs": 25, "cdtext_bad_crc": 1,'
+# without size information (every 0x8F pack gone) the text still decodes:
+# no languages, single-byte ISO 8859-1 but for the double-byte packs
+python3 - "$R/audio4.cdt" "$T/audio4.cdtext" <<'PY'
+import sys
+p = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(b"".join(p[i:i + 18] for i in range(0, len(p), 18) if p[i] != 0x8F))
+PY
+run 0 "$GM" split --json --force -o "$T/s-audio4" "$T/audio4"
+python3 - "$T/out" <<'PY' || fail "CD-TEXT without size information"
+import json, sys
+b = {x["block"]: x for x in json.load(open(sys.argv[1]))["cdtext"]}
+assert not any(x["size_info"] for x in b.values()) and all(x["language"] == 0 for x in b.values())
+assert b[2]["charset"] == "MS-JIS" and b[0]["tracks"][0]["title"] == "Reference Disc", b
+PY
 cp "$R/audio4.cdt" "$T/audio4.cdtext"
 contains "$T/s-audio4/audio4.dat" '<rom name="audio4 (Track 3).bin" size="658560"'
 # the BIN files are the disc's bytes: audio as in the reference BIN,
