@@ -32,6 +32,8 @@ def msf(lba):
 
 
 def crc16(data):
+    """CD-TEXT's and Q's CRC: CCITT (x^16 + x^12 + x^5 + 1), from 0,
+    inverted."""
     crc = 0
     for b in data:
         crc ^= b << 8
@@ -170,4 +172,5 @@ def main():
                 '    INDEX 01 00:02:00\n  TRACK 03 AUDIO\n    INDEX 01 %s\n' % msf(350))
 
 
-main()
+if __name__ == "__main__":
+    main()
