@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -445,6 +446,32 @@ static void cdtext(struct gm_ctx *ctx, const char *stem, bool json)
 	gm_cdtext_all_release(&all);
 }
 
+/* The AccurateRip values of a capture on a thread of their own, while the
+   redump files are hashed for their dat (two threads: the two cores are
+   not both busy all the time). */
+struct ar_job {
+	const char *desc;
+	int32_t offset;
+	struct gm_ar_disc *ar;
+	int ret;
+};
+
+static void *ar_thread(void *arg)
+{
+	struct ar_job *j = arg;
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_source *src = NULL;
+	int32_t offset = j->offset;
+
+	j->ret = -1;
+	if (ctx != NULL && gm_capture_source(ctx, j->desc, &offset, 0, &src) == 0
+	    && gm_accuraterip(ctx, src, j->ar, NULL, NULL) == 0)
+		j->ret = 0;
+	gm_source_free(src);
+	gm_ctx_free(ctx);
+	return NULL;
+}
+
 int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 	      unsigned which, const int32_t *offset, bool force, bool json, int progress)
 {
@@ -459,6 +486,7 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 	struct gm_source *src = NULL;
 	struct cli_progress prog;
 	struct gm_ar_disc *ar = NULL;
+	bool ar_done = false;
 	unsigned nout = 0;
 	int ret;
 
@@ -538,6 +566,11 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			char *edges[2];
 			unsigned nedges = 0;
 
+			struct ar_job job = { desc, used, malloc(sizeof(struct gm_ar_disc)), -1 };
+			pthread_t thread;
+			bool threaded = job.ar != NULL
+					&& pthread_create(&thread, NULL, ar_thread, &job) == 0;
+
 			ret = edge_tracks(ctx, stem, dir, base, &c, c.read_offset + used, force,
 					  edges, &nedges);
 			if (ret == 0)
@@ -545,6 +578,15 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 			else
 				while (nedges > 0)
 					free(edges[--nedges]);
+			if (threaded)
+				pthread_join(thread, NULL);
+			if (threaded && job.ret == 0) {
+				free(ar);
+				ar = job.ar;
+				ar_done = true;
+			} else {
+				free(job.ar);
+			}
 		}
 		if (ret != 0)
 			goto out;
@@ -562,9 +604,10 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 
 		write_offset = used;
 
-		/* the audio's checksums and ids, when it has audio */
-		ar = malloc(sizeof(*ar));
-		if (ar != NULL && gm_accuraterip(ctx, src, ar, NULL, NULL) != 0) {
+		/* the audio's checksums and ids, when it has audio (computed
+		   beside the dat's hashing when there was one) */
+		if (!ar_done && (ar = malloc(sizeof(*ar))) != NULL
+		    && gm_accuraterip(ctx, src, ar, NULL, NULL) != 0) {
 			free(ar);
 			ar = NULL;
 		}
