@@ -10,7 +10,10 @@
  *    (EAC's request, seen with wireshark), as whipper's test suite records
  *    them (whipper/test/test_image_table.py, LadyhawkeTestCase);
  *  - Ettella Diamant, the example of MusicBrainz's "Disc ID Calculation"
- *    page: 49HHV7Eb8UKF3aQiNmu1GR8vKTY-.
+ *    page: 49HHV7Eb8UKF3aQiNmu1GR8vKTY-;
+ *  - the CDTOC "4+96+2D2B+6256+B327+D84A" (4 audio tracks) of the Rust
+ *    crate cdtoc's documentation tests: the CUETools database id
+ *    VukMWWItblELRM.CEFpXxw0FlME- and the freedb id 1f02e004.
  */
 #include <string.h>
 
@@ -66,6 +69,16 @@ GM_TEST(ar_ids_published_vectors)
 	CU_ASSERT_STRING_EQUAL(ar.musicbrainz, "49HHV7Eb8UKF3aQiNmu1GR8vKTY-");
 	CU_ASSERT_EQUAL(ar.ntracks, 6);
 	CU_ASSERT_EQUAL(ar.leadout, 95312);
+	/* the CDTOC's sectors less the 150 before LBA 0 */
+	{
+		static const int32_t cdtoc[] = { 0x96 - 150, 0x2d2b - 150, 0x6256 - 150,
+						 0xb327 - 150 };
+
+		make_disc(&d, cdtoc, 4, 0xd84a - 150, false);
+		gm_ar_ids(&d, &ar);
+		CU_ASSERT_STRING_EQUAL(ar.ctdb_toc, "VukMWWItblELRM.CEFpXxw0FlME-");
+		CU_ASSERT_EQUAL(ar.cddb, 0x1f02e004u);
+	}
 }
 
 GM_TEST(ar_ids_count_audio_tracks_not_toc_numbers)
