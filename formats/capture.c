@@ -100,7 +100,7 @@ static void full_toc(struct gm_disc *d, const uint8_t *toc, size_t len)
 
 			if (t->number != point)
 				continue;
-			t->session = e[0] ? e[0] : 1;
+			t->session = e[0] >= 1 && e[0] <= 99 ? e[0] : 1;
 			if ((t->control & 0x0f) != (e[1] & 0x0f))
 				gm_disc_note(d, "track %u: CONTROL %X in Q, %X in the TOC", point,
 					     t->control & 0x0f, e[1] & 0x0f);
@@ -112,7 +112,8 @@ static void full_toc(struct gm_disc *d, const uint8_t *toc, size_t len)
 	for (unsigned i = 0; i < d->ntracks; i++) {
 		struct gm_track *t = &d->tracks[i];
 
-		if (t->session == 0)
+		/* sessions only go up, track by track */
+		if (t->session == 0 || (i > 0 && t->session < d->tracks[i - 1].session))
 			t->session = i > 0 ? d->tracks[i - 1].session : 1;
 		/* a session's last track ends at its lead-out (A2), whatever Q
 		   says of the sectors between sessions */
