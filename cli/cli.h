@@ -54,6 +54,9 @@ extern const struct gm_command gm_cmd_rip;
 extern const struct gm_command gm_cmd_drives;
 extern const struct gm_command gm_cmd_master;
 extern const struct gm_command gm_cmd_serve;
+extern const struct gm_command gm_cmd_ls;
+extern const struct gm_command gm_cmd_extract;
+extern const struct gm_command gm_cmd_mount;
 
 /* Print a command's full help (usage, then help text) to f. */
 void cli_help(const struct gm_command *cmd, FILE *f);

@@ -18,6 +18,7 @@ const struct gm_command *const gm_commands[] = {
 	&gm_cmd_convert,
 	&gm_cmd_split,
 	&gm_cmd_hash,
+	&gm_cmd_ls,
 	&gm_cmd_verify,
 	&gm_cmd_serve,
 	&gm_cmd_help,

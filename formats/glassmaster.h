@@ -9,6 +9,7 @@
 #include "formats.h"
 #include "image.h"
 #include "rip.h"
+#include "fs.h"
 #include "master.h"
 #include "hash.h"
 #include "verify.h"
