@@ -20,6 +20,7 @@ const struct gm_command *const gm_commands[] = {
 	&gm_cmd_hash,
 	&gm_cmd_ls,
 	&gm_cmd_extract,
+	&gm_cmd_mount,
 	&gm_cmd_verify,
 	&gm_cmd_serve,
 	&gm_cmd_help,

@@ -543,6 +543,7 @@ static int add_record(struct iso *w, uint32_t dir, const uint8_t *rec, uint32_t 
 				"read)", FS_MAX_LINK);
 			r.link_len = 0;
 		}
+		fs->node[node].st.size = r.link_len;
 		fs->node[node].link = fs_pool_add(fs, r.link, r.link_len, true);
 		if (fs->node[node].link == FS_NO_STR) {
 			free(r.link);

@@ -589,6 +589,7 @@ static int add_entry(struct udf *u, uint32_t dir, const char *name, size_t len,
 		if (bad || n->st.size > sizeof(raw))
 			fs_warn(fs, node, "its symlink target is malformed or longer than "
 				"%u bytes", FS_MAX_LINK);
+		fs->node[node].st.size = strlen(target);	/* as lstat(2) says */
 		fs->node[node].link = fs_pool_add(fs, target, strlen(target), true);
 		if (fs->node[node].link == FS_NO_STR)
 			return fs->err;
