@@ -28,13 +28,13 @@ failed=0
 
 libs=$(pkg-config --libs libcdio libiso9660 libudf libcrypto zlib)
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fno-sanitize-recover=all
-	-I$builddir -I$srcdir/formats -I$srcdir/rip -I$srcdir/verify -I$srcdir/serve"
+	-I$builddir -I$srcdir/formats -I$srcdir/rip -I$srcdir/fs -I$srcdir/verify -I$srcdir/serve"
 export cflags work
 [ -z "$keep" ] || mkdir -p "$keep" || exit 1
 
 # The library, instrumented for the fuzzer but without its main().
 mkdir "$work/obj"
-ls "$srcdir"/formats/*.c "$srcdir"/rip/*.c "$srcdir"/verify/*.c "$srcdir"/serve/*.c |
+ls "$srcdir"/formats/*.c "$srcdir"/rip/*.c "$srcdir"/fs/*.c "$srcdir"/verify/*.c "$srcdir"/serve/*.c |
 	xargs -P "$jobs" -I{} sh -c '
 		src={}
 		obj=$work/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o

@@ -1,0 +1,67 @@
+/*
+ * fuzz_fs.h - what the file-system reader's fuzz targets do with a tree
+ * that opened: every entry's path looked up again, its target and
+ * extents read, its data read in pieces of odd sizes (decompressed when
+ * zisofs), the sectors the file system uses listed.  Included by
+ * tests/fuzz/fuzz_iso9660.c and fuzz_fsudf.c.
+ */
+#ifndef GM_FUZZ_FS_H
+#define GM_FUZZ_FS_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+
+static int fuzz_fs_run(void *arg, uint64_t first, uint64_t count, uint32_t node)
+{
+	(void)first;
+	(void)node;
+	*(uint64_t *)arg += count;
+	return 0;
+}
+
+static inline void fuzz_fs_tree(struct gm_ctx *ctx, struct gm_source *src,
+				enum gm_fs_type type)
+{
+	struct gm_fs_opts o = { .type = type };
+	struct gm_fs *fs = NULL;
+	static uint8_t buf[70000];
+	static char path[8192];
+	uint64_t budget = 16u << 20, sectors = 0;
+
+	if (gm_fs_open(ctx, src, &o, &fs) != 0)
+		return;
+	for (uint32_t n = 0; n < gm_fs_count(fs); n++) {
+		const struct gm_fs_stat *st = gm_fs_stat(fs, n);
+		const struct gm_fs_extent *e;
+		const char *link = gm_fs_link(fs, n);
+		uint64_t off = 0, bad = 0;
+		size_t piece = 4093;
+
+		if (gm_fs_path(fs, n, path, sizeof(path)) < sizeof(path)
+		    && gm_fs_lookup(fs, path) == GM_FS_NONE && strchr(gm_fs_name(fs, n), '/') == NULL
+		    && *gm_fs_name(fs, n) != '\0' && strcmp(gm_fs_name(fs, n), ".") != 0
+		    && strcmp(gm_fs_name(fs, n), "..") != 0 && strstr(path, "//") == NULL
+		    && strstr(path, "/./") == NULL && strstr(path, "/../") == NULL)
+			abort();	/* every entry is found by its path */
+		if (link != NULL && strlen(link) > 4096)
+			abort();
+		(void)gm_fs_extents(fs, n, &e);
+		while (off < st->size && budget > 0) {
+			int64_t got = gm_fs_read(ctx, fs, n, off, buf, piece, &bad);
+
+			if (got <= 0)
+				break;
+			if ((uint64_t)got > piece)
+				abort();
+			off += (uint64_t)got;
+			budget = budget > (uint64_t)got ? budget - (uint64_t)got : 0;
+			piece = piece == 4093 ? 65536 + 7 : 4093;
+		}
+	}
+	gm_fs_runs(fs, fuzz_fs_run, &sectors);
+	gm_fs_free(fs);
+}
+
+#endif
