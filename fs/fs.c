@@ -625,6 +625,8 @@ int gm_fs_runs(const struct gm_fs *fs, gm_fs_run_fn fn, void *arg)
 
 		if (n->canon != i)
 			continue;	/* a hard link's data is its first name's */
+		if (n->entry != 0 && (ret = fn(arg, n->entry - 1, 1, i)) != 0)
+			return ret;
 		for (uint32_t k = 0; k < n->next_count; k++) {
 			const struct gm_fs_extent *e = &fs->ext[n->ext + k];
 

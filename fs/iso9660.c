@@ -634,7 +634,10 @@ static int read_dir(struct iso *w, const struct pending *q)
 		w->dir = grown;
 		w->cap_dir = (size_t)sectors * FS_B;
 	}
-	bad = fs_sectors(fs, lba, (uint32_t)sectors, w->dir, true);
+	/* the directory's sectors are its extent (verify names them) */
+	if ((ret = fs_ext_add(fs, q->node, lba, sectors * FS_B, 0)) != 0)
+		return ret;
+	bad = fs_sectors(fs, lba, (uint32_t)sectors, w->dir, false);
 	if (bad < 0)
 		return (int)bad;
 	if (bad > 0)

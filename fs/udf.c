@@ -152,8 +152,8 @@ static bool locate(const struct udf *u, uint16_t part, uint32_t block, int mirro
 
 /* Block part:block into out, through the mirror when the metadata file's
    copy does not read; *ok false when neither does or it is outside. */
-static int read_block(struct udf *u, uint16_t part, uint32_t block, uint8_t *out,
-		      bool *ok)
+static int read_block_at(struct udf *u, uint16_t part, uint32_t block, uint8_t *out,
+			 bool *ok, uint64_t *at)
 {
 	uint64_t lba;
 	int ret;
@@ -164,10 +164,19 @@ static int read_block(struct udf *u, uint16_t part, uint32_t block, uint8_t *out
 			continue;
 		if ((ret = sector(u, lba, out, ok)) != 0)
 			return ret;
-		if (*ok)
+		if (*ok) {
+			if (at != NULL)
+				*at = lba;
 			return 0;
+		}
 	}
 	return 0;
+}
+
+static int read_block(struct udf *u, uint16_t part, uint32_t block, uint8_t *out,
+		      bool *ok)
+{
+	return read_block_at(u, part, block, out, ok, NULL);
 }
 
 static int push(struct udf *u, struct ads *x, uint16_t part, uint32_t block,
@@ -381,11 +390,14 @@ static int read_entry(struct udf *u, uint32_t node, uint16_t part, uint32_t bloc
 	uint32_t perm;
 	uint64_t info, total = 0;
 	uint8_t type;
+	uint64_t where = 0;
 	bool ok, efe;
 	int ret;
 
-	if ((ret = read_block(u, part, block, fe, &ok)) != 0)
+	if ((ret = read_block_at(u, part, block, fe, &ok, &where)) != 0)
 		return ret;
+	if (ok)
+		fs->node[node].entry = where + 1;
 	if (!ok) {
 		fs_warn(fs, node, "its File Entry at block %lu of partition %u is outside "
 			"the partition or unreadable", (unsigned long)block, part);
@@ -660,7 +672,7 @@ static int meta_runs(struct udf *u, unsigned m, uint32_t block, int which)
 	struct ads x = { NULL, 0, 0 };
 	size_t hdr, l_ea, l_ad;
 	uint64_t lba;
-	bool ok;
+	bool ok = false;
 	int ret;
 	const struct pd *p = &u->pd[u->map[m].pd];
 

@@ -10,11 +10,9 @@
  * read again up to `retries` times before it counts as unreadable.
  * Sectors the source has beyond the extent are counted, not compared; a
  * source that ends early leaves the rest missing.  Bad runs become ranges
- * of one kind, and for an ISO 9660 master each range is given the files
- * and directories whose extents it touches, from the master's directory
- * tree as libiso9660 reads it (Rock Ridge or Joliet names where present),
- * or, for a UDF master without ISO 9660, as our own walk reads it
- * (udfwalk.c: every extent, every revision).
+ * of one kind, and each range is given the files and directories whose
+ * extents it touches in every tree of the master's file systems, as the
+ * file-system reader (fs/) reads them.
  * The source's CRC-32, MD5 and SHA-1 over the extent come from the same
  * pass.  Audio tracks (a source image only, for now) are compared raw,
  * sample by sample, after the read offset is found: a non-silent master
@@ -32,10 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
-
-#include <cdio/iso9660.h>
-#include <cdio/logging.h>
 
 #include "bytes.h"
 #include "hash.h"
@@ -43,6 +39,7 @@
 #include "rip.h"
 #include "verify.h"
 #include "verify_private.h"
+#include "fs.h"
 #include "banned.h"
 
 #define BLOCK 64u		/* sectors read at a time */
@@ -497,59 +494,28 @@ static int add_extent(struct extents *x, uint32_t first, uint32_t sectors,
 	return 0;
 }
 
-static int walk(iso9660_t *iso, const char *dir, struct extents *x, int depth)
-{
-	CdioList_t *list;
-	CdioListNode_t *node;
-	int ret = 0;
+/* An extent of a file-system entry (node) into the list, by its path
+   ("/dir/" for a directory); the structures are nobody's. */
+struct naming {
+	struct extents *x;
+	const struct gm_fs *fs;
+	char path[8192];
+};
 
-	if (depth > 64)
+static int name_run(void *arg, uint64_t first, uint64_t count, uint32_t node)
+{
+	struct naming *n = arg;
+	size_t len;
+
+	if (node == GM_FS_NONE || first > UINT32_MAX || count > UINT32_MAX - first)
 		return 0;
-	list = iso9660_ifs_readdir(iso, dir);
-	if (list == NULL)
+	len = gm_fs_path(n->fs, node, n->path, sizeof(n->path) - 1);
+	if (len >= sizeof(n->path) - 1)
 		return 0;
-	_CDIO_LIST_FOREACH(node, list) {
-		iso9660_stat_t *st = _cdio_list_node_data(node);
-		size_t dl = strlen(dir), nl;
-		char *path;
-
-		if (ret != 0)
-			break;
-		if (strcmp(st->filename, ".") == 0 || strcmp(st->filename, "..") == 0) {
-			if (strcmp(st->filename, ".") == 0)
-				ret = add_extent(x, (uint32_t)st->lsn, st->secsize, dir);
-			continue;
-		}
-		nl = strlen(st->filename);
-		path = malloc(dl + nl + 2);
-		if (path == NULL) {
-			ret = -1;
-			break;
-		}
-		memcpy(path, dir, dl);
-		memcpy(path + dl, st->filename, nl + 1);
-		if (st->type == _STAT_DIR) {
-			memcpy(path + dl + nl, "/", 2);
-			ret = walk(iso, path, x, depth + 1);
-		} else {
-			ret = add_extent(x, (uint32_t)st->lsn, st->secsize, path);
-		}
-		free(path);
-	}
-	iso9660_filelist_free(list);
-	return ret;
-}
-
-/* An extent from gm_udf_walk() into the list. */
-static int udf_extent_cb(void *arg, uint32_t first, uint32_t count, const char *path)
-{
-	return add_extent(arg, first, count, path) != 0 ? -GM_ERR_NOMEM : 0;
-}
-
-static void quiet_log(cdio_log_level_t level, const char *message)
-{
-	(void)level;
-	(void)message;
+	if (S_ISDIR(gm_fs_stat(n->fs, node)->mode) && len > 1)
+		memcpy(n->path + len, "/", 2);
+	return add_extent(n->x, (uint32_t)first, (uint32_t)count, n->path) != 0
+	       ? -GM_ERR_NOMEM : 0;
 }
 
 static void free_extents(struct extents *x)
@@ -595,79 +561,62 @@ static int match_ranges(struct gm_ctx *ctx, const struct extents *x,
 }
 
 
-/* A file system image: 2048-byte sectors, or raw ones libiso9660 finds
-   its way in (fuzzy). */
-static iso9660_t *open_iso(const char *path, bool raw, uint8_t ext)
-{
-	return raw ? iso9660_open_fuzzy_ext(path, ext, 20) : iso9660_open_ext(path, ext);
-}
-
 int gm_name_ranges(struct gm_ctx *ctx, const char *image, bool raw,
 		   struct gm_verify_range *ranges, size_t nranges)
 {
-	struct extents x = { NULL, 0, 0 };
-	cdio_log_handler_t old_log;
-	iso9660_t *iso;
-	int ret = 0;
+	struct gm_source *src = NULL;
+	int ret;
 
+	(void)raw;	/* the image layer reads raw sectors as any others */
 	if (nranges == 0)
 		return 0;
-	/* libcdio warns on stderr about what is not ISO 9660: not here */
-	old_log = cdio_log_set_handler(quiet_log);
-	/* both trees: their directories are apart (the Joliet one, which
-	   libiso9660 prefers, then the ISO 9660 one with Rock Ridge names) */
-	iso = open_iso(image, raw, ISO_EXTENSION_ALL);
-	if (iso != NULL) {
-		if (walk(iso, "/", &x, 0) != 0)
-			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-		iso9660_close(iso);
-		iso = open_iso(image, raw, ISO_EXTENSION_ROCK_RIDGE);
-		if (ret == 0 && iso != NULL && walk(iso, "/", &x, 0) != 0)
-			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-		if (iso != NULL)
-			iso9660_close(iso);
-	} else if (!raw) {
-		struct gm_source *src = NULL;
-
-		/* our own walk: libudf reads no Extended File Entries nor
-		   metadata partitions, and only a file's first extent */
-		if (gm_image_open(ctx, image, &src) == 0) {
-			ret = gm_udf_walk(ctx, src, udf_extent_cb, &x);
-			gm_source_free(src);
-		}
-		if (ret == -GM_ERR_NOMEM)
-			ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
-	}
-	cdio_log_set_handler(old_log);
+	ret = gm_image_open(ctx, image, &src);
 	if (ret == 0)
-		ret = match_ranges(ctx, &x, ranges, nranges);
-	free_extents(&x);
+		ret = gm_name_ranges_source(ctx, src, ranges, nranges);
+	gm_source_free(src);
 	return ret;
 }
 
 /* ---------------------------------------------------------------------
- * Files of raw images, which libiso9660 2.1 cannot walk: ISO 9660 through
- * fscheck.c's walk over the sector source, else UDF through udfwalk.c
+ * The files of any image, through the file-system reader (fs/): every
+ * tree it holds (UDF, the ISO 9660 one with Rock Ridge names or without,
+ * Joliet), so a range names a file by each of its names
  */
 
 int gm_name_ranges_source(struct gm_ctx *ctx, struct gm_source *src,
 			  struct gm_verify_range *ranges, size_t nranges)
 {
-	uint8_t pvd[GM_SECTOR_USER];
+	static const enum gm_fs_type trees[] = { GM_FS_UDF, GM_FS_ROCKRIDGE,
+						 GM_FS_ISO9660, GM_FS_JOLIET };
 	struct extents x = { NULL, 0, 0 };
+	bool rock = false;
 	int ret = 0;
 
 	if (nranges == 0)
 		return 0;
-	if (gm_read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
-	    || memcmp(pvd + 1, "CD001", 5) != 0)
-		ret = gm_udf_walk(ctx, src, udf_extent_cb, &x);
-	else
-		ret = gm_iso_walk(ctx, src, udf_extent_cb, &x);
-	if (ret >= 0)
+	for (size_t t = 0; ret == 0 && t < sizeof(trees) / sizeof(trees[0]); t++) {
+		struct gm_fs_opts o = { .type = trees[t] };
+		struct gm_fs *fs = NULL;
+		struct naming n = { .x = &x };
+
+		if (trees[t] == GM_FS_ISO9660 && rock)
+			continue;	/* the same tree under its Rock Ridge names */
+		ret = gm_fs_open(ctx, src, &o, &fs);
+		if (ret == -GM_ERR_FORMAT || ret == -GM_ERR_UNSUPPORTED) {
+			ret = 0;	/* not there: nothing to name */
+			continue;
+		}
+		if (ret != 0)
+			break;
+		rock = rock || trees[t] == GM_FS_ROCKRIDGE;
+		n.fs = fs;
+		ret = gm_fs_runs(fs, name_run, &n);
+		gm_fs_free(fs);
+	}
+	if (ret == 0)
 		ret = match_ranges(ctx, &x, ranges, nranges);
 	free_extents(&x);
-	return ret < 0 ? ret : 0;
+	return ret;
 }
 
 /* ---------------------------------------------------------------------
@@ -1025,9 +974,9 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 		}
 		/* a plain 2048-byte image whatever its name (a UDF master is
 		   often .udf), which libiso9660 and libudf open as a file */
-		if (ret == 0 && disc->format != NULL && strcmp(disc->format, "iso") == 0)
-			ret = gm_name_ranges(ctx, opts->master, false, report->ranges,
-					     report->nranges);
+		if (ret == 0)
+			ret = gm_name_ranges_source(ctx, c.master, report->ranges,
+						    report->nranges);
 		if (ret == 0 && c.hasher != NULL) {
 			ret = gm_hasher_final(ctx, c.hasher, &report->digests);
 			report->hashed = ret == 0;
