@@ -224,6 +224,8 @@ static int cmd_rip(int argc, char **argv)
 		{"sub-retries", required_argument, NULL, 'R'},
 		{"same-damage", required_argument, NULL, 'd'},
 		{"secure", no_argument, NULL, 'c'},
+		{"files-first", no_argument, NULL, 0x100},
+		{"used-only", no_argument, NULL, 0x101},
 		{"no-split", no_argument, NULL, 'N'},
 		{"speed", required_argument, NULL, 'S'},
 		{"force", no_argument, NULL, 'f'},
@@ -282,6 +284,8 @@ static int cmd_rip(int argc, char **argv)
 			opts.read_offset_set = true;
 			break;
 		case 'c': opts.secure = true; break;
+		case 0x100: opts.files_first = true; break;
+		case 0x101: opts.used_only = true; break;
 		case 'N': split = false; break;
 		case 'D':
 			if (ndbs == sizeof(dbs) / sizeof(dbs[0]))
@@ -401,13 +405,13 @@ static int cmd_rip(int argc, char **argv)
 		cli_json_string(stdout, opts.out);
 		printf(", \"result\": \"%s\", \"size\": %llu, \"rescued\": %llu, "
 		       "\"bad\": %llu, \"checked\": %s, \"resumed\": %s, \"reads\": %llu, "
-		       "\"layer_break\": %ld, \"areas\": [",
+		       "\"layer_break\": %ld, \"unused_sectors\": %llu, \"areas\": [",
 		       ret == 0 ? "complete" : ret == -GM_ERR_UNREADABLE ? "incomplete"
 		       : ret == -GM_ERR_INTERRUPTED ? "interrupted" : "failed",
 		       (unsigned long long)report.size, (unsigned long long)report.rescued,
 		       (unsigned long long)report.bad, report.checked ? "true" : "false",
 		       report.resumed ? "true" : "false", (unsigned long long)report.reads,
-		       (long)report.layer_break);
+		       (long)report.layer_break, (unsigned long long)report.unused);
 		if (report.size)
 			print_areas(ctx, opts.map ? opts.map : map_path, report.size, true);
 		printf("]}\n");
@@ -422,6 +426,10 @@ static int cmd_rip(int argc, char **argv)
 		       ? "read raw, every sector's EDC/ECC checked"
 		       : "read as user data (not checkable)",
 		       (unsigned long long)report.reads, report.resumed ? ", resumed" : "");
+		if (opts.used_only)
+			printf("  %llu sectors the file system does not use were not read "
+			       "(--used-only; they stay non-tried in the map)\n",
+			       (unsigned long long)report.unused);
 		print_areas(ctx, opts.map ? opts.map : map_path, report.size, false);
 	}
 	free(map_path);
@@ -437,7 +445,7 @@ const struct gm_command gm_cmd_rip = {
 	.usage = "glassmaster rip -o OUT [--retries N] [--speed X] [--map FILE] "
 		 "[--map-interval S] [--simulate FAULTS] [--drive-profile FILE] "
 		 "[--drive-db FILE] [--read-offset N] [--sub-retries N] [--same-damage K] "
-		 "[--secure] [--no-split] [--force] [--no-hash] "
+		 "[--secure] [--files-first | --used-only] [--no-split] [--force] [--no-hash] "
 		 "[--json] [--progress | --quiet] SOURCE",
 	.help =
 	"With OUT ending in .iso, or on a DVD or BD: copy the user data of SOURCE\n"
@@ -490,6 +498,14 @@ const struct gm_command gm_cmd_rip = {
 	"                       with the same damage (default 3; 0: never)\n"
 	"  --secure             read every sample twice, the cache emptied between,\n"
 	"                       finished only when both agree\n"
+	"  --files-first        an image rip: read the file system's structures\n"
+	"                       (ISO 9660, Joliet, Rock Ridge, UDF), then every\n"
+	"                       file's extents, then the rest, so a failing disc\n"
+	"                       gives whole files early\n"
+	"  --used-only          an image rip: read only the sectors the file system\n"
+	"                       uses (with the first 16 and UDF's anchors); the\n"
+	"                       rest stay non-tried in the map (a later rip\n"
+	"                       without the flag completes them) and zero\n"
 	"  --no-split           do not split the capture into redump files at the\n"
 	"                       end (glassmaster-split(1))\n"
 	"  --force              start afresh over an OUT that has no mapfile\n"

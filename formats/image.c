@@ -618,6 +618,24 @@ int gm_image_open(struct gm_ctx *ctx, const char *path,
 	return hand_out(ctx, src, ret, out);
 }
 
+int gm_image_open_as(struct gm_ctx *ctx, const char *path, const char *format,
+		     struct gm_source **out)
+{
+	const struct gm_format_ops *fmt = NULL;
+	struct gm_source *src;
+
+	*out = NULL;
+	for (size_t i = 0; formats[i] != NULL; i++)
+		if (strcmp(formats[i]->name, format) == 0)
+			fmt = formats[i];
+	if (fmt == NULL)
+		return gm_error_set(ctx, GM_ERR_INVALID, "no image format '%s'", format);
+	src = calloc(1, sizeof(*src));
+	if (src == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	return hand_out(ctx, src, fmt->read(ctx, path, &src->disc), out);
+}
+
 int gm_capture_source(struct gm_ctx *ctx, const char *path, int32_t *offset,
 		      unsigned flags, struct gm_source **out)
 {

@@ -172,6 +172,11 @@ struct gm_source;
 int gm_image_open(struct gm_ctx *ctx, const char *path,
 		  struct gm_source **out);
 
+/* The same without probing: path read as the format named ("iso", "cue",
+   ...), as a rip's partial output is. */
+int gm_image_open_as(struct gm_ctx *ctx, const char *path, const char *format,
+		     struct gm_source **out);
+
 /* The disc a source holds; owned by the source. */
 const struct gm_disc *gm_source_disc(const struct gm_source *src);
 

@@ -23,6 +23,7 @@
 #include "hash.h"
 #include "image_private.h"
 #include "capture.h"
+#include "fs.h"
 #include "mapfile.h"
 #include "rip.h"
 #include "riplog.h"
@@ -32,6 +33,16 @@
 #define BLOCK 128u		/* sectors a copy-pass read asks for */
 #define SKIP_MIN 64u		/* sectors skipped after the first error */
 #define SKIP_MAX 16384u
+
+/* Runs of sectors, sorted and merged by spans_merge(). */
+struct span {
+	uint64_t first, count;
+};
+
+struct spans {
+	struct span *v;
+	size_t n, cap;
+};
 
 struct rescue {
 	struct gm_ctx *ctx;
@@ -51,6 +62,7 @@ struct rescue {
 	uint64_t reads_start;
 	struct gm_hasher *hasher;	/* fed while the copy stays in order */
 	uint64_t hashed;		/* bytes fed to it */
+	struct spans *used;		/* --used-only: the sectors to read */
 };
 
 #define now gm_rip_now
@@ -205,17 +217,22 @@ static int set_phase(void *arg, char phase, int pass, const char *what)
 	return save_map(r);
 }
 
-/* Pass 1: copy non-tried areas in blocks, skipping ahead past errors. */
-static int copy_pass(void *arg, bool skipping)
+/* Copy the non-tried sectors of [lo, hi) in blocks, skipping ahead past
+   errors when skipping. */
+static int copy_range(struct rescue *r, uint64_t lo, uint64_t hi, bool skipping)
 {
-	struct rescue *r = arg;
-	uint64_t start, end, from = 0;
+	uint64_t start, end, from = lo * SECTOR, limit = hi * SECTOR;
 	uint32_t skip = 0;
 	int ret;
 
-	while (next_extent(&r->map, from, GM_MAP_NONTRIED, &start, &end)) {
+	while (from < limit && next_extent(&r->map, from, GM_MAP_NONTRIED, &start, &end)
+	       && start < limit) {
 		int32_t lba = (int32_t)(start / SECTOR);
-		uint32_t n = (uint32_t)((end - start) / SECTOR), failed;
+		uint32_t n, failed;
+
+		if (end > limit)
+			end = limit;
+		n = (uint32_t)((end - start) / SECTOR);
 
 		if (n > BLOCK)
 			n = BLOCK;
@@ -233,6 +250,214 @@ static int copy_pass(void *arg, bool skipping)
 		}
 	}
 	return 0;
+}
+
+/* Pass 1: copy non-tried areas (with --used-only, of the used sectors). */
+static int copy_pass(void *arg, bool skipping)
+{
+	struct rescue *r = arg;
+	int ret = 0;
+
+	if (r->used == NULL)
+		return copy_range(r, 0, r->map.size / SECTOR, skipping);
+	for (size_t i = 0; ret == 0 && i < r->used->n; i++)
+		ret = copy_range(r, r->used->v[i].first,
+				 r->used->v[i].first + r->used->v[i].count, skipping);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * The file system first (--files-first, --used-only): what the
+ * file-system reader (fs/) reads of the partial output, then every file's
+ * extents, before the rest of the disc
+ */
+
+static int span_add(struct spans *s, uint64_t first, uint64_t count)
+{
+	if (count == 0)
+		return 0;
+	if (s->n > 0 && s->v[s->n - 1].first + s->v[s->n - 1].count == first) {
+		s->v[s->n - 1].count += count;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		struct span *grown = realloc(s->v, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return -GM_ERR_NOMEM;
+		s->v = grown;
+		s->cap = cap;
+	}
+	s->v[s->n].first = first;
+	s->v[s->n].count = count;
+	s->n++;
+	return 0;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Sort and join overlapping or touching runs. */
+static void spans_merge(struct spans *s)
+{
+	size_t k = 0;
+
+	if (s->n == 0)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), span_cmp);
+	for (size_t i = 1; i < s->n; i++) {
+		struct span *last = &s->v[k];
+
+		if (s->v[i].first <= last->first + last->count) {
+			uint64_t end = s->v[i].first + s->v[i].count;
+
+			if (end > last->first + last->count)
+				last->count = end - last->first;
+		} else {
+			s->v[++k] = s->v[i];
+		}
+	}
+	s->n = k + 1;
+}
+
+struct fs_walk {
+	struct rescue *r;
+	struct spans *meta, *files;
+	int err;
+};
+
+/* Every sector the reader asks for while reading the tree is structure;
+   what the map does not call finished does not read. */
+static bool fs_wanted(void *arg, uint64_t lba)
+{
+	struct fs_walk *w = arg;
+
+	if (w->err == 0)
+		w->err = span_add(w->meta, lba, 1);
+	return gm_map_status_at(&w->r->map, lba * SECTOR) != GM_MAP_FINISHED;
+}
+
+static int fs_file_run(void *arg, uint64_t first, uint64_t count, uint32_t node)
+{
+	struct fs_walk *w = arg;
+
+	return node == GM_FS_NONE ? 0 : span_add(w->files, first, count);
+}
+
+/* Read every tree the partial output holds; what it needed into meta,
+   the files' extents into files. */
+static int fs_spans(struct rescue *r, struct spans *meta, struct spans *files)
+{
+	/* auto first: its probe reads UDF's volume recognition sequence */
+	static const enum gm_fs_type trees[] = { GM_FS_AUTO, GM_FS_UDF, GM_FS_ROCKRIDGE,
+						 GM_FS_JOLIET, GM_FS_ISO9660 };
+	struct fs_walk w = { r, meta, files, 0 };
+	struct gm_source *src = NULL;
+	int ret;
+
+	meta->n = files->n = 0;
+	ret = gm_image_open_as(r->ctx, r->opts->out, "iso", &src);
+	for (size_t t = 0; ret == 0 && t < sizeof(trees) / sizeof(trees[0]); t++) {
+		struct gm_fs_opts o = { .type = trees[t], .bad = fs_wanted, .bad_arg = &w };
+		struct gm_fs *fs = NULL;
+
+		ret = gm_fs_open(r->ctx, src, &o, &fs);
+		if (ret == 0)
+			ret = gm_fs_runs(fs, fs_file_run, &w);
+		else if (ret == -GM_ERR_FORMAT || ret == -GM_ERR_UNSUPPORTED
+			 || ret == -GM_ERR_NOENT)
+			ret = 0;	/* not (yet) there */
+		gm_fs_free(fs);
+	}
+	gm_source_free(src);
+	if (ret == 0 && w.err != 0)
+		ret = gm_error_set(r->ctx, GM_ERR_NOMEM, NULL);
+	spans_merge(meta);
+	spans_merge(files);
+	return ret;
+}
+
+static int fs_first(struct rescue *r)
+{
+	struct spans meta = { NULL, 0, 0 }, files = { NULL, 0, 0 };
+	uint64_t total = r->map.size / SECTOR, anchors[3] = { 256, total - 257, total - 1 };
+	unsigned rounds = 0;
+	int ret;
+
+	ret = set_phase(r, '?', 1, r->opts->used_only
+			? "reading the sectors the file system uses (--used-only)"
+			: "reading the file system, then its files (--files-first)");
+	/* the system area and UDF's anchors (whether or not there is UDF:
+	   --used-only counts them used) */
+	if (ret == 0)
+		ret = copy_range(r, 0, total < 16 ? total : 16, false);
+	for (int a = 0; ret == 0 && a < 3; a++)
+		if (anchors[a] < total && total > 257)
+			ret = copy_range(r, anchors[a], anchors[a] + 1, false);
+	/* the structures: each round reads what the last one found the
+	   tree needs, until it needs nothing new (a directory level a round) */
+	while (ret == 0 && rounds++ < 4096) {
+		bool any = false;
+
+		ret = fs_spans(r, &meta, &files);
+		for (size_t i = 0; ret == 0 && i < meta.n; i++) {
+			uint64_t start, end, lo = meta.v[i].first * SECTOR;
+
+			if (meta.v[i].first >= total)
+				continue;
+			if (next_extent(&r->map, lo, GM_MAP_NONTRIED, &start, &end)
+			    && start < (meta.v[i].first + meta.v[i].count) * SECTOR) {
+				any = true;
+				ret = copy_range(r, meta.v[i].first,
+						 meta.v[i].first + meta.v[i].count, false);
+			}
+		}
+		if (!any)
+			break;
+	}
+	if (ret == 0)
+		logf_(r, "file system: %zu runs of structures, %zu of files, after %u "
+		      "rounds", meta.n, files.n, rounds);
+	/* then the files, skipping past errors as a copy pass does */
+	for (size_t i = 0; ret == 0 && i < files.n; i++)
+		if (files.v[i].first < total)
+			ret = copy_range(r, files.v[i].first,
+					 files.v[i].first + files.v[i].count, true);
+	if (ret == 0 && r->opts->used_only) {
+		/* what is read at all: structures, files, the first 16
+		   sectors and the anchors */
+		for (size_t i = 0; ret == 0 && i < files.n; i++)
+			ret = span_add(&meta, files.v[i].first, files.v[i].count);
+		if (ret == 0)
+			ret = span_add(&meta, 0, total < 16 ? total : 16);
+		for (int a = 0; ret == 0 && a < 3; a++)
+			if (anchors[a] < total && total > 257)
+				ret = span_add(&meta, anchors[a], 1);
+		if (ret != 0) {
+			ret = gm_error_set(r->ctx, GM_ERR_NOMEM, NULL);
+		} else {
+			spans_merge(&meta);
+			while (meta.n > 0 && meta.v[meta.n - 1].first >= total)
+				meta.n--;
+			if (meta.n > 0 && meta.v[meta.n - 1].first + meta.v[meta.n - 1].count > total)
+				meta.v[meta.n - 1].count = total - meta.v[meta.n - 1].first;
+			r->used = malloc(sizeof(*r->used));
+			if (r->used == NULL) {
+				ret = gm_error_set(r->ctx, GM_ERR_NOMEM, NULL);
+			} else {
+				*r->used = meta;
+				meta.v = NULL;
+			}
+		}
+	}
+	free(meta.v);
+	free(files.v);
+	return ret;
 }
 
 /* One sector at a time; good ones finished, bad ones marked bad.
@@ -547,7 +772,9 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 		r.hasher = gm_hasher_new(ctx, GM_HASH_DAT);
 	r.reads_start = gm_drive_reads(r.drive);
 	r.last_save = now();
-	ret = run_passes(&r);
+	ret = opts->files_first || opts->used_only ? fs_first(&r) : 0;
+	if (ret == 0)
+		ret = run_passes(&r);
 	if (ret != 0) {
 		/* keep what is on disk consistent with the map, whatever failed */
 		char msg[GM_ERROR_MAX];
@@ -572,6 +799,29 @@ out:
 		for (size_t i = 0; i < r.map.count; i++)
 			if (r.map.extents[i].status != GM_MAP_FINISHED)
 				report->bad_areas++;
+		if (r.used != NULL && ret == 0) {
+			/* non-tried sectors outside the used ones are left on
+			   purpose: not bad, counted apart */
+			uint64_t used = 0, untried_used = 0;
+
+			for (size_t i = 0; i < r.used->n; i++) {
+				used += r.used->v[i].count;
+				for (uint64_t k = 0; k < r.used->v[i].count; k++)
+					if (gm_map_status_at(&r.map, (r.used->v[i].first + k) * SECTOR)
+					    == GM_MAP_NONTRIED)
+						untried_used++;
+			}
+			report->unused = r.map.size / SECTOR - used;
+			report->bad -= (gm_map_total(&r.map, GM_MAP_NONTRIED) / SECTOR
+					- untried_used) * SECTOR;
+			report->bad_areas = 0;
+			for (size_t i = 0; i < r.map.count; i++)
+				if (r.map.extents[i].status != GM_MAP_FINISHED
+				    && r.map.extents[i].status != GM_MAP_NONTRIED)
+					report->bad_areas++;
+			logf_(&r, "%llu sectors the file system does not use were not "
+			      "read (--used-only)", (unsigned long long)report->unused);
+		}
 	}
 	if (ret == 0 && report->bad > 0) {
 		logf_(&r, "%llu bytes in %zu areas could not be read",
@@ -588,6 +838,9 @@ out:
 	if (r.log)
 		fclose(r.log);
 done:
+	if (r.used != NULL)
+		free(r.used->v);
+	free(r.used);
 	gm_hasher_free(r.hasher);
 	gm_map_release(&r.map);
 	gm_drive_close(r.drive);

@@ -320,6 +320,10 @@ struct gm_rip_opts {
 	int sub_retries;	/* rereads of sectors whose Q fails its CRC */
 	unsigned same_damage;	/* give a sector up after this many reads
 				   with the same damage in a row; 0: never */
+	/* a data disc: the file system's structures, then its files' extents,
+	   are read before the rest (files_first); or only they are, the rest
+	   left non-tried in the map (used_only) */
+	bool files_first, used_only;
 	double map_interval;	/* seconds between mapfile saves (30) */
 	bool force;		/* replace an output that has no map */
 	bool hash;		/* write OUT.dat with CRC-32, MD5, SHA-1 */
@@ -338,6 +342,8 @@ struct gm_rip_report {
 	bool checked;		/* sectors were read raw and checked (EDC/ECC) */
 	bool resumed;		/* a mapfile was found and continued */
 	uint64_t reads;		/* sector reads made by this run */
+	uint64_t unused;	/* --used-only: sectors the file system does not
+				   use, left non-tried (not counted in bad) */
 	/* a capture: NAME.raw's range, bytes above are of NAME.raw */
 	bool capture;
 	int32_t first_lba;
