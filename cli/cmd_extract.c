@@ -175,8 +175,16 @@ static int clear(struct ex *x, int dir, const char *name, const char *path, bool
 	return 0;
 }
 
-static void set_times_owner(struct ex *x, int fd, int dir, const char *name,
-			    const struct gm_fs_stat *st)
+static mode_t perm(const struct ex *x, uint32_t mode)
+{
+	return x->as_root ? (mode_t)(mode & 07777) : (mode_t)(mode & 0777 & ~x->umask);
+}
+
+/* Owner (as root), then mode (chown clears set-id bits), then times, of
+   what fd is open on, or else of dir/name (never followed; a symlink's
+   mode is left alone). */
+static void set_attrs(struct ex *x, int fd, int dir, const char *name,
+		      const struct gm_fs_stat *st)
 {
 	struct timespec t[2] = { st->atime, st->mtime };
 
@@ -187,14 +195,13 @@ static void set_times_owner(struct ex *x, int fd, int dir, const char *name,
 			(void)!fchownat(dir, name, st->uid, st->gid, AT_SYMLINK_NOFOLLOW);
 	}
 	if (fd >= 0)
+		fchmod(fd, perm(x, st->mode));
+	else if (!S_ISLNK(st->mode))
+		fchmodat(dir, name, perm(x, st->mode), 0);
+	if (fd >= 0)
 		futimens(fd, t);
 	else
 		utimensat(dir, name, t, AT_SYMLINK_NOFOLLOW);
-}
-
-static mode_t perm(const struct ex *x, uint32_t mode)
-{
-	return x->as_root ? (mode_t)(mode & 07777) : (mode_t)(mode & 0777 & ~x->umask);
 }
 
 /* A regular file's data into fd; 0, or an exit status after a failure
@@ -306,10 +313,8 @@ static int extract_one(struct ex *x, uint32_t node, int dfd, char *rel, size_t r
 		}
 		memcpy(rel + rl + strlen(name), "/", 2);
 		ret = extract_dir(x, node, sub, rel, rl + strlen(name) + 1);
-		if (ret == 0) {
-			fchmod(sub, perm(x, st->mode));
-			set_times_owner(x, sub, -1, NULL, st);
-		}
+		if (ret == 0)
+			set_attrs(x, sub, -1, NULL, st);
 		close(sub);
 		return ret;
 	}
@@ -325,7 +330,7 @@ static int extract_one(struct ex *x, uint32_t node, int dfd, char *rel, size_t r
 			return 0;
 		}
 		remember(x, dfd, name);
-		set_times_owner(x, -1, dfd, name, st);
+		set_attrs(x, -1, dfd, name, st);
 		return 0;
 	}
 	/* a hard link to what was written already */
@@ -347,7 +352,7 @@ static int extract_one(struct ex *x, uint32_t node, int dfd, char *rel, size_t r
 			return 0;
 		}
 		remember(x, dfd, name);
-		set_times_owner(x, -1, dfd, name, st);
+		set_attrs(x, -1, dfd, name, st);
 	} else if (S_ISSOCK(st->mode)) {
 		warn(x, path, "skipped: a socket");
 		return 0;
@@ -360,10 +365,8 @@ static int extract_one(struct ex *x, uint32_t node, int dfd, char *rel, size_t r
 		}
 		remember(x, dfd, name);
 		ret = write_data(x, node, fd, path);
-		if (ret == 0) {
-			fchmod(fd, perm(x, st->mode));
-			set_times_owner(x, fd, -1, NULL, st);
-		}
+		if (ret == 0)
+			set_attrs(x, fd, -1, NULL, st);
 		if (close(fd) != 0 && ret == 0) {
 			fprintf(stderr, "glassmaster: extract: cannot write '%s': %s\n", path,
 				strerror(errno));

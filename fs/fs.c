@@ -409,6 +409,31 @@ static int link_identities(struct gm_fs *fs)
 	return 0;
 }
 
+static uint64_t stored_size(const struct gm_fs *fs, const struct fs_node *n);
+
+/* A file larger than its extents (clipped at the volume's or image's end,
+   a damaged size) is as large as they are: what is not there is not
+   made up as zeros (warned about where the extent was clipped). */
+static void clip_sizes(struct gm_fs *fs)
+{
+	for (uint32_t i = 0; i < fs->nnodes; i++) {
+		struct fs_node *n = &fs->node[i];
+		uint64_t stored;
+
+		if (!S_ISREG(n->st.mode) || (n->st.flags & GM_FS_ZISOFS))
+			continue;
+		stored = stored_size(fs, n);
+		if (stored < n->st.size) {
+			if (!(n->st.flags & GM_FS_DAMAGED))
+				fs_warn(fs, i, "its size (%llu bytes) is more than its extents "
+					"hold (%llu bytes)", (unsigned long long)n->st.size,
+					(unsigned long long)stored);
+			n->st.flags |= GM_FS_DAMAGED;
+			n->st.size = stored;
+		}
+	}
+}
+
 /* ---------------------------------------------------------------------
  * Opening
  */
@@ -506,6 +531,8 @@ int gm_fs_open(struct gm_ctx *ctx, struct gm_source *src, const struct gm_fs_opt
 		ret = gm_error_set(ctx, GM_ERR_FORMAT, "no %s file system",
 				   want == GM_FS_AUTO ? "ISO 9660 or UDF"
 				   : gm_fs_type_name(want));
+	if (ret == 0)
+		clip_sizes(fs);
 	if (ret == 0)
 		ret = link_identities(fs);
 	if (ret == 0)

@@ -524,12 +524,18 @@ static int add_record(struct iso *w, uint32_t dir, const uint8_t *rec, uint32_t 
 			fs->node[node].name = nm;
 		}
 	} else {
+		bool nul = false;
+
 		for (size_t i = 0; i < raw_len; i++)
-			if (raw[i] == '\0')
+			if (raw[i] == '\0') {
 				raw[i] = '_';
+				nul = true;
+			}
 		node = fs_node_add(fs, dir, raw, raw_len);
 		if (node == GM_FS_NONE)
 			return fs->err;
+		if (nul)
+			fs_warn(fs, node, "a name holding a NUL byte (made '_')");
 	}
 	if (r.has_cl) {
 		dir_flag = true;

@@ -656,9 +656,15 @@ static int read_dir(struct udf *u, uint32_t dir)
 		if (f[18] & 0x0c)
 			continue;	/* the parent, or deleted */
 		len = cs0(f + 38 + l_iu, l_fi, name);
+		bool nul = false;
+
 		for (size_t i = 0; i < len; i++)
-			if (name[i] == '\0')
+			if (name[i] == '\0') {
 				name[i] = '_';
+				nul = true;
+			}
+		if (nul)
+			fs_warn(fs, dir, "the name '%s' holds a NUL byte (made '_')", name);
 		ret = add_entry(u, dir, name, len, gm_le16(f + 28), gm_le32(f + 24));
 	}
 	return ret;
