@@ -76,6 +76,8 @@ struct gm_fs_opts {
 	void *warn_arg;
 	gm_fs_bad_fn bad;	/* NULL: what the source reads good is good */
 	void *bad_arg;
+	bool volume_only;	/* the volume descriptors only (the label): the
+				   tree is the root alone */
 };
 
 struct gm_fs;

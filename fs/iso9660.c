@@ -844,14 +844,14 @@ int fs_iso_read(struct gm_fs *fs, enum gm_fs_type want)
 		if (ret == 0)
 			set_stat(&w, root, root_dot, &r, true);
 	}
-	if (ret == 0)
+	if (ret == 0 && !fs->opts.volume_only)
 		ret = enqueue(&w, root, gm_le32(tree + 156 + 2), gm_le32(tree + 156 + 10));
 	while (ret == 0 && w.head < w.tail) {
 		struct pending q = w.queue[w.head++];
 
 		ret = read_dir(&w, &q);
 	}
-	if (ret == 0 && boot != 0)
+	if (ret == 0 && boot != 0 && !fs->opts.volume_only)
 		ret = add_boot(&w, boot);
 	free(w.seen);
 	free(w.queue);

@@ -837,6 +837,13 @@ int fs_udf_read(struct gm_fs *fs)
 				   : u.npd == 0 ? "partition" : "partition map");
 		goto done;
 	}
+	if (fs->opts.volume_only) {
+		root = fs_node_add(fs, GM_FS_NONE, "", 0);
+		ret = root == GM_FS_NONE ? fs->err : 0;
+		if (ret == 0)
+			fs->node[root].st.mode = S_IFDIR | 0555;
+		goto done;
+	}
 	/* each map's partition number to its descriptor */
 	for (unsigned m = 0; m < u.nmaps; m++) {
 		int found = -1;

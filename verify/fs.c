@@ -2,8 +2,8 @@
  * fs.c - finding the file systems in a data track: ISO 9660 (ECMA-119
  * 8.4: the volume descriptor set from sector 16, fields read with
  * libiso9660's accessors) and UDF (ECMA-167 2/8.3: the volume recognition
- * sequence BEA01, NSR02/NSR03, TEA01; the logical volume identifier through
- * libudf when the image is a plain file of 2048-byte sectors).
+ * sequence BEA01, NSR02/NSR03, TEA01; the logical volume identifier from
+ * the file-system reader, on any image format).
  */
 #include "config.h"
 
@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include <cdio/iso9660.h>
-#include <cdio/udf.h>
 
 #include "verify.h"
+#include "fs.h"
 #include "banned.h"
 
 #define VD_FIRST 16
@@ -68,24 +68,15 @@ int gm_fs_probe(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
 			break;
 		}
 	}
-	if (fs->udf && path != NULL && lba == 0) {
-		const struct gm_disc *d = gm_source_disc(src);
+	if (fs->udf && lba == 0) {
+		/* the logical volume's name, through the file-system reader */
+		struct gm_fs_opts o = { .type = GM_FS_UDF, .volume_only = true };
+		struct gm_fs *udf = NULL;
 
-		if (d->ntracks == 1 && d->tracks[0].storage == GM_STORE_USER
-		    && strcmp(d->format, "iso") == 0) {
-			udf_t *udf = udf_open(path);
-
-			if (udf != NULL) {
-				char id[UDF_VOLID_SIZE + 1] = "";
-
-				/* the logical volume's name, else the volume's */
-				if (udf_get_logical_volume_id(udf, id, sizeof(id)) <= 0
-				    || id[0] == '\0')
-					udf_get_volume_id(udf, id, sizeof(id));
-				snprintf(fs->udf_label, sizeof(fs->udf_label), "%s", id);
-				udf_close(udf);
-			}
-		}
+		if (gm_fs_open(ctx, src, &o, &udf) == 0)
+			snprintf(fs->udf_label, sizeof(fs->udf_label), "%s", gm_fs_label(udf));
+		gm_fs_free(udf);
 	}
+	(void)path;
 	return 0;
 }
