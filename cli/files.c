@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "files.h"
 #include "image.h"
+#include "rip.h"
 #include "banned.h"
 
 bool cli_files_option(const char *cmd, int c, const char *arg, struct cli_files_opts *o,
@@ -71,7 +72,16 @@ int cli_files_open(struct cli_files *f, const char *image, const struct cli_file
 	f->ctx = gm_ctx_new();
 	if (f->ctx == NULL)
 		return cli_fail(f->cmd, NULL, -GM_ERR_NOMEM);
-	ret = gm_image_open(f->ctx, image, &f->src);
+	if (gm_path_is_device(image)) {
+		struct gm_drive *drive = NULL;
+
+		/* a drive: its user data through READ(10)/READ(12) */
+		ret = gm_drive_open(f->ctx, image, NULL, &drive);
+		if (ret == 0)
+			ret = gm_drive_source(f->ctx, drive, &f->src);
+	} else {
+		ret = gm_image_open(f->ctx, image, &f->src);
+	}
 	if (ret == 0) {
 		cli_notes(f->cmd, gm_source_disc(f->src));
 		if (o->map != NULL) {

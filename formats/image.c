@@ -493,6 +493,10 @@ const char *gm_format_for_output(const char *path)
 
 struct gm_source {
 	struct gm_disc disc;
+	/* a source whose sectors come from elsewhere (gm_source_new_fn) */
+	gm_source_read_fn read_fn;
+	void (*release)(void *arg);
+	void *arg;
 	int *fds;		/* one per disc file */
 	struct gm_q_track *qtracks;
 	struct gm_q_layout qlayout;
@@ -521,6 +525,8 @@ void gm_source_free(struct gm_source *src)
 {
 	if (src == NULL)
 		return;
+	if (src->release != NULL)
+		src->release(src->arg);
 	for (unsigned i = 0; src->fds && i < src->disc.nfiles; i++)
 		if (src->fds[i] >= 0)
 			close(src->fds[i]);
@@ -928,11 +934,45 @@ int gm_source_sub_diff(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
 	return ret;
 }
 
+int gm_source_new_fn(struct gm_ctx *ctx, enum gm_media media, int32_t sectors,
+		     gm_source_read_fn read, void (*release)(void *arg), void *arg,
+		     struct gm_source **out)
+{
+	struct gm_source *src = calloc(1, sizeof(*src));
+	struct gm_track *t;
+
+	*out = NULL;
+	if (src == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	src->read_fn = read;
+	src->release = release;
+	src->arg = arg;
+	src->disc.media = media;
+	src->disc.ntracks = 1;
+	src->disc.nsessions = 1;
+	src->disc.leadout = sectors;
+	src->disc.format = "drive";
+	t = &src->disc.tracks[0];
+	t->number = 1;
+	t->session = 1;
+	t->mode = GM_TRACK_MODE1;
+	t->control = GM_CTL_DATA;
+	t->nindex = 1;
+	t->end = sectors;
+	t->storage = GM_STORE_USER;
+	t->sub_file = -1;
+	*out = src;
+	return 0;
+}
+
 int gm_source_read(struct gm_ctx *ctx, struct gm_source *src,
 		   struct gm_read *req)
 {
 	size_t size = gm_sector_kind_size(req->kind);
 	uint32_t i = 0;
+
+	if (src->read_fn != NULL)
+		return src->read_fn(src->arg, ctx, req);
 
 	while (i < req->count) {
 		int32_t lba = req->lba + (int32_t)i;

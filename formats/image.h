@@ -177,6 +177,16 @@ int gm_image_open(struct gm_ctx *ctx, const char *path,
 int gm_image_open_as(struct gm_ctx *ctx, const char *path, const char *format,
 		     struct gm_source **out);
 
+/*
+ * A source of one user-data track of sectors sectors whose reads are
+ * read(arg, ctx, req) (a drive: rip's gm_drive_source()); release(arg)
+ * when it is freed.
+ */
+typedef int (*gm_source_read_fn)(void *arg, struct gm_ctx *ctx, struct gm_read *req);
+int gm_source_new_fn(struct gm_ctx *ctx, enum gm_media media, int32_t sectors,
+		     gm_source_read_fn read, void (*release)(void *arg), void *arg,
+		     struct gm_source **out);
+
 /* The disc a source holds; owned by the source. */
 const struct gm_disc *gm_source_disc(const struct gm_source *src);
 

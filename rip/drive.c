@@ -233,3 +233,80 @@ int gm_drive_open(struct gm_ctx *ctx, const char *source, const char *faults,
 		return ret;
 	return gm_drive_mmc_new(ctx, source, io, out);
 }
+
+/* ---------------------------------------------------------------------
+ * A drive as a sector source (gm_drive_source): user data, a sector
+ * that does not read is GM_SECTOR_ERROR, a vanished drive fails the read
+ */
+
+struct drive_source {
+	struct gm_drive *drive;
+	enum gm_read_result res[64];
+};
+
+static int drive_source_read(void *arg, struct gm_ctx *ctx, struct gm_read *req)
+{
+	struct drive_source *d = arg;
+	size_t size = gm_sector_kind_size(req->kind);
+	int32_t end = gm_drive_info(d->drive)->sectors;
+
+	for (uint32_t i = 0; i < req->count;) {
+		int32_t lba = req->lba + (int32_t)i;
+		uint32_t n = req->count - i < 64 ? req->count - i : 64;
+		int ret;
+
+		if (req->kind != GM_SECTOR_KIND_USER || lba < 0 || lba >= end) {
+			memset(req->data + (size_t)i * size, 0, size);
+			if (req->status != NULL)
+				req->status[i] = GM_SECTOR_UNREAD;
+			i++;
+			continue;
+		}
+		if (n > (uint32_t)(end - lba))
+			n = (uint32_t)(end - lba);
+		ret = gm_drive_read(ctx, d->drive, lba, n, false, req->data + (size_t)i * size,
+				    NULL, d->res);
+		if (ret != 0)
+			return ret;
+		for (uint32_t k = 0; k < n; k++) {
+			if (d->res[k] == GM_READ_GONE)
+				return gm_error_set(ctx, GM_ERR_DEVICE, "the drive is gone "
+						    "(at sector %ld)", (long)(lba + (int32_t)k));
+			if (d->res[k] != GM_READ_OK)
+				memset(req->data + (size_t)(i + k) * size, 0, size);
+			if (req->status != NULL)
+				req->status[i + k] = d->res[k] == GM_READ_OK ? GM_SECTOR_GOOD
+						     : GM_SECTOR_ERROR;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+static void drive_source_release(void *arg)
+{
+	struct drive_source *d = arg;
+
+	gm_drive_close(d->drive);
+	free(d);
+}
+
+int gm_drive_source(struct gm_ctx *ctx, struct gm_drive *drive, struct gm_source **out)
+{
+	struct drive_source *d = calloc(1, sizeof(*d));
+	const struct gm_drive_info *info = gm_drive_info(drive);
+	int32_t sectors = info->data_sectors > 0 ? info->data_sectors : info->sectors;
+	int ret;
+
+	*out = NULL;
+	if (d == NULL) {
+		gm_drive_close(drive);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	d->drive = drive;
+	ret = gm_source_new_fn(ctx, info->media, sectors, drive_source_read,
+			       drive_source_release, d, out);
+	if (ret != 0)
+		drive_source_release(d);
+	return ret;
+}

@@ -221,6 +221,14 @@ const char *gm_profile_name(uint16_t profile);
 /* Close a drive; NULL is accepted. */
 void gm_drive_close(struct gm_drive *drive);
 
+/*
+ * The drive as a sector source of its user data (LBA 0 to its data
+ * sectors), for the file-system reader: the source owns the drive and
+ * closes it when freed (also when this fails).  Sectors that do not read
+ * are GM_SECTOR_ERROR; a vanished drive fails the read (-GM_ERR_DEVICE).
+ */
+int gm_drive_source(struct gm_ctx *ctx, struct gm_drive *drive, struct gm_source **out);
+
 /* The drive's identity and medium. */
 const struct gm_drive_info *gm_drive_info(const struct gm_drive *drive);
 
