@@ -405,21 +405,6 @@ static int walk_tree(struct iso_walk *w, const uint8_t *vd)
 	return walk_dir(w, gm_le32(root + 2), gm_le32(root + 10), "/", 0);
 }
 
-int gm_iso_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void *arg)
-{
-	struct iso_walk w = { .ctx = ctx, .src = src, .fn = fn, .arg = arg,
-			      .tree = "ISO 9660" };
-	uint8_t pvd[B];
-	int ret;
-
-	if (gm_read_user(ctx, src, 16, pvd) != 0 || pvd[0] != 1
-	    || memcmp(pvd + 1, "CD001", 5) != 0)
-		return 0;
-	ret = walk_tree(&w, pvd);
-	free(w.dirs);
-	return ret;
-}
-
 /* ---------------------------------------------------------------------
  * The structural check
  */

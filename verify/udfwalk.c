@@ -1,11 +1,10 @@
 /*
- * udfwalk.c - the files of a UDF volume read through a sector source, for
- * naming the files at bad or differing sectors: every revision we write
- * and others do (File Entries and Extended File Entries, short and long
- * allocation descriptors, Allocation Extent Descriptors, data in the
- * ICB, the metadata partition of 2.50 and 2.60).  libcdio's libudf reads
- * neither Extended File Entries nor metadata partitions, and names only
- * a file's first extent.
+ * udfwalk.c - the structural check of a UDF volume for verify --integrity:
+ * every revision we write and others do (File Entries and Extended File
+ * Entries, short and long allocation descriptors, Allocation Extent
+ * Descriptors, data in the ICB, the metadata partition of 2.50 and 2.60)
+ * walked through a sector source, each fault reported.  Files are named
+ * and read by the file-system reader (fs/udf.c); this walk only checks.
  *
  * Everything read is distrusted: tags are checked (identifier, checksum,
  * location), every length and offset is bounded, directories are read up
@@ -520,11 +519,6 @@ static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char 
 
 /* The volume: anchor, main sequence (partition, logical volume and its
    maps), the metadata file when there is one, the file set. */
-int gm_udf_walk(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void *arg)
-{
-	return gm_udf_check(ctx, src, fn, arg, NULL, NULL);
-}
-
 int gm_udf_check(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, void *arg,
 		 gm_problem_fn report, void *parg)
 {

@@ -1,6 +1,7 @@
 /*
- * fuzz_udf.c - libFuzzer target for verify's own UDF walk (udfwalk.c),
- * which names files from whatever UDF a master or a damaged image holds.
+ * fuzz_udf.c - libFuzzer target for verify's naming of the files at bad
+ * sectors (gm_name_ranges_source through the file-system reader, fs/),
+ * from whatever UDF a master or a damaged image holds.
  * The input is a volume's sectors, 2048 bytes each: the first 16 become
  * sectors 32 to 47 (where volume descriptor sequences are), the rest
  * sectors 256 on (the anchor, then the partition); every other sector
