@@ -266,6 +266,92 @@ static int copy_pass(void *arg, bool skipping)
 	return ret;
 }
 
+
+/* One sector at a time; good ones finished, bad ones marked bad.
+   Returns 1 in *ok when the sector was recovered. */
+static int one(struct rescue *r, int32_t lba, bool *ok)
+{
+	uint32_t failed;
+	int ret = attempt(r, lba, 1, GM_MAP_BAD, &failed);
+
+	*ok = failed == 0;
+	if (ret == 0)
+		ret = checkpoint(r, (uint64_t)lba * SECTOR);
+	return ret;
+}
+
+/* Trim the non-trimmed areas of [lo, hi) from both edges. */
+static int trim_range(struct rescue *r, uint64_t lo, uint64_t hi)
+{
+	uint64_t start, end;
+	int ret;
+
+	while (next_extent(&r->map, lo * SECTOR, GM_MAP_NONTRIMMED, &start, &end)
+	       && start < hi * SECTOR) {
+		int32_t first, last;
+		bool ok = true;
+
+		if (end > hi * SECTOR)
+			end = hi * SECTOR;
+		first = (int32_t)(start / SECTOR);
+		last = (int32_t)(end / SECTOR) - 1;
+
+		while (first <= last && ok) {
+			if ((ret = one(r, first, &ok)) != 0)
+				return ret;
+			first++;
+		}
+		ok = true;
+		while (last >= first && ok) {
+			if ((ret = one(r, last, &ok)) != 0)
+				return ret;
+			last--;
+		}
+		if (first <= last && (ret = gm_map_set(r->ctx, &r->map,
+				(uint64_t)first * SECTOR,
+				(uint64_t)(last - first + 1) * SECTOR,
+				GM_MAP_NONSCRAPED)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Pass 2: trim non-trimmed areas from both edges. */
+static int trim_pass(void *arg)
+{
+	struct rescue *r = arg;
+
+	return trim_range(r, 0, r->map.size / SECTOR);
+}
+
+/* Scrape the non-scraped areas of [lo, hi) sector by sector. */
+static int scrape_range(struct rescue *r, uint64_t lo, uint64_t hi)
+{
+	uint64_t start, end;
+	int ret;
+
+	while (next_extent(&r->map, lo * SECTOR, GM_MAP_NONSCRAPED, &start, &end)
+	       && start < hi * SECTOR) {
+		if (end > hi * SECTOR)
+			end = hi * SECTOR;
+		for (uint64_t pos = start; pos < end; pos += SECTOR) {
+			bool ok;
+
+			if ((ret = one(r, (int32_t)(pos / SECTOR), &ok)) != 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Pass 3: scrape non-scraped areas sector by sector. */
+static int scrape_pass(void *arg)
+{
+	struct rescue *r = arg;
+
+	return scrape_range(r, 0, r->map.size / SECTOR);
+}
+
 /* ---------------------------------------------------------------------
  * The file system first (--files-first, --used-only): what the
  * file-system reader (fs/) reads of the partial output, then every file's
@@ -382,9 +468,32 @@ static int fs_spans(struct rescue *r, struct spans *meta, struct spans *files)
 	return ret;
 }
 
+/* Every sector of the runs: copied (skipping past errors when skip),
+   then the failed blocks trimmed and scraped, as the passes would do
+   over the whole disc. */
+static int rescue_spans(struct rescue *r, const struct spans *s, uint64_t total, bool skip)
+{
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < s->n; i++)
+		if (s->v[i].first < total)
+			ret = copy_range(r, s->v[i].first, s->v[i].first + s->v[i].count, skip);
+	for (size_t i = 0; ret == 0 && skip && i < s->n; i++)
+		if (s->v[i].first < total)
+			ret = copy_range(r, s->v[i].first, s->v[i].first + s->v[i].count, false);
+	for (size_t i = 0; ret == 0 && i < s->n; i++)
+		if (s->v[i].first < total)
+			ret = trim_range(r, s->v[i].first, s->v[i].first + s->v[i].count);
+	for (size_t i = 0; ret == 0 && i < s->n; i++)
+		if (s->v[i].first < total)
+			ret = scrape_range(r, s->v[i].first, s->v[i].first + s->v[i].count);
+	return ret;
+}
+
 static int fs_first(struct rescue *r)
 {
 	struct spans meta = { NULL, 0, 0 }, files = { NULL, 0, 0 };
+	struct spans used = { NULL, 0, 0 };	/* every round's structures */
 	uint64_t total = r->map.size / SECTOR, anchors[3] = { 256, total - 257, total - 1 };
 	unsigned rounds = 0;
 	int ret;
@@ -410,27 +519,34 @@ static int fs_first(struct rescue *r)
 
 			if (meta.v[i].first >= total)
 				continue;
-			if (next_extent(&r->map, lo, GM_MAP_NONTRIED, &start, &end)
-			    && start < (meta.v[i].first + meta.v[i].count) * SECTOR) {
+			ret = span_add(&used, meta.v[i].first, meta.v[i].count);
+			if (ret != 0)
+				ret = gm_error_set(r->ctx, GM_ERR_NOMEM, NULL);
+			if (ret == 0 && next_extent(&r->map, lo, GM_MAP_NONTRIED, &start, &end)
+			    && start < (meta.v[i].first + meta.v[i].count) * SECTOR)
 				any = true;
-				ret = copy_range(r, meta.v[i].first,
-						 meta.v[i].first + meta.v[i].count, false);
-			}
 		}
+		/* the structures whole (a failed block trimmed and scraped), so
+		   the next round sees every directory that reads */
+		if (ret == 0 && any)
+			ret = rescue_spans(r, &meta, total, false);
 		if (!any)
 			break;
 	}
 	if (ret == 0)
 		logf_(r, "file system: %zu runs of structures, %zu of files, after %u "
 		      "rounds", meta.n, files.n, rounds);
-	/* then the files, skipping past errors as a copy pass does */
-	for (size_t i = 0; ret == 0 && i < files.n; i++)
-		if (files.v[i].first < total)
-			ret = copy_range(r, files.v[i].first,
-					 files.v[i].first + files.v[i].count, true);
+	/* then the files: copied skipping past errors, the skipped sectors
+	   copied, the failed blocks trimmed and scraped, before anything else
+	   of the disc is read */
+	if (ret == 0)
+		ret = rescue_spans(r, &files, total, true);
 	if (ret == 0 && r->opts->used_only) {
-		/* what is read at all: structures, files, the first 16
-		   sectors and the anchors */
+		/* what is read at all: every round's structures, files, the
+		   first 16 sectors and the anchors */
+		free(meta.v);
+		meta = used;
+		used.v = NULL;
 		for (size_t i = 0; ret == 0 && i < files.n; i++)
 			ret = span_add(&meta, files.v[i].first, files.v[i].count);
 		if (ret == 0)
@@ -457,69 +573,8 @@ static int fs_first(struct rescue *r)
 	}
 	free(meta.v);
 	free(files.v);
+	free(used.v);
 	return ret;
-}
-
-/* One sector at a time; good ones finished, bad ones marked bad.
-   Returns 1 in *ok when the sector was recovered. */
-static int one(struct rescue *r, int32_t lba, bool *ok)
-{
-	uint32_t failed;
-	int ret = attempt(r, lba, 1, GM_MAP_BAD, &failed);
-
-	*ok = failed == 0;
-	if (ret == 0)
-		ret = checkpoint(r, (uint64_t)lba * SECTOR);
-	return ret;
-}
-
-/* Pass 2: trim non-trimmed areas from both edges. */
-static int trim_pass(void *arg)
-{
-	struct rescue *r = arg;
-	uint64_t start, end;
-	int ret;
-
-	while (next_extent(&r->map, 0, GM_MAP_NONTRIMMED, &start, &end)) {
-		int32_t first = (int32_t)(start / SECTOR), last = (int32_t)(end / SECTOR) - 1;
-		bool ok = true;
-
-		while (first <= last && ok) {
-			if ((ret = one(r, first, &ok)) != 0)
-				return ret;
-			first++;
-		}
-		ok = true;
-		while (last >= first && ok) {
-			if ((ret = one(r, last, &ok)) != 0)
-				return ret;
-			last--;
-		}
-		if (first <= last && (ret = gm_map_set(r->ctx, &r->map,
-				(uint64_t)first * SECTOR,
-				(uint64_t)(last - first + 1) * SECTOR,
-				GM_MAP_NONSCRAPED)) != 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* Pass 3: scrape non-scraped areas sector by sector. */
-static int scrape_pass(void *arg)
-{
-	struct rescue *r = arg;
-	uint64_t start, end;
-	int ret;
-
-	while (next_extent(&r->map, 0, GM_MAP_NONSCRAPED, &start, &end)) {
-		for (uint64_t pos = start; pos < end; pos += SECTOR) {
-			bool ok;
-
-			if ((ret = one(r, (int32_t)(pos / SECTOR), &ok)) != 0)
-				return ret;
-		}
-	}
-	return 0;
 }
 
 /* Retry passes over bad sectors, alternating direction. */
