@@ -794,7 +794,10 @@ int fs_iso_read(struct gm_fs *fs, enum gm_fs_type want)
 	if (!have_pvd)
 		return gm_error_set(fs->ctx, GM_ERR_FORMAT, "no ISO 9660 volume descriptor "
 				    "at sector %llu", (unsigned long long)(w.base + 16));
-	w.volume = gm_le32(pvd + 80);
+	/* a later session's volume space size counts its own blocks (as
+	   genisoimage and xorriso -C write it) while its extents are
+	   absolute: the volume ends that far after the session's start */
+	w.volume = gm_le32(pvd + 80) + w.base;
 	/* Rock Ridge: the root's "." starts with SP (SUSP 5.3) */
 	{
 		uint64_t at = gm_le32(pvd + 156 + 2);

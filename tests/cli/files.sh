@@ -545,4 +545,47 @@ same "extract of /sub differs from the source's" type,perm,size,md5,mtime,target
 same "extract of 日本 differs from the source's" $DISK "disk:$T/x.sub/日本" "disk:$src/日本"
 took "PATH arguments"
 
+# --- multisession: a BIN/CUE of two sessions (genisoimage -C puts the
+# second's extents after the first session, its lead-out and the next
+# lead-in and pregap: LBA n1 + 6750 + 4500 + 150); the last session is
+# read by default, --session 1 the first, --session 3 is no session
+mkdir -p "$T/ms/d1" "$T/ms/d2"
+echo one > "$T/ms/d1/a.txt"
+echo newer > "$T/ms/d2/a.txt"
+echo two > "$T/ms/d2/b.txt"
+echo "\$ genisoimage -quiet -R -o $T/ms/s1.iso $T/ms/d1"
+genisoimage -quiet -R -o "$T/ms/s1.iso" "$T/ms/d1" || fail "genisoimage (session 1)"
+n1=$(( $(wc -c < "$T/ms/s1.iso") / 2048 ))
+cat > "$T/ms/ms.cue" <<EOF
+REM SESSION 01
+FILE "s1.iso" BINARY
+  TRACK 01 MODE1/2048
+    INDEX 01 00:00:00
+REM SESSION 02
+FILE "s2.iso" BINARY
+  TRACK 02 MODE1/2048
+    PREGAP 00:02:00
+    INDEX 01 00:00:00
+EOF
+s2=$(( n1 + 6750 + 4500 + 150 ))
+echo "\$ genisoimage -quiet -R -C $n1,$s2 -o $T/ms/s2.iso $T/ms/d2"
+genisoimage -quiet -R -C "$n1,$s2" -o "$T/ms/s2.iso" "$T/ms/d2" 2> /dev/null ||
+	fail "genisoimage (session 2)"
+gm "$T/ms/last" ls -R "$T/ms/ms.cue"
+[ "$(sort "$T/ms/last" | tr '\n' ' ')" = "a.txt b.txt " ] ||
+	fail "ls of the last session shows: $(cat "$T/ms/last")"
+gm "$T/ms/first" ls -R --session 1 "$T/ms/ms.cue"
+[ "$(cat "$T/ms/first")" = "a.txt" ] || fail "ls --session 1 shows: $(cat "$T/ms/first")"
+gm "$T/out" extract "$T/ms/ms.cue" -C "$T/ms/x2"
+[ "$(cat "$T/ms/x2/a.txt" "$T/ms/x2/b.txt" | tr '\n' ' ')" = "newer two " ] ||
+	fail "extract of the last session gave other files"
+gm "$T/out" extract --session 1 "$T/ms/ms.cue" -C "$T/ms/x1"
+[ "$(cat "$T/ms/x1/a.txt")" = one ] || fail "extract --session 1 gave another a.txt"
+echo "\$ glassmaster ls --session 3 $T/ms/ms.cue"
+st=0
+"$GM" ls --session 3 "$T/ms/ms.cue" > /dev/null 2> "$T/ms/err" || st=$?
+[ $st -eq 2 ] && grep -q "no data track in session 3" "$T/ms/err" ||
+	fail "ls --session 3: exit $st: $(cat "$T/ms/err")"
+took "multisession"
+
 echo "files.sh: $(( $(date +%s) - began )) s in all"
