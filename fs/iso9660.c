@@ -25,6 +25,7 @@
 
 #include "bytes.h"
 #include "fs_private.h"
+#include "set64.h"
 #include "banned.h"
 
 #define MAX_VD 64		/* descriptors looked at */
@@ -45,8 +46,7 @@ struct iso {
 	uint64_t volume;	/* the volume's sectors (0: unknown) */
 	bool rr;		/* Rock Ridge in this tree */
 	unsigned skip;		/* SP's LEN_SKP */
-	uint64_t *seen;		/* directory extents read, open addressing */
-	size_t nseen, cap_seen;
+	struct gm_set64 seen;	/* directory extents read (+ 1) */
 	struct pending *queue;
 	size_t head, tail, cap_queue;
 	uint8_t *dir;
@@ -78,35 +78,7 @@ struct rr {
 
 static bool first_seen(struct iso *w, uint64_t lba)
 {
-	uint64_t key = lba + 1;
-	size_t i, mask;
-
-	if (2 * (w->nseen + 1) > w->cap_seen) {
-		size_t cap = w->cap_seen ? 2 * w->cap_seen : 1024;
-		uint64_t *grown = calloc(cap, sizeof(*grown));
-
-		if (grown == NULL)
-			return false;
-		for (size_t k = 0; k < w->cap_seen; k++) {
-			if (w->seen[k] == 0)
-				continue;
-			for (i = (size_t)(w->seen[k] * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
-			     grown[i] != 0; i = (i + 1) & (cap - 1))
-				;
-			grown[i] = w->seen[k];
-		}
-		free(w->seen);
-		w->seen = grown;
-		w->cap_seen = cap;
-	}
-	mask = w->cap_seen - 1;
-	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & mask; w->seen[i] != 0;
-	     i = (i + 1) & mask)
-		if (w->seen[i] == key)
-			return false;
-	w->seen[i] = key;
-	w->nseen++;
-	return true;
+	return gm_set64_add(&w->seen, lba + 1) == 1;
 }
 
 static int enqueue(struct iso *w, uint32_t node, uint64_t lba, uint64_t size)
@@ -856,7 +828,7 @@ int fs_iso_read(struct gm_fs *fs, enum gm_fs_type want)
 	}
 	if (ret == 0 && boot != 0 && !fs->opts.volume_only)
 		ret = add_boot(&w, boot);
-	free(w.seen);
+	gm_set64_release(&w.seen);
 	free(w.queue);
 	free(w.dir);
 	return ret;

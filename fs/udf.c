@@ -28,6 +28,8 @@
 #include "bytes.h"
 #include "formats.h"
 #include "fs_private.h"
+#include "set64.h"
+#include "udf_tags.h"
 #include "banned.h"
 
 #define MAX_AEDS 4096u
@@ -54,8 +56,7 @@ struct udf {
 	unsigned nmaps;
 	struct run *runs[2];	/* the metadata file's extents, its mirror's */
 	size_t nruns[2];
-	uint64_t *dirs;		/* directory File Entries read: (map << 32 | block) + 1 */
-	size_t ndirs, cap_dirs;
+	struct gm_set64 dirs;	/* directory File Entries read: (map << 32 | block) + 1 */
 	uint32_t *queue;	/* directory nodes to read */
 	size_t head, tail, cap_queue;
 	uint8_t *data;		/* a directory's bytes */
@@ -93,7 +94,7 @@ static void note(struct gm_fs *fs, uint32_t node, const char *fmt, ...)
 	fs->opts.warn(fs->opts.warn_arg, path, msg);
 }
 
-static bool tag_ok(const uint8_t *d, uint16_t id, uint32_t location)
+bool gm_udf_tag_ok(const uint8_t *d, uint16_t id, uint32_t location)
 {
 	uint8_t sum = 0;
 
@@ -103,11 +104,11 @@ static bool tag_ok(const uint8_t *d, uint16_t id, uint32_t location)
 	return sum == d[4] && gm_le16(d) == id && gm_le32(d + 12) == location;
 }
 
-static bool crc_ok(const uint8_t *d)
+bool gm_udf_crc_ok(const uint8_t *d, size_t max)
 {
 	size_t len = gm_le16(d + 10);
 
-	return 16 + len <= FS_B && gm_crc16(d + 16, len) == gm_le16(d + 8);
+	return 16 + len <= max && gm_crc16(d + 16, len) == gm_le16(d + 8);
 }
 
 /* One absolute sector; false when it does not read. */
@@ -250,7 +251,7 @@ static int read_ads(struct udf *u, uint32_t node, const uint8_t *d, size_t off, 
 		}
 		if ((ret = read_block(u, npart, nblock, aed, &ok)) != 0)
 			return ret;
-		if (!ok || !tag_ok(aed, TAG_AED, nblock)) {
+		if (!ok || !gm_udf_tag_ok(aed, TAG_AED, nblock)) {
 			fs_warn(u->fs, node, "the allocation extent descriptor at block %lu "
 				"is %s", (unsigned long)nblock, ok ? "damaged"
 				: "outside its partition or unreadable");
@@ -324,7 +325,7 @@ static struct timespec udf_time(const uint8_t *p)
 }
 
 /* OSTA CS0 to UTF-8 in out (4 * len + 1 bytes). */
-static size_t cs0(const uint8_t *s, size_t len, char *out)
+size_t gm_udf_cs0_utf8(const uint8_t *s, size_t len, char *out)
 {
 	if (len == 0) {
 		out[0] = '\0';
@@ -355,7 +356,7 @@ static size_t link_path(const uint8_t *d, size_t len, char *out, size_t size, bo
 		case 1: case 2: piece = "/"; break;
 		case 3: piece = ".."; break;
 		case 4: piece = "."; break;
-		case 5: cs0(d + at + 4, l, name); piece = name; break;
+		case 5: gm_udf_cs0_utf8(d + at + 4, l, name); piece = name; break;
 		default: *bad = true; piece = ""; break;
 		}
 		pl = strlen(piece);
@@ -404,8 +405,8 @@ static int read_entry(struct udf *u, uint32_t node, uint16_t part, uint32_t bloc
 		st->mode = S_IFREG;
 		return 0;
 	}
-	efe = tag_ok(fe, TAG_EFE, block);
-	if (!efe && !tag_ok(fe, TAG_FE, block)) {
+	efe = gm_udf_tag_ok(fe, TAG_EFE, block);
+	if (!efe && !gm_udf_tag_ok(fe, TAG_FE, block)) {
 		fs_warn(fs, node, "its File Entry at block %lu is damaged (tag %u, not a "
 			"file entry for that block)", (unsigned long)block, gm_le16(fe));
 		st->mode = S_IFREG;
@@ -421,7 +422,7 @@ static int read_entry(struct udf *u, uint32_t node, uint16_t part, uint32_t bloc
 		st->mode = S_IFREG;
 		return 0;
 	}
-	if (!crc_ok(fe))
+	if (!gm_udf_crc_ok(fe, FS_B))
 		fs_warn(fs, node, "its File Entry at block %lu has a bad CRC",
 			(unsigned long)block);
 	if (gm_le16(fe + 16 + 4) == 4096)
@@ -456,7 +457,7 @@ static int read_entry(struct udf *u, uint32_t node, uint16_t part, uint32_t bloc
 	if (efe && gm_le32(fe + 152) != 0)
 		note(fs, node, "has named streams, which are skipped");
 	if ((S_ISCHR(st->mode) || S_ISBLK(st->mode)) && l_ea >= 24
-	    && tag_ok(fe + hdr, TAG_EAHD, block)) {
+	    && gm_udf_tag_ok(fe + hdr, TAG_EAHD, block)) {
 		/* the Device Specification attribute (4/14.10.7) */
 		for (size_t at = 24; at + 24 <= l_ea;) {
 			const uint8_t *a = fe + hdr + at;
@@ -516,35 +517,7 @@ static int read_entry(struct udf *u, uint32_t node, uint16_t part, uint32_t bloc
 
 static bool first_dir(struct udf *u, uint16_t part, uint32_t block)
 {
-	uint64_t key = ((uint64_t)part << 32 | block) + 1;
-	size_t i, mask;
-
-	if (2 * (u->ndirs + 1) > u->cap_dirs) {
-		size_t cap = u->cap_dirs ? 2 * u->cap_dirs : 1024;
-		uint64_t *grown = calloc(cap, sizeof(*grown));
-
-		if (grown == NULL)
-			return false;
-		for (size_t k = 0; k < u->cap_dirs; k++) {
-			if (u->dirs[k] == 0)
-				continue;
-			for (i = (size_t)(u->dirs[k] * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
-			     grown[i] != 0; i = (i + 1) & (cap - 1))
-				;
-			grown[i] = u->dirs[k];
-		}
-		free(u->dirs);
-		u->dirs = grown;
-		u->cap_dirs = cap;
-	}
-	mask = u->cap_dirs - 1;
-	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & mask; u->dirs[i] != 0;
-	     i = (i + 1) & mask)
-		if (u->dirs[i] == key)
-			return false;
-	u->dirs[i] = key;
-	u->ndirs++;
-	return true;
+	return gm_set64_add(&u->dirs, ((uint64_t)part << 32 | block) + 1) == 1;
 }
 
 static int enqueue(struct udf *u, uint32_t node)
@@ -655,7 +628,7 @@ static int read_dir(struct udf *u, uint32_t dir)
 		at += rec;
 		if (f[18] & 0x0c)
 			continue;	/* the parent, or deleted */
-		len = cs0(f + 38 + l_iu, l_fi, name);
+		len = gm_udf_cs0_utf8(f + 38 + l_iu, l_fi, name);
 		bool nul = false;
 
 		for (size_t i = 0; i < len; i++)
@@ -687,7 +660,7 @@ static int meta_runs(struct udf *u, unsigned m, uint32_t block, int which)
 	lba = (uint64_t)p->start + block;
 	if ((ret = sector(u, lba, d, &ok)) != 0 || !ok)
 		return ret;
-	hdr = tag_ok(d, TAG_EFE, block) ? 216 : tag_ok(d, TAG_FE, block) ? 176 : 0;
+	hdr = gm_udf_tag_ok(d, TAG_EFE, block) ? 216 : gm_udf_tag_ok(d, TAG_FE, block) ? 176 : 0;
 	if (hdr == 0)
 		return 0;
 	l_ea = gm_le32(d + hdr - 8);
@@ -744,14 +717,14 @@ static int read_vds(struct udf *u, uint64_t at, uint32_t len, uint32_t *fsd_bloc
 	for (uint32_t k = 0; k < len && k < 64; k++) {
 		if ((ret = sector(u, at + k, d, &ok)) != 0)
 			return ret;
-		if (!ok || gm_le16(d) == 0 || tag_ok(d, TAG_TD, (uint32_t)(at + k)))
+		if (!ok || gm_le16(d) == 0 || gm_udf_tag_ok(d, TAG_TD, (uint32_t)(at + k)))
 			break;
-		if (tag_ok(d, TAG_PD, (uint32_t)(at + k)) && u->npd < MAX_PDS) {
+		if (gm_udf_tag_ok(d, TAG_PD, (uint32_t)(at + k)) && u->npd < MAX_PDS) {
 			u->pd[u->npd].number = gm_le16(d + 22);
 			u->pd[u->npd].start = gm_le32(d + 188);
 			u->pd[u->npd].len = gm_le32(d + 192);
 			u->npd++;
-		} else if (tag_ok(d, TAG_LVD, (uint32_t)(at + k)) && !*have_lvd) {
+		} else if (gm_udf_tag_ok(d, TAG_LVD, (uint32_t)(at + k)) && !*have_lvd) {
 			uint32_t maps = gm_le32(d + 268), table = gm_le32(d + 264);
 			size_t p = 440;
 
@@ -761,7 +734,7 @@ static int read_vds(struct udf *u, uint64_t at, uint32_t len, uint32_t *fsd_bloc
 						    (unsigned long)gm_le32(d + 212));
 			}
 			*have_lvd = true;
-			cs0(d + 84, d[84 + 127] < 128 ? d[84 + 127] : 127, fs->label);
+			gm_udf_cs0_utf8(d + 84, d[84 + 127] < 128 ? d[84 + 127] : 127, fs->label);
 			*fsd_block = gm_le32(d + 252);
 			*fsd_part = gm_le16(d + 256);
 			u->nmaps = 0;
@@ -817,7 +790,7 @@ int fs_udf_read(struct gm_fs *fs)
 			continue;
 		if ((ret = sector(&u, anchors[a], d, &ok)) != 0)
 			return ret;
-		ok = ok && tag_ok(d, TAG_AVDP, (uint32_t)anchors[a]);
+		ok = ok && gm_udf_tag_ok(d, TAG_AVDP, (uint32_t)anchors[a]);
 	}
 	if (!ok)
 		return gm_error_set(fs->ctx, GM_ERR_FORMAT, "no UDF anchor volume "
@@ -885,7 +858,7 @@ int fs_udf_read(struct gm_fs *fs)
 	}
 	if ((ret = read_block(&u, fsd_part, fsd_block, d, &ok)) != 0)
 		goto done;
-	if (!ok || !tag_ok(d, TAG_FSD, fsd_block)) {
+	if (!ok || !gm_udf_tag_ok(d, TAG_FSD, fsd_block)) {
 		ret = gm_error_set(fs->ctx, GM_ERR_FORMAT, "the UDF file set descriptor at "
 				   "block %lu is %s", (unsigned long)fsd_block,
 				   ok ? "damaged" : "outside its partition or unreadable");
@@ -912,7 +885,7 @@ int fs_udf_read(struct gm_fs *fs)
 done:
 	free(u.runs[0]);
 	free(u.runs[1]);
-	free(u.dirs);
+	gm_set64_release(&u.dirs);
 	free(u.queue);
 	free(u.data);
 	return ret;

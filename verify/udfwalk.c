@@ -25,6 +25,8 @@
 
 #include "bytes.h"
 #include "verify_private.h"
+#include "set64.h"
+#include "udf_tags.h"
 #include "banned.h"
 
 #define B 2048u
@@ -58,8 +60,7 @@ struct walk {
 	/* directories walked, as (map << 32 | block) + 1 in an open-addressed
 	   set: a directory named twice (a loop, or a damaged FID pointing
 	   back up) is walked once */
-	uint64_t *dirs;
-	size_t dirs_cap, ndirs;
+	struct gm_set64 dirs;
 	uint8_t buf[B];
 };
 
@@ -86,44 +87,10 @@ static void problem(struct walk *w, const char *fmt, ...)
    the set cannot grow (then the walk goes no deeper). */
 static bool first_visit(struct walk *w, uint16_t part, uint32_t block)
 {
-	uint64_t key = ((uint64_t)part << 32 | block) + 1;
-	size_t mask, i;
-
-	if (2 * (w->ndirs + 1) > w->dirs_cap) {
-		size_t cap = w->dirs_cap ? 2 * w->dirs_cap : 1024;
-		uint64_t *grown = calloc(cap, sizeof(*grown));
-
-		if (grown == NULL)
-			return false;
-		for (size_t k = 0; k < w->dirs_cap; k++) {
-			if (w->dirs[k] == 0)
-				continue;
-			for (i = (size_t)(w->dirs[k] * 0x9e3779b97f4a7c15ull) & (cap - 1);
-			     grown[i] != 0; i = (i + 1) & (cap - 1))
-				;
-			grown[i] = w->dirs[k];
-		}
-		free(w->dirs);
-		w->dirs = grown;
-		w->dirs_cap = cap;
-	}
-	mask = w->dirs_cap - 1;
-	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull) & mask; w->dirs[i] != 0;
-	     i = (i + 1) & mask)
-		if (w->dirs[i] == key)
-			return false;
-	w->dirs[i] = key;
-	w->ndirs++;
-	return true;
+	return gm_set64_add(&w->dirs, ((uint64_t)part << 32 | block) + 1) == 1;
 }
 
 /* The descriptor CRC (ECMA-167 3/7.2.6) of a tag at d, in max bytes. */
-static bool crc_ok(const uint8_t *d, size_t max)
-{
-	size_t len = gm_le16(d + 10);
-
-	return 16 + len <= max && gm_crc16(d + 16, len) == gm_le16(d + 8);
-}
 
 /* Why the tag at d is not descriptor id at location (NULL: it is). */
 static const char *tag_problem(const uint8_t *d, uint16_t id, uint32_t location,
@@ -140,7 +107,7 @@ static const char *tag_problem(const uint8_t *d, uint16_t id, uint32_t location,
 		return "bad tag checksum";
 	if (gm_le32(d + 12) != location)
 		return "wrong tag location";
-	if (!crc_ok(d, max))
+	if (!gm_udf_crc_ok(d, max))
 		return "bad descriptor CRC";
 	return NULL;
 }
@@ -157,15 +124,6 @@ static bool sector(struct walk *w, uint32_t lba, uint8_t *out)
 }
 
 /* A descriptor tag (ECMA-167 3/7.2): identifier, checksum, location. */
-static bool tag_ok(const uint8_t *d, uint16_t id, uint32_t location)
-{
-	uint8_t sum = 0;
-
-	for (int i = 0; i < 16; i++)
-		if (i != 4)
-			sum = (uint8_t)(sum + d[i]);
-	return sum == d[4] && gm_le16(d) == id && gm_le32(d + 12) == location;
-}
 
 /* The absolute sector of block of partition map part; false when out of
    the partition. */
@@ -325,7 +283,7 @@ static int extents(struct walk *w, const uint8_t *d, size_t off, size_t len, boo
 				(unsigned long)nblock);
 			return 0;
 		}
-		if (!tag_ok(aed, TAG_AED, nblock)) {
+		if (!gm_udf_tag_ok(aed, TAG_AED, nblock)) {
 			problem(w, "UDF: allocation extent descriptor at block %lu: %s",
 				(unsigned long)nblock,
 				tag_problem(aed, TAG_AED, nblock, B));
@@ -340,41 +298,6 @@ static int extents(struct walk *w, const uint8_t *d, size_t off, size_t len, boo
 	}
 }
 
-/* OSTA CS0 (8 bits Latin-1, or 16 bits UTF-16BE) to UTF-8. */
-static void cs0_utf8(const uint8_t *s, size_t len, char *out, size_t size)
-{
-	size_t o = 0;
-	unsigned step = len > 0 && s[0] == 16 ? 2 : 1;
-
-	for (size_t i = 1; i + step <= len && o + 5 < size; i += step) {
-		uint32_t c = step == 2 ? (uint32_t)s[i] << 8 | s[i + 1] : s[i];
-
-		if (step == 2 && c >= 0xd800 && c < 0xdc00 && i + 3 < len) {
-			uint32_t lo = (uint32_t)s[i + 2] << 8 | s[i + 3];
-
-			if (lo >= 0xdc00 && lo < 0xe000) {
-				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-				i += 2;
-			}
-		}
-		if (c < 0x80) {
-			out[o++] = (char)c;
-		} else if (c < 0x800) {
-			out[o++] = (char)(0xc0 | c >> 6);
-			out[o++] = (char)(0x80 | (c & 0x3f));
-		} else if (c < 0x10000) {
-			out[o++] = (char)(0xe0 | c >> 12);
-			out[o++] = (char)(0x80 | (c >> 6 & 0x3f));
-			out[o++] = (char)(0x80 | (c & 0x3f));
-		} else {
-			out[o++] = (char)(0xf0 | c >> 18);
-			out[o++] = (char)(0x80 | (c >> 12 & 0x3f));
-			out[o++] = (char)(0x80 | (c >> 6 & 0x3f));
-			out[o++] = (char)(0x80 | (c & 0x3f));
-		}
-	}
-	out[o] = '\0';
-}
 
 static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char *path,
 		      int depth);
@@ -400,13 +323,13 @@ static int walk_fids(struct walk *w, const uint8_t *data, size_t len, const char
 				: "an identifier runs past the directory");
 			break;
 		}
-		if (w->problem != NULL && !crc_ok(f, len - at))
+		if (w->problem != NULL && !gm_udf_crc_ok(f, len - at))
 			problem(w, "UDF: '%s': the File Identifier Descriptor at byte "
 				"%lu has a bad CRC", path, (unsigned long)at);
 		at += size;
 		if (f[18] & 0x0c)	/* the parent, or deleted */
 			continue;
-		cs0_utf8(f + 38 + l_iu, l_fi, name, sizeof(name));
+		gm_udf_cs0_utf8(f + 38 + l_iu, l_fi, name);
 		nl = strlen(name);
 		if (nl == 0)
 			continue;
@@ -449,9 +372,9 @@ static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char 
 			(unsigned long)block, part);
 		return 0;
 	}
-	if (tag_ok(fe, TAG_FE, block))
+	if (gm_udf_tag_ok(fe, TAG_FE, block))
 		hdr = 176;
-	else if (tag_ok(fe, TAG_EFE, block))
+	else if (gm_udf_tag_ok(fe, TAG_EFE, block))
 		hdr = 216;
 	else {
 		problem(w, "UDF: '%s': File Entry at block %lu: %s", path,
@@ -467,7 +390,7 @@ static int walk_entry(struct walk *w, uint16_t part, uint32_t block, const char 
 			(unsigned long)block, (unsigned long)l_ea, (unsigned long)l_ad);
 		return 0;
 	}
-	if (w->problem != NULL && !crc_ok(fe, B))
+	if (w->problem != NULL && !gm_udf_crc_ok(fe, B))
 		problem(w, "UDF: '%s': File Entry at block %lu: bad descriptor CRC",
 			path, (unsigned long)block);
 	ret = w->fn(w->arg, lba, 1, path);	/* the entry itself */
@@ -560,13 +483,13 @@ int gm_udf_check(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, voi
 			problem(w, "UDF: descriptor %u at sector %lu: %s", gm_le16(d),
 				(unsigned long)(vds + k),
 				tag_problem(d, gm_le16(d), vds + k, B));
-		if (gm_le16(d) == 0 || tag_ok(d, TAG_TD, vds + k))
+		if (gm_le16(d) == 0 || gm_udf_tag_ok(d, TAG_TD, vds + k))
 			break;
-		if (tag_ok(d, TAG_PD, vds + k)) {
+		if (gm_udf_tag_ok(d, TAG_PD, vds + k)) {
 			w->part_start = gm_le32(d + 188);
 			w->part_len = gm_le32(d + 192);
 			have_pd = true;
-		} else if (tag_ok(d, TAG_LVD, vds + k) && gm_le32(d + 212) == B) {
+		} else if (gm_udf_tag_ok(d, TAG_LVD, vds + k) && gm_le32(d + 212) == B) {
 			uint32_t maps = gm_le32(d + 268), table = gm_le32(d + 264);
 			size_t at = 440;
 
@@ -624,7 +547,7 @@ int gm_udf_check(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, voi
 
 			if (!read_block(w, w->phys, at, d, NULL))
 				continue;
-			hdr = tag_ok(d, TAG_EFE, at) ? 216 : tag_ok(d, TAG_FE, at) ? 176 : 0;
+			hdr = gm_udf_tag_ok(d, TAG_EFE, at) ? 216 : gm_udf_tag_ok(d, TAG_FE, at) ? 176 : 0;
 			if (hdr == 0)
 				continue;
 			l_ea = gm_le32(d + hdr - 8);
@@ -670,7 +593,7 @@ int gm_udf_check(struct gm_ctx *ctx, struct gm_source *src, gm_extent_fn fn, voi
 		ret = walk_entry(w, root_part, root, "/", 0);
 	}
 done:
-	free(w->dirs);
+	gm_set64_release(&w->dirs);
 	free(w->runs);
 	free(w);
 	return ret;

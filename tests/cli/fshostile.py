@@ -349,6 +349,14 @@ def mkiso(src, out, rock=True, joliet=True):
     raise SystemExit("fshostile.py: neither genisoimage nor xorriso found")
 
 
+def name_clashes(f):
+    """The files both trees rename into a NUL name, duplicates and a
+    case-folding pair."""
+    for name, data in (("nul", b"nul\n"), ("same1", b"one\n"), ("same2", b"two\n"),
+                       ("Readme", b"lower\n"), ("README", b"upper\n")):
+        f(name, data)
+
+
 def rr_tree(src, absdir):
     def f(path, data):
         write(os.path.join(src, path), data)
@@ -359,11 +367,7 @@ def rr_tree(src, absdir):
     f("slash2", b"slash\n")
     for k in range(1, 6):
         f("dots/p%d" % k, b"dot\n")
-    f("nul", b"nul\n")
-    f("same1", b"one\n")
-    f("same2", b"two\n")
-    f("Readme", b"lower\n")
-    f("README", b"upper\n")
+    name_clashes(f)
     os.symlink(absdir, os.path.join(src, "link"))
     f("linkdir/" + CANARY, b"canary\n")
     os.symlink("../..", os.path.join(src, "rlink"))
@@ -744,11 +748,7 @@ def udf_tree(src, absdir, links):
         f("rlinx/" + CANARY, b"canary\n")
     f("e1", b"slash\n")
     f("e2", b"slash\n")
-    f("nul", b"nul\n")
-    f("same1", b"one\n")
-    f("same2", b"two\n")
-    f("Readme", b"lower\n")
-    f("README", b"upper\n")
+    name_clashes(f)
     for k in range(1, 4):
         f("udots/n%d" % k, b"dot\n")
     f("fidrun/zlast", b"z\n")

@@ -59,6 +59,9 @@ import re
 import stat
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from isoview import parse_lsmode  # noqa: E402
+
 TYPES = {stat.S_IFREG: "file", stat.S_IFDIR: "dir", stat.S_IFLNK: "symlink",
          stat.S_IFCHR: "char", stat.S_IFBLK: "block", stat.S_IFIFO: "fifo",
          stat.S_IFSOCK: "socket"}
@@ -82,19 +85,9 @@ def md5_of(path):
 
 
 def lsmode(s):
-    """'drwsr-xr-x' -> (type, permission bits)"""
-    t = LSCHAR.get(s[0], "?" + s[0])
-    bits = 0
-    for i, c in enumerate(s[1:10]):
-        if c not in "-ST":
-            bits |= 1 << (8 - i)
-    if s[3] in "sS":
-        bits |= 0o4000
-    if s[6] in "sS":
-        bits |= 0o2000
-    if s[9] in "tT":
-        bits |= 0o1000
-    return t, bits
+    """'drwsr-xr-x' -> (type, permission bits), the bits as isoview.py
+    reads them"""
+    return LSCHAR.get(s[0], "?" + s[0]), parse_lsmode(s)[1]
 
 
 def utc(text):

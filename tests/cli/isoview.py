@@ -87,7 +87,7 @@ def parse_lsmode(s):
     t = {"d": "d", "l": "l", "-": "f"}.get(s[0], s[0])
     bits = 0
     for i, c in enumerate(s[1:10]):
-        if c != "-":
+        if c not in "-ST":      # S, T: set-id or sticky without x
             bits |= 1 << (8 - i)
     if s[3] in "sS":
         bits |= 0o4000

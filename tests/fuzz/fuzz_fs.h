@@ -2,8 +2,10 @@
  * fuzz_fs.h - what the file-system reader's fuzz targets do with a tree
  * that opened: every entry's path looked up again, its target and
  * extents read, its data read in pieces of odd sizes (decompressed when
- * zisofs), the sectors the file system uses listed.  Included by
- * tests/fuzz/fuzz_iso9660.c and fuzz_fsudf.c.
+ * zisofs), the sectors the file system uses listed; and the targets'
+ * common frame (a volume written from the input, opened as an .iso, read
+ * as each tree asked for).  Included by tests/fuzz/fuzz_iso9660.c and
+ * fuzz_fsudf.c.
  */
 #ifndef GM_FUZZ_FS_H
 #define GM_FUZZ_FS_H
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "fs.h"
+#include "fuzz_common.h"
 
 static int fuzz_fs_run(void *arg, uint64_t first, uint64_t count, uint32_t node)
 {
@@ -62,6 +65,36 @@ static inline void fuzz_fs_tree(struct gm_ctx *ctx, struct gm_source *src,
 	}
 	gm_fs_runs(fs, fuzz_fs_run, &sectors);
 	gm_fs_free(fs);
+}
+
+static char fuzz_fs_dir[] = "/tmp/gm-fuzz-fs.XXXXXX";
+static char fuzz_fs_path[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_temp_file(fuzz_fs_dir, fuzz_fs_path, sizeof(fuzz_fs_path), "in.iso");
+	return 0;
+}
+
+/* The input as a volume (fuzz_write_volume(first, low)), read as each of
+   the n trees. */
+static inline void fuzz_fs_volume(const uint8_t *data, size_t size, unsigned first,
+				  unsigned low, const enum gm_fs_type *types, size_t n)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_source *src = NULL;
+
+	if (ctx == NULL)
+		abort();
+	fuzz_write_volume(fuzz_fs_path, data, size, first, low);
+	if (gm_image_open(ctx, fuzz_fs_path, &src) == 0)
+		for (size_t i = 0; i < n; i++)
+			fuzz_fs_tree(ctx, src, types[i]);
+	gm_source_free(src);
+	gm_ctx_free(ctx);
 }
 
 #endif

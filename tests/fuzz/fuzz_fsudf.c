@@ -14,36 +14,14 @@
 #include "config.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 
-#include "image.h"
-#include "fuzz_common.h"
 #include "fuzz_fs.h"
-
-static char dir[] = "/tmp/gm-fuzz-fsudf.XXXXXX";
-static char path[64];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_temp_file(dir, path, sizeof(path), "in.iso");
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gm_ctx *ctx = gm_ctx_new();
-	struct gm_source *src = NULL;
+	static const enum gm_fs_type trees[] = { GM_FS_UDF };
 
-	if (ctx == NULL)
-		abort();
-	fuzz_write_volume(path, data, size, 32, 16);
-	if (gm_image_open(ctx, path, &src) == 0)
-		fuzz_fs_tree(ctx, src, GM_FS_UDF);
-	gm_source_free(src);
-	gm_ctx_free(ctx);
+	fuzz_fs_volume(data, size, 32, 16, trees, sizeof(trees) / sizeof(trees[0]));
 	return 0;
 }

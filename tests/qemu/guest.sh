@@ -15,7 +15,7 @@
 # to the target as they are (an MMC LUN gets an sr node as well as sg).
 # The guest is the host's Debian cloud kernel (/boot/vmlinuz-*-cloud-amd64
 # and its modules; GM_QEMU_KERNEL names another vmlinuz) with an initramfs
-# of busybox, the SCSI/ATA/virtio/sr/sg/iscsi_tcp modules, and B's glassmaster with
+# of busybox, the SCSI/ATA/virtio/sr/sg/iscsi_tcp/fuse modules, and B's glassmaster with
 # every library ldd lists, at the host's absolute paths; each --bin PATH
 # is copied the same way, as /bin/ and PATH's base name.  The initramfs is
 # cached in DIR, keyed on everything in it; so is the verdict of a one-time
@@ -213,6 +213,9 @@ for m in scsi_mod sr_mod sg libata ata_piix virtio_pci virtio_scsi virtio_blk is
 	iscsi_tcp; do
 	add_module "$m"
 done
+# FUSE (`glassmaster mount` in the guest) where it is a module; a kernel
+# without it at all still boots
+[ -z "$(find "$moddir/kernel" -name 'fuse.ko*' | head -n 1)" ] || add_module fuse
 cp "$modlist" "$work/root/lib/modules/gm/order"
 
 {
