@@ -205,34 +205,23 @@ static int push(struct udf *u, struct ads *x, uint16_t part, uint32_t block,
 static int read_ads(struct udf *u, uint32_t node, const uint8_t *d, size_t off, size_t len,
 		    bool longad, uint16_t part, struct ads *x)
 {
-	size_t size = longad ? 16 : 8;
 	uint8_t aed[FS_B];
 	uint64_t seen[64];
 	unsigned hops = 0;
 	int ret;
 
 	for (;;) {
-		bool next = false, ok;
-		uint16_t npart = part;
-		uint32_t nblock = 0;
+		bool next, ok;
+		uint16_t npart;
+		uint32_t nblock;
 		uint64_t key;
+		struct gm_udf_ad ad[GM_UDF_ADS_MAX];
+		size_t n = gm_udf_ads(d + off, len, longad, part, ad, &next, &npart, &nblock);
 
-		for (size_t i = 0; i + size <= len; i += size) {
-			uint32_t raw = gm_le32(d + off + i), pos = gm_le32(d + off + i + 4);
-			uint32_t kind = raw >> 30, bytes = raw & 0x3fffffffu;
-			uint16_t p = longad ? gm_le16(d + off + i + 8) : part;
-
-			if (bytes == 0)
-				return 0;
-			if (kind == 3) {
-				next = true;
-				npart = p;
-				nblock = pos;
-				break;
-			}
-			if ((ret = push(u, x, p, pos, bytes, (uint8_t)kind)) != 0)
+		for (size_t i = 0; i < n; i++)
+			if ((ret = push(u, x, ad[i].part, ad[i].block, ad[i].bytes,
+					ad[i].kind)) != 0)
 				return ret;
-		}
 		if (!next)
 			return 0;
 		key = (uint64_t)npart << 32 | nblock;
@@ -264,6 +253,34 @@ static int read_ads(struct udf *u, uint32_t node, const uint8_t *d, size_t off, 
 			len = FS_B - 24;
 		part = npart;
 	}
+}
+
+size_t gm_udf_ads(const uint8_t *d, size_t len, bool longad, uint16_t part,
+		  struct gm_udf_ad *out, bool *next, uint16_t *npart, uint32_t *nblock)
+{
+	size_t size = longad ? 16 : 8, n = 0;
+
+	*next = false;
+	for (size_t i = 0; i + size <= len && n < GM_UDF_ADS_MAX; i += size) {
+		uint32_t raw = gm_le32(d + i), pos = gm_le32(d + i + 4);
+		uint32_t bytes = raw & 0x3fffffffu;
+		uint16_t p = longad ? gm_le16(d + i + 8) : part;
+
+		if (bytes == 0)
+			break;
+		if (raw >> 30 == 3) {
+			*next = true;
+			*npart = p;
+			*nblock = pos;
+			break;
+		}
+		out[n].part = p;
+		out[n].block = pos;
+		out[n].bytes = bytes;
+		out[n].kind = (uint8_t)(raw >> 30);
+		n++;
+	}
+	return n;
 }
 
 /* An extent of node's data from its allocation descriptor, as absolute

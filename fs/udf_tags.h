@@ -21,4 +21,25 @@ bool gm_udf_crc_ok(const uint8_t *d, size_t max);
    bytes to UTF-8 in out (4 * len + 1 bytes); its length. */
 size_t gm_udf_cs0_utf8(const uint8_t *s, size_t len, char *out);
 
+/* One allocation descriptor (4/14.14.1-2): bytes at part:block, of kind
+   0 recorded, 1 allocated only, 2 neither (3, the next extent of
+   descriptors, ends a decoding instead). */
+struct gm_udf_ad {
+	uint16_t part;
+	uint32_t block, bytes;
+	uint8_t kind;
+};
+
+#define GM_UDF_ADS_MAX 256	/* descriptors a 2048-byte block holds, at most */
+
+/*
+ * The allocation descriptors at d[0..len) (long_ads when longad, else
+ * short_ads of partition part) into out (GM_UDF_ADS_MAX of them), up to
+ * one of length zero; their count.  *next says whether a descriptor of
+ * kind 3 ended them, with the Allocation Extent Descriptor's place in
+ * *npart and *nblock.
+ */
+size_t gm_udf_ads(const uint8_t *d, size_t len, bool longad, uint16_t part,
+		  struct gm_udf_ad *out, bool *next, uint16_t *npart, uint32_t *nblock);
+
 #endif

@@ -241,33 +241,22 @@ static int push(struct walk *w, struct exts *x, uint16_t part, uint32_t block,
 static int extents(struct walk *w, const uint8_t *d, size_t off, size_t len, bool longad,
 		   uint16_t part, struct exts *x)
 {
-	size_t size = longad ? 16 : 8;
 	uint8_t aed[B];
 	unsigned hops = 0;
 
 	for (;;) {
-		bool next = false;
-		uint16_t npart = part;
-		uint32_t nblock = 0;
+		bool next;
+		uint16_t npart;
+		uint32_t nblock;
+		struct gm_udf_ad ad[GM_UDF_ADS_MAX];
+		size_t n = gm_udf_ads(d + off, len, longad, part, ad, &next, &npart, &nblock);
 
-		for (size_t i = 0; i + size <= len; i += size) {
-			uint32_t raw = gm_le32(d + off + i), pos = gm_le32(d + off + i + 4);
-			uint32_t kind = raw >> 30, bytes = raw & 0x3fffffffu;
-			uint16_t p = longad ? gm_le16(d + off + i + 8) : part;
+		for (size_t i = 0; i < n; i++) {
 			int ret;
 
-			if (bytes == 0)
-				return 0;
-			if (kind == 3) {
-				next = true;
-				npart = p;
-				nblock = pos;
-				break;
-			}
-			if (kind != 0)
+			if (ad[i].kind != 0)
 				continue;	/* not recorded: nothing to name */
-			ret = push(w, x, p, pos, bytes);
-			if (ret != 0)
+			if ((ret = push(w, x, ad[i].part, ad[i].block, ad[i].bytes)) != 0)
 				return ret;
 		}
 		if (!next)

@@ -260,13 +260,16 @@ class Iso:
         """Writes the records of a directory (recs[0] its "."), in its extent
         when they fit, else in sectors appended to the image, everything
         naming it updated."""
+        def pack():
+            out = [b""]
+            for r in recs:
+                b = r.bytes()
+                if len(out[-1]) + len(b) > B:
+                    out.append(b"")
+                out[-1] += b
+            return out
         old, size = recs[0].lba, recs[0].size
-        sectors = [b""]
-        for r in recs:
-            b = r.bytes()
-            if len(sectors[-1]) + len(b) > B:
-                sectors.append(b"")
-            sectors[-1] += b
+        sectors = pack()
         need = len(sectors) * B
         if need <= size:
             lba = old
@@ -275,12 +278,7 @@ class Iso:
             for r in recs:
                 if r.lba == old and r.flags & 2:
                     r.lba, r.size = lba, need
-            sectors = [b""]
-            for r in recs:
-                b = r.bytes()
-                if len(sectors[-1]) + len(b) > B:
-                    sectors.append(b"")
-                sectors[-1] += b
+            sectors = pack()
         for k, s in enumerate(sectors):
             self.d[(lba + k) * B:(lba + k + 1) * B] = s + bytes(B - len(s))
         for k in range(len(sectors), (size + B - 1) // B if lba == old else 0):
