@@ -248,11 +248,16 @@ static int read_ads(struct udf *u, uint32_t node, const uint8_t *d, size_t off, 
 		}
 		d = aed;
 		off = 24;
-		len = gm_le32(aed + 20);
-		if (len > FS_B - 24)
-			len = FS_B - 24;
+		len = gm_udf_aed_len(aed);
 		part = npart;
 	}
+}
+
+size_t gm_udf_aed_len(const uint8_t *aed)
+{
+	size_t len = gm_le32(aed + 20);
+
+	return len > FS_B - 24 ? FS_B - 24 : len;
 }
 
 size_t gm_udf_ads(const uint8_t *d, size_t len, bool longad, uint16_t part,

@@ -42,4 +42,8 @@ struct gm_udf_ad {
 size_t gm_udf_ads(const uint8_t *d, size_t len, bool longad, uint16_t part,
 		  struct gm_udf_ad *out, bool *next, uint16_t *npart, uint32_t *nblock);
 
+/* The bytes of descriptors an Allocation Extent Descriptor (4/14.5)
+   holds from its byte 24, bounded by its block. */
+size_t gm_udf_aed_len(const uint8_t *aed);
+
 #endif

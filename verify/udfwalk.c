@@ -280,9 +280,7 @@ static int extents(struct walk *w, const uint8_t *d, size_t off, size_t len, boo
 		}
 		d = aed;
 		off = 24;
-		len = gm_le32(aed + 20);
-		if (len > B - 24)
-			len = B - 24;
+		len = gm_udf_aed_len(aed);
 		part = npart;
 	}
 }
