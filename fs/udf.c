@@ -428,6 +428,23 @@ static int read_entry(struct udf *u, uint32_t node, uint16_t part, uint32_t bloc
 		return 0;
 	}
 	efe = gm_udf_tag_ok(fe, TAG_EFE, block);
+	if (!efe && !gm_udf_tag_ok(fe, TAG_FE, block) && part < u->nmaps && u->map[part].meta
+	    && u->nruns[1] > 0) {
+		/* a damaged entry in the metadata file: its mirror's copy */
+		uint64_t lba;
+		bool ok2 = false;
+
+		if (locate(u, part, block, 1, &lba) && (ret = sector(u, lba, fe, &ok2)) != 0)
+			return ret;
+		if (ok2 && (gm_udf_tag_ok(fe, TAG_EFE, block) || gm_udf_tag_ok(fe, TAG_FE, block))) {
+			note(fs, node, "its File Entry is damaged in the metadata file: "
+			     "the mirror's copy is read");
+			efe = gm_udf_tag_ok(fe, TAG_EFE, block);
+			fs->node[node].entry = lba + 1;
+		} else if ((ret = read_block_at(u, part, block, fe, &ok, &where)) != 0) {
+			return ret;	/* (the main copy again, for the message) */
+		}
+	}
 	if (!efe && !gm_udf_tag_ok(fe, TAG_FE, block)) {
 		fs_warn(fs, node, "its File Entry at block %lu is damaged (tag %u, not a "
 			"file entry for that block)", (unsigned long)block, gm_le16(fe));

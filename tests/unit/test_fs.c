@@ -4,8 +4,9 @@
  * cross sector and extent boundaries (UDF 2.50 with extents of one sector, so
  * allocation extent descriptors and the metadata partition are in play;
  * ISO 9660 with Rock Ridge and Joliet), hard links one inode, lookups
- * that do not climb out with "..", and a damaged File Entry warned about
- * by its path while the rest of the tree reads.
+ * that do not climb out with "..", a damaged File Entry warned about by
+ * its path while the rest of the tree reads, and a UDF 2.50 metadata file
+ * that does not read replaced by its mirror.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +68,9 @@ static void clean(void)
 		free(content[i]);
 }
 
-/* Master DIR/src as out: UDF 2.50 of small extents, or ISO 9660 + RR + J. */
-static void master(struct gm_ctx *ctx, bool udf, const char *out)
+/* Master DIR/src as out: UDF of revision udf (BCD) with small extents,
+   or with udf 0 ISO 9660 + Rock Ridge + Joliet. */
+static void master(struct gm_ctx *ctx, unsigned udf, const char *out)
 {
 	struct gm_tree_opts to;
 	struct gm_tree *tree = NULL;
@@ -83,7 +85,8 @@ static void master(struct gm_ctx *ctx, bool udf, const char *out)
 		struct gm_udf_report r;
 
 		gm_udf_opts_init(&o);
-		o.revision = 0x0250;
+		o.revision = udf;
+		o.force = true;
 		o.extent_max = 2048;	/* 513 extents: AEDs */
 		o.date = 1700000000;
 		CU_ASSERT_FATAL(gm_udf_write(ctx, tree, &o, out, &r) == 0);
@@ -94,6 +97,7 @@ static void master(struct gm_ctx *ctx, bool udf, const char *out)
 
 		gm_iso_opts_init(&o);
 		o.date = 1700000000;
+		o.force = true;
 		CU_ASSERT_FATAL(gm_iso_write(ctx, tree, &o, out, &r) == 0);
 		gm_iso_report_release(&r);
 	}
@@ -175,7 +179,7 @@ static void open_and_read(bool udf, enum gm_fs_type type)
 
 	make_tree();
 	snprintf(out, sizeof(out), "%s/x.iso", dir);
-	master(ctx, udf, out);
+	master(ctx, udf ? 0x0250 : 0, out);
 	CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
 	warnings = 0;
 	CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
@@ -216,8 +220,8 @@ static int first_run(void *arg, uint64_t first, uint64_t count, uint32_t node)
 	return 0;
 }
 
-/* A File Entry whose tag is broken: a warning naming the file, the file
-   damaged, the rest read. */
+/* A File Entry whose tag is broken (UDF 2.01: no mirror): a warning
+   naming the file, the file damaged, the rest read. */
 GM_TEST(fs_udf_damaged_entry)
 {
 	struct gm_ctx *ctx = gm_ctx_new();
@@ -233,7 +237,7 @@ GM_TEST(fs_udf_damaged_entry)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	make_tree();
 	snprintf(out, sizeof(out), "%s/x.iso", dir);
-	master(ctx, true, out);
+	master(ctx, 0x0201, out);	/* no metadata mirror to fall back on */
 	CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
 	CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
 	w.node = gm_fs_lookup(fs, "/f3");
@@ -268,4 +272,112 @@ GM_TEST(fs_udf_damaged_entry)
 	gm_ctx_free(ctx);
 	free(buf);
 	clean();
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The metadata file of a UDF 2.50 image damaged (its File Entry's tag):
+   the mirror's file is read instead, with a note, and every file reads
+   whole; then, in a fresh image, the root's File Entry damaged in the
+   metadata file: the mirror's copy of it is read, with a note. */
+GM_TEST(fs_udf_metadata_mirror)
+{
+	struct gm_ctx *ctx = gm_ctx_new();
+	struct gm_source *src = NULL;
+	struct gm_fs *fs = NULL;
+	struct gm_fs_opts o = { .type = GM_FS_UDF, .warn = warn };
+	uint8_t *img = NULL, *buf = malloc(1 << 20);
+	uint32_t part_start = 0, meta_file = 0, mirror = 0, vds;
+	bool have_pd = false, have_map = false;
+	char out[160];
+	long size;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	make_tree();
+	snprintf(out, sizeof(out), "%s/x.iso", dir);
+	master(ctx, 0x0250, out);
+	f = fopen(out, "r+b");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	img = malloc((size_t)size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(img);
+	rewind(f);
+	CU_ASSERT_FATAL(fread(img, 1, (size_t)size, f) == (size_t)size);
+	/* the anchor, the main sequence: the partition's start, the
+	   metadata partition map's file and mirror */
+	vds = le32(img + 256 * 2048 + 20);
+	for (uint32_t k = 0; k < 16; k++) {
+		const uint8_t *d = img + (size_t)(vds + k) * 2048;
+
+		if (d[0] == 5 && d[1] == 0) {
+			part_start = le32(d + 188);
+			have_pd = true;
+		}
+		if (d[0] == 6 && d[1] == 0) {
+			const uint8_t *map = d + 440;
+
+			for (uint32_t m = 0; m < le32(d + 268) && m < 4; m++) {
+				if (map[0] == 2 && memcmp(map + 5, "*UDF Metadata Partition", 23) == 0) {
+					meta_file = le32(map + 40);
+					mirror = le32(map + 44);
+					have_map = true;
+				}
+				map += map[1];
+			}
+		}
+	}
+	CU_ASSERT_FATAL(have_pd && have_map);
+	CU_ASSERT_FATAL(meta_file != mirror);
+	/* the metadata file's entry unreadable as one: its tag broken */
+	img[(size_t)(part_start + meta_file) * 2048] ^= 0xff;
+	rewind(f);
+	CU_ASSERT_FATAL(fwrite(img, 1, (size_t)size, f) == (size_t)size);
+	fclose(f);
+	warnings = 0;
+	CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
+	CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
+	CU_ASSERT(strstr(last_warning, "mirror") != NULL);
+	CU_ASSERT_EQUAL(gm_fs_warnings(fs), 0);	/* a note, no damage */
+	gm_test_rng_seed(3);
+	read_back(ctx, fs);
+	gm_fs_free(fs);
+	gm_source_free(src);
+	free(img);
+	clean();
+
+	/* the root's entry, in a fresh image */
+	{
+		struct first_run w = { 0, 0, false };
+
+		make_tree();
+		snprintf(out, sizeof(out), "%s/x.iso", dir);
+		master(ctx, 0x0250, out);
+		CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
+		CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
+		CU_ASSERT(gm_fs_runs(fs, first_run, &w) == 0);
+		CU_ASSERT_FATAL(w.found);
+		gm_fs_free(fs);
+		gm_source_free(src);
+		f = fopen(out, "r+b");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT(fseek(f, (long)(w.lba * 2048), SEEK_SET) == 0);
+		CU_ASSERT(fputc(0xee, f) != EOF);
+		fclose(f);
+		last_warning[0] = '\0';
+		CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
+		CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
+		CU_ASSERT(strstr(last_warning, "mirror's copy") != NULL);
+		CU_ASSERT_EQUAL(gm_fs_warnings(fs), 0);
+		read_back(ctx, fs);
+		gm_fs_free(fs);
+		gm_source_free(src);
+		clean();
+	}
+	gm_ctx_free(ctx);
+	free(buf);
 }
