@@ -220,6 +220,11 @@ static int write_data(struct ex *x, uint32_t node, int fd, const char *path)
 			if (got == -GM_ERR_FORMAT) {
 				warn(x, path, "%s: the rest is zeros", gm_error(x->f->ctx));
 				x->damaged++;
+				if (ftruncate(fd, (off_t)st->size) != 0)
+					return cli_fail("extract", x->f->ctx,
+							gm_error_set_errno(x->f->ctx, GM_ERR_IO,
+									   errno, "cannot write '%s'",
+									   path));
 				return 0;
 			}
 			return cli_fail("extract", x->f->ctx, (int)got);
@@ -264,20 +269,48 @@ static int extract_dir(struct ex *x, uint32_t dir, int dfd, char *rel, size_t rl
 
 /* One entry into the directory dfd; rel[0..rl) is that directory's path
    below DIR ("" or "a/b/"). */
+/* The names an entry is known by while it is made: kept off the stack,
+   which holds a frame per directory level (1,024 at most). */
+struct names {
+	char path[8192];	/* in the image, for messages */
+	char name[256];		/* on disk */
+	char base[256];		/* on disk, before a ~N */
+};
+
+static int make_entry(struct ex *x, uint32_t node, int dfd, char *rel, size_t rl,
+		      struct names *nm);
+
 static int extract_one(struct ex *x, uint32_t node, int dfd, char *rel, size_t rl)
+{
+	struct names *nm = malloc(sizeof(*nm));
+	int ret;
+
+	if (nm == NULL)
+		return cli_fail("extract", x->f->ctx, -GM_ERR_NOMEM);
+	ret = make_entry(x, node, dfd, rel, rl, nm);
+	free(nm);
+	return ret;
+}
+
+static int make_entry(struct ex *x, uint32_t node, int dfd, char *rel, size_t rl,
+		      struct names *nm)
 {
 	const struct gm_fs_stat *st = gm_fs_stat(x->fs, node);
 	uint32_t canon = gm_fs_canonical(x->fs, node);
-	char path[8192], name[256], base[256];
+	char *path = nm->path, *name = nm->name, *base = nm->base;
 	unsigned suffix = 1;
 	int ret = 0, fd;
 
-	gm_fs_path(x->fs, node, path, sizeof(path));
+	gm_fs_path(x->fs, node, path, sizeof(nm->path));
 	if (!disk_name(x, path, gm_fs_name(x->fs, node), base))
 		return 0;
 	memcpy(name, base, strlen(base) + 1);
 	for (;;) {
-		int c = clear(x, dfd, name, path, S_ISDIR(st->mode));
+		struct stat sb;
+		/* a renamed one takes a name nothing has: what DIR held under
+		   NAME~2 is neither replaced nor a reason to skip */
+		int c = suffix > 1 && fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? 2
+			: clear(x, dfd, name, path, S_ISDIR(st->mode));
 
 		if (c == 1)
 			return 0;
@@ -287,7 +320,7 @@ static int extract_one(struct ex *x, uint32_t node, int dfd, char *rel, size_t r
 			warn(x, path, "refused: too many entries of that name");
 			return 0;
 		}
-		snprintf(name, sizeof(name), "%.*s~%u", 240, base, suffix);
+		snprintf(name, sizeof(nm->name), "%.*s~%u", 240, base, suffix);
 	}
 	if (suffix > 1)
 		warn(x, path, "renamed '%s': another entry of the same name (or one "
@@ -377,7 +410,7 @@ static int extract_one(struct ex *x, uint32_t node, int dfd, char *rel, size_t r
 			return ret;
 		}
 	}
-	if (gm_fs_stat(x->fs, canon)->nlink > 1 || canon != node) {
+	if ((gm_fs_stat(x->fs, canon)->nlink > 1 || canon != node) && x->first[canon] == NULL) {
 		x->first[canon] = strdup(rel);
 		if (x->first[canon] == NULL)
 			return cli_fail("extract", x->f->ctx, -GM_ERR_NOMEM);
@@ -397,17 +430,29 @@ static int extract_dir(struct ex *x, uint32_t dir, int dfd, char *rel, size_t rl
 	return 0;
 }
 
-/* Bytes of the regular files below node (for the progress line). */
+/* Bytes of the regular files at and below node (for the progress line):
+   a walk down the tree with a stack of next siblings. */
 static uint64_t total_bytes(const struct gm_fs *fs, uint32_t node)
 {
 	uint64_t sum = 0;
+	uint32_t *stack = malloc((size_t)gm_fs_count(fs) * sizeof(*stack));
+	size_t n = 0;
 
-	for (uint32_t i = node; i < gm_fs_count(fs); i++) {
-		const struct gm_fs_stat *st = gm_fs_stat(fs, i);
+	if (stack == NULL)
+		return 0;	/* (only the progress line loses) */
+	stack[n++] = node;
+	while (n > 0) {
+		uint32_t at = stack[--n];
+		const struct gm_fs_stat *st = gm_fs_stat(fs, at);
 
-		if (S_ISREG(st->mode) && gm_fs_canonical(fs, i) == i)
+		if (S_ISREG(st->mode) && gm_fs_canonical(fs, at) == at)
 			sum += st->size;
+		if (S_ISDIR(st->mode))
+			for (uint32_t c = gm_fs_first(fs, at); c != GM_FS_NONE;
+			     c = gm_fs_next(fs, c))
+				stack[n++] = c;
 	}
+	free(stack);
 	return sum;
 }
 
@@ -430,6 +475,11 @@ static int parents(struct ex *x, uint32_t node, char *rel, size_t *rl)
 
 		gm_fs_path(x->fs, chain[depth], path, sizeof(path));
 		if (!disk_name(x, path, gm_fs_name(x->fs, chain[depth]), name)) {
+			close(fd);
+			return -1;
+		}
+		if (*rl + strlen(name) + 2 > 65536) {
+			warn(x, path, "refused: its path is too long");
 			close(fd);
 			return -1;
 		}

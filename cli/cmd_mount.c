@@ -188,15 +188,30 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		free(buf);
 		return;
 	}
-	n = off == 2 ? gm_fs_first(mounted->fs, dir)
-	    : gm_fs_next(mounted->fs, (uint32_t)(off - 3));
+	if (off == 2) {
+		n = gm_fs_first(mounted->fs, dir);
+	} else {
+		/* an offset given out for another directory lists nothing */
+		uint32_t last = (uint64_t)(off - 3) < gm_fs_count(mounted->fs)
+				? (uint32_t)(off - 3) : GM_FS_NONE;
+
+		n = last != GM_FS_NONE && last != 0 && gm_fs_parent(mounted->fs, last) == dir
+		    ? gm_fs_next(mounted->fs, last) : GM_FS_NONE;
+	}
 	for (; n != GM_FS_NONE; n = gm_fs_next(mounted->fs, n)) {
 		struct stat st;
 		size_t len;
+		const char *name = gm_fs_name(mounted->fs, n);
+
+		/* what is no file name ("", ".", "..", "a/b", longer than 255
+		   bytes) is left out, as the kernel would refuse it */
+		if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0
+		    || strchr(name, '/') != NULL || strlen(name) > 255)
+			continue;
 
 		fill_stat(gm_fs_canonical(mounted->fs, n), &st);
-		len = fuse_add_direntry(req, buf + used, size - used,
-					gm_fs_name(mounted->fs, n), &st, (off_t)n + 3);
+		len = fuse_add_direntry(req, buf + used, size - used, name, &st,
+					(off_t)n + 3);
 		if (len > size - used)
 			break;
 		used += len;

@@ -27,8 +27,12 @@ void fs_warn(struct gm_fs *fs, uint32_t node, const char *fmt, ...)
 	fs->warnings++;
 	if (node != GM_FS_NONE && node < fs->nnodes)
 		fs->node[node].st.flags |= GM_FS_DAMAGED;
-	if (fs->opts.warn == NULL)
+	if (fs->opts.warn == NULL || fs->warnings > FS_MAX_WARNINGS + 1)
 		return;
+	if (fs->warnings == FS_MAX_WARNINGS + 1) {
+		fs->opts.warn(fs->opts.warn_arg, "/", "more warnings: not shown");
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -191,9 +195,9 @@ int fs_ext_add(struct gm_fs *fs, uint32_t node, uint64_t lba, uint64_t bytes, ui
 		size_t cap = fs->cap_ext ? 2 * fs->cap_ext : 1024;
 		struct gm_fs_extent *grown;
 
-		if (cap > UINT32_MAX)
-			return gm_error_set(fs->ctx, GM_ERR_UNSUPPORTED, "more than 2^32 "
-					    "extents");
+		if (fs->next >= FS_MAX_EXTENTS)
+			return gm_error_set(fs->ctx, GM_ERR_UNSUPPORTED, "the file system "
+					    "has more than %u extents", FS_MAX_EXTENTS);
 		grown = realloc(fs->ext, cap * sizeof(*grown));
 		if (grown == NULL)
 			return gm_error_set(fs->ctx, GM_ERR_NOMEM, NULL);
@@ -420,6 +424,13 @@ static void clip_sizes(struct gm_fs *fs)
 		struct fs_node *n = &fs->node[i];
 		uint64_t stored;
 
+		if (n->canon != i) {
+			/* a hard link: the size its first name has (which comes
+			   first in the arrays, so is clipped already) */
+			n->st.size = fs->node[n->canon].st.size;
+			n->st.flags |= fs->node[n->canon].st.flags & GM_FS_DAMAGED;
+			continue;
+		}
 		if (!S_ISREG(n->st.mode) || (n->st.flags & GM_FS_ZISOFS))
 			continue;
 		stored = stored_size(fs, n);
@@ -515,7 +526,7 @@ int gm_fs_open(struct gm_ctx *ctx, struct gm_source *src, const struct gm_fs_opt
 					       && fs_udf_present(fs)))) {
 		fs->kind = GM_FS_UDF;
 		ret = fs_udf_read(fs);
-		if (ret == -GM_ERR_FORMAT && want == GM_FS_AUTO) {
+		if ((ret == -GM_ERR_FORMAT || ret == -GM_ERR_UNSUPPORTED) && want == GM_FS_AUTO) {
 			/* a broken UDF beside an ISO 9660 tree: read that */
 			fs_warn(fs, GM_FS_NONE, "%s: the ISO 9660 tree is read instead",
 				gm_error(ctx));
@@ -532,9 +543,9 @@ int gm_fs_open(struct gm_ctx *ctx, struct gm_source *src, const struct gm_fs_opt
 				   want == GM_FS_AUTO ? "ISO 9660 or UDF"
 				   : gm_fs_type_name(want));
 	if (ret == 0)
-		clip_sizes(fs);
-	if (ret == 0)
 		ret = link_identities(fs);
+	if (ret == 0)
+		clip_sizes(fs);
 	if (ret == 0)
 		ret = build_index(fs);
 	if (ret != 0) {
@@ -602,7 +613,7 @@ uint32_t gm_fs_canonical(const struct gm_fs *fs, uint32_t node)
 
 size_t gm_fs_extents(const struct gm_fs *fs, uint32_t node, const struct gm_fs_extent **ext)
 {
-	const struct fs_node *n = &fs->node[node];
+	const struct fs_node *n = &fs->node[fs->node[node].canon];
 
 	*ext = n->next_count ? &fs->ext[n->ext] : NULL;
 	return n->next_count;

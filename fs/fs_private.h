@@ -16,6 +16,8 @@
 #define FS_MAX_DIR (64u << 20)		/* bytes of one directory */
 #define FS_MAX_LINK 4096u		/* bytes of a symlink's target */
 #define FS_MAX_NAME 1024u		/* bytes of a name (UTF-8) */
+#define FS_MAX_EXTENTS (16u << 20)	/* extents in one tree */
+#define FS_MAX_WARNINGS 1000u		/* shown (all are counted) */
 #define FS_NO_STR UINT32_MAX
 
 struct fs_node {
@@ -40,7 +42,7 @@ struct gm_fs {
 	struct gm_source *src;
 	struct gm_fs_opts opts;
 	enum gm_fs_type kind;
-	char label[128];
+	char label[512];		/* 127 CS0 bytes of Latin-1 are 254 of UTF-8 */
 	uint64_t end;			/* sectors of the source (its lead-out) */
 	uint64_t session;		/* first sector of the session read */
 

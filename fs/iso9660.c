@@ -439,7 +439,8 @@ static int add_record(struct iso *w, uint32_t dir, const uint8_t *rec, uint32_t 
 		if (raw_len == *prev_len && memcmp(raw, prev, raw_len) == 0 && !dir_flag) {
 			if ((ret = add_extent(w, m, lba, size)) != 0)
 				return ret;
-			fs->node[m].st.size += size;
+			if (!(fs->node[m].st.flags & GM_FS_ZISOFS))
+				fs->node[m].st.size += size;	/* (ZF gave the whole size) */
 			if (!(rec[25] & 0x80))
 				*multi = GM_FS_NONE;
 			return 0;
@@ -684,8 +685,10 @@ static int add_boot(struct iso *w, uint64_t cat)
 	}
 	if (n == 0)
 		return 0;
-	if (gm_fs_child(fs, 0, "[BOOT]") != GM_FS_NONE)
-		return 0;
+	/* (the name index is made after the tree is read) */
+	for (uint32_t k = fs->node[0].child; k != GM_FS_NONE; k = fs->node[k].next)
+		if (strcmp(fs->pool + fs->node[k].name, "[BOOT]") == 0)
+			return 0;
 	dir = fs_node_add(fs, 0, "[BOOT]", 6);
 	if (dir == GM_FS_NONE)
 		return fs->err;

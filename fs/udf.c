@@ -57,6 +57,11 @@ struct udf {
 	struct run *runs[2];	/* the metadata file's extents, its mirror's */
 	size_t nruns[2];
 	struct gm_set64 dirs;	/* directory File Entries read: (map << 32 | block) + 1 */
+	struct entry_seen {	/* File Entries read: (map << 32 | block) + 1 */
+		uint64_t key;	/* to the first node they gave */
+		uint32_t node;
+	} *entries;
+	size_t nentries, cap_entries;
 	uint32_t *queue;	/* directory nodes to read */
 	size_t head, tail, cap_queue;
 	uint8_t *data;		/* a directory's bytes */
@@ -122,33 +127,51 @@ static int sector(struct udf *u, uint64_t lba, uint8_t *out, bool *ok)
 	return 0;
 }
 
-/* The absolute sector of block of partition map part; mirror: through the
-   metadata mirror.  False when outside. */
-static bool locate(const struct udf *u, uint16_t part, uint32_t block, int mirror,
-		   uint64_t *lba)
+/* The absolute sector of block of partition map part (mirror: through the
+   metadata mirror) and how many blocks continue from it in place; false
+   when it is outside. */
+static bool locate_run(const struct udf *u, uint16_t part, uint32_t block, int mirror,
+		       uint64_t *lba, uint64_t *avail)
 {
+	const struct pd *p;
+
 	if (part >= u->nmaps)
 		return false;
+	p = &u->pd[u->map[part].pd];
 	if (u->map[part].meta) {
 		const struct run *r = u->runs[mirror];
 
 		for (size_t i = 0; i < u->nruns[mirror]; i++) {
 			if (block < r[i].count) {
-				const struct pd *p = &u->pd[u->map[part].pd];
+				uint64_t at = (uint64_t)r[i].block + block;
 
-				if (r[i].block + (uint64_t)block >= p->len)
+				if (at >= p->len)
 					return false;
-				*lba = (uint64_t)p->start + r[i].block + block;
+				*lba = (uint64_t)p->start + at;
+				*avail = r[i].count - block;
+				if (*avail > p->len - at)
+					*avail = p->len - at;
 				return true;
 			}
 			block -= r[i].count;
 		}
 		return false;
 	}
-	if (block >= u->pd[u->map[part].pd].len)
+	if (block >= p->len)
 		return false;
-	*lba = (uint64_t)u->pd[u->map[part].pd].start + block;
+	*lba = (uint64_t)p->start + block;
+	*avail = p->len - block;
 	return true;
+}
+
+/* The absolute sector of block of partition map part; mirror: through the
+   metadata mirror.  False when outside. */
+static bool locate(const struct udf *u, uint16_t part, uint32_t block, int mirror,
+		   uint64_t *lba)
+{
+	uint64_t avail;
+
+	return locate_run(u, part, block, mirror, lba, &avail);
 }
 
 /* Block part:block into out, through the mirror when the metadata file's
@@ -206,9 +229,9 @@ static int read_ads(struct udf *u, uint32_t node, const uint8_t *d, size_t off, 
 		    bool longad, uint16_t part, struct ads *x)
 {
 	uint8_t aed[FS_B];
-	uint64_t seen[64];
+	struct gm_set64 seen = { NULL, 0, 0 };
 	unsigned hops = 0;
-	int ret;
+	int ret = 0;
 
 	for (;;) {
 		bool next, ok;
@@ -218,39 +241,36 @@ static int read_ads(struct udf *u, uint32_t node, const uint8_t *d, size_t off, 
 		struct gm_udf_ad ad[GM_UDF_ADS_MAX];
 		size_t n = gm_udf_ads(d + off, len, longad, part, ad, &next, &npart, &nblock);
 
-		for (size_t i = 0; i < n; i++)
-			if ((ret = push(u, x, ad[i].part, ad[i].block, ad[i].bytes,
-					ad[i].kind)) != 0)
-				return ret;
-		if (!next)
-			return 0;
-		key = (uint64_t)npart << 32 | nblock;
-		for (unsigned k = 0; k < hops && k < 64; k++)
-			if (seen[k] == key) {
-				fs_warn(u->fs, node, "its allocation extent descriptors loop "
-					"(block %lu again)", (unsigned long)nblock);
-				return 0;
-			}
-		if (hops < 64)
-			seen[hops] = key;
+		for (size_t i = 0; ret == 0 && i < n; i++)
+			ret = push(u, x, ad[i].part, ad[i].block, ad[i].bytes, ad[i].kind);
+		if (ret != 0 || !next)
+			break;
+		key = ((uint64_t)npart << 32 | nblock) + 1;
+		if (gm_set64_add(&seen, key) != 1) {
+			fs_warn(u->fs, node, "its allocation extent descriptors loop "
+				"(block %lu again)", (unsigned long)nblock);
+			break;
+		}
 		if (++hops > MAX_AEDS) {
 			fs_warn(u->fs, node, "more than %u allocation extent descriptors "
 				"chained", MAX_AEDS);
-			return 0;
+			break;
 		}
 		if ((ret = read_block(u, npart, nblock, aed, &ok)) != 0)
-			return ret;
+			break;
 		if (!ok || !gm_udf_tag_ok(aed, TAG_AED, nblock)) {
 			fs_warn(u->fs, node, "the allocation extent descriptor at block %lu "
 				"is %s", (unsigned long)nblock, ok ? "damaged"
 				: "outside its partition or unreadable");
-			return 0;
+			break;
 		}
 		d = aed;
 		off = 24;
 		len = gm_udf_aed_len(aed);
 		part = npart;
 	}
+	gm_set64_release(&seen);
+	return ret;
 }
 
 size_t gm_udf_aed_len(const uint8_t *aed)
@@ -299,24 +319,21 @@ static int add_ad(struct udf *u, uint32_t node, const struct ad *a, uint64_t byt
 		return fs_ext_add(fs, node, 0, bytes, GM_FS_EXT_HOLE);
 	while (done < bytes) {
 		uint32_t block = a->block + (uint32_t)(done / FS_B);
-		uint64_t lba, n = 1, left = (bytes - done + FS_B - 1) / FS_B;
+		uint64_t lba, n, left = (bytes - done + FS_B - 1) / FS_B;
 		uint64_t piece;
 		int ret;
 
-		if (!locate(u, a->part, block, 0, &lba)) {
+		/* as many blocks as continue in the same place (a run of the
+		   metadata file, or the rest of the partition) */
+		if ((uint64_t)a->block + done / FS_B > UINT32_MAX
+		    || !locate_run(u, a->part, block, 0, &lba, &n)) {
 			fs_warn(fs, node, "an extent at block %lu of partition %u lies "
 				"outside the partition: read as zeros",
 				(unsigned long)block, a->part);
 			return fs_ext_add(fs, node, 0, bytes - done, GM_FS_EXT_HOLE);
 		}
-		/* as many blocks as continue in the same place */
-		while (n < left) {
-			uint64_t next;
-
-			if (!locate(u, a->part, block + (uint32_t)n, 0, &next) || next != lba + n)
-				break;
-			n++;
-		}
+		if (n > left)
+			n = left;
 		piece = n * FS_B < bytes - done ? n * FS_B : bytes - done;
 		if (lba + n > fs->end)
 			fs_warn(fs, node, "an extent at sector %llu runs past the end of the "
@@ -575,15 +592,71 @@ static int enqueue(struct udf *u, uint32_t node)
 }
 
 /* A new entry of dir from its FID's ICB. */
+/* The node a File Entry gave first, or GM_FS_NONE; with node not
+   GM_FS_NONE, remembered as giving it.  -1 in *err when out of memory. */
+static uint32_t entry_node(struct udf *u, uint64_t key, uint32_t node, int *err)
+{
+	size_t i, mask;
+
+	*err = 0;
+	if (2 * (u->nentries + 1) > u->cap_entries) {
+		size_t cap = u->cap_entries ? 2 * u->cap_entries : 1024;
+		struct entry_seen *grown = calloc(cap, sizeof(*grown));
+
+		if (grown == NULL) {
+			*err = -1;
+			return GM_FS_NONE;
+		}
+		for (size_t k = 0; k < u->cap_entries; k++) {
+			if (u->entries[k].key == 0)
+				continue;
+			for (i = (size_t)(u->entries[k].key * 0x9e3779b97f4a7c15ull >> 20)
+				 & (cap - 1); grown[i].key != 0; i = (i + 1) & (cap - 1))
+				;
+			grown[i] = u->entries[k];
+		}
+		free(u->entries);
+		u->entries = grown;
+		u->cap_entries = cap;
+	}
+	mask = u->cap_entries - 1;
+	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & mask; u->entries[i].key != 0;
+	     i = (i + 1) & mask)
+		if (u->entries[i].key == key)
+			return u->entries[i].node;
+	if (node != GM_FS_NONE) {
+		u->entries[i].key = key;
+		u->entries[i].node = node;
+		u->nentries++;
+	}
+	return GM_FS_NONE;
+}
+
 static int add_entry(struct udf *u, uint32_t dir, const char *name, size_t len,
 		     uint16_t part, uint32_t block)
 {
 	struct gm_fs *fs = u->fs;
-	uint32_t node = fs_node_add(fs, dir, name, len);
+	uint32_t node = fs_node_add(fs, dir, name, len), first;
 	int ret;
 
 	if (node == GM_FS_NONE)
 		return fs->err;
+	/* a File Entry named again (a hard link, or a loop) is not read
+	   again: the name shares the first one's attributes and data */
+	first = entry_node(u, ((uint64_t)part << 32 | block) + 1, node, &ret);
+	if (ret != 0)
+		return gm_error_set(fs->ctx, GM_ERR_NOMEM, NULL);
+	if (first != GM_FS_NONE) {
+		fs->node[node].st = fs->node[first].st;
+		fs->node[node].key = fs->node[first].key;
+		fs->node[node].link = fs->node[first].link;
+		if (S_ISDIR(fs->node[node].st.mode)) {
+			fs->node[node].st.size = 0;
+			fs_warn(fs, node, "the directory at block %lu is reached a second "
+				"time (a loop): not read again", (unsigned long)block);
+		}
+		return 0;
+	}
 	if ((ret = read_entry(u, node, part, block)) != 0)
 		return ret;
 	if (S_ISDIR(fs->node[node].st.mode)) {
@@ -778,8 +851,13 @@ static int read_vds(struct udf *u, uint64_t at, uint32_t len, uint32_t *fsd_bloc
 			*fsd_part = gm_le16(d + 256);
 			u->nmaps = 0;
 			for (uint32_t m = 0; m < maps && m < MAX_MAPS && table <= FS_B - 440; m++) {
-				uint8_t type = d[p], mlen = d[p + 1];
+				uint8_t type, mlen;
 				uint16_t number;
+
+				if (p + 2 > 440 + (size_t)table)
+					break;
+				type = d[p];
+				mlen = d[p + 1];
 
 				if (mlen < 6 || p + mlen > 440 + (size_t)table)
 					break;
@@ -925,6 +1003,7 @@ done:
 	free(u.runs[0]);
 	free(u.runs[1]);
 	gm_set64_release(&u.dirs);
+	free(u.entries);
 	free(u.queue);
 	free(u.data);
 	return ret;

@@ -842,7 +842,10 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 		gm_error_set(ctx, (enum gm_err)-ret, "%s", msg);
 		goto out;
 	}
-	if (opts->hash && (ret = write_dat(&r)) != 0)
+	if (opts->hash && r.used != NULL && gm_map_total(&r.map, GM_MAP_NONTRIED) > 0)
+		logf_(&r, "no dat: sectors the file system does not use were not read, "
+		      "so the image's hashes are not the disc's");
+	else if (opts->hash && (ret = write_dat(&r)) != 0)
 		goto out;
 out:
 	if (r.drive != NULL)
@@ -854,21 +857,20 @@ out:
 		for (size_t i = 0; i < r.map.count; i++)
 			if (r.map.extents[i].status != GM_MAP_FINISHED)
 				report->bad_areas++;
-		if (r.used != NULL && ret == 0) {
+		if (r.used != NULL) {
 			/* non-tried sectors outside the used ones are left on
 			   purpose: not bad, counted apart */
-			uint64_t used = 0, untried_used = 0;
+			uint64_t untried_used = 0;
 
 			for (size_t i = 0; i < r.used->n; i++) {
-				used += r.used->v[i].count;
 				for (uint64_t k = 0; k < r.used->v[i].count; k++)
 					if (gm_map_status_at(&r.map, (r.used->v[i].first + k) * SECTOR)
 					    == GM_MAP_NONTRIED)
 						untried_used++;
 			}
-			report->unused = r.map.size / SECTOR - used;
-			report->bad -= (gm_map_total(&r.map, GM_MAP_NONTRIED) / SECTOR
-					- untried_used) * SECTOR;
+			report->unused = gm_map_total(&r.map, GM_MAP_NONTRIED) / SECTOR
+					 - untried_used;
+			report->bad -= report->unused * SECTOR;
 			report->bad_areas = 0;
 			for (size_t i = 0; i < r.map.count; i++)
 				if (r.map.extents[i].status != GM_MAP_FINISHED
