@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "files.h"
@@ -22,6 +23,8 @@ struct ls {
 	char *path;		/* a path buffer */
 	size_t cap;
 };
+
+static char outbuf[1 << 16];	/* stdout's buffer (glibc sizes its own by the block) */
 
 static void mode_string(uint32_t mode, char out[11])
 {
@@ -138,7 +141,10 @@ static void show(struct ls *l, uint32_t node, const char *shown)
 		putchar('\n');
 		return;
 	}
-	printf("%s%s\n", shown, S_ISDIR(st->mode) && *shown != '\0' ? "/" : "");
+	fputs(shown, stdout);
+	if (S_ISDIR(st->mode) && *shown != '\0')
+		putchar('/');
+	putchar('\n');
 }
 
 /* Every entry below dir, as paths relative to it (prefix: its own). */
@@ -221,6 +227,8 @@ static int cmd_ls(int argc, char **argv)
 	status = cli_files_open(&f, argv[optind], &o);
 	if (status != 0)
 		return status;
+	if (!isatty(STDOUT_FILENO))	/* into a file or pipe: in large pieces */
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	l.fs = f.fs;
 	node = gm_fs_lookup(f.fs, path);
 	if (node == GM_FS_NONE) {

@@ -225,15 +225,28 @@ int fs_ext_add(struct gm_fs *fs, uint32_t node, uint64_t lba, uint64_t bytes, ui
 int64_t fs_epoch(int64_t year, unsigned month, unsigned day, unsigned hour,
 		 unsigned minute, unsigned second)
 {
-	/* days from civil (proleptic Gregorian), H. Hinnant's algorithm */
-	int64_t y = year - (month <= 2);
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned m = month < 1 || month > 12 ? 1 : month;
-	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + (day ? day : 1) - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	int64_t days = era * 146097 + (int64_t)doe - 719468;
+	/* the files of a disc mostly share their days: the last one kept */
+	static _Thread_local int64_t last_year = INT64_MIN, last_days;
+	static _Thread_local unsigned last_month, last_day;
+	int64_t days;
 
+	if (year == last_year && month == last_month && day == last_day) {
+		days = last_days;
+	} else {
+		/* days from civil (proleptic Gregorian), H. Hinnant's algorithm */
+		int64_t y = year - (month <= 2);
+		int64_t era = (y >= 0 ? y : y - 399) / 400;
+		unsigned yoe = (unsigned)(y - era * 400);
+		unsigned m = month < 1 || month > 12 ? 1 : month;
+		unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + (day ? day : 1) - 1;
+		unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+		days = era * 146097 + (int64_t)doe - 719468;
+		last_year = year;
+		last_month = month;
+		last_day = day;
+		last_days = days;
+	}
 	return days * 86400 + (int64_t)hour * 3600 + (int64_t)minute * 60 + second;
 }
 
@@ -341,7 +354,19 @@ uint32_t gm_fs_child(const struct gm_fs *fs, uint32_t dir, const char *name)
 {
 	size_t k;
 
-	if (fs->index == NULL || dir >= fs->nnodes)
+	if (fs->index == NULL) {
+		/* made at the first lookup (a listing needs none), once,
+		   whichever thread asks first */
+		struct gm_fs *w = (struct gm_fs *)fs;
+
+		pthread_mutex_lock(&w->lock);
+		if (w->index == NULL && build_index(w) != 0) {
+			pthread_mutex_unlock(&w->lock);
+			return GM_FS_NONE;
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+	if (dir >= fs->nnodes)
 		return GM_FS_NONE;
 	for (k = name_hash(dir, name) & (fs->index_cap - 1); fs->index[k] != GM_FS_NONE;
 	     k = (k + 1) & (fs->index_cap - 1)) {
@@ -546,8 +571,6 @@ int gm_fs_open(struct gm_ctx *ctx, struct gm_source *src, const struct gm_fs_opt
 		ret = link_identities(fs);
 	if (ret == 0)
 		clip_sizes(fs);
-	if (ret == 0)
-		ret = build_index(fs);
 	if (ret != 0) {
 		gm_fs_free(fs);
 		return ret;

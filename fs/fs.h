@@ -116,7 +116,9 @@ uint32_t gm_fs_first(const struct gm_fs *fs, uint32_t dir);
 uint32_t gm_fs_next(const struct gm_fs *fs, uint32_t node);
 uint32_t gm_fs_parent(const struct gm_fs *fs, uint32_t node);
 
-/* The entry called name in dir, or GM_FS_NONE. */
+/* The entry called name in dir (the first of that name), or GM_FS_NONE
+   (also when the name index cannot be made: no memory).  The index is
+   made at the first call. */
 uint32_t gm_fs_child(const struct gm_fs *fs, uint32_t dir, const char *name);
 
 /* The node at path ("/a/b", "a/b", "/"; "." and empty components are
