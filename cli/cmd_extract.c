@@ -31,6 +31,7 @@
 
 #include "cli.h"
 #include "files.h"
+#include "set64.h"
 #include "banned.h"
 
 #define CHUNK (1u << 20)
@@ -44,8 +45,7 @@ struct ex {
 	unsigned damaged, refused;
 	uint8_t *buf;
 	char **first;		/* per canonical node: where it was written */
-	uint64_t *made;		/* (dev, ino) hashes of what this run made */
-	size_t nmade, cap_made;
+	struct gm_set64 made;	/* (dev, ino) hashes of what this run made */
 	struct cli_progress progress;
 	uint64_t done, total;
 };
@@ -73,56 +73,30 @@ static uint64_t made_key(dev_t dev, ino_t ino)
 	return k ? k : 1;
 }
 
+static void remember_stat(struct ex *x, const struct stat *st);
+
 static void remember(struct ex *x, int dir, const char *name)
 {
 	struct stat st;
-	uint64_t k;
-	size_t i;
 
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return;
-	k = made_key(st.st_dev, st.st_ino);
-	if (2 * (x->nmade + 1) > x->cap_made) {
-		size_t cap = x->cap_made ? 2 * x->cap_made : 1024;
-		uint64_t *grown = calloc(cap, sizeof(*grown));
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		remember_stat(x, &st);
+}
 
-		if (grown == NULL)
-			return;
-		for (size_t j = 0; j < x->cap_made; j++) {
-			if (x->made[j] == 0)
-				continue;
-			for (i = (size_t)(x->made[j] >> 7) & (cap - 1); grown[i] != 0;
-			     i = (i + 1) & (cap - 1))
-				;
-			grown[i] = x->made[j];
-		}
-		free(x->made);
-		x->made = grown;
-		x->cap_made = cap;
-	}
-	for (i = (size_t)(k >> 7) & (x->cap_made - 1); x->made[i] != 0 && x->made[i] != k;
-	     i = (i + 1) & (x->cap_made - 1))
-		;
-	if (x->made[i] == 0) {
-		x->made[i] = k;
-		x->nmade++;
-	}
+static void remember_stat(struct ex *x, const struct stat *st)
+{
+	/* (without memory the set stays as it is: a duplicate then reads
+	   as something DIR held, skipped with a warning, never replaced) */
+	(void)gm_set64_add(&x->made, made_key(st->st_dev, st->st_ino));
 }
 
 /* Whether what is at dir/name was made by this run. */
 static bool ours(const struct ex *x, int dir, const char *name)
 {
 	struct stat st;
-	uint64_t k;
 
-	if (x->cap_made == 0 || fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return false;
-	k = made_key(st.st_dev, st.st_ino);
-	for (size_t i = (size_t)(k >> 7) & (x->cap_made - 1); x->made[i] != 0;
-	     i = (i + 1) & (x->cap_made - 1))
-		if (x->made[i] == k)
-			return true;
-	return false;
+	return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+	       && gm_set64_has(&x->made, made_key(st.st_dev, st.st_ino));
 }
 
 /* The name an entry gets on disk in out (NAME_MAX + 1), or false when it
@@ -180,21 +154,36 @@ static mode_t perm(const struct ex *x, uint32_t mode)
 	return x->as_root ? (mode_t)(mode & 07777) : (mode_t)(mode & 0777 & ~x->umask);
 }
 
+static void set_attrs_now(struct ex *x, int fd, int dir, const char *name,
+			  const struct gm_fs_stat *st, const struct stat *now);
+
 /* Owner (as root), then mode (chown clears set-id bits), then times, of
    what fd is open on, or else of dir/name (never followed; a symlink's
    mode is left alone). */
 static void set_attrs(struct ex *x, int fd, int dir, const char *name,
 		      const struct gm_fs_stat *st)
 {
-	struct timespec t[2] = { st->atime, st->mtime };
+	set_attrs_now(x, fd, dir, name, st, NULL);
+}
 
-	if (x->as_root) {
+/* The same knowing (now, not NULL) what a file fd was made with: what is
+   right already is left alone (a chown or chmod a file fewer). */
+static void set_attrs_now(struct ex *x, int fd, int dir, const char *name,
+			  const struct gm_fs_stat *st, const struct stat *now)
+{
+	struct timespec t[2] = { st->atime, st->mtime };
+	bool chowned = false;
+
+	if (x->as_root && (now == NULL || now->st_uid != st->uid || now->st_gid != st->gid)) {
+		chowned = true;
 		if (fd >= 0)
 			(void)!fchown(fd, st->uid, st->gid);
 		else
 			(void)!fchownat(dir, name, st->uid, st->gid, AT_SYMLINK_NOFOLLOW);
 	}
-	if (fd >= 0)
+	if (now != NULL && !chowned && (now->st_mode & 07777) == perm(x, st->mode))
+		;	/* made with its mode */
+	else if (fd >= 0)
 		fchmod(fd, perm(x, st->mode));
 	else if (!S_ISLNK(st->mode))
 		fchmodat(dir, name, perm(x, st->mode), 0);
@@ -305,7 +294,13 @@ static int make_entry(struct ex *x, uint32_t node, int dfd, char *rel, size_t rl
 	if (!disk_name(x, path, gm_fs_name(x->fs, node), base))
 		return 0;
 	memcpy(name, base, strlen(base) + 1);
-	for (;;) {
+	/* a file is made first (nothing is there, mostly): only a name
+	   that is taken goes through the checks below */
+	fd = -1;
+	if (S_ISREG(st->mode) && x->first[canon] == NULL && rl + strlen(name) + 2 <= 65536)
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    perm(x, st->mode) & 0777);
+	for (; fd < 0;) {
 		struct stat sb;
 		/* a renamed one takes a name nothing has: what DIR held under
 		   NAME~2 is neither replaced nor a reason to skip */
@@ -390,16 +385,23 @@ static int make_entry(struct ex *x, uint32_t node, int dfd, char *rel, size_t rl
 		warn(x, path, "skipped: a socket");
 		return 0;
 	} else {
-		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
+		if (fd < 0)
+			fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
+				    | O_CLOEXEC, perm(x, st->mode) & 0777);
 		if (fd < 0) {
 			warn(x, path, "cannot make the file: %s", strerror(errno));
 			return 0;
 		}
-		remember(x, dfd, name);
-		ret = write_data(x, node, fd, path);
-		if (ret == 0)
-			set_attrs(x, fd, -1, NULL, st);
+		{
+			struct stat now;
+			bool known = fstat(fd, &now) == 0;
+
+			if (known)
+				remember_stat(x, &now);
+			ret = write_data(x, node, fd, path);
+			if (ret == 0)
+				set_attrs_now(x, fd, -1, NULL, st, known ? &now : NULL);
+		}
 		if (close(fd) != 0 && ret == 0) {
 			fprintf(stderr, "glassmaster: extract: cannot write '%s': %s\n", path,
 				strerror(errno));
@@ -514,6 +516,7 @@ static int cmd_extract(int argc, char **argv)
 	uint32_t *nodes = NULL;
 	char *rel = NULL;
 	struct rlimit rl;
+	bool umask_set = false;
 
 	optind = 1;
 	opterr = 0;
@@ -590,8 +593,10 @@ static int cmd_extract(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	x.as_root = geteuid() == 0;
-	x.umask = umask(022);
-	umask(x.umask);
+	/* the process's mask is 0 while files are made with their own
+	   permission bits (perm() applies the user's mask when not root) */
+	x.umask = umask(0);
+	umask_set = true;
 	cli_catch_signals();
 	cli_progress_init(&x.progress, "extracting", mode);
 	for (int i = 0; i < (npaths ? npaths : 1); i++)
@@ -623,11 +628,13 @@ static int cmd_extract(int argc, char **argv)
 		status = GM_EXIT_MISMATCH;
 	}
 out:
+	if (umask_set)
+		umask(x.umask);
 	if (x.first != NULL)
 		for (uint32_t i = 0; i < gm_fs_count(f.fs); i++)
 			free(x.first[i]);
 	free(x.first);
-	free(x.made);
+	gm_set64_release(&x.made);
 	free(x.buf);
 	free(nodes);
 	free(rel);

@@ -29,6 +29,9 @@
 #define TIMEOUT 86400.0		/* nothing changes under a read-only mount */
 
 static struct cli_files *mounted;
+static bool no_open;		/* the kernel can open files without us */
+static char *read_buf;		/* op_read's */
+static size_t read_cap;
 
 static uint32_t node_of(fuse_ino_t ino)
 {
@@ -115,6 +118,13 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	if (no_open) {
+		/* the kernel then opens files without asking (and without
+		   RELEASE): two requests a file fewer; the mount is read-only,
+		   so no write ever gets this far */
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	fi->keep_cache = 1;
 	fuse_reply_open(req, fi);
 }
@@ -132,28 +142,61 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, n == GM_FS_NONE ? ENOENT : EINVAL);
 		return;
 	}
-	buf = malloc(size ? size : 1);
-	if (buf == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
+	/* one buffer for the session's requests (served one at a time),
+	   grown to the largest: a malloc of 128 KiB is an mmap, and its
+	   pages faulted in, for every read */
+	if (size > read_cap) {
+		char *grown = realloc(read_buf, size);
+
+		if (grown == NULL) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		read_buf = grown;
+		read_cap = size;
 	}
+	buf = read_buf;
 	got = gm_fs_read(mounted->ctx, mounted->fs, n, (uint64_t)off, buf, size, &bad);
 	if (got < 0 || bad > 0)
 		fuse_reply_err(req, EIO);
 	else
 		fuse_reply_buf(req, buf, (size_t)got);
-	free(buf);
 }
 
-/* Directory offsets: "." 1, ".." 2, then node + 3 of the entry given. */
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
+/* One entry into a readdir(plus) reply at buf + used; its size (more than
+   the room left when it did not fit). */
+static size_t add_entry(fuse_req_t req, char *buf, size_t room, const char *name,
+			uint32_t node, off_t next, bool plus)
+{
+	uint32_t canon = gm_fs_canonical(mounted->fs, node);
+
+	if (plus) {
+		struct fuse_entry_param e;
+
+		memset(&e, 0, sizeof(e));
+		e.ino = (fuse_ino_t)gm_fs_stat(mounted->fs, canon)->ino;
+		e.attr_timeout = TIMEOUT;
+		e.entry_timeout = TIMEOUT;
+		fill_stat(canon, &e.attr);
+		return fuse_add_direntry_plus(req, buf, room, name, &e, next);
+	} else {
+		struct stat st;
+
+		fill_stat(canon, &st);
+		return fuse_add_direntry(req, buf, room, name, &st, next);
+	}
+}
+
+/* Directory offsets: "." 1, ".." 2, then node + 3 of the entry given.
+   readdirplus gives every entry's attributes with its name, so the kernel
+   needs no lookup of each (the lookup counts it takes are never given
+   back: inode numbers here are for the life of the mount). */
+static void list_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus)
 {
 	uint32_t dir = node_of(ino), n;
 	char *buf;
 	size_t used = 0;
 
-	(void)fi;
 	if (dir == GM_FS_NONE || !S_ISDIR(gm_fs_stat(mounted->fs, dir)->mode)) {
 		fuse_reply_err(req, dir == GM_FS_NONE ? ENOENT : ENOTDIR);
 		return;
@@ -163,25 +206,15 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (off == 0 || off == 1) {
-		struct stat st;
+	while (off < 2) {
 		uint32_t which = off == 0 ? dir : gm_fs_parent(mounted->fs, dir);
-		size_t len;
+		size_t len = add_entry(req, buf + used, size - used, off == 0 ? "." : "..",
+				       which, off + 1, plus);
 
-		fill_stat(which, &st);
-		len = fuse_add_direntry(req, buf, size, off == 0 ? "." : "..", &st, off + 1);
-		if (len <= size) {
-			used = len;
-			off++;
-		}
-		if (off == 1 && used < size) {
-			fill_stat(gm_fs_parent(mounted->fs, dir), &st);
-			len = fuse_add_direntry(req, buf + used, size - used, "..", &st, 2);
-			if (len <= size - used) {
-				used += len;
-				off = 2;
-			}
-		}
+		if (len > size - used)
+			break;
+		used += len;
+		off++;
 	}
 	if (off < 2) {
 		fuse_reply_buf(req, buf, used);
@@ -199,25 +232,45 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    ? gm_fs_next(mounted->fs, last) : GM_FS_NONE;
 	}
 	for (; n != GM_FS_NONE; n = gm_fs_next(mounted->fs, n)) {
-		struct stat st;
-		size_t len;
 		const char *name = gm_fs_name(mounted->fs, n);
+		size_t len;
 
 		/* what is no file name ("", ".", "..", "a/b", longer than 255
 		   bytes) is left out, as the kernel would refuse it */
 		if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0
 		    || strchr(name, '/') != NULL || strlen(name) > 255)
 			continue;
-
-		fill_stat(gm_fs_canonical(mounted->fs, n), &st);
-		len = fuse_add_direntry(req, buf + used, size - used, name, &st,
-					(off_t)n + 3);
+		len = add_entry(req, buf + used, size - used, name, n, (off_t)n + 3, plus);
 		if (len > size - used)
 			break;
 		used += len;
 	}
 	fuse_reply_buf(req, buf, used);
 	free(buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	list_dir(req, ino, size, off, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	(void)fi;
+	list_dir(req, ino, size, off, true);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* every listing with attributes (not only the first of a directory) */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+	no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -242,6 +295,8 @@ static const struct fuse_lowlevel_ops ops = {
 	.open = op_open,
 	.read = op_read,
 	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
+	.init = op_init,
 	.statfs = op_statfs,
 };
 
@@ -322,6 +377,7 @@ out:
 		fuse_session_destroy(se);
 	}
 	cli_files_close(&f);
+	free(read_buf);
 	return status;
 }
 

@@ -823,6 +823,15 @@ static int read_run(struct gm_ctx *ctx, struct gm_source *src,
 	uint8_t *sub = NULL;
 	int ret;
 
+	if (req->kind == GM_SECTOR_KIND_USER && t->storage == GM_STORE_USER) {
+		/* user data asked of user data: straight into the request */
+		ret = read_file(ctx, src, t->file, t->offset + (uint64_t)pos * stride,
+				req->data + (size_t)first * GM_SECTOR_USER,
+				(size_t)count * GM_SECTOR_USER);
+		for (uint32_t i = 0; ret == 0 && req->status != NULL && i < count; i++)
+			req->status[first + i] = GM_SECTOR_GOOD;
+		return ret;
+	}
 	ret = read_file(ctx, src, t->file, t->offset + (uint64_t)pos * stride,
 			src->scratch, (size_t)count * stride);
 	if (ret != 0)

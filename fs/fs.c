@@ -739,6 +739,19 @@ static int64_t raw_read(struct gm_fs *fs, const struct fs_node *n, uint64_t off,
 				size_t piece = (size_t)count * FS_B - skip;
 				int64_t r;
 
+				if (skip == 0 && take - got >= FS_B
+				    && ((take - got) % FS_B == 0 || take - got > (uint64_t)FS_BUF * FS_B)) {
+					/* whole sectors: straight into the caller's buffer */
+					count = (take - got) / FS_B < FS_BUF
+						? (uint32_t)((take - got) / FS_B) : FS_BUF;
+					r = fs_sectors(fs, sector, count, out + done + got, false);
+					if (r < 0)
+						return r;
+					if (bad != NULL)
+						*bad += (uint64_t)r;
+					got += (uint64_t)count * FS_B;
+					continue;
+				}
 				if (piece > take - got)
 					piece = (size_t)(take - got);
 				r = fs_sectors(fs, sector, count, fs->buf, false);
