@@ -51,11 +51,12 @@ struct iso {
 	size_t head, tail, cap_queue;
 	uint8_t *dir;
 	size_t cap_dir;
+	char name[FS_MAX_NAME + 4];	/* a Rock Ridge name being read */
 };
 
 /* What the System Use entries of one record say. */
 struct rr {
-	char name[FS_MAX_NAME + 4];
+	char *name;		/* FS_MAX_NAME + 4 bytes (the walk's) */
 	size_t name_len;
 	bool has_name, name_done;
 	bool has_px, has_ino;
@@ -449,8 +450,12 @@ static int add_record(struct iso *w, uint32_t dir, const uint8_t *rec, uint32_t 
 		*multi = GM_FS_NONE;
 	}
 	memset(&r, 0, sizeof(r));
+	r.name = w->name;
 	if (w->rr) {
-		/* the node exists first, so warnings can name it */
+		/* the node exists first, so warnings can name it (by its own
+		   name until its Rock Ridge one is known) */
+		uint32_t prev_tail = fs->node[dir].tail;
+
 		node = fs_node_add(fs, dir, raw, raw_len);
 		if (node == GM_FS_NONE)
 			return fs->err;
@@ -464,17 +469,12 @@ static int add_record(struct iso *w, uint32_t dir, const uint8_t *rec, uint32_t 
 			   the last one added */
 			struct fs_node *d = &fs->node[dir];
 
-			if (d->tail == node) {
-				uint32_t k = d->child;
-
-				if (k == node) {
-					d->child = d->tail = GM_FS_NONE;
-				} else {
-					while (fs->node[k].next != node)
-						k = fs->node[k].next;
-					fs->node[k].next = GM_FS_NONE;
-					d->tail = k;
-				}
+			if (d->tail == node && node == fs->nnodes - 1) {
+				if (prev_tail == GM_FS_NONE)
+					d->child = GM_FS_NONE;
+				else
+					fs->node[prev_tail].next = GM_FS_NONE;
+				d->tail = prev_tail;
 				fs->nnodes--;
 			}
 			free(r.link);
@@ -817,6 +817,7 @@ int fs_iso_read(struct gm_fs *fs, enum gm_fs_type want)
 		struct rr r;
 
 		memset(&r, 0, sizeof(r));
+		r.name = w.name;
 		ret = read_susp(&w, root, root_dot, &r);
 		free(r.link);
 		if (ret == 0)
