@@ -59,6 +59,7 @@ import re
 import stat
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from isoview import parse_lsmode  # noqa: E402
 
