@@ -220,6 +220,36 @@ static int first_run(void *arg, uint64_t first, uint64_t count, uint32_t node)
 	return 0;
 }
 
+/* Master the tree as UDF of revision rev into out (DIR/x.iso), and
+   damage the tag of the File Entry of path (the root: "/") by writing
+   bytes over its first ones. */
+static void damage_entry(struct gm_ctx *ctx, unsigned rev, char *out, size_t size,
+			 const char *path, const uint8_t *bytes, size_t n)
+{
+	struct gm_fs_opts o = { .type = GM_FS_UDF };
+	struct gm_source *src = NULL;
+	struct gm_fs *fs = NULL;
+	struct first_run w = { 0, 0, false };
+	FILE *f;
+
+	make_tree();
+	snprintf(out, size, "%s/x.iso", dir);
+	master(ctx, rev, out);
+	CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
+	CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
+	w.node = gm_fs_lookup(fs, path);
+	CU_ASSERT_FATAL(w.node != GM_FS_NONE);
+	CU_ASSERT(gm_fs_runs(fs, first_run, &w) == 0);
+	CU_ASSERT_FATAL(w.found);
+	gm_fs_free(fs);
+	gm_source_free(src);
+	f = fopen(out, "r+b");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(fseek(f, (long)(w.lba * 2048), SEEK_SET) == 0);
+	CU_ASSERT(fwrite(bytes, 1, n, f) == n);
+	fclose(f);
+}
+
 /* A File Entry whose tag is broken (UDF 2.01: no mirror): a warning
    naming the file, the file damaged, the rest read. */
 GM_TEST(fs_udf_damaged_entry)
@@ -228,30 +258,13 @@ GM_TEST(fs_udf_damaged_entry)
 	struct gm_source *src = NULL;
 	struct gm_fs *fs = NULL;
 	struct gm_fs_opts o = { .type = GM_FS_UDF, .warn = warn };
-	struct first_run w = { 0, 0, false };
 	uint8_t *buf = malloc(65536);
 	char out[160];
 	uint32_t n;
-	FILE *f;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
-	make_tree();
-	snprintf(out, sizeof(out), "%s/x.iso", dir);
-	master(ctx, 0x0201, out);	/* no metadata mirror to fall back on */
-	CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
-	CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
-	w.node = gm_fs_lookup(fs, "/f3");
-	CU_ASSERT_FATAL(w.node != GM_FS_NONE);
-	CU_ASSERT(gm_fs_runs(fs, first_run, &w) == 0);
-	CU_ASSERT_FATAL(w.found);
-	gm_fs_free(fs);
-	gm_source_free(src);
-	/* its tag identifier made 0xffff */
-	f = fopen(out, "r+b");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT(fseek(f, (long)(w.lba * 2048), SEEK_SET) == 0);
-	CU_ASSERT(fputc(0xff, f) != EOF && fputc(0xff, f) != EOF);
-	fclose(f);
+	/* its tag identifier made 0xffff (no metadata mirror in 2.01) */
+	damage_entry(ctx, 0x0201, out, sizeof(out), "/f3", (const uint8_t *)"\xff\xff", 2);
 	warnings = 0;
 	last_warning[0] = '\0';
 	CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
@@ -352,22 +365,7 @@ GM_TEST(fs_udf_metadata_mirror)
 
 	/* the root's entry, in a fresh image */
 	{
-		struct first_run w = { 0, 0, false };
-
-		make_tree();
-		snprintf(out, sizeof(out), "%s/x.iso", dir);
-		master(ctx, 0x0250, out);
-		CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
-		CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
-		CU_ASSERT(gm_fs_runs(fs, first_run, &w) == 0);
-		CU_ASSERT_FATAL(w.found);
-		gm_fs_free(fs);
-		gm_source_free(src);
-		f = fopen(out, "r+b");
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		CU_ASSERT(fseek(f, (long)(w.lba * 2048), SEEK_SET) == 0);
-		CU_ASSERT(fputc(0xee, f) != EOF);
-		fclose(f);
+		damage_entry(ctx, 0x0250, out, sizeof(out), "/", (const uint8_t *)"\xee", 1);
 		last_warning[0] = '\0';
 		CU_ASSERT_FATAL(gm_image_open(ctx, out, &src) == 0);
 		CU_ASSERT_FATAL(gm_fs_open(ctx, src, &o, &fs) == 0);
