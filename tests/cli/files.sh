@@ -588,4 +588,21 @@ st=0
 	fail "ls --session 3: exit $st: $(cat "$T/ms/err")"
 took "multisession"
 
+# A write that fails stops extract with status 3 and removes the file it
+# was writing; every file left is whole.  A file-size limit fails the
+# write (EFBIG, with SIGXFSZ ignored) as a full disk does (ENOSPC), with
+# no file system to fill: 1 MiB, below m3's 3 MiB.
+echo "\$ (ulimit -f 2048; glassmaster extract $T/gm.iso -C $T/x.full)"
+st=0
+( trap '' XFSZ; ulimit -f 2048; exec "$GM" extract "$T/gm.iso" -C "$T/x.full" ) \
+	> /dev/null 2> "$T/full.err" || st=$?
+[ $st -eq 3 ] && grep -q "cannot write '/m3': File too large" "$T/full.err" ||
+	fail "extract past a size limit: exit $st (3 expected): $(cat "$T/full.err")"
+[ ! -e "$T/x.full/m3" ] || fail "extract left the m3 it could not write whole"
+torn=$(cd "$T/x.full" && find . -type f | while read -r f; do
+	cmp -s "$f" "$src/$f" || echo "$f"
+done)
+[ -z "$torn" ] || fail "extract past a size limit left files not whole: $torn"
+took "a failed write"
+
 echo "files.sh: $(( $(date +%s) - began )) s in all"
