@@ -254,6 +254,10 @@ void gm_sub_channel(const uint8_t *in, enum gm_subchannel ch, uint8_t *out);
  */
 uint16_t gm_crc16(const void *buf, size_t len);
 
+/* The same CRC carried on from crc (gm_crc16() is crc 0; CHD's hunk and
+   map CRCs start at 0xffff). */
+uint16_t gm_crc16_update(uint16_t crc, const void *buf, size_t len);
+
 /* CONTROL bits (ECMA-130 22.3.2.2). */
 #define GM_CTL_PRE 0x1		/* audio with pre-emphasis */
 #define GM_CTL_DCP 0x2		/* digital copy permitted */

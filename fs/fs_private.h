@@ -62,6 +62,10 @@ struct gm_fs {
 
 	pthread_mutex_t lock;		/* gm_fs_read: the source, the buffers */
 	uint8_t *buf;			/* FS_BUF sectors */
+	uint8_t *ra;			/* structure sectors read ahead */
+	uint64_t ra_first;
+	uint32_t ra_count;
+	bool ra_off;			/* (after a window did not read whole) */
 	uint8_t *zblock;		/* the zisofs block last decompressed */
 	uint32_t znode;			/* whose, or GM_FS_NONE */
 	uint64_t zindex;
@@ -69,6 +73,7 @@ struct gm_fs {
 };
 
 #define FS_BUF 256u			/* sectors gm_fs_read() reads at once */
+#define FS_RA 32u			/* sectors a structure read reads ahead */
 
 /* A warning about node (GM_FS_NONE: the volume), which is marked damaged. */
 void fs_warn(struct gm_fs *fs, uint32_t node, const char *fmt, ...)
