@@ -455,7 +455,17 @@ static int pipe_start(struct ex *x)
 	struct pipe *p = &x->pipe;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
-	pthread_mutex_init(&p->lock, NULL);
+	{
+		/* (held for a few instructions: spun on before sleeping) */
+		pthread_mutexattr_t a;
+
+		pthread_mutexattr_init(&a);
+#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+		pthread_mutex_init(&p->lock, &a);
+		pthread_mutexattr_destroy(&a);
+	}
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->room, NULL);
 	for (long i = 0; i < (cores < 1 ? 1 : cores) && i < MAX_WRITERS; i++) {

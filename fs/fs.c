@@ -573,7 +573,19 @@ int gm_fs_open(struct gm_ctx *ctx, struct gm_source *src, const struct gm_fs_opt
 		fs->opts = *opts;
 	fs->znode = GM_FS_NONE;
 	fs->end = d->leadout > 0 ? (uint64_t)d->leadout : 0;
-	pthread_mutex_init(&fs->lock, NULL);
+	{
+		/* held for a read from the page cache, a few microseconds:
+		   spinning first spares extract's writers a futex sleep and
+		   wake-up a file */
+		pthread_mutexattr_t a;
+
+		pthread_mutexattr_init(&a);
+#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+		pthread_mutex_init(&fs->lock, &a);
+		pthread_mutexattr_destroy(&a);
+	}
 	fs->buf = malloc((size_t)FS_BUF * FS_B);
 	if (fs->buf == NULL) {
 		gm_fs_free(fs);
