@@ -236,6 +236,8 @@ void gm_disc_release(struct gm_disc *disc)
 	for (unsigned i = 0; i < disc->nfiles; i++) {
 		free(disc->files[i].path);
 		free(disc->files[i].name);
+		if (disc->files[i].release != NULL)
+			disc->files[i].release(disc->files[i].read_arg);
 	}
 	free(disc->files);
 	free(disc->cdtextfile);
@@ -550,6 +552,8 @@ static int source_setup(struct gm_ctx *ctx, struct gm_source *src)
 	for (unsigned i = 0; i < d->nfiles; i++)
 		src->fds[i] = -1;
 	for (unsigned i = 0; i < d->nfiles; i++) {
+		if (d->files[i].read != NULL)
+			continue;	/* (made, not stored) */
 		src->fds[i] = open(d->files[i].path, O_RDONLY | O_CLOEXEC);
 		if (src->fds[i] < 0)
 			return gm_error_set_errno(ctx, GM_ERR_NOENT, errno,
@@ -748,6 +752,8 @@ static int read_file(struct gm_ctx *ctx, struct gm_source *src, unsigned file,
 	const struct gm_file *f = &src->disc.files[file];
 	size_t done = 0;
 
+	if (f->read != NULL)
+		return f->read(f->read_arg, ctx, f->data_offset + offset, buf, len);
 	while (done < len) {
 		ssize_t n = pread(src->fds[file], buf + done, len - done,
 				  (off_t)(f->data_offset + offset + done));

@@ -66,6 +66,14 @@ struct gm_file {
 	bool sub_deinterleaved;	/* a subchannel file in CloneCD order (12
 				   bytes P, 12 Q, ... W per sector), which
 				   the source interleaves when it reads */
+	/* a file whose bytes are made, not stored (a CHD's decompressed
+	   frames): read(read_arg, ...) gives len bytes at offset (0, or a
+	   negative code with the message on ctx); release(read_arg) when the
+	   disc is released.  NULL: the file at path is read. */
+	int (*read)(void *arg, struct gm_ctx *ctx, uint64_t offset, uint8_t *buf,
+		    size_t len);
+	void (*release)(void *arg);
+	void *read_arg;
 };
 
 /* CD-TEXT fields kept per disc and per track (MMC, Annex J pack types). */

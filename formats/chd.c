@@ -1,0 +1,512 @@
+/*
+ * chd.c - the CHD v5 container: header, hunk map, hunks, metadata.
+ *
+ * The header (124 bytes, big-endian) names up to four codecs, the logical
+ * size, the hunk and unit sizes, where the map and the metadata start and
+ * three SHA-1s (of the data, of data and metadata, of the parent).  The
+ * map says for each hunk how it is stored; when a codec is named it is
+ * compressed: a 16-byte header (its length, the offset of the first hunk,
+ * its CRC-16, the widths of lengths, SELF and PARENT references), then a
+ * bit stream of the hunks' types, Huffman-coded with runs, then per hunk
+ * its length and CRC-16 or its reference.  Every field is checked against
+ * the file before it is used: a hunk past the end, a SELF reference that
+ * is not to an earlier hunk, a length longer than a hunk, a map whose CRC
+ * fails, a metadata chain that loops, each is an error naming the hunk or
+ * the entry.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "chd.h"
+#include "formats.h"
+#include "image_private.h"
+#include "banned.h"
+
+#define MAX_HUNK_BYTES (1u << 24)	/* 16 MiB */
+#define MAX_HUNKS (1u << 26)
+#define MAX_META 4096u			/* entries followed */
+
+static int pread_all(struct gm_ctx *ctx, struct gm_chd *chd, uint64_t off, void *buf,
+		     size_t len, const char *what)
+{
+	size_t done = 0;
+
+	if (off > chd->file_size || len > chd->file_size - off)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': %s (%lu bytes at %llu) "
+				    "lies past the end of the file (%llu bytes)",
+				    chd->path, what, (unsigned long)len,
+				    (unsigned long long)off,
+				    (unsigned long long)chd->file_size);
+	while (done < len) {
+		ssize_t n = pread(chd->fd, (uint8_t *)buf + done, len - done,
+				  (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot read '%s' "
+						  "at byte %llu", chd->path,
+						  (unsigned long long)(off + done));
+		if (n == 0)
+			return gm_error_set(ctx, GM_ERR_IO, "'%s' ended at byte %llu while "
+					    "reading %s", chd->path,
+					    (unsigned long long)(off + done), what);
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static uint64_t be48(const uint8_t *p)
+{
+	return (uint64_t)gm_be16(p) << 32 | gm_be32(p + 2);
+}
+
+static uint32_t be24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+/* The pseudo-types of the compressed map (MAME's numbering). */
+enum {
+	MAP_RLE_SMALL = 7, MAP_RLE_LARGE = 8, MAP_SELF_0 = 9, MAP_SELF_1 = 10,
+	MAP_PARENT_SELF = 11, MAP_PARENT_0 = 12, MAP_PARENT_1 = 13
+};
+
+static int decode_map(struct gm_ctx *ctx, struct gm_chd *chd)
+{
+	uint8_t head[16], entry[12];
+	uint32_t map_bytes;
+	uint64_t first, cur, last_parent = 0;
+	uint32_t last_self = 0;
+	uint16_t want_crc, crc = 0xffff;
+	unsigned length_bits, self_bits, parent_bits;
+	uint8_t *packed = NULL, *types = NULL, last = 0;
+	struct gm_huff h;
+	struct gm_bits_in b;
+	uint32_t repeat = 0;
+	int ret;
+
+	ret = pread_all(ctx, chd, chd->map_offset, head, sizeof(head), "the map header");
+	if (ret != 0)
+		return ret;
+	map_bytes = gm_be32(head);
+	first = be48(head + 4);
+	want_crc = gm_be16(head + 10);
+	length_bits = head[12];
+	self_bits = head[13];
+	parent_bits = head[14];
+	if (length_bits > 32 || self_bits > 32 || parent_bits > 32)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': the map header is damaged "
+				    "(field widths %u, %u, %u bits)", chd->path, length_bits,
+				    self_bits, parent_bits);
+	if (map_bytes > chd->file_size)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': the map (%lu bytes) is "
+				    "longer than the file", chd->path, (unsigned long)map_bytes);
+	packed = malloc(map_bytes ? map_bytes : 1);
+	types = malloc(chd->hunk_count ? chd->hunk_count : 1);
+	if (packed == NULL || types == NULL || gm_huff_init(&h, 16, 8) != 0) {
+		free(packed);
+		free(types);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	ret = pread_all(ctx, chd, chd->map_offset + 16, packed, map_bytes, "the map");
+	if (ret != 0)
+		goto out;
+	gm_bits_in_init(&b, packed, map_bytes);
+	if (!gm_huff_import_rle(&h, &b)) {
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s': the map's Huffman tree is "
+				   "invalid", chd->path);
+		goto out;
+	}
+	for (uint32_t n = 0; n < chd->hunk_count; n++) {
+		uint32_t v;
+
+		if (repeat > 0) {
+			types[n] = last;
+			repeat--;
+			continue;
+		}
+		v = gm_huff_decode(&h, &b);
+		if (v == MAP_RLE_SMALL) {
+			types[n] = last;
+			repeat = 2 + gm_huff_decode(&h, &b);
+		} else if (v == MAP_RLE_LARGE) {
+			types[n] = last;
+			repeat = 2 + 16 + (gm_huff_decode(&h, &b) << 4);
+			repeat += gm_huff_decode(&h, &b);
+		} else {
+			types[n] = last = (uint8_t)v;
+		}
+	}
+	cur = first;
+	for (uint32_t n = 0; n < chd->hunk_count; n++) {
+		struct gm_chd_hunk *e = &chd->map[n];
+		uint8_t type = types[n];
+
+		e->offset = cur;
+		e->length = 0;
+		e->crc = 0;
+		switch (type) {
+		case 0: case 1: case 2: case 3:
+			e->length = gm_bits_read(&b, length_bits);
+			cur += e->length;
+			e->crc = (uint16_t)gm_bits_read(&b, 16);
+			break;
+		case GM_CHD_HUNK_NONE:
+			e->length = chd->hunk_bytes;
+			cur += e->length;
+			e->crc = (uint16_t)gm_bits_read(&b, 16);
+			break;
+		case GM_CHD_HUNK_SELF:
+			e->offset = last_self = gm_bits_read(&b, self_bits);
+			break;
+		case GM_CHD_HUNK_PARENT:
+			e->offset = last_parent = gm_bits_read(&b, parent_bits);
+			break;
+		case MAP_SELF_1:
+			last_self++;
+			/* fall through */
+		case MAP_SELF_0:
+			type = GM_CHD_HUNK_SELF;
+			e->offset = last_self;
+			break;
+		case MAP_PARENT_SELF:
+			type = GM_CHD_HUNK_PARENT;
+			e->offset = last_parent = (uint64_t)n * chd->hunk_bytes / chd->unit_bytes;
+			break;
+		case MAP_PARENT_1:
+			last_parent += chd->hunk_bytes / chd->unit_bytes;
+			/* fall through */
+		case MAP_PARENT_0:
+			type = GM_CHD_HUNK_PARENT;
+			e->offset = last_parent;
+			break;
+		default:
+			ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s': the map gives hunk %lu "
+					   "the unknown type %u", chd->path, (unsigned long)n,
+					   type);
+			goto out;
+		}
+		e->type = type;
+		/* the CRC is of the map as 12-byte entries */
+		entry[0] = type;
+		entry[1] = (uint8_t)(e->length >> 16);
+		entry[2] = (uint8_t)(e->length >> 8);
+		entry[3] = (uint8_t)e->length;
+		gm_put_be16(entry + 4, (uint32_t)(e->offset >> 32));
+		gm_put_be32(entry + 6, (uint32_t)e->offset);
+		gm_put_be16(entry + 10, e->crc);
+		crc = gm_crc16_update(crc, entry, sizeof(entry));
+	}
+	if (b.overflow)
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s': the map ends before its %lu "
+				   "hunks", chd->path, (unsigned long)chd->hunk_count);
+	else if (crc != want_crc)
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s': the map fails its CRC "
+				   "(0x%04x, not 0x%04x): it is damaged", chd->path, crc,
+				   want_crc);
+out:
+	gm_huff_release(&h);
+	free(packed);
+	free(types);
+	return ret;
+}
+
+/* The map of a CHD without codecs: a 4-byte hunk number per hunk. */
+static int plain_map(struct gm_ctx *ctx, struct gm_chd *chd)
+{
+	size_t len = (size_t)chd->hunk_count * 4;
+	uint8_t *raw = malloc(len ? len : 1);
+	int ret;
+
+	if (raw == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	ret = pread_all(ctx, chd, chd->map_offset, raw, len, "the map");
+	for (uint32_t n = 0; ret == 0 && n < chd->hunk_count; n++) {
+		uint64_t at = (uint64_t)gm_be32(raw + 4 * (size_t)n) * chd->hunk_bytes;
+
+		chd->map[n].type = at == 0 ? GM_CHD_HUNK_ZERO : GM_CHD_HUNK_NONE;
+		chd->map[n].offset = at;
+		chd->map[n].length = chd->hunk_bytes;
+	}
+	free(raw);
+	return ret;
+}
+
+static bool zero20(const uint8_t *p)
+{
+	for (int i = 0; i < 20; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int gm_chd_open(struct gm_ctx *ctx, const char *path, struct gm_chd **out)
+{
+	struct gm_chd *chd = calloc(1, sizeof(*chd));
+	uint8_t h[GM_CHD_HEADER_V5];
+	struct stat st;
+	uint64_t hunks;
+	int ret;
+
+	*out = NULL;
+	if (chd == NULL || (chd->path = gm_strdup(path)) == NULL) {
+		free(chd);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	chd->cached = UINT32_MAX;
+	chd->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (chd->fd < 0) {
+		ret = gm_error_set_errno(ctx, GM_ERR_NOENT, errno, "cannot open '%s'", path);
+		goto fail;
+	}
+	if (fstat(chd->fd, &st) != 0) {
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot stat '%s'", path);
+		goto fail;
+	}
+	chd->file_size = (uint64_t)st.st_size;
+	ret = pread_all(ctx, chd, 0, h, 16, "the header");
+	if (ret != 0)
+		goto fail;
+	if (memcmp(h, "MComprHD", 8) != 0) {
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s' is not a CHD (no MComprHD "
+				   "tag)", path);
+		goto fail;
+	}
+	chd->version = gm_be32(h + 12);
+	if (chd->version != 5) {
+		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' is a CHD of version %lu: "
+				   "only version 5 is read (`chdman copy -i OLD -o NEW` "
+				   "rewrites it as version 5)", path,
+				   (unsigned long)chd->version);
+		goto fail;
+	}
+	ret = pread_all(ctx, chd, 0, h, sizeof(h), "the header");
+	if (ret != 0)
+		goto fail;
+	if (gm_be32(h + 8) != GM_CHD_HEADER_V5) {
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s': a version 5 header of %lu "
+				   "bytes (124 expected)", path, (unsigned long)gm_be32(h + 8));
+		goto fail;
+	}
+	for (int i = 0; i < 4; i++)
+		chd->compressors[i] = gm_be32(h + 16 + 4 * i);
+	chd->logical_bytes = gm_be64(h + 32);
+	chd->map_offset = gm_be64(h + 40);
+	chd->meta_offset = gm_be64(h + 48);
+	chd->hunk_bytes = gm_be32(h + 56);
+	chd->unit_bytes = gm_be32(h + 60);
+	memcpy(chd->raw_sha1, h + 64, 20);
+	memcpy(chd->sha1, h + 84, 20);
+	memcpy(chd->parent_sha1, h + 104, 20);
+	chd->has_parent = !zero20(chd->parent_sha1);
+	if (chd->hunk_bytes == 0 || chd->hunk_bytes > MAX_HUNK_BYTES || chd->unit_bytes == 0
+	    || chd->hunk_bytes % chd->unit_bytes != 0) {
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunks of %lu bytes in units "
+				   "of %lu cannot be (a damaged header?)", path,
+				   (unsigned long)chd->hunk_bytes, (unsigned long)chd->unit_bytes);
+		goto fail;
+	}
+	hunks = chd->logical_bytes / chd->hunk_bytes
+		+ (chd->logical_bytes % chd->hunk_bytes != 0);
+	if (hunks > MAX_HUNKS) {
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s': %llu hunks of %lu bytes is "
+				   "more than this reader takes (%u)", path,
+				   (unsigned long long)hunks, (unsigned long)chd->hunk_bytes,
+				   MAX_HUNKS);
+		goto fail;
+	}
+	chd->hunk_count = (uint32_t)hunks;
+	if (chd->has_parent) {
+		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' is a CHD with a parent "
+				   "(it holds only what differs from another CHD): make it "
+				   "whole with `chdman copy -i %s -o WHOLE.chd -op PARENT.chd`",
+				   path, path);
+		goto fail;
+	}
+	chd->map = calloc(chd->hunk_count ? chd->hunk_count : 1, sizeof(*chd->map));
+	chd->cache = malloc(chd->hunk_bytes);
+	chd->packed = malloc(chd->hunk_bytes);
+	if (chd->map == NULL || chd->cache == NULL || chd->packed == NULL) {
+		ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		goto fail;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (chd->compressors[i] == 0)
+			continue;
+		chd->codec[i] = gm_chd_codec_new(ctx, chd->compressors[i], chd->hunk_bytes);
+		if (chd->codec[i] == NULL) {
+			char msg[GM_ERROR_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", gm_error(ctx));
+			ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s': %s", path, msg);
+			goto fail;
+		}
+	}
+	ret = chd->compressors[0] != 0 ? decode_map(ctx, chd) : plain_map(ctx, chd);
+	if (ret != 0)
+		goto fail;
+	*out = chd;
+	return 0;
+fail:
+	gm_chd_close(chd);
+	return ret;
+}
+
+void gm_chd_close(struct gm_chd *chd)
+{
+	if (chd == NULL)
+		return;
+	if (chd->fd >= 0)
+		close(chd->fd);
+	for (int i = 0; i < 4; i++)
+		gm_chd_codec_free(chd->codec[i]);
+	free(chd->map);
+	free(chd->cache);
+	free(chd->packed);
+	free(chd->path);
+	free(chd);
+}
+
+int gm_chd_read_hunk(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint8_t *buf)
+{
+	const struct gm_chd_hunk *e;
+	char what[64], w[256];
+	int ret;
+
+	if (n >= chd->hunk_count)
+		return gm_error_set(ctx, GM_ERR_INVALID, "'%s' has no hunk %lu", chd->path,
+				    (unsigned long)n);
+	/* a copy of an earlier hunk (never a later one: no loops) */
+	for (uint32_t at = n; chd->map[at].type == GM_CHD_HUNK_SELF;) {
+		uint64_t to = chd->map[at].offset;
+
+		if (to >= at)
+			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu is said to "
+					    "copy hunk %llu, which does not come before it",
+					    chd->path, (unsigned long)at, (unsigned long long)to);
+		at = (uint32_t)to;
+		n = at;
+	}
+	e = &chd->map[n];
+	snprintf(what, sizeof(what), "hunk %lu", (unsigned long)n);
+	switch (e->type) {
+	case GM_CHD_HUNK_ZERO:
+		memset(buf, 0, chd->hunk_bytes);
+		return 0;
+	case GM_CHD_HUNK_PARENT:
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu is in a parent CHD, "
+				    "and this one names none", chd->path, (unsigned long)n);
+	case GM_CHD_HUNK_NONE:
+		ret = pread_all(ctx, chd, e->offset, buf, chd->hunk_bytes, what);
+		if (ret != 0)
+			return ret;
+		break;
+	default:
+		if (e->type > 3 || chd->codec[e->type] == NULL)
+			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu names codec %u, "
+					    "which the header does not", chd->path,
+					    (unsigned long)n, e->type);
+		if (e->length > chd->hunk_bytes)
+			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu is %lu bytes "
+					    "compressed, more than its %lu", chd->path,
+					    (unsigned long)n, (unsigned long)e->length,
+					    (unsigned long)chd->hunk_bytes);
+		ret = pread_all(ctx, chd, e->offset, chd->packed, e->length, what);
+		if (ret != 0)
+			return ret;
+		ret = gm_chd_codec_decompress(chd->codec[e->type], chd->packed, e->length, buf,
+					      w, sizeof(w));
+		if (ret != 0) {
+			char name[5];
+
+			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu (%s) does not "
+					    "decompress: %s", chd->path, (unsigned long)n,
+					    gm_chd_codec_name(chd->compressors[e->type], name), w);
+		}
+		break;
+	}
+	if (chd->compressors[0] != 0 && gm_crc16_update(0xffff, buf, chd->hunk_bytes) != e->crc)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu fails its CRC: it is "
+				    "damaged", chd->path, (unsigned long)n);
+	return 0;
+}
+
+int gm_chd_read(struct gm_ctx *ctx, struct gm_chd *chd, uint64_t off, uint8_t *buf,
+		size_t len)
+{
+	while (len > 0) {
+		uint64_t n = off / chd->hunk_bytes;
+		size_t in = (size_t)(off % chd->hunk_bytes);
+		size_t take = chd->hunk_bytes - in < len ? chd->hunk_bytes - in : len;
+
+		if (n >= chd->hunk_count)
+			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' ends at byte %llu, before "
+					    "the sectors its metadata give it", chd->path,
+					    (unsigned long long)chd->logical_bytes);
+		if (chd->cached != n) {
+			int ret;
+
+			chd->cached = UINT32_MAX;
+			ret = gm_chd_read_hunk(ctx, chd, (uint32_t)n, chd->cache);
+			if (ret != 0)
+				return ret;
+			chd->cached = (uint32_t)n;
+		}
+		memcpy(buf, chd->cache + in, take);
+		buf += take;
+		off += take;
+		len -= take;
+	}
+	return 0;
+}
+
+int gm_chd_meta(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t tag, unsigned index,
+		uint8_t *buf, size_t len, uint32_t *tag_out, uint8_t *flags,
+		uint32_t *size)
+{
+	uint64_t at = chd->meta_offset;
+	unsigned seen = 0;
+
+	for (unsigned k = 0; at != 0 && k < MAX_META; k++) {
+		uint8_t e[16];
+		uint32_t etag, elen;
+		int ret = pread_all(ctx, chd, at, e, sizeof(e), "a metadata entry");
+
+		if (ret != 0)
+			return ret;
+		etag = gm_be32(e);
+		elen = be24(e + 5);
+		if (tag == 0 || etag == tag) {
+			if (seen++ == index) {
+				size_t take = elen < len ? elen : len;
+
+				ret = pread_all(ctx, chd, at + 16, buf, take, "a metadata entry");
+				if (ret != 0)
+					return ret;
+				if (take < len)
+					buf[take] = 0;
+				if (tag_out != NULL)
+					*tag_out = etag;
+				if (flags != NULL)
+					*flags = e[4];
+				if (size != NULL)
+					*size = elen;
+				return 0;
+			}
+		}
+		at = gm_be64(e + 8);
+	}
+	if (at != 0)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': more than %u metadata entries "
+				    "(the chain loops?)", chd->path, MAX_META);
+	return 1;
+}
