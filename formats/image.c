@@ -34,6 +34,7 @@ static const struct gm_format_ops *const formats[] = {
 	&gm_format_iso,
 	&gm_format_nrg,
 	&gm_format_mds,
+	&gm_format_chd,
 	&gm_format_capture,
 	&gm_format_raw,
 	NULL

@@ -39,6 +39,7 @@ extern const struct gm_format_ops gm_format_nrg;
 extern const struct gm_format_ops gm_format_mds;
 extern const struct gm_format_ops gm_format_raw;
 extern const struct gm_format_ops gm_format_capture;
+extern const struct gm_format_ops gm_format_chd;
 
 /* Duplicate a string; NULL when memory is exhausted. */
 char *gm_strdup(const char *s);
