@@ -1,0 +1,135 @@
+# chd.sh - CHD v5 images (issue 17) made by chdman (Debian's mame-tools
+# 0.251, the independent implementation) read by glassmaster.
+#
+# Sources: a mixed-mode cue sheet (data track, an audio track with an
+# unstored PREGAP, an audio track with a stored INDEX 00), a data ISO, and
+# a cdrdao TOC with RW_RAW subchannel.  chdman createcd makes CHDs of
+# them with its default codecs (cdlz, cdzl, cdfl: chosen per hunk) and
+# with each of -c none, cdzl, cdlz, cdfl; for each:
+# - `glassmaster convert x.chd y.cue` gives the sheet and BIN that
+#   `chdman extractcd` gives (the sheet equal but for the BIN's name);
+# - `info` lists the tracks of the source sheet (chdman keeps neither the
+#   MCN, CD-TEXT, ISRC nor INDEX 02: what they lose is not compared);
+# - the subchannel CHD converted to a TOC gives chdman's BIN (sectors and
+#   interleaved subchannel) byte for byte;
+# - ls and extract of the ISO's CHD give the ISO's tree;
+# - damaged CHDs (a byte of a hunk, of the map, of the metadata changed;
+#   the file cut short; an older version) fail with status 2 and a
+#   message naming the hunk, the map or the entry, leaving no output.
+# (chdman 0.251 writes CHDs it cannot reopen from tiny incompressible
+# inputs: these are dozens of hunks.)
+. "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
+. "$srcdir/tests/cli/images.sh"
+
+for tool in chdman genisoimage sox python3; do
+	command -v "$tool" > /dev/null || fail "$tool is not installed (sh bootstrap check)"
+done
+
+make_iso "$T/tree" "$T/a.iso" CHDTEST
+make_mixed "$T" "$T/a.iso"
+
+# chd SOURCE OUT [CODECS]: chdman createcd
+chd() {
+	if [ -n "${3:-}" ]; then
+		chdman createcd -f -c "$3" -i "$1" -o "$2" > "$T/chdman.log" 2>&1
+	else
+		chdman createcd -f -i "$1" -o "$2" > "$T/chdman.log" 2>&1
+	fi || { cat "$T/chdman.log" >&2; fail "chdman createcd -i $1 ${3:+-c $3}"; }
+}
+
+# the layout lines of `info` (tracks, modes, starts, lengths, pregaps)
+layout() {
+	run 0 "$GM" info "$1"
+	grep -E '^ +[0-9]+ +[0-9]+ ' "$T/out" | awk '{print $2, $3, $4, $5, $7, $8}'
+}
+
+layout "$T/mixed.cue" > "$T/layout.cue"
+for codecs in default none cdzl cdlz cdfl; do
+	c=$T/m-$codecs.chd
+	if [ $codecs = default ]; then chd "$T/mixed.cue" "$c"; else chd "$T/mixed.cue" "$c" $codecs; fi
+	chdman extractcd -f -i "$c" -o "$T/x-$codecs.cue" -ob "$T/x-$codecs.bin" > /dev/null 2>&1 ||
+		fail "chdman extractcd of $codecs"
+	echo "\$ glassmaster convert m-$codecs.chd g-$codecs.cue"
+	run 0 "$GM" convert "$c" "$T/g-$codecs.cue"
+	cmp "$T/g-$codecs.bin" "$T/x-$codecs.bin" ||
+		fail "$codecs: our BIN of chdman's CHD differs from chdman extractcd's"
+	sed "s/g-$codecs.bin/BIN/" "$T/g-$codecs.cue" > "$T/g.sheet"
+	sed "s/x-$codecs.bin/BIN/" "$T/x-$codecs.cue" > "$T/x.sheet"
+	cmp "$T/g.sheet" "$T/x.sheet" || {
+		diff "$T/g.sheet" "$T/x.sheet" >&2
+		fail "$codecs: our sheet of chdman's CHD differs from chdman extractcd's"
+	}
+	layout "$c" > "$T/layout.chd"
+	cmp "$T/layout.chd" "$T/layout.cue" || {
+		diff "$T/layout.chd" "$T/layout.cue" >&2
+		fail "$codecs: info of the CHD lists other tracks than the sheet's"
+	}
+done
+# the source's samples and sectors, whatever the codec
+cat "$T/mixed (Track 1).bin" "$T/mixed (Track 2).bin" > "$T/src12.bin"
+head -c "$(wc -c < "$T/src12.bin")" "$T/g-cdfl.bin" | cmp - "$T/src12.bin" ||
+	fail "tracks 1 and 2 through cdfl differ from the source's"
+
+# the data ISO (TYPE MODE1: 2048-byte sectors): the same ISO, the same tree
+chd "$T/a.iso" "$T/iso.chd"
+echo "\$ glassmaster convert iso.chd back.iso; ls -R; extract"
+run 0 "$GM" convert "$T/iso.chd" "$T/back.iso"
+cmp "$T/back.iso" "$T/a.iso" || fail "the ISO through chdman's CHD differs"
+run 0 "$GM" ls -R "$T/iso.chd"
+mv "$T/out" "$T/ls.chd"
+run 0 "$GM" ls -R "$T/a.iso"
+cmp "$T/ls.chd" "$T/out" || fail "ls -R of the CHD differs from the ISO's"
+run 0 "$GM" extract "$T/iso.chd" -C "$T/x.chd"
+run 0 "$GM" extract "$T/a.iso" -C "$T/x.iso"
+diff -r "$T/x.chd" "$T/x.iso" > /dev/null || fail "extract of the CHD differs from the ISO's"
+
+# subchannel: a TOC with RW_RAW (from a CloneCD image of the mixed sheet)
+run 0 "$GM" convert "$T/mixed.cue" "$T/s.ccd"
+run 0 "$GM" convert "$T/s.ccd" "$T/s.toc"
+chd "$T/s.toc" "$T/s.chd"
+chdman info -v -i "$T/s.chd" > "$T/s.info" 2>&1
+grep -q "SUBTYPE:RW_RAW" "$T/s.info" || fail "chdman did not keep the subchannel"
+chdman extractcd -f -i "$T/s.chd" -o "$T/xs.toc" -ob "$T/xs.bin" > /dev/null 2>&1 ||
+	fail "chdman extractcd -o .toc"
+echo "\$ glassmaster convert s.chd gs.toc"
+run 0 "$GM" convert "$T/s.chd" "$T/gs.toc"
+cmp "$T/gs.bin" "$T/xs.bin" || fail "the subchannel CHD as a TOC differs from chdman's"
+# its Q subchannel is the one the CloneCD image had (chdman keeps it whole)
+run 0 "$GM" convert "$T/s.chd" "$T/gs.ccd"
+cmp -n "$(( 366 * 96 ))" "$T/gs.sub" "$T/s.sub" ||
+	fail "the data track's subchannel through the CHD differs from the CloneCD .sub"
+
+# damage: status 2, a message naming what, no output left
+field() {	# field FILE OFFSET LEN: a big-endian number of the header
+	python3 -c "import sys; d=open(sys.argv[1],'rb').read(); print(int.from_bytes(d[int(sys.argv[2]):int(sys.argv[2])+int(sys.argv[3])],'big'))" "$@"
+}
+poke() {	# poke FILE OFFSET: its byte at OFFSET inverted
+	python3 -c "
+import sys
+p, o = sys.argv[1], int(sys.argv[2])
+d = bytearray(open(p, 'rb').read()); d[o] ^= 0xff; open(p, 'wb').write(d)" "$@"
+}
+broken() {	# broken NAME PATTERN: convert NAME.chd fails as it should
+	echo "\$ glassmaster convert $1.chd $1.cue (damaged)"
+	run 2 "$GM" convert "$T/$1.chd" "$T/$1.cue"
+	grep -Eq "$2" "$T/err" || { cat "$T/err" >&2; fail "$1: no message matching '$2'"; }
+	[ ! -e "$T/$1.cue" ] && [ ! -e "$T/$1.bin" ] || fail "$1: output left after a failure"
+}
+base=$T/m-default.chd
+map=$(field "$base" 40 8)
+meta=$(field "$base" 48 8)
+cp "$base" "$T/hunk.chd"
+poke "$T/hunk.chd" $((map / 2))
+broken hunk "hunk [0-9]+ .*(does not decompress|fails its CRC)"
+cp "$base" "$T/map.chd"
+poke "$T/map.chd" $((map + 20))
+broken map "the map"
+cp "$base" "$T/meta.chd"
+poke "$T/meta.chd" $((meta + 16 + 2))
+broken meta "CHT2 metadata entry 1 is malformed"
+head -c $((map + 10)) "$base" > "$T/short.chd"
+broken short "past the end of the file"
+cp "$base" "$T/v4.chd"
+poke "$T/v4.chd" 15
+broken v4 "version 250: only version 5"
+echo "chd.sh: ok"
