@@ -103,11 +103,28 @@ static const char *bad_reason(const struct gm_bad_sector *b)
 static void print_json(const char *path, const struct gm_integrity_report *r,
 		       const struct bad_list *bad)
 {
+	bool chd_bad = r->chd && (r->chd_bad_hunks > 0 || !r->chd_sha1_ok);
+
 	printf("{\"image\": ");
 	cli_json_string(stdout, path);
 	printf(", \"verdict\": \"%s\", \"sector_size\": %zu, \"sectors\": %llu",
-	       r->failed || r->fs_problems ? "DAMAGED" : "INTACT", r->sector_size,
+	       r->failed || r->fs_problems || chd_bad ? "DAMAGED" : "INTACT", r->sector_size,
 	       (unsigned long long)r->sectors);
+	if (r->chd) {
+		printf(", \"chd\": {\"hunks\": %llu, \"bad_hunks\": %llu, \"sha1_ok\": %s, "
+		       "\"damage\": [", (unsigned long long)r->chd_hunks,
+		       (unsigned long long)r->chd_bad_hunks, r->chd_sha1_ok ? "true" : "false");
+		for (const char *p = r->chd_text; *p;) {
+			size_t len = strcspn(p, "\n");
+			char line[1024];
+
+			snprintf(line, sizeof(line), "%.*s", (int)len, p);
+			printf("%s", p == r->chd_text ? "" : ", ");
+			cli_json_string(stdout, line);
+			p += len + (p[len] == '\n');
+		}
+		printf("]}");
+	}
 	if (r->first_lba == GM_LBA_ANY)
 		printf(", \"first_lba\": null");
 	else
@@ -157,6 +174,28 @@ static void print_json(const char *path, const struct gm_integrity_report *r,
 static void print_text(const char *path, const struct gm_integrity_report *r,
 		       const struct bad_list *bad)
 {
+	if (r->chd && (r->chd_bad_hunks > 0 || !r->chd_sha1_ok)) {
+		const char *p = r->chd_text;
+
+		if (r->chd_bad_hunks > 0)
+			printf("DAMAGED: '%s': %llu of %llu hunks do not decompress or fail "
+			       "their CRC\n", path, (unsigned long long)r->chd_bad_hunks,
+			       (unsigned long long)r->chd_hunks);
+		else
+			printf("DAMAGED: '%s': its %llu hunks check, but their data do not "
+			       "have the SHA-1 of its header\n", path,
+			       (unsigned long long)r->chd_hunks);
+		while (*p) {
+			size_t len = strcspn(p, "\n");
+
+			printf("  %.*s\n", (int)len, p);
+			p += len + (p[len] == '\n');
+		}
+		return;
+	}
+	if (r->chd)
+		printf("CHD: %llu hunks decompress and pass their CRC; the data SHA-1 "
+		       "matches\n", (unsigned long long)r->chd_hunks);
 	if (r->structure_only && r->fs_problems)
 		printf("DAMAGED: '%s': %u faults in its file system structures\n",
 		       path, r->fs_problems);
@@ -890,7 +929,10 @@ const struct gm_command gm_cmd_verify = {
 	"2352 or 2448 bytes a sector, or the raw tracks of a cue sheet, CloneCD,\n"
 	"cdrdao TOC, NRG or MDS image): the sync, the header\n"
 	"address, the EDC and the ECC of every data sector, and the Q subchannel\n"
-	"CRC when there is subchannel. Nothing is corrected; nothing is written.\n"
+	"CRC when there is subchannel. A CHD's hunks are checked first (each\n"
+	"decompressed, its CRC-16 and the data's SHA-1 compared): a damaged hunk\n"
+	"is reported with the sectors it holds. Nothing is corrected; nothing is\n"
+	"written.\n"
 	"\n"
 	"With --accuraterip, match the AccurateRip checksums of IMAGE's audio (a\n"
 	"capture, a cue sheet, any image) against the responses of the dBAR file\n"

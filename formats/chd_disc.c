@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "bytes.h"
 #include "chd.h"
 #include "image_private.h"
@@ -454,6 +456,102 @@ fail:
 	if (disc->nfiles == 0)
 		view_release(v);
 	free(m);
+	return ret;
+}
+
+/* The stored sectors (first LBA, count) frames [from, to) of the CHD hold,
+   into text. */
+static void frames_text(const struct chd_view *v, const struct gm_disc *disc, uint64_t from,
+			uint64_t to, char *text, size_t len)
+{
+	size_t at = 0;
+
+	text[0] = '\0';
+	for (unsigned k = 0; k < v->ntracks && at + 1 < len; k++) {
+		const struct chd_track *t = &v->t[k];
+		const struct gm_track *dt = &disc->tracks[k];
+		uint64_t a = from > t->frame ? from : t->frame;
+		uint64_t b = to < t->frame + t->frames ? to : t->frame + t->frames;
+		int32_t first = dt->index[0] + dt->pregap;
+
+		if (a >= b)
+			continue;
+		at += (size_t)snprintf(text + at, len - at, "%strack %u, LBA %ld-%ld",
+				       at ? "; " : "", dt->number,
+				       (long)(first + (int32_t)(a - t->frame)),
+				       (long)(first + (int32_t)(b - t->frame) - 1));
+	}
+	if (at == 0)
+		snprintf(text, len, "no sector (track padding)");
+}
+
+int gm_chd_check(struct gm_ctx *ctx, const struct gm_disc *disc, char *text, size_t len,
+		 uint64_t *hunks, uint64_t *bad, bool *sha1_ok)
+{
+	struct chd_view *v = NULL;
+	struct gm_chd *chd;
+	uint8_t *buf, digest[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	size_t at = 0;
+	EVP_MD_CTX *md;
+	int ret = 0;
+
+	for (unsigned i = 0; i < disc->nfiles && v == NULL; i++)
+		if (disc->files[i].release == view_release)
+			v = disc->files[i].read_arg;
+	*hunks = *bad = 0;
+	*sha1_ok = false;
+	text[0] = '\0';
+	if (v == NULL)
+		return gm_error_set(ctx, GM_ERR_INVALID, "not a CHD");
+	chd = v->chd;
+	buf = malloc(chd->hunk_bytes);
+	md = EVP_MD_CTX_new();
+	if (buf == NULL || md == NULL || EVP_DigestInit_ex(md, EVP_sha1(), NULL) != 1) {
+		free(buf);
+		EVP_MD_CTX_free(md);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	chd->cached = UINT32_MAX;
+	for (uint32_t n = 0; n < chd->hunk_count; n++) {
+		uint64_t start = (uint64_t)n * chd->hunk_bytes;
+		size_t take = chd->logical_bytes - start < chd->hunk_bytes
+			? (size_t)(chd->logical_bytes - start) : chd->hunk_bytes;
+
+		ret = gm_chd_read_hunk(ctx, chd, n, buf);
+		(*hunks)++;
+		if (ret == -GM_ERR_FORMAT) {
+			char where[512], msg[GM_ERROR_MAX], prefix[64 + 4096];
+			const char *why = gm_error(ctx);
+
+			/* (the message without the file and hunk said here) */
+			snprintf(prefix, sizeof(prefix), "'%s': hunk %lu ", chd->path,
+				 (unsigned long)n);
+			if (strncmp(why, prefix, strlen(prefix)) == 0)
+				why += strlen(prefix);
+			snprintf(msg, sizeof(msg), "%s", why);
+			if (v->dvd)
+				snprintf(where, sizeof(where), "LBA %llu-%llu",
+					 (unsigned long long)(start / 2048),
+					 (unsigned long long)((start + take) / 2048 - 1));
+			else
+				frames_text(v, disc, start / GM_CHD_FRAME,
+					    (start + take) / GM_CHD_FRAME, where, sizeof(where));
+			(*bad)++;
+			if (at + 1 < len)
+				at += (size_t)snprintf(text + at, len - at, "hunk %lu (%s): %s\n",
+						       (unsigned long)n, where, msg);
+			ret = 0;
+			continue;
+		}
+		if (ret != 0)
+			break;
+		EVP_DigestUpdate(md, buf, take);
+	}
+	if (ret == 0 && EVP_DigestFinal_ex(md, digest, &dlen) == 1)
+		*sha1_ok = *bad == 0 && dlen == 20 && memcmp(digest, chd->raw_sha1, 20) == 0;
+	EVP_MD_CTX_free(md);
+	free(buf);
 	return ret;
 }
 

@@ -206,6 +206,15 @@ const struct gm_disc *gm_source_disc(const struct gm_source *src);
 int gm_source_read(struct gm_ctx *ctx, struct gm_source *src,
 		   struct gm_read *req);
 
+/*
+ * Every hunk of the CHD disc (a "chd" image's) decompressed and its CRC-16
+ * checked, and the SHA-1 of its data against its header's: the damaged
+ * ones a line each in text ("hunk N (LBA a-b (track t)): why").  0, or a
+ * negative code when the file cannot be read at all.
+ */
+int gm_chd_check(struct gm_ctx *ctx, const struct gm_disc *disc, char *text, size_t len,
+		 uint64_t *hunks, uint64_t *bad, bool *sha1_ok);
+
 /* Free a source; NULL is accepted. */
 void gm_source_free(struct gm_source *src);
 

@@ -306,6 +306,26 @@ int gm_integrity_check_image(struct gm_ctx *ctx, const char *path,
 	if (ret != 0)
 		return ret;
 	disc = gm_source_disc(src);
+	if (disc->format != NULL && strcmp(disc->format, "chd") == 0) {
+		/* its hunks first: a damaged one is reported by the sectors it
+		   holds, and the sectors are checked only in a whole CHD */
+		report->chd = true;
+		ret = gm_chd_check(ctx, disc, report->chd_text, sizeof(report->chd_text),
+				   &report->chd_hunks, &report->chd_bad_hunks,
+				   &report->chd_sha1_ok);
+		if (ret != 0 || report->chd_bad_hunks > 0 || !report->chd_sha1_ok) {
+			gm_source_free(src);
+			if (ret != 0)
+				return ret;
+			return report->chd_bad_hunks > 0
+			       ? gm_error_set(ctx, GM_ERR_MISMATCH, "'%s': %llu of %llu hunks "
+					      "are damaged", path,
+					      (unsigned long long)report->chd_bad_hunks,
+					      (unsigned long long)report->chd_hunks)
+			       : gm_error_set(ctx, GM_ERR_MISMATCH, "'%s': its data do not "
+					      "have the SHA-1 its header gives", path);
+		}
+	}
 	for (unsigned i = 0; i < disc->ntracks; i++) {
 		const struct gm_track *t = &disc->tracks[i];
 

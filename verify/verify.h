@@ -58,6 +58,12 @@ struct gm_integrity_report {
 	char fs_text[4096];	/* the faults, one a line (those that fit) */
 	bool structure_only;	/* a user-data image: no sector could be
 				   checked, only its file systems */
+	/* a CHD: every hunk decompressed with its CRC-16 checked, and the
+	   SHA-1 of its data against the header's */
+	bool chd;
+	uint64_t chd_hunks, chd_bad_hunks;
+	bool chd_sha1_ok;
+	char chd_text[4096];	/* the damaged hunks and their sectors, a line each */
 };
 
 /* Options with their defaults: guess the sector size and first LBA. */

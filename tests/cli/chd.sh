@@ -132,4 +132,13 @@ broken short "past the end of the file"
 cp "$base" "$T/v4.chd"
 poke "$T/v4.chd" 15
 broken v4 "version 250: only version 5"
+# verify --integrity: every hunk of a whole CHD checks (and its sectors);
+# the damaged hunk is named with the sectors it holds
+echo "\$ glassmaster verify --integrity m-default.chd; hunk.chd"
+run 0 "$GM" verify --integrity "$base"
+contains "$T/out" "CHD: 122 hunks decompress and pass their CRC; the data SHA-1 matches"
+contains "$T/out" "INTACT:"
+run 1 "$GM" verify --integrity "$T/hunk.chd"
+grep -Eq "^  hunk [0-9]+ \(track [0-9], LBA [0-9]+-[0-9]+\): " "$T/out" ||
+	{ cat "$T/out" >&2; fail "verify --integrity does not name the damaged hunk's sectors"; }
 echo "chd.sh: ok"

@@ -26,7 +26,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 passed=0
 failed=0
 
-libs=$(pkg-config --libs libcdio libiso9660 libudf libcrypto zlib)
+libs=$(pkg-config --libs libcdio libiso9660 libudf libcrypto zlib flac liblzma libzstd)
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fno-sanitize-recover=all
 	-I$builddir -I$srcdir/formats -I$srcdir/rip -I$srcdir/fs -I$srcdir/verify -I$srcdir/serve"
 export cflags work
