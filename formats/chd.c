@@ -332,6 +332,11 @@ int gm_chd_open(struct gm_ctx *ctx, const char *path, struct gm_chd **out)
 				   path, path);
 		goto fail;
 	}
+	if (chd->map_offset == 0) {
+		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s' is an incomplete CHD (it has "
+				   "no map: the program writing it stopped)", path);
+		goto fail;
+	}
 	chd->map = calloc(chd->hunk_count ? chd->hunk_count : 1, sizeof(*chd->map));
 	chd->cache = malloc(chd->hunk_bytes);
 	chd->packed = malloc(chd->hunk_bytes);

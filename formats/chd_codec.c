@@ -479,7 +479,8 @@ static int cd_decompress(struct gm_chd_codec *c, const uint8_t *src, size_t len,
 		       GM_CHD_FRAME_SUB);
 		if (ecc_bytes > 0 && (bitmap[i / 8] & (1u << (i % 8)))) {
 			memcpy(frame, cd_sync, sizeof(cd_sync));
-			gm_ecc_generate(frame, false);
+			/* (a Mode 2 Form 1 sector's parity leaves out its header) */
+			gm_ecc_generate(frame, frame[15] == 2);
 		}
 	}
 	return 0;

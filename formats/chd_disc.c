@@ -548,8 +548,13 @@ int gm_chd_check(struct gm_ctx *ctx, const struct gm_disc *disc, char *text, siz
 			break;
 		EVP_DigestUpdate(md, buf, take);
 	}
+	/* (chdman leaves the SHA-1s of a CHD without codecs zero: nothing to
+	   compare) */
 	if (ret == 0 && EVP_DigestFinal_ex(md, digest, &dlen) == 1)
-		*sha1_ok = *bad == 0 && dlen == 20 && memcmp(digest, chd->raw_sha1, 20) == 0;
+		*sha1_ok = *bad == 0 && dlen == 20
+			   && (memcmp(digest, chd->raw_sha1, 20) == 0
+			       || (chd->compressors[0] == 0
+				   && memcmp(chd->raw_sha1, (const uint8_t[20]){ 0 }, 20) == 0));
 	EVP_MD_CTX_free(md);
 	free(buf);
 	return ret;

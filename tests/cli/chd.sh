@@ -70,6 +70,15 @@ cat "$T/mixed (Track 1).bin" "$T/mixed (Track 2).bin" > "$T/src12.bin"
 head -c "$(wc -c < "$T/src12.bin")" "$T/g-cdfl.bin" | cmp - "$T/src12.bin" ||
 	fail "tracks 1 and 2 through cdfl differ from the source's"
 
+# Mode 2 Form 1 sectors: chdman strips their sync and parity too (their
+# ECC leaves the header out), which must come back the same
+"$MKRAW" -m 2 -n 400 "$T/m2.bin" || fail "gm-mkraw"
+printf 'FILE "m2.bin" BINARY\n  TRACK 01 MODE2/2352\n    INDEX 01 00:00:00\n' > "$T/m2.cue"
+chd "$T/m2.cue" "$T/m2.chd"
+echo "\$ glassmaster convert m2.chd m2back.cue"
+run 0 "$GM" convert "$T/m2.chd" "$T/m2back.cue"
+cmp "$T/m2back.bin" "$T/m2.bin" || fail "Mode 2 Form 1 sectors through chdman's CHD differ"
+
 # the data ISO (TYPE MODE1: 2048-byte sectors): the same ISO, the same tree
 chd "$T/a.iso" "$T/iso.chd"
 echo "\$ glassmaster convert iso.chd back.iso; ls -R; extract"
@@ -138,6 +147,8 @@ echo "\$ glassmaster verify --integrity m-default.chd; hunk.chd"
 run 0 "$GM" verify --integrity "$base"
 contains "$T/out" "CHD: 122 hunks decompress and pass their CRC; the data SHA-1 matches"
 contains "$T/out" "INTACT:"
+# (chdman leaves the SHA-1s of a CHD without codecs zero)
+run 0 "$GM" verify --integrity "$T/m-none.chd"
 run 1 "$GM" verify --integrity "$T/hunk.chd"
 grep -Eq "^  hunk [0-9]+ \(track [0-9], LBA [0-9]+-[0-9]+\): " "$T/out" ||
 	{ cat "$T/out" >&2; fail "verify --integrity does not name the damaged hunk's sectors"; }
