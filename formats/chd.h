@@ -118,6 +118,12 @@ int gm_chd_meta(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t tag, unsigned i
 /* The name of a codec FourCC ("cdlz"), "none", or "?" for unknown. */
 const char *gm_chd_codec_name(uint32_t fourcc, char buf[5]);
 
+/* Write src as a CHD (chd_write.c): the "chd" format's write. */
+struct gm_source;
+struct gm_write_opts;
+int gm_chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path,
+		 const struct gm_write_opts *opts);
+
 /* ---- codecs (chd_codec.c) ---- */
 
 /* A decompressor for fourcc for hunks of hunk_bytes; NULL with the message
@@ -164,5 +170,25 @@ void gm_huff_release(struct gm_huff *h);
 bool gm_huff_import_rle(struct gm_huff *h, struct gm_bits_in *b);
 bool gm_huff_import_huffman(struct gm_huff *h, struct gm_bits_in *b);
 uint32_t gm_huff_decode(const struct gm_huff *h, struct gm_bits_in *b);
+/* Codes from the lengths (canonical, longest first) and the lookup table;
+   false when the lengths are no complete prefix code. */
+bool gm_huff_assign(struct gm_huff *h);
+
+struct gm_bits_out {
+	uint8_t *p;
+	size_t len, cap;
+	uint64_t acc;
+	unsigned n;
+	bool nomem;
+};
+
+void gm_bits_out_init(struct gm_bits_out *b);
+void gm_bits_write(struct gm_bits_out *b, uint32_t v, unsigned count);
+void gm_bits_flush(struct gm_bits_out *b);
+/* Lengths (at most maxbits) from symbol counts, as MAME makes them, and
+   the codes. */
+bool gm_huff_from_histo(struct gm_huff *h, const uint32_t *histo);
+void gm_huff_export_rle(const struct gm_huff *h, struct gm_bits_out *b);
+void gm_huff_encode(const struct gm_huff *h, struct gm_bits_out *b, unsigned symbol);
 
 #endif

@@ -284,6 +284,159 @@ static int add_file(struct gm_ctx *ctx, struct gm_disc *disc, const char *path,
 	return (int)disc->nfiles - 1;
 }
 
+
+/* ---- GMCD: what the CHD's tracks cannot say, as glassmaster wrote it ---- */
+
+static int unhex(const char *hex, char **out)
+{
+	size_t n = strlen(hex);
+	char *s;
+
+	if (n % 2 != 0 || n > 4000)
+		return -1;
+	s = malloc(n / 2 + 1);
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || v == 0) {
+			free(s);
+			return -1;
+		}
+		s[i] = (char)v;
+	}
+	s[n / 2] = '\0';
+	*out = s;
+	return 0;
+}
+
+/* The layout a GMCD line gives a track, checked against the frames its CHT2
+   stores; false (with why) when it does not fit. */
+static bool gmcd_apply(struct chd_view *v, struct gm_disc *disc, char *text, char *why,
+		       size_t wlen)
+{
+	struct gm_disc d = *disc;	/* (tracks copied; strings applied after) */
+	struct { unsigned track; int field; char *text; } texts[64];
+	unsigned ntexts = 0;
+	bool seen[GM_MAX_TRACKS] = { false }, ok = true;
+	char mcn[14] = "";
+	uint64_t skip[GM_MAX_TRACKS] = { 0 };
+
+	for (char *line = strtok(text, "\n"); line != NULL && ok; line = strtok(NULL, "\n")) {
+		unsigned n, k, session, control, scms, field;
+		long index0, pregap, postgap, end, lba;
+		char isrc[16], hex[4100];
+
+		if (strcmp(line, "GMCD 1") == 0)
+			continue;
+		if (sscanf(line, "MCN %13s", mcn) == 1)
+			continue;
+		if (sscanf(line, "TRACK %u SESSION %u CONTROL %u SCMS %u INDEX0 %ld PREGAP %ld "
+			   "POSTGAP %ld END %ld ISRC %15s", &n, &session, &control, &scms, &index0,
+			   &pregap, &postgap, &end, isrc) == 9) {
+			struct gm_track *t;
+
+			if (n < 1 || n > d.ntracks || session < 1 || session > 99 || control > 15
+			    || index0 < -150 || pregap < 0 || postgap < 0 || end > 450000 * 2
+			    || index0 + pregap > end - postgap) {
+				snprintf(why, wlen, "its line \"%.60s\" cannot be", line);
+				return false;
+			}
+			t = &d.tracks[n - 1];
+			t->session = (uint8_t)session;
+			t->control = (uint8_t)control;
+			t->scms = scms != 0;
+			snprintf(t->isrc, sizeof(t->isrc), "%.12s", strcmp(isrc, "-") ? isrc : "");
+			t->index[0] = (int32_t)index0;
+			t->pregap = (int32_t)pregap;
+			t->postgap = (int32_t)postgap;
+			t->end = (int32_t)end;
+			t->nindex = 1;
+			seen[n - 1] = true;
+			continue;
+		}
+		if (sscanf(line, "INDEX %u %u %ld", &n, &k, &lba) == 3) {
+			if (n < 1 || n > d.ntracks || !seen[n - 1] || k < 1 || k > 99) {
+				snprintf(why, wlen, "its line \"%.60s\" cannot be", line);
+				return false;
+			}
+			d.tracks[n - 1].index[k] = (int32_t)lba;
+			if (k > d.tracks[n - 1].nindex)
+				d.tracks[n - 1].nindex = k;
+			continue;
+		}
+		if (sscanf(line, "CDTEXT %u %u %4099s", &n, &field, hex) == 3) {
+			char *str;
+
+			if (n > d.ntracks || field >= GM_CDTEXT_COUNT || ntexts == 64
+			    || unhex(hex, &str) != 0) {
+				snprintf(why, wlen, "its line \"%.60s\" cannot be", line);
+				ok = false;
+				break;
+			}
+			texts[ntexts].track = n;
+			texts[ntexts].field = (int)field;
+			texts[ntexts++].text = str;
+			continue;
+		}
+		/* (lines of later versions are skipped) */
+	}
+	/* every track given, in order, its indexes rising, its stored
+	   sectors those the CHD holds (or fewer: a pregap stored whole in
+	   the CHD that the image did not store) */
+	for (unsigned i = 0; ok && i < d.ntracks; i++) {
+		const struct gm_track *t = &d.tracks[i];
+		int64_t stored = (int64_t)t->end - t->postgap - (t->index[0] + t->pregap);
+
+		if (!seen[i] || (i > 0 && (t->index[0] < d.tracks[i - 1].end
+					   || t->session < d.tracks[i - 1].session))) {
+			snprintf(why, wlen, "track %u is missing or out of order", i + 1);
+			ok = false;
+			break;
+		}
+		for (unsigned k = 1; k <= t->nindex; k++)
+			if (t->index[k] < t->index[k - 1] || t->index[k] >= t->end) {
+				snprintf(why, wlen, "track %u's index %u is out of place", i + 1, k);
+				ok = false;
+			}
+		if (ok && (stored > v->t[i].frames
+			   || (uint64_t)(v->t[i].frames - stored)
+			      > (uint64_t)(t->index[1] - t->index[0]))) {
+			snprintf(why, wlen, "track %u's %lld sectors are not the %lu the CHD "
+				 "holds", i + 1, (long long)stored, (unsigned long)v->t[i].frames);
+			ok = false;
+		}
+		if (ok)
+			skip[i] = v->t[i].frames - (uint64_t)stored;
+	}
+	if (ok) {
+		uint64_t voff = 0;
+
+		if (mcn[0] && strlen(mcn) == 13)
+			memcpy(d.mcn, mcn, 14);
+		for (unsigned i = 0; i < d.ntracks; i++) {
+			v->t[i].frame += skip[i];
+			v->t[i].frames -= (uint32_t)skip[i];
+			v->t[i].voff = voff;
+			d.tracks[i].offset = voff;
+			voff += (uint64_t)v->t[i].frames * v->t[i].size;
+		}
+		for (unsigned i = 0; i < ntexts; i++) {
+			char **slot = texts[i].track == 0 ? &d.cdtext[texts[i].field]
+				: &d.tracks[texts[i].track - 1].cdtext[texts[i].field];
+
+			free(*slot);
+			*slot = texts[i].text;
+			texts[i].text = NULL;
+		}
+		*disc = d;
+	}
+	for (unsigned i = 0; i < ntexts; i++)
+		free(texts[i].text);
+	return ok;
+}
+
 static int cd_disc(struct gm_ctx *ctx, const char *path, struct chd_view *v,
 		   const struct track_meta *m, unsigned n, struct gm_disc *disc)
 {
@@ -366,6 +519,24 @@ static int cd_disc(struct gm_ctx *ctx, const char *path, struct chd_view *v,
 		}
 	}
 	disc->media = GM_MEDIA_CD;
+	{
+		/* glassmaster's own entry, when there is one */
+		char *text = malloc(65536), why[200];
+		uint32_t size;
+		int ret = text ? gm_chd_meta(ctx, chd, GM_CHD_META_GLASS, 0, (uint8_t *)text,
+					     65535, NULL, NULL, &size) : -GM_ERR_NOMEM;
+
+		if (ret == 0) {
+			text[size < 65535 ? size : 65535] = '\0';
+			if (!gmcd_apply(v, disc, text, why, sizeof(why))
+			    && gm_disc_note(disc, "its GMCD entry (glassmaster's layout of the "
+					    "disc) is not used: %s", why) != 0)
+				ret = gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+		}
+		free(text);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 
@@ -565,5 +736,5 @@ const struct gm_format_ops gm_format_chd = {
 	.extension = ".chd",
 	.bid = chd_bid,
 	.read = chd_read,
-	.write = NULL,
+	.write = gm_chd_write,
 };

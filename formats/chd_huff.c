@@ -90,7 +90,7 @@ void gm_huff_release(struct gm_huff *h)
 
 /* Codes from the lengths (false when the lengths make no prefix code
    MAME would accept), then the lookup table. */
-static bool canonical(struct gm_huff *h)
+bool gm_huff_assign(struct gm_huff *h)
 {
 	uint32_t histo[33] = { 0 }, start = 0;
 
@@ -154,7 +154,7 @@ bool gm_huff_import_rle(struct gm_huff *h, struct gm_bits_in *b)
 			h->len[at++] = (uint8_t)v;
 		}
 	}
-	return !b->overflow && canonical(h);
+	return !b->overflow && gm_huff_assign(h);
 }
 
 bool gm_huff_import_huffman(struct gm_huff *h, struct gm_bits_in *b)
@@ -176,7 +176,7 @@ bool gm_huff_import_huffman(struct gm_huff *h, struct gm_bits_in *b)
 			small.len[i] = count == 7 ? 0 : (uint8_t)count;
 		}
 	}
-	ok = canonical(&small);
+	ok = gm_huff_assign(&small);
 	for (uint32_t t = h->ncodes - 9; t != 0; t >>= 1)
 		rlebits++;
 	while (ok && at < h->ncodes) {
@@ -196,7 +196,7 @@ bool gm_huff_import_huffman(struct gm_huff *h, struct gm_bits_in *b)
 			ok = false;
 	}
 	gm_huff_release(&small);
-	return ok && at == h->ncodes && canonical(h);
+	return ok && at == h->ncodes && gm_huff_assign(h);
 }
 
 uint32_t gm_huff_decode(const struct gm_huff *h, struct gm_bits_in *b)
@@ -205,4 +205,168 @@ uint32_t gm_huff_decode(const struct gm_huff *h, struct gm_bits_in *b)
 
 	gm_bits_remove(b, e & 0x1f);
 	return e >> 5;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing */
+
+void gm_bits_out_init(struct gm_bits_out *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void gm_bits_write(struct gm_bits_out *b, uint32_t v, unsigned count)
+{
+	if (count == 0)
+		return;
+	if (count < 32)
+		v &= (1u << count) - 1;
+	b->acc |= (uint64_t)v << (64 - b->n - count);
+	b->n += count;
+	while (b->n >= 8) {
+		if (b->len == b->cap) {
+			size_t cap = b->cap ? b->cap * 2 : 4096;
+			uint8_t *p = realloc(b->p, cap);
+
+			if (p == NULL) {
+				b->nomem = true;
+				b->len = 0;	/* (keeps going, writing nothing) */
+			} else {
+				b->p = p;
+				b->cap = cap;
+			}
+		}
+		if (!b->nomem)
+			b->p[b->len++] = (uint8_t)(b->acc >> 56);
+		b->acc <<= 8;
+		b->n -= 8;
+	}
+}
+
+void gm_bits_flush(struct gm_bits_out *b)
+{
+	if (b->n > 0)
+		gm_bits_write(b, 0, 8 - b->n);
+}
+
+/* A Huffman tree by weight (the two lightest joined, over and over), its
+   leaves' depths into h->len; the deepest. */
+static unsigned build_tree(struct gm_huff *h, const uint32_t *histo, uint64_t total,
+			   uint64_t weight)
+{
+	uint64_t w[2 * GM_HUFF_MAX_CODES];
+	unsigned parent[2 * GM_HUFF_MAX_CODES], list[2 * GM_HUFF_MAX_CODES];
+	unsigned n = 0, nodes = h->ncodes, deepest = 0;
+
+	for (unsigned i = 0; i < h->ncodes; i++) {
+		h->len[i] = 0;
+		if (histo[i] == 0)
+			continue;
+		w[i] = total ? histo[i] * weight / total : 0;
+		if (w[i] == 0)
+			w[i] = 1;
+		/* heaviest first, ties by symbol */
+		unsigned at = n;
+
+		while (at > 0 && w[list[at - 1]] < w[i])
+			at--;
+		memmove(list + at + 1, list + at, (n - at) * sizeof(*list));
+		list[at] = i;
+		n++;
+	}
+	for (unsigned i = 0; i < 2 * GM_HUFF_MAX_CODES; i++)
+		parent[i] = UINT32_MAX;
+	while (n > 1) {
+		unsigned a = list[--n], b = list[--n], node = nodes++, at = 0;
+
+		w[node] = w[a] + w[b];
+		parent[a] = parent[b] = node;
+		while (at < n && w[list[at]] >= w[node])
+			at++;
+		memmove(list + at + 1, list + at, (n - at) * sizeof(*list));
+		list[at] = node;
+		n++;
+	}
+	for (unsigned i = 0; i < h->ncodes; i++) {
+		unsigned depth = 0;
+
+		if (histo[i] == 0)
+			continue;
+		for (unsigned at = i; parent[at] != UINT32_MAX; at = parent[at])
+			depth++;
+		h->len[i] = (uint8_t)(depth ? depth : 1);
+		if (h->len[i] > deepest)
+			deepest = h->len[i];
+	}
+	return deepest;
+}
+
+bool gm_huff_from_histo(struct gm_huff *h, const uint32_t *histo)
+{
+	uint64_t total = 0, lo = 0, hi;
+
+	for (unsigned i = 0; i < h->ncodes; i++)
+		total += histo[i];
+	hi = 2 * total;
+	/* weights scaled down until the deepest code fits maxbits */
+	for (;;) {
+		uint64_t weight = (lo + hi) / 2;
+		unsigned deepest = build_tree(h, histo, total, weight);
+
+		if (deepest <= h->maxbits) {
+			lo = weight;
+			if (weight == total || hi - lo <= 1)
+				break;
+		} else {
+			hi = weight;
+		}
+		if (hi <= lo)
+			return false;
+	}
+	return gm_huff_assign(h);
+}
+
+static void rle_bits(struct gm_bits_out *b, unsigned value, unsigned count, unsigned bits)
+{
+	while (count > 0) {
+		if (value == 1) {
+			gm_bits_write(b, 1, bits);
+			gm_bits_write(b, 1, bits);
+			count--;
+		} else if (count <= 2) {
+			gm_bits_write(b, value, bits);
+			count--;
+		} else {
+			unsigned reps = count - 3 < (1u << bits) - 1 ? count - 3 : (1u << bits) - 1;
+
+			gm_bits_write(b, 1, bits);
+			gm_bits_write(b, value, bits);
+			gm_bits_write(b, reps, bits);
+			count -= reps + 3;
+		}
+	}
+}
+
+void gm_huff_export_rle(const struct gm_huff *h, struct gm_bits_out *b)
+{
+	unsigned bits = h->maxbits >= 16 ? 5 : h->maxbits >= 8 ? 4 : 3;
+	unsigned last = UINT32_MAX, count = 0;
+
+	for (unsigned i = 0; i < h->ncodes; i++) {
+		if (h->len[i] == last) {
+			count++;
+			continue;
+		}
+		if (count > 0)
+			rle_bits(b, last, count, bits);
+		last = h->len[i];
+		count = 1;
+	}
+	if (count > 0)
+		rle_bits(b, last, count, bits);
+}
+
+void gm_huff_encode(const struct gm_huff *h, struct gm_bits_out *b, unsigned symbol)
+{
+	gm_bits_write(b, h->code[symbol], h->len[symbol]);
 }
