@@ -10,11 +10,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "master.h"
+#include "image.h"
 #include "banned.h"
 
 #define MAX_PATTERNS 256
@@ -110,7 +112,10 @@ static int cmd_master(int argc, char **argv)
 	struct master_run run;
 	struct gm_tree *tree = NULL;
 	struct gm_ctx *ctx;
-	const char *out = NULL, *epoch;
+	const char *out = NULL, *epoch, *chd_out = NULL;
+	char *tmp_out = NULL;
+	struct stat chd_st;
+	unsigned long long chd_size = 0;
 	bool json = false;
 	int progress = CLI_PROGRESS_AUTO, c, ret;
 	long long v;
@@ -271,6 +276,20 @@ static int cmd_master(int argc, char **argv)
 	}
 	topts.clamp = iopts.date;
 
+	/* a CHD: the image is mastered beside it, then compressed */
+	if (strlen(out) > 4 && strcmp(out + strlen(out) - 4, ".chd") == 0) {
+		size_t len = strlen(out) + 32;
+
+		if (!iopts.force && access(out, F_OK) == 0)
+			return cli_usage_error("master", "'%s' exists (--force replaces it)",
+					       out);
+		chd_out = out;
+		tmp_out = malloc(len);
+		if (tmp_out == NULL)
+			return cli_fail("master", NULL, -GM_ERR_NOMEM);
+		snprintf(tmp_out, len, "%s.%ld.iso", chd_out, (long)getpid());
+		out = tmp_out;
+	}
 	cli_catch_signals();
 	memset(&run, 0, sizeof(run));
 	run.enabled = progress == CLI_PROGRESS_ALWAYS
@@ -311,6 +330,26 @@ static int cmd_master(int argc, char **argv)
 		notes = report.notes;
 		nnotes = report.nnotes;
 	}
+	if (ret == 0 && chd_out != NULL) {
+		/* the image just made, compressed into the CHD asked for */
+		struct gm_source *src = NULL;
+		struct gm_write_opts wopts;
+
+		memset(&wopts, 0, sizeof(wopts));
+		wopts.force = iopts.force;
+		wopts.sync = iopts.sync;
+		ret = gm_image_open(ctx, out, &src);
+		if (ret == 0)
+			ret = gm_image_write(ctx, src, chd_out, &wopts);
+		gm_source_free(src);
+		if (ret == 0 && stat(chd_out, &chd_st) == 0)
+			chd_size = (unsigned long long)chd_st.st_size;
+	}
+	if (chd_out != NULL) {
+		unlink(tmp_out);
+		free(tmp_out);
+		out = chd_out;
+	}
 	if (run.drawn)
 		fprintf(stderr, "\r\033[K");
 	if (ret != 0) {
@@ -338,12 +377,15 @@ static int cmd_master(int argc, char **argv)
 	} else {
 		for (size_t i = 0; i < nnotes; i++)
 			fprintf(stderr, "glassmaster: master: note: %s\n", notes[i]);
-		printf("'%s': %s%llu bytes (%llu sectors), %llu files, %llu directories%s\n",
+		printf("'%s': %s%llu bytes (%llu sectors), %llu files, %llu directories%s",
 		       out, udf ? "UDF, " : bridge ? "ISO 9660 + UDF, " : "",
 		       (unsigned long long)size,
 		       (unsigned long long)(size / 2048),
 		       (unsigned long long)tree->files, (unsigned long long)tree->dirs,
 		       iopts.date >= 0 ? ", reproducible" : "");
+		if (chd_out != NULL)
+			printf(", compressed into a CHD of %llu bytes", chd_size);
+		printf("\n");
 	}
 	gm_iso_report_release(&report);
 	gm_udf_report_release(&ureport);
@@ -383,7 +425,8 @@ const struct gm_command gm_cmd_master = {
 	"identical input: volume dates and GUIDs from it, file times clamped.\n"
 	"\n"
 	"options:\n"
-	"  -o, --output IMAGE     the image to write\n"
+	"  -o, --output IMAGE     the image to write (IMAGE.chd: compressed into a\n"
+	"                         CHD)\n"
 	"  --fs iso | udf | iso+udf\n"
 	"                         ISO 9660 (the default), UDF (one partition,\n"
 	"                         POSIX modes, owners, times, symlinks, hard\n"

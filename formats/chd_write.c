@@ -268,6 +268,7 @@ struct slot {
 	uint8_t type;		/* GM_CHD_HUNK_CODEC0.. or NONE */
 	uint32_t length;
 	uint16_t crc;
+	uint32_t same;		/* the earlier hunk it equals, or UINT32_MAX */
 	enum { FREE, READY, TAKEN, DONE } state;
 };
 
@@ -929,11 +930,24 @@ static int chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path
 			pthread_mutex_unlock(&w.lock);
 			ret = fill_hunk(ctx, src, p, w.hunk_bytes, next_read, w.slot[i].in,
 					scratch, status);
+			if (ret == 0) {
+				/* hashed in order as it is read; a hunk equal to an
+				   earlier one is not compressed */
+				uint64_t start = (uint64_t)next_read * w.hunk_bytes;
+				size_t take = p->logical - start < w.hunk_bytes
+					? (size_t)(p->logical - start) : w.hunk_bytes;
+				uint8_t sha[20];
+				unsigned sl = 0;
+
+				EVP_DigestUpdate(md, w.slot[i].in, take);
+				EVP_Digest(w.slot[i].in, w.hunk_bytes, sha, &sl, EVP_sha1(), NULL);
+				w.slot[i].same = dedup_find(&dd, sha, next_read);
+			}
 			pthread_mutex_lock(&w.lock);
 			if (ret != 0)
 				break;
 			w.slot[i].hunk = next_read++;
-			w.slot[i].state = READY;
+			w.slot[i].state = w.slot[i].same != UINT32_MAX ? DONE : READY;
 			pthread_cond_broadcast(&w.work);
 		}
 		if (ret != 0) {
@@ -951,19 +965,9 @@ static int chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path
 		}
 		pthread_mutex_unlock(&w.lock);
 		{
-			uint64_t start = (uint64_t)s->hunk * w.hunk_bytes;
-			size_t take = p->logical - start < w.hunk_bytes
-				? (size_t)(p->logical - start) : w.hunk_bytes;
-			uint8_t sha[20];
-			unsigned sl = 0;
-			uint32_t same;
-
-			EVP_DigestUpdate(md, s->in, take);
-			EVP_Digest(s->in, w.hunk_bytes, sha, &sl, EVP_sha1(), NULL);
-			same = dedup_find(&dd, sha, s->hunk);
-			if (same != UINT32_MAX) {
+			if (s->same != UINT32_MAX) {
 				map[s->hunk].type = GM_CHD_HUNK_SELF;
-				map[s->hunk].offset = same;
+				map[s->hunk].offset = s->same;
 			} else {
 				map[s->hunk].type = s->type;
 				map[s->hunk].length = s->length;
