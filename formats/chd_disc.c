@@ -26,7 +26,7 @@
 #include "image_private.h"
 #include "banned.h"
 
-#define DVD_MAX_SECTORS 4700000		/* more is a BD's */
+#define DVD_MAX_SECTORS 4173824		/* DVD-R DL (as iso.c): more is a BD's */
 
 struct chd_track {
 	uint64_t voff;		/* where its sectors start in the sector file */

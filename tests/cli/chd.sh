@@ -152,4 +152,78 @@ run 0 "$GM" verify --integrity "$T/m-none.chd"
 run 1 "$GM" verify --integrity "$T/hunk.chd"
 grep -Eq "^  hunk [0-9]+ \(track [0-9], LBA [0-9]+-[0-9]+\): " "$T/out" ||
 	{ cat "$T/out" >&2; fail "verify --integrity does not name the damaged hunk's sectors"; }
+# ---- CHDs written by glassmaster, read by chdman ----
+# ours of the mixed sheet: chdman verifies it, lists its tracks as it lists
+# those of its own CHD of the sheet, with the same SHA-1s (the GMCD entry
+# has no checksum flag), and extracts the BIN it extracts from its own
+echo "\$ glassmaster convert mixed.cue ours.chd"
+run 0 "$GM" convert "$T/mixed.cue" "$T/ours.chd"
+chdman verify -i "$T/ours.chd" > "$T/verify.log" 2>&1 ||
+	{ cat "$T/verify.log" >&2; fail "chdman verify of our CHD"; }
+chdman info -v -i "$T/ours.chd" | grep -E "SHA1|TRACK:" > "$T/ours.info"
+chdman info -v -i "$base" | grep -E "SHA1|TRACK:" > "$T/theirs.info"
+cmp "$T/ours.info" "$T/theirs.info" || {
+	diff "$T/ours.info" "$T/theirs.info" >&2
+	fail "chdman lists our CHD of the sheet differently from its own"
+}
+chdman info -v -i "$T/ours.chd" | grep -q "Tag='GMCD'" || fail "no GMCD entry in our CHD"
+chdman extractcd -f -i "$T/ours.chd" -o "$T/oe.cue" -ob "$T/oe.bin" > /dev/null 2>&1 ||
+	fail "chdman extractcd of our CHD"
+cmp "$T/oe.bin" "$T/x-default.bin" || fail "chdman extracts another BIN from our CHD"
+# back: the sheet given, with what CHT2 cannot hold (MCN, CD-TEXT, FLAGS,
+# ISRC, INDEX 02, which pregap is stored) from the GMCD entry
+run 0 "$GM" convert --merge "$T/mixed.cue" "$T/ref.cue"
+run 0 "$GM" convert "$T/ours.chd" "$T/back.cue"
+sed 's/back\.bin/BIN/' "$T/back.cue" > "$T/b.sheet"
+sed 's/ref\.bin/BIN/' "$T/ref.cue" > "$T/r.sheet"
+cmp "$T/b.sheet" "$T/r.sheet" || { diff "$T/b.sheet" "$T/r.sheet" >&2; fail "CUE -> CHD -> CUE changed the sheet"; }
+cmp "$T/back.bin" "$T/ref.bin" || fail "CUE -> CHD -> CUE changed the BIN"
+# the ISO: chdman's own SHA-1s for its CHD of the same ISO; the ISO back
+run 0 "$GM" convert "$T/a.iso" "$T/ours-iso.chd"
+[ "$(chdman info -i "$T/ours-iso.chd" | grep SHA1)" = "$(chdman info -i "$T/iso.chd" | grep SHA1)" ] ||
+	fail "our CHD of the ISO has other SHA-1s than chdman's"
+run 0 "$GM" convert "$T/ours-iso.chd" "$T/iso-back.iso"
+cmp "$T/iso-back.iso" "$T/a.iso" || fail "ISO -> CHD -> ISO changed the ISO"
+# subchannel: CloneCD -> CHD (RW_RAW) -> CloneCD the same; chdman's TOC of
+# it carries our TOC's sectors and subchannel
+run 0 "$GM" convert "$T/s.ccd" "$T/ours-s.chd"
+chdman verify -i "$T/ours-s.chd" > "$T/verify.log" 2>&1 || fail "chdman verify of our subchannel CHD"
+chdman info -v -i "$T/ours-s.chd" | grep -q "SUBTYPE:RW_RAW" || fail "our CHD lost the subchannel"
+run 0 "$GM" convert "$T/ours-s.chd" "$T/s-back.ccd"
+cmp "$T/s-back.img" "$T/s.img" && cmp "$T/s-back.sub" "$T/s.sub" ||
+	fail "CloneCD -> CHD -> CloneCD changed the image or its subchannel"
+chdman extractcd -f -i "$T/ours-s.chd" -o "$T/os.toc" -ob "$T/os.bin" > /dev/null 2>&1 ||
+	fail "chdman extractcd -o .toc of our subchannel CHD"
+cmp "$T/os.bin" "$T/s.bin" || fail "chdman's TOC of our CHD has other sectors or subchannel"
+# a DVD (an ISO past a CD's 405,000 sectors): 'DVD ' metadata, 2048-byte
+# units; chdman verifies it, and its files and bytes come back
+genisoimage -quiet -R -o "$T/dvd.iso" "$T/tree" || fail "genisoimage"
+truncate -s 830M "$T/dvd.iso"
+echo "\$ glassmaster convert dvd.iso dvd.chd"
+run 0 "$GM" convert "$T/dvd.iso" "$T/dvd.chd"
+chdman info -v -i "$T/dvd.chd" > "$T/dvd.info" 2>&1
+grep -q "Tag='DVD '" "$T/dvd.info" && grep -q "Unit Size: *2,048 bytes" "$T/dvd.info" ||
+	{ cat "$T/dvd.info" >&2; fail "our DVD CHD lacks the DVD tag or 2048-byte units"; }
+chdman verify -i "$T/dvd.chd" > "$T/verify.log" 2>&1 || fail "chdman verify of our DVD CHD"
+run 0 "$GM" info "$T/dvd.chd"
+contains "$T/out" "(chd), DVD,"
+run 0 "$GM" ls -R "$T/dvd.chd"
+mv "$T/out" "$T/ls.dvd"
+run 0 "$GM" ls -R "$T/dvd.iso"
+cmp "$T/ls.dvd" "$T/out" || fail "ls of the DVD CHD differs from the ISO's"
+run 0 "$GM" convert "$T/dvd.chd" "$T/dvd-back.iso"
+cmp "$T/dvd-back.iso" "$T/dvd.iso" || fail "ISO -> DVD CHD -> ISO changed the ISO"
+rm -f "$T/dvd.iso" "$T/dvd-back.iso"
+# master -o x.chd
+echo "\$ glassmaster master -o m.chd tree"
+run 0 "$GM" master -o "$T/mastered.chd" "$T/tree"
+[ ! -e "$T/mastered.chd.$$.iso" ] && [ "$(ls "$T" | grep -c 'mastered.chd.*iso')" -eq 0 ] ||
+	fail "master left its uncompressed image"
+chdman verify -i "$T/mastered.chd" > "$T/verify.log" 2>&1 || fail "chdman verify of master's CHD"
+run 0 "$GM" extract "$T/mastered.chd" -C "$T/x.mastered"
+diff -r "$T/x.mastered" "$T/tree" > /dev/null || fail "master's CHD does not hold the tree"
+# a write that cannot finish (a damaged source) leaves no CHD behind
+run 2 "$GM" convert "$T/hunk.chd" "$T/nothing.chd"
+[ ! -e "$T/nothing.chd" ] && [ -z "$(ls "$T" | grep 'nothing.chd')" ] ||
+	fail "a failed CHD write left a file"
 echo "chd.sh: ok"
