@@ -93,6 +93,55 @@ static int print_accuraterip(struct gm_ctx *ctx, struct gm_source *src, const ch
 	return ret;
 }
 
+/* A CHD's tracks as the redump files `convert --split` would write beside
+   it (NAME (Track N).bin, NAME.cue), hashed in one pass. */
+static struct gm_write_hashes chd_hashes;
+static char chd_names[GM_MAX_TRACKS + 4][256];
+
+static int hash_chd(struct gm_ctx *ctx, struct gm_source *src, const char *image, int mode,
+		    struct hashed *files, unsigned *n)
+{
+	size_t len = strlen(image);
+	char *cue = malloc(len + 5);
+	struct gm_write_opts opts;
+	struct cli_progress progress;
+	int ret;
+
+	if (cue == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	snprintf(cue, len + 5, "%.*s.cue",
+		 (int)(len > 4 && strcmp(image + len - 4, ".chd") == 0 ? len - 4 : len), image);
+	memset(&opts, 0, sizeof(opts));
+	memset(&chd_hashes, 0, sizeof(chd_hashes));
+	opts.split = true;
+	opts.force = true;	/* (nothing is written: what is there stays) */
+	opts.hashes = &chd_hashes;
+	cli_progress_init(&progress, "hashing", mode);
+	opts.progress = cli_progress_update;
+	opts.arg = &progress;
+	ret = gm_image_write(ctx, src, cue, &opts);
+	cli_progress_done(&progress);
+	free(cue);
+	if (ret != 0 && ret != -GM_ERR_MISMATCH)
+		return ret;
+	/* the sheet last, as a dat lists it */
+	*n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < chd_hashes.n; i++) {
+			const char *name = chd_hashes.files[i].name;
+			bool is_cue = strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".cue") == 0;
+
+			if (is_cue != (pass == 1))
+				continue;
+			snprintf(chd_names[*n], sizeof(chd_names[*n]), "%.255s", name);
+			files[*n].path = NULL;
+			files[*n].name = chd_names[*n];
+			files[*n].d = chd_hashes.files[i].d;
+			(*n)++;
+		}
+	return 0;
+}
+
 static int cmd_hash(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -104,7 +153,7 @@ static int cmd_hash(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
-	struct hashed files[GM_MAX_TRACKS + 1];
+	struct hashed files[GM_MAX_TRACKS + 4];
 	struct cli_progress progress;
 	struct gm_source *src = NULL;
 	const struct gm_disc *d;
@@ -148,7 +197,17 @@ static int cmd_hash(int argc, char **argv)
 		ret = print_accuraterip(ctx, src, argv[optind], json, mode);
 		goto out;
 	}
-	for (unsigned i = 0; i < d->nfiles; i++) {
+	bool chd = strcmp(d->format, "chd") == 0;
+
+	if (chd) {
+		/* the files of the redump cue sheet of the CHD's tracks, hashed
+		   as they would be written, without writing them */
+		ret = hash_chd(ctx, src, argv[optind], mode, files, &n);
+		if (ret != 0)
+			goto out;
+		sheet = false;
+	}
+	for (unsigned i = 0; !chd && i < d->nfiles; i++) {
 		files[n].path = d->files[i].path;
 		files[n++].name = base_name(d->files[i].path);
 		if (strcmp(d->files[i].path, argv[optind]) == 0)
@@ -158,7 +217,7 @@ static int cmd_hash(int argc, char **argv)
 		files[n].path = argv[optind];
 		files[n++].name = base_name(argv[optind]);
 	}
-	for (unsigned i = 0; i < n && ret == 0; i++) {
+	for (unsigned i = 0; i < n && ret == 0 && files[i].path != NULL; i++) {
 		cli_progress_init(&progress, files[i].name, mode);
 		ret = gm_hash_file(ctx, files[i].path, &files[i].d, cli_progress_update,
 				   &progress);

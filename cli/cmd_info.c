@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chd.h"
 #include "cli.h"
+#include "hash.h"
 #include "verify.h"
 #include "banned.h"
 
@@ -61,12 +63,30 @@ static void print_text(const char *path, const struct gm_disc *d,
 		       const struct gm_fs_info *fs)
 {
 	char msf[16], flags[32];
+	struct gm_chd_summary chd;
 
 	msf_text(d->leadout, msf, sizeof(msf));
 	printf("image: '%s' (%s), %s, %u session%s, %u track%s, lead-out at LBA %ld (%s)\n",
 	       path, d->format, media_name(d->media), d->nsessions,
 	       d->nsessions == 1 ? "" : "s", d->ntracks, d->ntracks == 1 ? "" : "s",
 	       (long)d->leadout, msf);
+	if (gm_chd_summary(d, &chd)) {
+		char name[5], raw[41], all[41];
+
+		gm_hex(chd.raw_sha1, 20, raw);
+		gm_hex(chd.sha1, 20, all);
+		printf("CHD: version %lu, codecs", (unsigned long)chd.version);
+		for (int k = 0; k < 4 && chd.codecs[k]; k++)
+			printf(" %s", gm_chd_codec_name(chd.codecs[k], name));
+		if (chd.codecs[0] == 0)
+			printf(" none");
+		printf(", %lu hunks of %lu bytes, %llu bytes for %llu (%.1f%%)\n",
+		       (unsigned long)chd.hunks, (unsigned long)chd.hunk_bytes,
+		       (unsigned long long)chd.file_size, (unsigned long long)chd.logical_bytes,
+		       chd.logical_bytes ? 100.0 * (double)chd.file_size
+		       / (double)chd.logical_bytes : 0.0);
+		printf("CHD data SHA-1: %s\nCHD SHA-1: %s\n", raw, all);
+	}
 	if (d->mcn[0])
 		printf("MCN: %s\n", d->mcn);
 	for (int k = 0; k < GM_CDTEXT_COUNT; k++)
@@ -105,6 +125,7 @@ static void print_json(const char *path, const struct gm_disc *d,
 		       const struct gm_fs_info *fs)
 {
 	char flags[32];
+	struct gm_chd_summary chd;
 
 	printf("{\"image\": ");
 	cli_json_string(stdout, path);
@@ -123,6 +144,21 @@ static void print_json(const char *path, const struct gm_disc *d,
 		cli_json_string(stdout, d->cdtext[k]);
 	}
 	printf("}, ");
+	if (gm_chd_summary(d, &chd)) {
+		char name[5], raw[41], all[41];
+
+		gm_hex(chd.raw_sha1, 20, raw);
+		gm_hex(chd.sha1, 20, all);
+		printf("\"chd\": {\"version\": %lu, \"codecs\": [", (unsigned long)chd.version);
+		for (int k = 0; k < 4 && chd.codecs[k]; k++)
+			printf("%s\"%s\"", k ? ", " : "", gm_chd_codec_name(chd.codecs[k], name));
+		printf("], \"hunks\": %lu, \"hunk_bytes\": %lu, \"unit_bytes\": %lu, "
+		       "\"logical_bytes\": %llu, \"file_bytes\": %llu, \"data_sha1\": \"%s\", "
+		       "\"sha1\": \"%s\"}, ", (unsigned long)chd.hunks,
+		       (unsigned long)chd.hunk_bytes, (unsigned long)chd.unit_bytes,
+		       (unsigned long long)chd.logical_bytes,
+		       (unsigned long long)chd.file_size, raw, all);
+	}
 	cli_json_notes(stdout, d);
 	printf(", \"tracks\": [");
 	for (unsigned i = 0; i < d->ntracks; i++) {

@@ -731,6 +731,30 @@ int gm_chd_check(struct gm_ctx *ctx, const struct gm_disc *disc, char *text, siz
 	return ret;
 }
 
+bool gm_chd_summary(const struct gm_disc *disc, struct gm_chd_summary *out)
+{
+	for (unsigned i = 0; i < disc->nfiles; i++) {
+		const struct chd_view *v = disc->files[i].read_arg;
+		const struct gm_chd *chd;
+
+		if (disc->files[i].release != view_release)
+			continue;
+		chd = v->chd;
+		memset(out, 0, sizeof(*out));
+		out->version = chd->version;
+		memcpy(out->codecs, chd->compressors, sizeof(out->codecs));
+		out->hunk_bytes = chd->hunk_bytes;
+		out->unit_bytes = chd->unit_bytes;
+		out->hunks = chd->hunk_count;
+		out->logical_bytes = chd->logical_bytes;
+		out->file_size = chd->file_size;
+		memcpy(out->raw_sha1, chd->raw_sha1, 20);
+		memcpy(out->sha1, chd->sha1, 20);
+		return true;
+	}
+	return false;
+}
+
 const struct gm_format_ops gm_format_chd = {
 	.name = "chd",
 	.extension = ".chd",

@@ -547,14 +547,19 @@ struct plan {
 	unsigned nmeta;
 };
 
-static const char *type_name(const struct gm_track *t, size_t *skip, size_t *size,
+/* A track's CHT2 type and the bytes of each sector the CHD keeps; with
+   subchannel every sector is kept raw (chdman puts a cooked sector's
+   subchannel after its 2048 bytes, where MAME does not read it). */
+static const char *type_name(const struct gm_track *t, bool sub, size_t *skip, size_t *size,
 			     enum gm_sector_kind *kind)
 {
-	*kind = GM_SECTOR_KIND_RAW;
+	*kind = sub ? GM_SECTOR_KIND_RAW_SUB : GM_SECTOR_KIND_RAW;
 	*skip = 0;
 	*size = GM_SECTOR_RAW;
 	if (t->mode == GM_TRACK_AUDIO)
 		return "AUDIO";
+	if (sub)
+		return t->mode == GM_TRACK_MODE1 ? "MODE1_RAW" : "MODE2_RAW";
 	switch (t->storage) {
 	case GM_STORE_USER:
 		*kind = GM_SECTOR_KIND_USER;
@@ -679,7 +684,8 @@ static int make_plan(struct gm_ctx *ctx, const struct gm_disc *d, struct plan *p
 	for (unsigned i = 0; i < d->ntracks; i++) {
 		const struct gm_track *t = &d->tracks[i];
 		char text[160];
-		const char *type = type_name(t, &p->t[i].skip, &p->t[i].size, &p->t[i].kind);
+		const char *type = type_name(t, p->sub, &p->t[i].skip, &p->t[i].size,
+					     &p->t[i].kind);
 		int32_t pregap = t->index[1] - t->index[0];
 		/* a pregap that is stored, in whole or in part, is stored whole
 		   (the part the image does not store is what the source makes:
@@ -692,8 +698,6 @@ static int make_plan(struct gm_ctx *ctx, const struct gm_disc *d, struct plan *p
 		if (frames < 0 || pregap < 0)
 			return gm_error_set(ctx, GM_ERR_FORMAT, "track %u's layout cannot be "
 					    "written to a CHD", t->number);
-		if (p->sub)
-			p->t[i].kind = GM_SECTOR_KIND_RAW_SUB;
 		p->t[i].first = first;
 		p->t[i].frames = (uint32_t)frames;
 		p->t[i].audio = t->mode == GM_TRACK_AUDIO;

@@ -851,6 +851,7 @@ static int cue_write(struct gm_ctx *ctx, struct gm_source *src,
 	memset(&out, 0, sizeof(out));
 	gm_outset_init(&out.set, opts->force);
 	out.set.sync = opts->sync;
+	out.set.hashes = opts->hashes;
 	out.buf = malloc((size_t)CUE_RUN * GM_STORE_RAW_SUB);
 	if (out.buf == NULL) {
 		free(stem);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "capdesc.h"
+#include "hash.h"
 #include "image_private.h"
 #include "banned.h"
 
@@ -1077,6 +1078,95 @@ void gm_outset_init(struct gm_outset *set, bool force)
 	umask(set->umask);
 }
 
+/* A file of a set that is hashed, not written (set->hashes). */
+struct hash_cookie {
+	struct gm_ctx *ctx;
+	struct gm_hasher *h;
+	bool failed;
+};
+
+static ssize_t cookie_write(void *arg, const char *buf, size_t len)
+{
+	struct hash_cookie *c = arg;
+
+	if (gm_hasher_update(c->ctx, c->h, buf, len) != 0) {
+		c->failed = true;
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+static void cookie_free(struct hash_cookie *c)
+{
+	if (c == NULL)
+		return;
+	gm_hasher_free(c->h);
+	gm_ctx_free(c->ctx);
+	free(c);
+}
+
+static int open_hashed(struct gm_ctx *ctx, struct gm_outset *set, const char *final_path,
+		       FILE **out)
+{
+	cookie_io_functions_t io = { NULL, cookie_write, NULL, NULL };
+	struct hash_cookie *c = calloc(1, sizeof(*c));
+	FILE *f = NULL;
+
+	if (c != NULL && (c->ctx = gm_ctx_new()) != NULL)
+		c->h = gm_hasher_new(c->ctx, GM_HASH_ALL);
+	if (c != NULL && c->h != NULL)
+		f = fopencookie(c, "w", io);
+	if (f == NULL) {
+		cookie_free(c);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	set->files[set->n].final = gm_strdup(final_path);
+	if (set->files[set->n].final == NULL) {
+		fclose(f);
+		cookie_free(c);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	set->files[set->n].tmp = NULL;
+	set->files[set->n].unnamed = false;
+	set->files[set->n].f = f;
+	set->files[set->n].cookie = c;
+	set->n++;
+	*out = f;
+	return 0;
+}
+
+/* Commit of a hashed set: the digests, by base name. */
+static int commit_hashed(struct gm_ctx *ctx, struct gm_outset *set)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < set->n; i++) {
+		struct hash_cookie *c = set->files[i].cookie;
+		struct gm_digests d;
+
+		if (fclose(set->files[i].f) != 0 || c->failed) {
+			if (ret == 0)
+				ret = gm_error_set(ctx, GM_ERR_IO, "cannot hash '%s': %s",
+						   set->files[i].final, gm_error(c->ctx));
+		} else if (ret == 0 && gm_hasher_final(ctx, c->h, &d) != 0) {
+			ret = -GM_ERR_IO;
+		} else if (ret == 0 && set->hashes->n < GM_MAX_TRACKS + 4) {
+			unsigned k = set->hashes->n++;
+
+			snprintf(set->hashes->files[k].name, sizeof(set->hashes->files[k].name),
+				 "%s", gm_path_base(set->files[i].final));
+			set->hashes->files[k].d = d;
+		}
+		set->files[i].f = NULL;
+		cookie_free(c);
+		set->files[i].cookie = NULL;
+		free(set->files[i].final);
+	}
+	set->n = 0;
+	return ret;
+}
+
 int gm_outset_open(struct gm_ctx *ctx, struct gm_outset *set,
 		   const char *final_path, FILE **out)
 {
@@ -1086,6 +1176,8 @@ int gm_outset_open(struct gm_ctx *ctx, struct gm_outset *set,
 
 	if (set->n == GM_OUTSET_MAX)
 		return gm_error_set(ctx, GM_ERR_INVALID, "too many output files");
+	if (set->hashes != NULL)
+		return open_hashed(ctx, set, final_path, out);
 	if (!set->force && access(final_path, F_OK) == 0)
 		return gm_error_set(ctx, GM_ERR_EXISTS, "'%s' exists; use --force "
 				    "to replace it", final_path);
@@ -1254,6 +1346,8 @@ int gm_writebehind_finish(struct gm_writebehind *wb)
 
 int gm_outset_commit(struct gm_ctx *ctx, struct gm_outset *set)
 {
+	if (set->hashes != NULL)
+		return commit_hashed(ctx, set);
 	for (unsigned i = 0; i < set->n; i++) {
 		FILE *f = set->files[i].f;
 
@@ -1299,6 +1393,8 @@ void gm_outset_abort(struct gm_outset *set)
 	for (unsigned i = 0; i < set->n; i++) {
 		if (set->files[i].f)
 			fclose(set->files[i].f);
+		cookie_free(set->files[i].cookie);
+		set->files[i].cookie = NULL;
 		if (set->files[i].tmp) {
 			if (!set->files[i].unnamed)
 				unlink(set->files[i].tmp);

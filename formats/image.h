@@ -20,6 +20,7 @@
 
 #include "error.h"
 #include "formats.h"
+#include "hash.h"
 
 #define GM_MAX_TRACKS 99
 
@@ -215,6 +216,17 @@ int gm_source_read(struct gm_ctx *ctx, struct gm_source *src,
 int gm_chd_check(struct gm_ctx *ctx, const struct gm_disc *disc, char *text, size_t len,
 		 uint64_t *hunks, uint64_t *bad, bool *sha1_ok);
 
+/* What the header of a "chd" image's CHD says (false for other images). */
+struct gm_chd_summary {
+	uint32_t version;
+	uint32_t codecs[4];	/* FourCCs, 0 when unused */
+	uint32_t hunk_bytes, unit_bytes, hunks;
+	uint64_t logical_bytes, file_size;
+	uint8_t raw_sha1[20];	/* of the data */
+	uint8_t sha1[20];	/* of the data and the checksummed metadata */
+};
+bool gm_chd_summary(const struct gm_disc *disc, struct gm_chd_summary *out);
+
 /* Free a source; NULL is accepted. */
 void gm_source_free(struct gm_source *src);
 
@@ -242,6 +254,15 @@ int gm_source_sub_diff(struct gm_ctx *ctx, struct gm_source *src, int32_t lba,
  * Image formats
  */
 
+/* The files an output would be made of, hashed instead of written. */
+struct gm_write_hashes {
+	unsigned n;
+	struct {
+		char name[256];		/* the file's base name */
+		struct gm_digests d;
+	} files[GM_MAX_TRACKS + 4];
+};
+
 struct gm_write_opts {
 	bool force;		/* replace an existing output */
 	bool split;		/* cue: one file per track (redump naming) */
@@ -252,6 +273,9 @@ struct gm_write_opts {
 	/* a sector that did not read good (EDC/ECC, unreadable) */
 	void (*on_bad)(void *arg, int32_t lba, enum gm_sector_status status);
 	void *arg;		/* for progress and on_bad */
+	/* cue sheets: write nothing; hash each file into *hashes (size,
+	   CRC-32, MD5, SHA-1, SHA-256), as `hash` of a CHD does */
+	struct gm_write_hashes *hashes;
 };
 
 /* Name of the format (e.g. "cue") an output path's extension selects,

@@ -130,7 +130,10 @@ struct gm_outset {
 				   the file is unnamed) */
 		FILE *f;
 		bool unnamed;	/* an O_TMPFILE file, linked in at commit */
+		void *cookie;	/* hashed, not written (set->hashes) */
 	} files[GM_OUTSET_MAX];
+	/* nothing written: each file hashed into it at commit */
+	struct gm_write_hashes *hashes;
 	bool force;
 	bool sync;		/* fsync each file before the rename (default) */
 	mode_t umask;		/* the process's, for the final modes */

@@ -226,4 +226,50 @@ diff -r "$T/x.mastered" "$T/tree" > /dev/null || fail "master's CHD does not hol
 run 2 "$GM" convert "$T/hunk.chd" "$T/nothing.chd"
 [ ! -e "$T/nothing.chd" ] && [ -z "$(ls "$T" | grep 'nothing.chd')" ] ||
 	fail "a failed CHD write left a file"
+# hash --dat: the redump files of the tracks inside, not the CHD's own
+# bytes.  A redump-style set (tracks with stored INDEX 00 pregaps, nothing
+# chdman drops) through chdman's CHD gives the set's own dat; ours of the
+# mixed sheet gives the dat of the files `convert --split` writes.
+mkdir "$T/rd"
+cat "$T/mixed (Track 1).bin" "$T/mixed (Track 2).bin" > "$T/rd/g.bin"
+sox -q "$T/mixed (Track 3).wav" -t raw - >> "$T/rd/g.bin" || fail "sox"
+n1=$(( $(wc -c < "$T/mixed (Track 1).bin") / 2352 ))
+n2=$(( $(wc -c < "$T/mixed (Track 2).bin") / 2352 ))
+msf() { printf '%02d:%02d:%02d' $(($1 / 4500)) $(($1 / 75 % 60)) $(($1 % 75)); }
+cat > "$T/rd/g.cue" <<CUE
+FILE "g.bin" BINARY
+  TRACK 01 MODE1/2352
+    INDEX 01 00:00:00
+  TRACK 02 AUDIO
+    INDEX 00 $(msf $n1)
+    INDEX 01 $(msf $((n1 + 75)))
+  TRACK 03 AUDIO
+    INDEX 00 $(msf $((n1 + n2)))
+    INDEX 01 $(msf $((n1 + n2 + 32)))
+CUE
+run 0 "$GM" convert --split "$T/rd/g.cue" "$T/rd/Game.cue"
+chd "$T/rd/Game.cue" "$T/rd/Game.chd"
+echo "\$ glassmaster hash --dat Game.chd (chdman's)"
+run 0 "$GM" hash --dat "$T/rd/Game.cue"
+grep '<rom ' "$T/out" | grep -v 'name="Game.cue"' > "$T/rd/src.dat"
+grep -q 'name="Game (Track 3).bin"' "$T/rd/src.dat" || fail "the source dat lacks track 3"
+grep 'name="Game.cue"' "$T/out" > "$T/rd/src-cue.dat"
+run 0 "$GM" hash --dat "$T/rd/Game.chd"
+grep '<rom ' "$T/out" | grep -v 'name="Game.cue"' > "$T/rd/chd.dat"
+grep 'name="Game.cue"' "$T/out" > "$T/rd/chd-cue.dat"
+cmp "$T/rd/chd.dat" "$T/rd/src.dat" && cmp "$T/rd/chd-cue.dat" "$T/rd/src-cue.dat" || {
+	diff "$T/rd/chd.dat" "$T/rd/src.dat" >&2
+	fail "hash --dat of chdman's CHD is not the dat of its source"
+}
+mkdir "$T/sp"
+cp "$T/ours.chd" "$T/sp/Mixed.chd"
+run 0 "$GM" hash --dat "$T/sp/Mixed.chd"
+grep '<rom ' "$T/out" > "$T/sp/chd.dat"
+run 0 "$GM" convert --split "$T/sp/Mixed.chd" "$T/sp/Mixed.cue"
+run 0 "$GM" hash --dat "$T/sp/Mixed.cue"
+grep '<rom ' "$T/out" > "$T/sp/files.dat"
+cmp "$T/sp/chd.dat" "$T/sp/files.dat" || { diff "$T/sp/chd.dat" "$T/sp/files.dat" >&2;
+	fail "hash --dat of our CHD is not the dat of the files it splits into"; }
+run 0 "$GM" info "$T/ours.chd"
+contains "$T/out" "CHD SHA-1: $(chdman info -i "$T/ours.chd" | sed -n 's/^SHA1: *//p')"
 echo "chd.sh: ok"
