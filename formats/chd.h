@@ -124,6 +124,11 @@ struct gm_write_opts;
 int gm_chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path,
 		 const struct gm_write_opts *opts);
 
+/* The compressed map of n entries (types 0-5), its 16-byte header first,
+   into *out (malloc'd): as MAME writes it, so that MAME reads it. */
+int gm_chd_encode_map(struct gm_ctx *ctx, const struct gm_chd_hunk *map, uint32_t n,
+		      uint8_t **out, size_t *out_len);
+
 /* ---- codecs (chd_codec.c) ---- */
 
 /* A decompressor for fourcc for hunks of hunk_bytes; NULL with the message

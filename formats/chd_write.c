@@ -372,7 +372,7 @@ static unsigned bitlen(uint64_t v)
 
 /* The compressed map of entries (MAME's: types RLE'd and Huffman-coded,
    then lengths, CRCs and references) into *out. */
-static int encode_map(struct gm_ctx *ctx, const struct gm_chd_hunk *map, uint32_t n,
+int gm_chd_encode_map(struct gm_ctx *ctx, const struct gm_chd_hunk *map, uint32_t n,
 		      uint8_t **out, size_t *out_len)
 {
 	uint8_t *syms = malloc((size_t)n * 3 + 8), entry[12];
@@ -1002,7 +1002,7 @@ stop:
 		pthread_join(workers[i].thread, NULL);
 	if (ret != 0)
 		goto out;
-	ret = encode_map(ctx, map, hunks, &maptext, &map_len);
+	ret = gm_chd_encode_map(ctx, map, hunks, &maptext, &map_len);
 	if (ret == 0)
 		ret = put(ctx, f, maptext, map_len, path);
 	if (ret != 0)
