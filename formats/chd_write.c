@@ -269,6 +269,7 @@ struct slot {
 	uint32_t length;
 	uint16_t crc;
 	uint32_t same;		/* the earlier hunk it equals, or UINT32_MAX */
+	unsigned audio, data;	/* its frames of audio and of data tracks */
 	enum { FREE, READY, TAKEN, DONE } state;
 };
 
@@ -299,7 +300,15 @@ static void compress_slot(struct writer *w, struct enc *e, struct slot *s)
 	s->type = GM_CHD_HUNK_NONE;
 	s->length = w->hunk_bytes;
 	for (unsigned c = 0; c < w->ncodecs; c++) {
-		size_t n = w->cd ? enc_cd(e, w->codecs[c], s->in, w->hunk_bytes, s->out, best - 1)
+		size_t n;
+
+		/* FLAC is for samples and LZMA for data: a hunk of audio alone
+		   is not tried with cdlz, one of data alone not with cdfl
+		   (chdman tries both, and they do not win there) */
+		if (w->cd && ((w->codecs[c] == GM_CHD_CODEC_CDLZ && s->data == 0 && s->audio > 0)
+			      || (w->codecs[c] == GM_CHD_CODEC_CDFL && s->audio == 0)))
+			continue;
+		n = w->cd ? enc_cd(e, w->codecs[c], s->in, w->hunk_bytes, s->out, best - 1)
 			: enc_plain(e, w->codecs[c], s->in, w->hunk_bytes, s->out, best - 1);
 
 		if (n > 0 && n < best) {
@@ -721,13 +730,14 @@ static int make_plan(struct gm_ctx *ctx, const struct gm_disc *d, struct plan *p
 /* Hunk n of the plan's logical data from the source into buf. */
 static int fill_hunk(struct gm_ctx *ctx, struct gm_source *src, const struct plan *p,
 		     uint32_t hunk_bytes, uint32_t n, uint8_t *buf, uint8_t *scratch,
-		     enum gm_sector_status *status)
+		     enum gm_sector_status *status, unsigned *audio, unsigned *data)
 {
 	uint64_t from = (uint64_t)n * hunk_bytes;
 	size_t unit = p->dvd ? GM_SECTOR_USER : GM_CHD_FRAME;
 	uint64_t u0 = from / unit, units = hunk_bytes / unit, track_frame = 0;
 
 	memset(buf, 0, hunk_bytes);
+	*audio = *data = 0;
 	for (unsigned k = 0; k < p->ntracks; k++) {
 		uint64_t len = p->t[k].frames, padded = len + (p->dvd ? 0 :
 			(GM_CHD_TRACK_PAD - len % GM_CHD_TRACK_PAD) % GM_CHD_TRACK_PAD);
@@ -745,6 +755,10 @@ static int fill_hunk(struct gm_ctx *ctx, struct gm_source *src, const struct pla
 
 			if (ret != 0)
 				return ret;
+			if (p->t[k].audio)
+				*audio += (unsigned)(b - a);
+			else
+				*data += (unsigned)(b - a);
 			for (uint64_t f = a; f < b; f++) {
 				const uint8_t *r = scratch + (size_t)(f - a) * rsize;
 				uint8_t *o = buf + (size_t)(f - u0) * unit;
@@ -933,7 +947,7 @@ static int chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path
 				continue;
 			pthread_mutex_unlock(&w.lock);
 			ret = fill_hunk(ctx, src, p, w.hunk_bytes, next_read, w.slot[i].in,
-					scratch, status);
+					scratch, status, &w.slot[i].audio, &w.slot[i].data);
 			if (ret == 0) {
 				/* hashed in order as it is read; a hunk equal to an
 				   earlier one is not compressed */
