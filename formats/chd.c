@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +264,7 @@ int gm_chd_open(struct gm_ctx *ctx, const char *path, struct gm_chd **out)
 		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
 	}
 	chd->cached = UINT32_MAX;
+	chd->last_read = UINT64_MAX - 1;
 	chd->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (chd->fd < 0) {
 		ret = gm_error_set_errno(ctx, GM_ERR_NOENT, errno, "cannot open '%s'", path);
@@ -366,10 +368,13 @@ fail:
 	return ret;
 }
 
+static void ra_stop(struct gm_chd *chd);
+
 void gm_chd_close(struct gm_chd *chd)
 {
 	if (chd == NULL)
 		return;
+	ra_stop(chd);
 	if (chd->fd >= 0)
 		close(chd->fd);
 	for (int i = 0; i < 4; i++)
@@ -381,7 +386,18 @@ void gm_chd_close(struct gm_chd *chd)
 	free(chd);
 }
 
+static int read_hunk_with(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint8_t *buf,
+			  struct gm_chd_codec *const *codec, uint8_t *packed);
+
 int gm_chd_read_hunk(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint8_t *buf)
+{
+	return read_hunk_with(ctx, chd, n, buf, chd->codec, chd->packed);
+}
+
+/* Hunk n into buf with the decompressors codec[] and the buffer packed
+   (the caller's or a read-ahead thread's own). */
+static int read_hunk_with(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint8_t *buf,
+			  struct gm_chd_codec *const *codec, uint8_t *packed)
 {
 	const struct gm_chd_hunk *e;
 	char what[64], w[256];
@@ -416,7 +432,7 @@ int gm_chd_read_hunk(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint8_t
 			return ret;
 		break;
 	default:
-		if (e->type > 3 || chd->codec[e->type] == NULL)
+		if (e->type > 3 || codec[e->type] == NULL)
 			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu names codec %u, "
 					    "which the header does not", chd->path,
 					    (unsigned long)n, e->type);
@@ -425,10 +441,10 @@ int gm_chd_read_hunk(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint8_t
 					    "compressed, more than its %lu", chd->path,
 					    (unsigned long)n, (unsigned long)e->length,
 					    (unsigned long)chd->hunk_bytes);
-		ret = pread_all(ctx, chd, e->offset, chd->packed, e->length, what);
+		ret = pread_all(ctx, chd, e->offset, packed, e->length, what);
 		if (ret != 0)
 			return ret;
-		ret = gm_chd_codec_decompress(chd->codec[e->type], chd->packed, e->length, buf,
+		ret = gm_chd_codec_decompress(codec[e->type], packed, e->length, buf,
 					      w, sizeof(w));
 		if (ret != 0) {
 			char name[5];
@@ -445,6 +461,234 @@ int gm_chd_read_hunk(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint8_t
 	return 0;
 }
 
+/*
+ * Read-ahead: a run of sequential reads (a convert, a hash, a verify) has
+ * the hunks after it decompressed on every core, in blocks of about 256
+ * KiB of hunks, each thread with decompressors of its own; a read that
+ * jumps (a mount, an ls) goes on one hunk at a time on the caller's
+ * thread.  A block that fails keeps its message for the read that
+ * reaches it.
+ */
+#define RA_BLOCK_BYTES (256u << 10)
+#define RA_MAX_THREADS 8
+
+struct ra_block {
+	uint32_t number;	/* first hunk / per */
+	enum { RA_EMPTY, RA_WANTED, RA_BUSY, RA_READY, RA_FAILED } state;
+	uint8_t *data;
+	uint32_t hunks;		/* in it */
+	char message[GM_ERROR_MAX];
+	int code;
+};
+
+struct gm_chd_ra {
+	struct gm_chd *chd;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	unsigned nthreads, nblocks;
+	pthread_t thread[RA_MAX_THREADS];
+	struct ra_block *block;
+	uint32_t per;		/* hunks a block */
+	bool quit;
+};
+
+struct ra_thread {
+	struct gm_chd_ra *ra;
+	struct gm_chd_codec *codec[4];
+	uint8_t *packed;
+	struct gm_ctx *ctx;
+};
+
+static void *ra_main(void *arg)
+{
+	struct ra_thread *t = arg;
+	struct gm_chd_ra *ra = t->ra;
+	struct gm_chd *chd = ra->chd;
+
+	pthread_mutex_lock(&ra->lock);
+	for (;;) {
+		struct ra_block *b = NULL;
+
+		for (unsigned i = 0; i < ra->nblocks; i++)
+			if (ra->block[i].state == RA_WANTED
+			    && (b == NULL || ra->block[i].number < b->number))
+				b = &ra->block[i];
+		if (b == NULL) {
+			if (ra->quit)
+				break;
+			pthread_cond_wait(&ra->work, &ra->lock);
+			continue;
+		}
+		b->state = RA_BUSY;
+		pthread_mutex_unlock(&ra->lock);
+		{
+			uint32_t first = b->number * ra->per;
+			int ret = 0;
+
+			for (uint32_t k = 0; k < b->hunks && ret == 0; k++)
+				ret = read_hunk_with(t->ctx, chd, first + k,
+						     b->data + (size_t)k * chd->hunk_bytes,
+						     t->codec, t->packed);
+			pthread_mutex_lock(&ra->lock);
+			b->code = ret;
+			if (ret != 0)
+				snprintf(b->message, sizeof(b->message), "%s", gm_error(t->ctx));
+			b->state = ret == 0 ? RA_READY : RA_FAILED;
+			pthread_cond_broadcast(&ra->done);
+		}
+	}
+	pthread_mutex_unlock(&ra->lock);
+	for (int i = 0; i < 4; i++)
+		gm_chd_codec_free(t->codec[i]);
+	free(t->packed);
+	gm_ctx_free(t->ctx);
+	free(t);
+	return NULL;
+}
+
+static void ra_stop(struct gm_chd *chd)
+{
+	struct gm_chd_ra *ra = chd->ra;
+
+	if (ra == NULL)
+		return;
+	pthread_mutex_lock(&ra->lock);
+	ra->quit = true;
+	pthread_cond_broadcast(&ra->work);
+	pthread_mutex_unlock(&ra->lock);
+	for (unsigned i = 0; i < ra->nthreads; i++)
+		pthread_join(ra->thread[i], NULL);
+	for (unsigned i = 0; i < ra->nblocks; i++)
+		free(ra->block[i].data);
+	free(ra->block);
+	pthread_mutex_destroy(&ra->lock);
+	pthread_cond_destroy(&ra->work);
+	pthread_cond_destroy(&ra->done);
+	free(ra);
+	chd->ra = NULL;
+}
+
+/* A jump: what was wanted ahead is not. */
+static void ra_cancel(struct gm_chd *chd)
+{
+	struct gm_chd_ra *ra = chd->ra;
+
+	if (ra == NULL)
+		return;
+	pthread_mutex_lock(&ra->lock);
+	for (unsigned i = 0; i < ra->nblocks; i++)
+		if (ra->block[i].state == RA_WANTED)
+			ra->block[i].state = RA_EMPTY;
+	pthread_mutex_unlock(&ra->lock);
+}
+
+/* The read-ahead threads, started at the first sequential run (false when
+   there are none to be had: reads then go on alone). */
+static bool ra_start(struct gm_chd *chd)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct gm_chd_ra *ra;
+
+	if (cores < 2)
+		return false;
+	ra = calloc(1, sizeof(*ra));
+	if (ra == NULL)
+		return false;
+	ra->chd = chd;
+	ra->per = RA_BLOCK_BYTES / chd->hunk_bytes ? RA_BLOCK_BYTES / chd->hunk_bytes : 1;
+	ra->nblocks = (unsigned)(cores > RA_MAX_THREADS ? RA_MAX_THREADS : cores) * 2 + 1;
+	ra->block = calloc(ra->nblocks, sizeof(*ra->block));
+	pthread_mutex_init(&ra->lock, NULL);
+	pthread_cond_init(&ra->work, NULL);
+	pthread_cond_init(&ra->done, NULL);
+	chd->ra = ra;
+	for (unsigned i = 0; ra->block != NULL && i < ra->nblocks; i++) {
+		ra->block[i].data = malloc((size_t)ra->per * chd->hunk_bytes);
+		if (ra->block[i].data == NULL) {
+			ra_stop(chd);
+			return false;
+		}
+	}
+	for (long i = 0; ra->block != NULL && i < cores && i < RA_MAX_THREADS; i++) {
+		struct ra_thread *t = calloc(1, sizeof(*t));
+		bool ok = t != NULL && (t->ctx = gm_ctx_new()) != NULL
+			  && (t->packed = malloc(chd->hunk_bytes)) != NULL;
+
+		for (int k = 0; ok && k < 4; k++)
+			if (chd->compressors[k] != 0)
+				ok = (t->codec[k] = gm_chd_codec_new(t->ctx, chd->compressors[k],
+								     chd->hunk_bytes)) != NULL;
+		if (t != NULL)
+			t->ra = ra;
+		if (!ok || pthread_create(&ra->thread[ra->nthreads], NULL, ra_main, t) != 0) {
+			if (t != NULL) {
+				for (int k = 0; k < 4; k++)
+					gm_chd_codec_free(t->codec[k]);
+				free(t->packed);
+				gm_ctx_free(t->ctx);
+				free(t);
+			}
+			break;
+		}
+		ra->nthreads++;
+	}
+	if (ra->nthreads == 0) {
+		ra_stop(chd);
+		return false;
+	}
+	return true;
+}
+
+/* Hunk n through the read-ahead: a pointer to it in its block, or NULL
+   with the message on ctx (*code the failure). */
+static const uint8_t *ra_hunk(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, int *code)
+{
+	struct gm_chd_ra *ra = chd->ra;
+	uint32_t want = n / ra->per, last = (chd->hunk_count - 1) / ra->per;
+	struct ra_block *b = NULL;
+	const uint8_t *out = NULL;
+
+	pthread_mutex_lock(&ra->lock);
+	/* blocks before the one wanted are done with; the following ones
+	   are wanted */
+	for (unsigned i = 0; i < ra->nblocks; i++)
+		if (ra->block[i].state != RA_BUSY && ra->block[i].state != RA_EMPTY
+		    && (ra->block[i].number < want || ra->block[i].number >= want + ra->nblocks))
+			ra->block[i].state = RA_EMPTY;
+	for (uint32_t k = want; k <= last && k < want + ra->nblocks; k++) {
+		bool there = false;
+
+		for (unsigned i = 0; i < ra->nblocks && !there; i++)
+			there = ra->block[i].state != RA_EMPTY && ra->block[i].number == k;
+		for (unsigned i = 0; !there && i < ra->nblocks; i++)
+			if (ra->block[i].state == RA_EMPTY) {
+				ra->block[i].number = k;
+				ra->block[i].hunks = k == last ? chd->hunk_count - k * ra->per
+					: ra->per;
+				ra->block[i].state = RA_WANTED;
+				there = true;
+			}
+	}
+	pthread_cond_broadcast(&ra->work);
+	for (;;) {
+		b = NULL;
+		for (unsigned i = 0; i < ra->nblocks && b == NULL; i++)
+			if (ra->block[i].state != RA_EMPTY && ra->block[i].number == want)
+				b = &ra->block[i];
+		if (b == NULL || b->state == RA_READY || b->state == RA_FAILED)
+			break;
+		pthread_cond_wait(&ra->done, &ra->lock);
+	}
+	if (b != NULL && b->state == RA_READY)
+		out = b->data + (size_t)(n - want * ra->per) * chd->hunk_bytes;
+	else if (b != NULL)
+		*code = gm_error_set(ctx, (enum gm_err)-b->code, "%s", b->message);
+	else
+		*code = 1;	/* (not scheduled: read alone) */
+	pthread_mutex_unlock(&ra->lock);
+	return out;
+}
+
 int gm_chd_read(struct gm_ctx *ctx, struct gm_chd *chd, uint64_t off, uint8_t *buf,
 		size_t len)
 {
@@ -457,6 +701,31 @@ int gm_chd_read(struct gm_ctx *ctx, struct gm_chd *chd, uint64_t off, uint8_t *b
 			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s' ends at byte %llu, before "
 					    "the sectors its metadata give it", chd->path,
 					    (unsigned long long)chd->logical_bytes);
+		/* sequential: the hunk just read or the next; two steps in a
+		   row use the read-ahead, a jump goes on alone */
+		if (n == chd->last_read + 1) {
+			chd->sequential++;
+		} else if (n != chd->last_read) {
+			chd->sequential = 0;
+			ra_cancel(chd);
+		}
+		if (chd->sequential >= 2 && chd->ra == NULL && !chd->ra_failed)
+			chd->ra_failed = !ra_start(chd);
+		if (chd->sequential >= 2 && chd->ra != NULL) {
+			int code = 0;
+			const uint8_t *h = ra_hunk(ctx, chd, (uint32_t)n, &code);
+
+			if (h == NULL && code < 0)
+				return code;
+			if (h != NULL) {
+				memcpy(buf, h + in, take);
+				chd->last_read = n;
+				buf += take;
+				off += take;
+				len -= take;
+				continue;
+			}
+		}
 		if (chd->cached != n) {
 			int ret;
 
@@ -466,6 +735,7 @@ int gm_chd_read(struct gm_ctx *ctx, struct gm_chd *chd, uint64_t off, uint8_t *b
 				return ret;
 			chd->cached = (uint32_t)n;
 		}
+		chd->last_read = n;
 		memcpy(buf, chd->cache + in, take);
 		buf += take;
 		off += take;

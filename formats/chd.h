@@ -69,6 +69,7 @@ struct gm_chd_hunk {
 };
 
 struct gm_chd_codec;
+struct gm_chd_ra;
 
 struct gm_chd {
 	char *path;
@@ -87,6 +88,11 @@ struct gm_chd {
 	uint8_t *cache;		/* the hunk last read */
 	uint32_t cached;	/* its number, or UINT32_MAX */
 	struct gm_chd *parent;	/* (not opened: refused unless given) */
+	/* sequential reads decompress ahead on every core (chd.c) */
+	struct gm_chd_ra *ra;
+	uint64_t last_read;
+	unsigned sequential;
+	bool ra_failed;
 };
 
 /*
