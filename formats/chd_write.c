@@ -86,13 +86,14 @@ static uint32_t dict_for(size_t bytes)
 
 /* Raw LZMA1 (lc 3, lp 0, pb 2) without an end marker, as MAME's decoder
    wants it: the dictionary it derives from the size. */
-static size_t enc_lzma(struct enc *e, const uint8_t *src, size_t len, uint8_t *dst, size_t cap)
+static size_t enc_lzma(struct enc *e, const uint8_t *src, size_t len, uint8_t *dst, size_t cap,
+		       uint32_t preset)
 {
 	lzma_options_lzma opt;
 	lzma_filter f[2];
 	lzma_ret r;
 
-	if (lzma_lzma_preset(&opt, 9))
+	if (lzma_lzma_preset(&opt, preset))
 		return 0;
 	opt.dict_size = dict_for(len) < 4096 ? 4096 : dict_for(len);
 	opt.lc = 3;
@@ -212,7 +213,10 @@ static size_t enc_cd(struct enc *e, uint32_t codec, const uint8_t *hunk, size_t 
 	}
 	switch (codec) {
 	case GM_CHD_CODEC_CDLZ:
-		base = enc_lzma(e, s, data, dst + header, cap - header);
+		/* (liblzma's extreme 9 matches the LZMA SDK's 9, chdman's, in
+		   size: a little smaller on text, as large on sectors) */
+		base = enc_lzma(e, s, data, dst + header, cap - header,
+				9 | LZMA_PRESET_EXTREME);
 		break;
 	case GM_CHD_CODEC_CDZL:
 		base = enc_zlib(e, s, data, dst + header, cap - header);
@@ -245,7 +249,10 @@ static size_t enc_cd(struct enc *e, uint32_t codec, const uint8_t *hunk, size_t 
 static size_t enc_plain(struct enc *e, uint32_t codec, const uint8_t *hunk, size_t len,
 			uint8_t *dst, size_t cap)
 {
-	return codec == GM_CHD_CODEC_LZMA ? enc_lzma(e, hunk, len, dst, cap)
+	/* 4 KiB hunks: liblzma's fast mode (preset 3) gives fewer bytes than
+	   chdman's LZMA 9 on them (2.7 % on bench/chd's DVD) at two thirds
+	   of the time; its 9 takes 1.4 times the LZMA SDK's */
+	return codec == GM_CHD_CODEC_LZMA ? enc_lzma(e, hunk, len, dst, cap, 3)
 		: enc_zlib(e, hunk, len, dst, cap);
 }
 
