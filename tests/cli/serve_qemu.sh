@@ -1,9 +1,9 @@
 # serve_qemu.sh - `glassmaster serve` through a real Linux initiator: a
-# QEMU guest (tests/qemu/guest.sh) whose virtio-scsi bus passes six
+# QEMU guest (tests/qemu/guest.sh) whose virtio-scsi bus passes seven
 # served LUNs through (QEMU's iscsi driver, scsi-generic), in one boot.
 # Two targets: one plain (an ISO and a UDF image mastered by glassmaster,
 # an audio BIN/CUE, a CloneCD copy of it whose .sub carries R-W data of
-# its own), one with a drive profile (vendor PLEXTOR, read offset +667)
+# its own, the ISO compressed into a CHD), one with a drive profile (vendor PLEXTOR, read offset +667)
 # serving a genisoimage ISO and the same BIN/CUE.
 #
 # In the guest the kernel's sr driver takes each LUN as a CD-ROM (sr and
@@ -104,7 +104,9 @@ printf '# a Plextor PX-760A, its offset rounded up\nvendor PLEXTOR\nproduct DVDR
 cp "$T/plextor.profile" "$T/cap.db"
 
 # --- two targets ------------------------------------------------------------
-serve plain "$T/master.iso" "$T/udf.iso" "$T/audio.cue" "$T/clone.ccd"
+# (and the ISO as a CHD: issue 17's compressed image served as a disc)
+run 0 "$GM" convert "$T/master.iso" "$T/master.chd"
+serve plain "$T/master.iso" "$T/udf.iso" "$T/audio.cue" "$T/clone.ccd" "$T/master.chd"
 [ "$iqn" = iqn.2026-12.org.glassmaster:master ] || fail "the default IQN is '$iqn'"
 contains "$T/plain.out" "LUN 2: $T/audio.cue (CD-ROM, 2 tracks, 775 sectors)"
 contains "$T/plain.out" "LUN 3: $T/clone.ccd (CD-ROM, 2 tracks, 775 sectors)"
@@ -113,11 +115,11 @@ serve plextor --drive-profile "$T/plextor.profile" "$T/geniso.iso" "$T/audio.cue
 B=iscsi://127.0.0.1:$port/$iqn
 
 # --- the guest ---------------------------------------------------------------
-# Drives 0-5: master.iso, udf.iso, audio.cue, clone.ccd (plain),
-# geniso.iso, audio.cue (PLEXTOR).
+# Drives 0-6: master.iso, udf.iso, audio.cue, clone.ccd (plain),
+# geniso.iso, audio.cue (PLEXTOR), master.chd (plain).
 cat > "$T/guest.sh" <<'GUEST'
 ls /sys/block > /out/block.list
-for i in 0 1 2 3 4 5; do
+for i in 0 1 2 3 4 5 6; do
 	eval "sr=\$GM_SR_$i"
 	d=/sys/block/${sr#/dev/}/device
 	echo "$(cat $d/type)|$(sed 's/ *$//' $d/vendor)|$(sed 's/ *$//' $d/model)" > /out/sysfs$i
@@ -125,7 +127,7 @@ done
 r drives glassmaster drives --json --drive-db /files/drives.db
 
 # data: dd of sr, rip of sg, every file through the kernel's file system
-for i in 0 1 4; do
+for i in 0 1 4 6; do
 	eval "sr=\$GM_SR_$i sg=\$GM_SG_$i"
 	dd if="$sr" bs=64k 2> "/out/dd$i.err" | md5 > "/out/dd$i.md5"
 	r rip$i glassmaster rip "$sg" -o "/out/rip$i.iso" --json
@@ -220,7 +222,7 @@ sh "$srcdir/tests/qemu/guest.sh" --builddir "$builddir" --cache "$cache" \
 	--bin "$(command -v sg_raw)" --bin "$(command -v iscsid)" --bin "$(command -v iscsiadm)" \
 	--file "$T/master.iso" --file "$srcdir/rip/drives.db" --file "$T/cap.db" \
 	--drive "iscsi:$A/0" --drive "iscsi:$A/1" --drive "iscsi:$A/2" --drive "iscsi:$A/3" \
-	--drive "iscsi:$B/0" --drive "iscsi:$B/1" \
+	--drive "iscsi:$B/0" --drive "iscsi:$B/1" --drive "iscsi:$A/4" \
 	--script "$T/guest.sh" --out "$T/guest" --timeout 150 \
 	> "$T/guest.log" 2>&1 || status=$?
 if [ $status -eq 77 ]; then
@@ -242,13 +244,13 @@ is() {
 	fail "in the guest, $1 ended with status $got, not $2"
 }
 
-# Six drives, each an sr and an sg node of a CD-ROM with the served identity.
-[ "$(wc -l < "$O/guest.drives")" -eq 6 ] || fail "/drives has not 6 lines: $(val "$O/guest.drives")"
+# Seven drives, each an sr and an sg node of a CD-ROM with the served identity.
+[ "$(wc -l < "$O/guest.drives")" -eq 7 ] || fail "/drives has not 7 lines: $(val "$O/guest.drives")"
 while read -r i kind sr sg medium; do
 	case $sr$sg in /dev/sr*/dev/sg*) ;; *) fail "drive $i ($kind $medium) has no sr and sg nodes: $sr $sg" ;; esac
 	grep -qx "${sr#/dev/}" "$O/block.list" || fail "no /sys/block/${sr#/dev/}"
 	want="5|GLASSMST|VIRTUAL DRIVE"
-	[ $i -lt 4 ] || want="5|PLEXTOR|DVDR   PX-760A"
+	[ $i -lt 4 ] || [ $i -eq 6 ] || want="5|PLEXTOR|DVDR   PX-760A"
 	[ "$(val "$O/sysfs$i")" = "$want" ] ||
 		fail "drive $i: sysfs type|vendor|model is '$(val "$O/sysfs$i")', not '$want'"
 done < "$O/guest.drives"
@@ -262,7 +264,7 @@ for line in open(sys.argv[2]):
     i, kind, sr, sg, medium = line.split()
     d = drives[sr]
     assert d["sg"] == sg, (sr, d["sg"], sg)
-    if int(i) < 4:
+    if int(i) < 4 or int(i) == 6:
         assert (d["vendor"], d["product"]) == ("GLASSMST", "VIRTUAL DRIVE"), d
         assert d["database"] is None, d
     else:
@@ -292,8 +294,8 @@ python3 "$srcdir/tests/cli/cdcheck.py" shift "$O/cap" "$T/plaincap" 667 -150 775
 	fail "the guest's capture is not the disc shifted by 667 samples"
 
 # The data discs: dd, rip and every file.
-for i in 0 1 4; do
-	case $i in 0) img=master.iso ;; 1) img=udf.iso ;; 4) img=geniso.iso ;; esac
+for i in 0 1 4 6; do
+	case $i in 0|6) img=master.iso ;; 1) img=udf.iso ;; 4) img=geniso.iso ;; esac
 	[ "$(val "$O/dd$i.md5")" = "$(md5 "$T/$img")" ] ||
 		{ cat "$O/dd$i.err" || true; fail "dd of drive $i differs from $img"; }
 	is rip$i 0
