@@ -91,7 +91,7 @@ static int cmd_convert(int argc, char **argv)
 		return cli_usage_error("convert", "IN and OUT, please");
 	if (gm_format_for_output(argv[optind + 1]) == NULL)
 		return cli_usage_error("convert", "cannot tell the format to write "
-				       "from '%s': use .iso, .cue, .ccd or .toc", argv[optind + 1]);
+				       "from '%s': use .iso, .cue, .ccd, .toc or .chd", argv[optind + 1]);
 	ctx = gm_ctx_new();
 	if (ctx == NULL)
 		return cli_fail("convert", NULL, -GM_ERR_NOMEM);
@@ -124,8 +124,11 @@ const struct gm_command gm_cmd_convert = {
 	"BIN files: cooked sectors get sync, header, EDC and ECC), .ccd (CloneCD:\n"
 	"OUT.img with every sector from LBA 0 to the lead-out, gaps included,\n"
 	"OUT.sub with the subchannel IN has or a generated one, and the sheet with\n"
-	"the TOC) or .toc (a cdrdao TOC file with one raw BIN, 'OUT.bin', audio\n"
-	"big-endian; RW_RAW when IN has subchannel of its own). Nothing is\n"
+	"the TOC), .toc (a cdrdao TOC file with one raw BIN, 'OUT.bin', audio\n"
+	"big-endian; RW_RAW when IN has subchannel of its own) or .chd (MAME's\n"
+	"CHD v5 as chdman writes it: cdlz, cdzl and cdfl on every core, RW_RAW\n"
+	"subchannel; a DVD with 'DVD ' metadata; what a CD CHD cannot hold in a\n"
+	"GMCD entry other readers skip). Nothing is\n"
 	"dropped silently: audio or a second track into .iso, Form 2 sectors\n"
 	"into an .iso, the subchannel of a data track into a .cue, a second\n"
 	"session into a .toc or .ccd are\n"

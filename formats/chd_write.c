@@ -249,10 +249,10 @@ static size_t enc_cd(struct enc *e, uint32_t codec, const uint8_t *hunk, size_t 
 static size_t enc_plain(struct enc *e, uint32_t codec, const uint8_t *hunk, size_t len,
 			uint8_t *dst, size_t cap)
 {
-	/* 4 KiB hunks: liblzma's fast mode (preset 3) gives fewer bytes than
-	   chdman's LZMA 9 on them (2.7 % on bench/chd's DVD) at two thirds
-	   of the time; its 9 takes 1.4 times the LZMA SDK's */
-	return codec == GM_CHD_CODEC_LZMA ? enc_lzma(e, hunk, len, dst, cap, 3)
+	/* 4 KiB hunks: liblzma's 5 extreme gives a little fewer bytes than
+	   chdman's LZMA 9 on them (its fast mode 0.4 % more, on bench/chd's
+	   DVD); all take 1.2 to 1.4 times the LZMA SDK's time */
+	return codec == GM_CHD_CODEC_LZMA ? enc_lzma(e, hunk, len, dst, cap, 5 | LZMA_PRESET_EXTREME)
 		: enc_zlib(e, hunk, len, dst, cap);
 }
 
@@ -290,6 +290,7 @@ struct writer {
 	struct slot *slot;
 	unsigned nslots;
 	uint32_t next_job;	/* the next hunk to be compressed */
+	uint32_t want;		/* the hunk the calling thread waits for */
 	bool quit;
 };
 
@@ -306,6 +307,31 @@ static void compress_slot(struct writer *w, struct enc *e, struct slot *s)
 	s->crc = gm_crc16_update(0xffff, s->in, w->hunk_bytes);
 	s->type = GM_CHD_HUNK_NONE;
 	s->length = w->hunk_bytes;
+	if (!w->cd) {
+		/* deflate first: a hunk it cannot shrink (random, already
+		   compressed: a sixth of bench/chd's DVD) is not given to LZMA,
+		   which costs five times as much and does not shrink it
+		   either; the smallest is kept, LZMA's on a tie (its slot is
+		   first, as in chdman's choice) */
+		size_t z = enc_zlib(e, s->in, w->hunk_bytes, s->best, w->hunk_bytes - 1), l;
+
+		if (z == 0) {
+			memcpy(s->best, s->in, w->hunk_bytes);
+			return;
+		}
+		s->type = 1;
+		s->length = (uint32_t)z;
+		l = enc_lzma(e, s->in, w->hunk_bytes, s->out, z, 5 | LZMA_PRESET_EXTREME);
+		if (l > 0 && l <= z) {
+			uint8_t *t = s->best;
+
+			s->best = s->out;
+			s->out = t;
+			s->type = 0;
+			s->length = (uint32_t)l;
+		}
+		return;
+	}
 	for (unsigned c = 0; c < w->ncodecs; c++) {
 		size_t n;
 
@@ -363,7 +389,10 @@ static void *worker_main(void *arg)
 		compress_slot(w, &k->e, s);
 		pthread_mutex_lock(&w->lock);
 		s->state = DONE;
-		pthread_cond_broadcast(&w->done);
+		/* (the calling thread waits for one hunk only: 4 KiB DVD hunks
+		   made a wake-up per hunk a tenth of the time) */
+		if (s->hunk == w->want)
+			pthread_cond_signal(&w->done);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -833,7 +862,7 @@ static int chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path
 	uint8_t header[GM_CHD_HEADER_V5], *scratch = NULL, *maptext = NULL;
 	uint8_t raw_sha1[20], sha1[20];
 	EVP_MD_CTX *md = NULL;
-	unsigned nworkers = 0, digest_len;
+	unsigned nworkers = 0, nthreads, digest_len;
 	uint64_t offset, hunks64, meta_at;
 	uint32_t hunks, next_read = 0, next_write = 0;
 	size_t map_len = 0;
@@ -875,8 +904,9 @@ static int chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path
 	status = malloc(GM_CHD_CD_HUNK_FRAMES * 2 * sizeof(*status));
 	scratch = malloc((size_t)GM_CHD_CD_HUNK_FRAMES * 2 * (GM_SECTOR_RAW + GM_SUB_SIZE));
 	md = EVP_MD_CTX_new();
-	w.nslots = (unsigned)((cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : cores)
-			      * SLOTS_PER_WORKER);
+	nthreads = (unsigned)(cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : cores);
+	/* small hunks (a DVD's 4 KiB) are queued deeper */
+	w.nslots = nthreads * (w.hunk_bytes < 16384 ? 16 : SLOTS_PER_WORKER);
 	w.slot = calloc(w.nslots, sizeof(*w.slot));
 	if (map == NULL || dd.sha == NULL || dd.table == NULL || status == NULL
 	    || scratch == NULL || md == NULL || w.slot == NULL
@@ -926,8 +956,8 @@ static int chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.work, NULL);
 	pthread_cond_init(&w.done, NULL);
-	workers = calloc(w.nslots / SLOTS_PER_WORKER, sizeof(*workers));
-	for (unsigned i = 0; workers != NULL && i < w.nslots / SLOTS_PER_WORKER; i++) {
+	workers = calloc(nthreads, sizeof(*workers));
+	for (unsigned i = 0; workers != NULL && i < nthreads; i++) {
 		workers[i].w = &w;
 		workers[i].e.split = malloc(w.hunk_bytes);
 		if (workers[i].e.split == NULL)
@@ -973,12 +1003,13 @@ static int chd_write(struct gm_ctx *ctx, struct gm_source *src, const char *path
 				break;
 			w.slot[i].hunk = next_read++;
 			w.slot[i].state = w.slot[i].same != UINT32_MAX ? DONE : READY;
-			pthread_cond_broadcast(&w.work);
 		}
+		pthread_cond_broadcast(&w.work);
 		if (ret != 0) {
 			pthread_mutex_unlock(&w.lock);
 			break;
 		}
+		w.want = next_write;
 		/* the next hunk in order, when it is done */
 		for (;;) {
 			for (unsigned i = 0; i < w.nslots && s == NULL; i++)

@@ -14,7 +14,10 @@
  *   iso.chd    chdman createcd of the ISO itself (TYPE MODE1);
  *   sub.chd    chdman createcd of a cdrdao TOC with RW_RAW subchannel;
  *   raw-*.chd  chdman createraw -hs 4096 -us 512 -c zlib|lzma|huff|flac
- *              of 64 KiB of text and sine.
+ *              of 64 KiB of text and sine (raw-self.chd: repeated hunks,
+ *              SELF references);
+ *   ours-gmcd.chd  glassmaster convert of the cue sheet with a CATALOG,
+ *              a TITLE, an ISRC and FLAGS: its GMCD entry.
  */
 #include "config.h"
 
