@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "files.h"
 #include "set64.h"
+#include "threads.h"
 #include "banned.h"
 
 #define CHUNK (1u << 20)
@@ -455,17 +456,8 @@ static int pipe_start(struct ex *x)
 	struct pipe *p = &x->pipe;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
-	{
-		/* (held for a few instructions: spun on before sleeping) */
-		pthread_mutexattr_t a;
-
-		pthread_mutexattr_init(&a);
-#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
-		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
-#endif
-		pthread_mutex_init(&p->lock, &a);
-		pthread_mutexattr_destroy(&a);
-	}
+	/* (held for a few instructions: spun on before sleeping) */
+	gm_mutex_init_adaptive(&p->lock);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->room, NULL);
 	for (long i = 0; i < (cores < 1 ? 1 : cores) && i < MAX_WRITERS; i++) {

@@ -100,6 +100,20 @@ static const char *bad_reason(const struct gm_bad_sector *b)
 	return gm_sector_check_name(b->info.status);
 }
 
+/* The lines of text as JSON strings, comma-separated. */
+static void json_lines(const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		printf("%s", p == text ? "" : ", ");
+		cli_json_string(stdout, line);
+		p += len + (p[len] == '\n');
+	}
+}
+
 static void print_json(const char *path, const struct gm_integrity_report *r,
 		       const struct bad_list *bad)
 {
@@ -114,15 +128,7 @@ static void print_json(const char *path, const struct gm_integrity_report *r,
 		printf(", \"chd\": {\"hunks\": %llu, \"bad_hunks\": %llu, \"sha1_ok\": %s, "
 		       "\"damage\": [", (unsigned long long)r->chd_hunks,
 		       (unsigned long long)r->chd_bad_hunks, r->chd_sha1_ok ? "true" : "false");
-		for (const char *p = r->chd_text; *p;) {
-			size_t len = strcspn(p, "\n");
-			char line[1024];
-
-			snprintf(line, sizeof(line), "%.*s", (int)len, p);
-			printf("%s", p == r->chd_text ? "" : ", ");
-			cli_json_string(stdout, line);
-			p += len + (p[len] == '\n');
-		}
+		json_lines(r->chd_text);
 		printf("]}");
 	}
 	if (r->first_lba == GM_LBA_ANY)
@@ -159,15 +165,8 @@ static void print_json(const char *path, const struct gm_integrity_report *r,
 	       "\"problems\": [", bad->overflow ? "false" : "true",
 	       r->structure_only ? "true" : "false", r->iso9660 ? "true" : "false",
 	       r->udf ? "true" : "false", r->fs_problems);
-	for (const char *p = r->fs_text; r->fs_problems && *p;) {
-		size_t len = strcspn(p, "\n");
-		char line[512];
-
-		snprintf(line, sizeof(line), "%.*s", (int)len, p);
-		printf("%s", p == r->fs_text ? "" : ", ");
-		cli_json_string(stdout, line);
-		p += len + (p[len] == '\n');
-	}
+	if (r->fs_problems)
+		json_lines(r->fs_text);
 	printf("]}}\n");
 }
 

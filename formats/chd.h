@@ -137,6 +137,11 @@ int gm_chd_encode_map(struct gm_ctx *ctx, const struct gm_chd_hunk *map, uint32_
 
 /* ---- codecs (chd_codec.c) ---- */
 
+/* The LZMA dictionary MAME's encoder (level 9) uses for bytes of data: the
+   smallest 2 << i or 3 << i holding them (4 KiB at least); a decoder needs
+   at least that, an encoder no more. */
+uint32_t gm_chd_lzma_dict(size_t bytes);
+
 /* A decompressor for fourcc for hunks of hunk_bytes; NULL with the message
    on ctx when the codec is unknown or memory is short. */
 struct gm_chd_codec *gm_chd_codec_new(struct gm_ctx *ctx, uint32_t fourcc,

@@ -167,9 +167,7 @@ static int inflate_raw(struct gm_chd_codec *c, const uint8_t *src, size_t len,
 	return 0;
 }
 
-/* MAME's LZMA encoder (level 9) shrinks its dictionary to the smallest
-   2 << i or 3 << i holding the hunk; the decoder needs at least that. */
-static uint32_t lzma_dict(uint32_t bytes)
+uint32_t gm_chd_lzma_dict(size_t bytes)
 {
 	for (unsigned i = 11; i <= 30; i++) {
 		if (bytes <= (2u << i))
@@ -190,7 +188,7 @@ static int unlzma(const uint8_t *src, size_t len, uint8_t *dst, size_t dlen,
 
 	if (lzma_lzma_preset(&opt, 9))
 		return why(w, wl, "lzma cannot start");
-	opt.dict_size = lzma_dict(dict_for);
+	opt.dict_size = gm_chd_lzma_dict(dict_for);
 	opt.lc = 3;
 	opt.lp = 0;
 	opt.pb = 2;

@@ -73,17 +73,6 @@ static size_t enc_zlib(struct enc *e, const uint8_t *src, size_t len, uint8_t *d
 	return cap - e->z.avail_out;
 }
 
-static uint32_t dict_for(size_t bytes)
-{
-	for (unsigned i = 11; i <= 30; i++) {
-		if (bytes <= (2u << i))
-			return 2u << i;
-		if (bytes <= (3u << i))
-			return 3u << i;
-	}
-	return 1u << 26;
-}
-
 /* Raw LZMA1 (lc 3, lp 0, pb 2) without an end marker, as MAME's decoder
    wants it: the dictionary it derives from the size. */
 static size_t enc_lzma(struct enc *e, const uint8_t *src, size_t len, uint8_t *dst, size_t cap,
@@ -95,7 +84,7 @@ static size_t enc_lzma(struct enc *e, const uint8_t *src, size_t len, uint8_t *d
 
 	if (lzma_lzma_preset(&opt, preset))
 		return 0;
-	opt.dict_size = dict_for(len) < 4096 ? 4096 : dict_for(len);
+	opt.dict_size = gm_chd_lzma_dict(len);
 	opt.lc = 3;
 	opt.lp = 0;
 	opt.pb = 2;
@@ -289,7 +278,6 @@ struct writer {
 	pthread_cond_t work, done;
 	struct slot *slot;
 	unsigned nslots;
-	uint32_t next_job;	/* the next hunk to be compressed */
 	uint32_t want;		/* the hunk the calling thread waits for */
 	bool quit;
 };
@@ -367,16 +355,10 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct slot *s = NULL;
 
-		for (unsigned i = 0; i < w->nslots && s == NULL; i++)
-			if (w->slot[i].state == READY && w->slot[i].hunk == w->next_job)
+		/* the ready slot of the lowest hunk */
+		for (unsigned i = 0; i < w->nslots; i++)
+			if (w->slot[i].state == READY && (s == NULL || w->slot[i].hunk < s->hunk))
 				s = &w->slot[i];
-		if (s == NULL) {
-			/* any ready slot, lowest hunk first */
-			for (unsigned i = 0; i < w->nslots; i++)
-				if (w->slot[i].state == READY
-				    && (s == NULL || w->slot[i].hunk < s->hunk))
-					s = &w->slot[i];
-		}
 		if (s == NULL) {
 			if (w->quit)
 				break;
@@ -384,7 +366,6 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		s->state = TAKEN;
-		w->next_job = s->hunk + 1;
 		pthread_mutex_unlock(&w->lock);
 		compress_slot(w, &k->e, s);
 		pthread_mutex_lock(&w->lock);

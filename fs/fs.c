@@ -17,6 +17,7 @@
 
 #include "bytes.h"
 #include "fs_private.h"
+#include "threads.h"
 #include "banned.h"
 
 void fs_warn(struct gm_fs *fs, uint32_t node, const char *fmt, ...)
@@ -573,19 +574,10 @@ int gm_fs_open(struct gm_ctx *ctx, struct gm_source *src, const struct gm_fs_opt
 		fs->opts = *opts;
 	fs->znode = GM_FS_NONE;
 	fs->end = d->leadout > 0 ? (uint64_t)d->leadout : 0;
-	{
-		/* held for a read from the page cache, a few microseconds:
-		   spinning first spares extract's writers a futex sleep and
-		   wake-up a file */
-		pthread_mutexattr_t a;
-
-		pthread_mutexattr_init(&a);
-#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
-		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
-#endif
-		pthread_mutex_init(&fs->lock, &a);
-		pthread_mutexattr_destroy(&a);
-	}
+	/* held for a read from the page cache, a few microseconds:
+	   spinning first spares extract's writers a futex sleep and
+	   wake-up a file */
+	gm_mutex_init_adaptive(&fs->lock);
 	fs->buf = malloc((size_t)FS_BUF * FS_B);
 	if (fs->buf == NULL) {
 		gm_fs_free(fs);

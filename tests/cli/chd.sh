@@ -235,7 +235,6 @@ cat "$T/mixed (Track 1).bin" "$T/mixed (Track 2).bin" > "$T/rd/g.bin"
 sox -q "$T/mixed (Track 3).wav" -t raw - >> "$T/rd/g.bin" || fail "sox"
 n1=$(( $(wc -c < "$T/mixed (Track 1).bin") / 2352 ))
 n2=$(( $(wc -c < "$T/mixed (Track 2).bin") / 2352 ))
-msf() { printf '%02d:%02d:%02d' $(($1 / 4500)) $(($1 / 75 % 60)) $(($1 % 75)); }
 cat > "$T/rd/g.cue" <<CUE
 FILE "g.bin" BINARY
   TRACK 01 MODE1/2352

@@ -11,6 +11,9 @@ make_iso() {
 		fail "genisoimage failed"
 }
 
+# msf SECTORS: MM:SS:FF of a cue sheet
+msf() { printf '%02d:%02d:%02d' $(($1 / 4500)) $(($1 / 75 % 60)) $(($1 % 75)); }
+
 # make_audio FILE SECONDS FREQ: raw 16-bit stereo 44.1 kHz little-endian.
 make_audio() {
 	sox -q -n -r 44100 -c 2 -b 16 -e signed -L -t raw "$1" synth "$2" sine "$3" ||

@@ -23,7 +23,6 @@ make_audio "$T/t3.raw" 2 880
 cat "$T/a.bin" "$T/t2.raw" "$T/t3.raw" > "$T/mm.bin"
 n1=$(( $(wc -c < "$T/a.bin") / 2352 ))
 n2=$(( $(wc -c < "$T/t2.raw") / 2352 ))
-msf() { printf '%02d:%02d:%02d' $(($1 / 4500)) $(($1 / 75 % 60)) $(($1 % 75)); }
 cat > "$T/mm.cue" <<CUE
 FILE "mm.bin" BINARY
   TRACK 01 MODE1/2352
