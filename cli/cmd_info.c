@@ -59,10 +59,21 @@ static void print_fs_text(const struct gm_fs_info *fs)
 		printf(" none found;");
 }
 
+/* A CHD's header, its SHA-1s in hex (false: not a CHD). */
+static bool chd_summary(const struct gm_disc *d, struct gm_chd_summary *chd, char raw[41],
+			char all[41])
+{
+	if (!gm_chd_summary(d, chd))
+		return false;
+	gm_hex(chd->raw_sha1, 20, raw);
+	gm_hex(chd->sha1, 20, all);
+	return true;
+}
+
 static void print_text(const char *path, const struct gm_disc *d,
 		       const struct gm_fs_info *fs)
 {
-	char msf[16], flags[32];
+	char msf[16], flags[32], name[5], raw[41], all[41];
 	struct gm_chd_summary chd;
 
 	msf_text(d->leadout, msf, sizeof(msf));
@@ -70,11 +81,7 @@ static void print_text(const char *path, const struct gm_disc *d,
 	       path, d->format, media_name(d->media), d->nsessions,
 	       d->nsessions == 1 ? "" : "s", d->ntracks, d->ntracks == 1 ? "" : "s",
 	       (long)d->leadout, msf);
-	if (gm_chd_summary(d, &chd)) {
-		char name[5], raw[41], all[41];
-
-		gm_hex(chd.raw_sha1, 20, raw);
-		gm_hex(chd.sha1, 20, all);
+	if (chd_summary(d, &chd, raw, all)) {
 		printf("CHD: version %lu, codecs", (unsigned long)chd.version);
 		for (int k = 0; k < 4 && chd.codecs[k]; k++)
 			printf(" %s", gm_chd_codec_name(chd.codecs[k], name));
@@ -124,7 +131,7 @@ static void print_text(const char *path, const struct gm_disc *d,
 static void print_json(const char *path, const struct gm_disc *d,
 		       const struct gm_fs_info *fs)
 {
-	char flags[32];
+	char flags[32], name[5], raw[41], all[41];
 	struct gm_chd_summary chd;
 
 	printf("{\"image\": ");
@@ -144,11 +151,7 @@ static void print_json(const char *path, const struct gm_disc *d,
 		cli_json_string(stdout, d->cdtext[k]);
 	}
 	printf("}, ");
-	if (gm_chd_summary(d, &chd)) {
-		char name[5], raw[41], all[41];
-
-		gm_hex(chd.raw_sha1, 20, raw);
-		gm_hex(chd.sha1, 20, all);
+	if (chd_summary(d, &chd, raw, all)) {
 		printf("\"chd\": {\"version\": %lu, \"codecs\": [", (unsigned long)chd.version);
 		for (int k = 0; k < 4 && chd.codecs[k]; k++)
 			printf("%s\"%s\"", k ? ", " : "", gm_chd_codec_name(chd.codecs[k], name));

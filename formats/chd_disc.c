@@ -54,31 +54,30 @@ static void view_release(void *arg)
 	free(v);
 }
 
-static int read_sectors(void *arg, struct gm_ctx *ctx, uint64_t off, uint8_t *buf, size_t len)
+/* len bytes at off of a made file whose runs t[0..n) each keep t->size
+   bytes of every frame, from byte at of the frame. */
+static int read_frames(struct chd_view *v, struct gm_ctx *ctx, const struct chd_track *t,
+		       unsigned n, size_t at, uint64_t off, uint8_t *buf, size_t len)
 {
-	struct chd_view *v = arg;
 	unsigned k = 0;
 
-	if (v->dvd)
-		return gm_chd_read(ctx, v->chd, off, buf, len);
 	while (len > 0) {
-		const struct chd_track *t;
 		uint64_t rel, f;
 		size_t in, take;
 		int ret;
 
-		while (k + 1 < v->ntracks && off >= v->t[k + 1].voff)
+		while (k + 1 < n && off >= t[k + 1].voff)
 			k++;
-		t = &v->t[k];
-		rel = off - t->voff;
-		f = rel / t->size;
-		in = (size_t)(rel % t->size);
-		if (off < t->voff || f >= t->frames)
+		rel = off - t[k].voff;
+		f = rel / t[k].size;
+		in = (size_t)(rel % t[k].size);
+		if (off < t[k].voff || f >= t[k].frames)
 			return gm_error_set(ctx, GM_ERR_INVALID, "'%s': no sector at byte %llu "
 					    "of its tracks", v->chd->path,
 					    (unsigned long long)off);
-		take = t->size - in < len ? t->size - in : len;
-		ret = gm_chd_read(ctx, v->chd, (t->frame + f) * GM_CHD_FRAME + in, buf, take);
+		take = t[k].size - in < len ? t[k].size - in : len;
+		ret = gm_chd_read(ctx, v->chd, (t[k].frame + f) * GM_CHD_FRAME + at + in, buf,
+				  take);
 		if (ret != 0)
 			return ret;
 		buf += take;
@@ -88,25 +87,24 @@ static int read_sectors(void *arg, struct gm_ctx *ctx, uint64_t off, uint8_t *bu
 	return 0;
 }
 
+static int read_sectors(void *arg, struct gm_ctx *ctx, uint64_t off, uint8_t *buf, size_t len)
+{
+	struct chd_view *v = arg;
+
+	if (v->dvd)
+		return gm_chd_read(ctx, v->chd, off, buf, len);
+	return read_frames(v, ctx, v->t, v->ntracks, 0, off, buf, len);
+}
+
 /* The subchannel file: frame f's 96 bytes at f * 96. */
 static int read_sub(void *arg, struct gm_ctx *ctx, uint64_t off, uint8_t *buf, size_t len)
 {
 	struct chd_view *v = arg;
+	struct chd_track all = {
+		0, 0, (uint32_t)(v->chd->logical_bytes / GM_CHD_FRAME), GM_CHD_FRAME_SUB
+	};
 
-	while (len > 0) {
-		uint64_t f = off / GM_CHD_FRAME_SUB;
-		size_t in = (size_t)(off % GM_CHD_FRAME_SUB);
-		size_t take = GM_CHD_FRAME_SUB - in < len ? GM_CHD_FRAME_SUB - in : len;
-		int ret = gm_chd_read(ctx, v->chd, f * GM_CHD_FRAME + GM_CHD_FRAME_DATA + in,
-				      buf, take);
-
-		if (ret != 0)
-			return ret;
-		buf += take;
-		off += take;
-		len -= take;
-	}
-	return 0;
+	return read_frames(v, ctx, &all, 1, GM_CHD_FRAME_DATA, off, buf, len);
 }
 
 static int chd_bid(const char *path, const uint8_t *head, size_t len)

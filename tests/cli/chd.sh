@@ -235,17 +235,7 @@ cat "$T/mixed (Track 1).bin" "$T/mixed (Track 2).bin" > "$T/rd/g.bin"
 sox -q "$T/mixed (Track 3).wav" -t raw - >> "$T/rd/g.bin" || fail "sox"
 n1=$(( $(wc -c < "$T/mixed (Track 1).bin") / 2352 ))
 n2=$(( $(wc -c < "$T/mixed (Track 2).bin") / 2352 ))
-cat > "$T/rd/g.cue" <<CUE
-FILE "g.bin" BINARY
-  TRACK 01 MODE1/2352
-    INDEX 01 00:00:00
-  TRACK 02 AUDIO
-    INDEX 00 $(msf $n1)
-    INDEX 01 $(msf $((n1 + 75)))
-  TRACK 03 AUDIO
-    INDEX 00 $(msf $((n1 + n2)))
-    INDEX 01 $(msf $((n1 + n2 + 32)))
-CUE
+three_tracks "$T/rd/g.cue" g.bin $n1 $n2 32
 run 0 "$GM" convert --split "$T/rd/g.cue" "$T/rd/Game.cue"
 chd "$T/rd/Game.cue" "$T/rd/Game.chd"
 echo "\$ glassmaster hash --dat Game.chd (chdman's)"

@@ -14,6 +14,20 @@ make_iso() {
 # msf SECTORS: MM:SS:FF of a cue sheet
 msf() { printf '%02d:%02d:%02d' $(($1 / 4500)) $(($1 / 75 % 60)) $(($1 % 75)); }
 
+# three_tracks CUE BIN N1 N2 [PRE3]: a one-BIN sheet of a MODE1/2352 track
+# of N1 sectors, an audio track of N2 with a stored 75-sector INDEX 00,
+# and an audio track to the end (with a stored INDEX 00 of PRE3 sectors)
+three_tracks() {
+	{
+		printf 'FILE "%s" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n' "$2"
+		printf '  TRACK 02 AUDIO\n    INDEX 00 %s\n    INDEX 01 %s\n' \
+			"$(msf "$3")" "$(msf $(($3 + 75)))"
+		printf '  TRACK 03 AUDIO\n'
+		[ -z "${5:-}" ] || printf '    INDEX 00 %s\n' "$(msf $(($3 + $4)))"
+		printf '    INDEX 01 %s\n' "$(msf $(($3 + $4 + ${5:-0})))"
+	} > "$1"
+}
+
 # make_audio FILE SECONDS FREQ: raw 16-bit stereo 44.1 kHz little-endian.
 make_audio() {
 	sox -q -n -r 44100 -c 2 -b 16 -e signed -L -t raw "$1" synth "$2" sine "$3" ||

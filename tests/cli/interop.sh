@@ -23,16 +23,7 @@ make_audio "$T/t3.raw" 2 880
 cat "$T/a.bin" "$T/t2.raw" "$T/t3.raw" > "$T/mm.bin"
 n1=$(( $(wc -c < "$T/a.bin") / 2352 ))
 n2=$(( $(wc -c < "$T/t2.raw") / 2352 ))
-cat > "$T/mm.cue" <<CUE
-FILE "mm.bin" BINARY
-  TRACK 01 MODE1/2352
-    INDEX 01 00:00:00
-  TRACK 02 AUDIO
-    INDEX 00 $(msf $n1)
-    INDEX 01 $(msf $((n1 + 75)))
-  TRACK 03 AUDIO
-    INDEX 01 $(msf $((n1 + n2)))
-CUE
+three_tracks "$T/mm.cue" mm.bin $n1 $n2
 run 0 "$GM" convert "$T/mm.cue" "$T/ours.cue"
 cmp "$T/mm.bin" "$T/ours.bin" || fail "CUE -> CUE changed the BIN"
 
