@@ -336,10 +336,12 @@ static bool gmcd_apply(struct chd_view *v, struct gm_disc *disc, char *text, cha
 			struct gm_track *t;
 
 			if (n < 1 || n > d.ntracks || session < 1 || session > 99 || control > 15
-			    || index0 < -150 || pregap < 0 || postgap < 0 || end > 450000 * 2
+			    || index0 < -150 || index0 > 900000 || pregap < 0 || pregap > 900000
+			    || postgap < 0 || postgap > 900000 || end < 0 || end > 900000
 			    || index0 + pregap > end - postgap) {
 				snprintf(why, wlen, "its line \"%.60s\" cannot be", line);
-				return false;
+				ok = false;
+				break;
 			}
 			t = &d.tracks[n - 1];
 			t->session = (uint8_t)session;
@@ -355,9 +357,11 @@ static bool gmcd_apply(struct chd_view *v, struct gm_disc *disc, char *text, cha
 			continue;
 		}
 		if (sscanf(line, "INDEX %u %u %ld", &n, &k, &lba) == 3) {
-			if (n < 1 || n > d.ntracks || !seen[n - 1] || k < 1 || k > 99) {
+			if (n < 1 || n > d.ntracks || !seen[n - 1] || k < 1 || k > 99 || lba < -150
+			    || lba > 900000) {
 				snprintf(why, wlen, "its line \"%.60s\" cannot be", line);
-				return false;
+				ok = false;
+				break;
 			}
 			d.tracks[n - 1].index[k] = (int32_t)lba;
 			if (k > d.tracks[n - 1].nindex)
