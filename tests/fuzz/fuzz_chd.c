@@ -4,7 +4,10 @@
  * file systems probed, as every image target does); then opened as a CHD
  * alone, every metadata entry listed and the first 64 hunks decompressed,
  * so the codecs of CHDs that are no disc are reached too.  Nothing may
- * crash, hang or read outside a buffer.
+ * crash, hang or read outside a buffer.  It covers every reader of a CHD:
+ * formats/chd.c (header, map, hunks, metadata), chd_huff.c (the map's and
+ * huff's Huffman trees), chd_codec.c (every codec) and chd_disc.c (the
+ * tracks, GMCD); ours-gmcd.chd is chd_write.c's output.
  *
  * The seeds in corpus/chd were made by chdman 0.251 (mame-tools) from a
  * 150-sector ISO of genisoimage and one second of sine (sox):
