@@ -68,6 +68,15 @@ void cli_help(const struct gm_command *cmd, FILE *f);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * --parent FILE, taken by every command that reads images: a CHD's parent
+ * looked at first (repeatable, up to 16; a parent is otherwise looked for
+ * beside the child).  cli_add_parent returns 0, or GM_EXIT_USAGE.
+ */
+#define CLI_OPT_PARENT 0x150
+#define CLI_PARENT_OPTION {"parent", required_argument, NULL, CLI_OPT_PARENT}
+int cli_add_parent(const char *cmd, const char *path);
+
 /* Report the option getopt_long() rejected last; returns GM_EXIT_USAGE. */
 int cli_bad_option(const char *cmd, char **argv);
 
@@ -102,6 +111,8 @@ int cli_write_flac(struct gm_ctx *ctx, struct gm_source *src, const char *path,
 struct gm_ar_disc;
 void cli_print_ar(const struct gm_ar_disc *ar, bool json);
 
+/* cli_split's which: the CHD alone (rip -o NAME.chd); 1 is redump. */
+#define CLI_SPLIT_CHD 128
 /*
  * Split the CD capture at capture (NAME or NAME.capture) into the formats
  * of which (a bit each: 1 redump, 2 cue, 4 ccd, 8 toc, 16 iso) in dir_opt

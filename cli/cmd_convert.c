@@ -49,6 +49,7 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 static int cmd_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		CLI_PARENT_OPTION,
 		{"force", no_argument, NULL, 'f'},
 		{"split", no_argument, NULL, 's'},
 		{"merge", no_argument, NULL, 'm'},
@@ -78,6 +79,10 @@ static int cmd_convert(int argc, char **argv)
 		case 'S': opts.sync = true; break;
 		case 'p': progress = CLI_PROGRESS_ALWAYS; break;
 		case 'q': progress = CLI_PROGRESS_NEVER; break;
+		case CLI_OPT_PARENT:
+			if (cli_add_parent("convert", optarg) != 0)
+				return GM_EXIT_USAGE;
+			break;
 		case 'h':
 			cli_help(&gm_cmd_convert, stdout);
 			return GM_EXIT_OK;
@@ -117,7 +122,7 @@ const struct gm_command gm_cmd_convert = {
 	.run = cmd_convert,
 	.summary = "convert an image to another format",
 	.usage = "glassmaster convert [--force] [--split | --merge] [--lossy] "
-		 "[--sync] [--progress | --quiet] IN OUT",
+		 "[--sync] [--progress | --quiet] [--parent FILE] IN OUT",
 	.help =
 	"Write the image IN in the format OUT's extension names: .iso (2048-byte\n"
 	"sectors of the one data track), .cue (a cue sheet with 2352-byte raw\n"
@@ -138,6 +143,8 @@ const struct gm_command gm_cmd_convert = {
 	"final names, named when complete (a killed run leaves nothing).\n"
 	"\n"
 	"options:\n"
+	"  --parent FILE        a CHD's parent (default: the .chd beside it with\n"
+	"                       the SHA-1 the CHD names); repeatable\n"
 	"  --force              replace existing output files\n"
 	"  --split              .cue: one BIN per track, named 'OUT (Track N).bin'\n"
 	"  --merge              .cue: one BIN for all tracks, named 'OUT.bin'\n"

@@ -966,7 +966,7 @@ const struct gm_command gm_cmd_extract = {
 	.name = "extract",
 	.run = cmd_extract,
 	.summary = "restore the files of an image's file system",
-	.usage = "glassmaster extract IMAGE [PATH...] -C DIR [--fs TYPE] [--session N] "
+	.usage = "glassmaster extract IMAGE [PATH...] -C DIR [--fs TYPE] [--session N] [--parent FILE] "
 		 "[--map MAPFILE] [--force]",
 	.help =
 	"Restore the files of the file system in IMAGE (all, or the subtrees\n"
@@ -979,6 +979,8 @@ const struct gm_command gm_cmd_extract = {
 	"renamed NAME~2, ...; each is a warning.\n"
 	"\n"
 	"options:\n"
+	"  --parent FILE        a CHD's parent (default: the .chd beside it with\n"
+	"                       the SHA-1 the CHD names); repeatable\n"
 	"  -C DIR               the directory to restore into\n"
 	"  --fs TYPE            the tree to read: udf, rockridge, joliet or iso9660\n"
 	"  --session N          the ISO 9660 volume of session N (default: the last)\n"

@@ -145,6 +145,7 @@ static int hash_chd(struct gm_ctx *ctx, struct gm_source *src, const char *image
 static int cmd_hash(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		CLI_PARENT_OPTION,
 		{"dat", no_argument, NULL, 'd'},
 		{"accuraterip", no_argument, NULL, 'a'},
 		{"json", no_argument, NULL, 'j'},
@@ -171,6 +172,10 @@ static int cmd_hash(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'p': mode = CLI_PROGRESS_ALWAYS; break;
 		case 'q': mode = CLI_PROGRESS_NEVER; break;
+		case CLI_OPT_PARENT:
+			if (cli_add_parent("hash", optarg) != 0)
+				return GM_EXIT_USAGE;
+			break;
 		case 'h':
 			cli_help(&gm_cmd_hash, stdout);
 			return GM_EXIT_OK;
@@ -252,7 +257,7 @@ const struct gm_command gm_cmd_hash = {
 	.name = "hash",
 	.run = cmd_hash,
 	.summary = "hash every file of an image (CRC-32, MD5, SHA-1, SHA-256)",
-	.usage = "glassmaster hash [--dat | --json] [--accuraterip] [--progress | --quiet] IMAGE",
+	.usage = "glassmaster hash [--dat | --json] [--accuraterip] [--progress | --quiet] [--parent FILE] IMAGE",
 	.help =
 	"Print the size, CRC-32, MD5, SHA-1 and SHA-256 of every file of the image:\n"
 	"each track file as the sheet lists it, then the sheet itself (an .iso is\n"
@@ -260,6 +265,8 @@ const struct gm_command gm_cmd_hash = {
 	"that one pass, on two threads.\n"
 	"\n"
 	"options:\n"
+	"  --parent FILE        a CHD's parent (default: the .chd beside it with\n"
+	"                       the SHA-1 the CHD names); repeatable\n"
 	"  --dat                print a Logiqx XML dat in redump's form, one <rom>\n"
 	"                       per file with its size, crc, md5 and sha1\n"
 	"  --json               print the digests as JSON on stdout\n"

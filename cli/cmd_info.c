@@ -221,6 +221,7 @@ static void print_json(const char *path, const struct gm_disc *d,
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		CLI_PARENT_OPTION,
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
@@ -238,6 +239,10 @@ static int cmd_info(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case CLI_OPT_PARENT:
+			if (cli_add_parent("info", optarg) != 0)
+				return GM_EXIT_USAGE;
 			break;
 		case 'h':
 			cli_help(&gm_cmd_info, stdout);
@@ -281,7 +286,7 @@ const struct gm_command gm_cmd_info = {
 	.name = "info",
 	.run = cmd_info,
 	.summary = "show the layout and file systems of an image",
-	.usage = "glassmaster info [--json] IMAGE",
+	.usage = "glassmaster info [--json] [--parent FILE] IMAGE",
 	.help =
 	"Show the layout of a disc image: sessions, tracks (mode, stored sector\n"
 	"size, start LBA and MSF, length, pregap, flags, ISRC, indexes), the MCN,\n"
@@ -293,6 +298,8 @@ const struct gm_command gm_cmd_info = {
 	"the format is recognised from the content.\n"
 	"\n"
 	"options:\n"
+	"  --parent FILE        a CHD's parent (default: the .chd beside it with\n"
+	"                       the SHA-1 the CHD names); repeatable\n"
 	"  --json               print the layout as JSON on stdout\n"
 	"\n"
 	"exit status: 0 success, 2 usage error or bad input, 3 I/O failure.\n",

@@ -264,7 +264,7 @@ const struct gm_command gm_cmd_ls = {
 	.name = "ls",
 	.run = cmd_ls,
 	.summary = "list the files of an image's file system",
-	.usage = "glassmaster ls IMAGE [PATH] [-l] [-R] [--fs TYPE] [--session N] [--json]",
+	.usage = "glassmaster ls IMAGE [PATH] [-l] [-R] [--fs TYPE] [--session N] [--parent FILE] [--json]",
 	.help =
 	"List the entries of the directory PATH (default /) of the file system in\n"
 	"IMAGE: ISO 9660 (levels 1-3, ISO 9660:1999) with Rock Ridge or Joliet, El\n"
@@ -272,6 +272,8 @@ const struct gm_command gm_cmd_ls = {
 	"image glassmaster reads (ISO, BIN/CUE, CloneCD, cdrdao TOC, NRG, MDS).\n"
 	"\n"
 	"options:\n"
+	"  --parent FILE        a CHD's parent (default: the .chd beside it with\n"
+	"                       the SHA-1 the CHD names); repeatable\n"
 	"  -l                   long: mode, links, owner, group, size, time (UTC),\n"
 	"                       name, symlink target, extents (LBA+sectors)\n"
 	"  -R                   every entry below PATH, as paths relative to it\n"

@@ -385,7 +385,7 @@ const struct gm_command gm_cmd_mount = {
 	.name = "mount",
 	.run = cmd_mount,
 	.summary = "mount an image's file system read-only (FUSE)",
-	.usage = "glassmaster mount IMAGE DIR [--fs TYPE] [--session N] [-f]",
+	.usage = "glassmaster mount IMAGE DIR [--fs TYPE] [--session N] [--parent FILE] [-f]",
 	.help =
 	"Mount the file system in IMAGE on DIR through FUSE, read-only, as an\n"
 	"unprivileged user where FUSE allows; `fusermount3 -u DIR` unmounts.\n"
@@ -393,6 +393,8 @@ const struct gm_command gm_cmd_mount = {
 	"read touching a sector that does not read fails with EIO.\n"
 	"\n"
 	"options:\n"
+	"  --parent FILE        a CHD's parent (default: the .chd beside it with\n"
+	"                       the SHA-1 the CHD names); repeatable\n"
 	"  --fs TYPE            the tree to read: udf, rockridge, joliet or iso9660\n"
 	"  --session N          the ISO 9660 volume of session N (default: the last)\n"
 	"  -f                   stay in the foreground (until unmounted)\n"

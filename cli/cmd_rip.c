@@ -244,6 +244,7 @@ static int cmd_rip(int argc, char **argv)
 	struct gm_ctx *ctx;
 	char cmdline[2048] = "glassmaster", *map_path = NULL;
 	bool json = false, retries_set = false, split = true;
+	char *chd_name = NULL;
 	int progress = CLI_PROGRESS_AUTO, c, ret, status;
 	long long v;
 	char *dbs[16];
@@ -336,6 +337,18 @@ static int cmd_rip(int argc, char **argv)
 		size_t len = strlen(opts.out);
 
 		opts.capture = !(len > 4 && strcmp(opts.out + len - 4, ".iso") == 0);
+		/* NAME.chd: a CD's capture NAME, split into NAME.chd */
+		if (len > 4 && strcmp(opts.out + len - 4, ".chd") == 0) {
+			if (!split)
+				return cli_usage_error("rip", "-o NAME.chd is the capture split "
+						       "into a CHD: --no-split contradicts it");
+			if ((chd_name = malloc(len - 3)) == NULL)
+				return cli_fail("rip", NULL, -GM_ERR_NOMEM);
+			memcpy(chd_name, opts.out, len - 4);
+			chd_name[len - 4] = '\0';
+			opts.out = chd_name;
+			opts.cd_only = true;
+		}
 		if (opts.capture && !retries_set)
 			opts.retries = 8;
 	}
@@ -355,8 +368,10 @@ static int cmd_rip(int argc, char **argv)
 	opts.arg = &run;
 
 	ctx = cli_ctx_with_profile("rip", profile_path, &profile, &opts.profile, &status);
-	if (ctx == NULL)
+	if (ctx == NULL) {
+		free(chd_name);
 		return status;
+	}
 	if (opts.capture) {
 		db = gm_drive_db_new();
 		if (db == NULL || (ret = cli_load_drive_db(ctx, db, dbs, ndbs)) != 0) {
@@ -364,6 +379,7 @@ static int cmd_rip(int argc, char **argv)
 			       : cli_fail("rip", ctx, ret);
 			gm_drive_db_free(db);
 			gm_ctx_free(ctx);
+			free(chd_name);
 			return status;
 		}
 		opts.db = db;
@@ -389,7 +405,8 @@ static int cmd_rip(int argc, char **argv)
 
 			if (json)
 				printf(", \"split\": ");
-			sret = cli_split(ctx, opts.out, NULL, 1, NULL, true, json, progress);
+			sret = cli_split(ctx, opts.out, NULL, opts.cd_only ? CLI_SPLIT_CHD : 1, NULL,
+					 true, json, progress);
 			if (sret != 0) {
 				status = cli_fail("rip", ctx, sret);
 				if (json)
@@ -433,6 +450,7 @@ static int cmd_rip(int argc, char **argv)
 		print_areas(ctx, opts.map ? opts.map : map_path, report.size, false);
 	}
 	free(map_path);
+	free(chd_name);
 	gm_drive_db_free(db);
 	gm_ctx_free(ctx);
 	return status;
@@ -473,10 +491,12 @@ const struct gm_command gm_cmd_rip = {
 	"--secure, by two such reads that agree). Offsets, overread and cache\n"
 	"come from the drive database (glassmaster-drive-db(5)). At the end the\n"
 	"capture is split into redump files (NAME (Track N).bin, NAME.cue,\n"
-	"NAME.dat) as glassmaster split does.\n"
+	"NAME.dat) as glassmaster split does; with -o NAME.chd, into NAME.chd\n"
+	"(subchannel, CD-TEXT, ISRC, MCN kept), and a DVD or BD is refused.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output OUT     the image to write (NAME.iso), or a capture's NAME\n"
+	"                       (NAME.chd: a CD's capture NAME split into a CHD)\n"
 	"  --retries N          retry passes over bad sectors (default 1; 8 for a\n"
 	"                       capture)\n"
 	"  --speed X            read at X times the medium's 1x, or 'max'\n"

@@ -246,6 +246,7 @@ static int serve_attached(struct gm_ctx *ctx, struct gm_serve_opts *opts,
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		CLI_PARENT_OPTION,
 		{"listen", required_argument, NULL, 'l'},
 		{"target", required_argument, NULL, 't'},
 		{"drive-profile", required_argument, NULL, 'p'},
@@ -278,6 +279,10 @@ static int cmd_serve(int argc, char **argv)
 		case 'c': chap = optarg; break;
 		case 'o': opts.once = true; break;
 		case 'a': attach = true; break;
+		case CLI_OPT_PARENT:
+			if (cli_add_parent("serve", optarg) != 0)
+				return GM_EXIT_USAGE;
+			break;
 		case 'h':
 			cli_help(&gm_cmd_serve, stdout);
 			return GM_EXIT_OK;
@@ -344,7 +349,7 @@ const struct gm_command gm_cmd_serve = {
 	.summary = "serve images as optical drives over iSCSI",
 	.usage = "glassmaster serve [--listen ADDR:PORT] [--target NAME] "
 		 "[--drive-profile FILE] [--faults FILE] [--chap USER:SECRETFILE] [--once] "
-		 "[--attach] IMAGE ...",
+		 "[--attach] [--parent FILE] IMAGE ...",
 	.help =
 	"Serve each image as a read-only optical drive (an iSCSI LUN of device\n"
 	"type 05h, LUN 0 for the first image) of one iSCSI target, so that any\n"
@@ -356,6 +361,8 @@ const struct gm_command gm_cmd_serve = {
 	"stderr.\n"
 	"\n"
 	"options:\n"
+	"  --parent FILE        a CHD's parent (default: the .chd beside it with\n"
+	"                       the SHA-1 the CHD names); repeatable\n"
 	"  --listen ADDR:PORT     listen there (default 127.0.0.1:3260; [ADDR]:PORT\n"
 	"                         for IPv6; port 0 picks a free one, printed)\n"
 	"  --target NAME          the target's iSCSI name (default\n"

@@ -25,7 +25,9 @@
 #include "banned.h"
 
 enum { FMT_REDUMP = 1, FMT_CUE = 2, FMT_CCD = 4, FMT_TOC = 8, FMT_ISO = 16, FMT_WAV = 32,
-       FMT_FLAC = 64 };
+       FMT_FLAC = 64, FMT_CHD = 128 };
+
+_Static_assert(CLI_SPLIT_CHD == FMT_CHD, "rip -o NAME.chd splits into FMT_CHD");
 
 static const struct { const char *name, *ext; unsigned bit; } formats[] = {
 	{ "redump", ".cue", FMT_REDUMP },
@@ -35,6 +37,7 @@ static const struct { const char *name, *ext; unsigned bit; } formats[] = {
 	{ "iso", ".iso", FMT_ISO },
 	{ "wav", ".wav", FMT_WAV },	/* a file per audio track */
 	{ "flac", ".flac", FMT_FLAC },	/* the same, in FLAC */
+	{ "chd", ".chd", FMT_CHD },	/* MAME's CHD, subchannel kept */
 };
 
 static char *join(const char *a, const char *b, const char *c)
@@ -533,7 +536,8 @@ int cli_split(struct gm_ctx *ctx, const char *capture, const char *dir_opt,
 		}
 		used = write_offset;
 		ret = gm_capture_source(ctx, desc, &used,
-					(formats[f].bit & (FMT_CCD | FMT_TOC) ? GM_CAPTURE_SUB : 0)
+					(formats[f].bit & (FMT_CCD | FMT_TOC | FMT_CHD)
+					 ? GM_CAPTURE_SUB : 0)
 					| (formats[f].bit & (FMT_REDUMP | FMT_CUE)
 					   ? GM_CAPTURE_CDTEXTFILE : 0)
 					| (detect ? GM_CAPTURE_DETECT : 0), &src);
@@ -704,7 +708,8 @@ static int cmd_split(int argc, char **argv)
 					break;
 			if (f == sizeof(formats) / sizeof(formats[0]))
 				return cli_usage_error("split", "--format must be redump, cue, "
-						       "ccd, toc, iso, wav or flac, not '%s'",
+						       "ccd, toc, iso, wav, flac or chd, not "
+						       "'%s'",
 						       optarg);
 			which |= formats[f].bit;
 			break;
@@ -781,11 +786,13 @@ const struct gm_command gm_cmd_split = {
 	"  wav      NAME (Track N).wav per audio track, from its INDEX 01 to the\n"
 	"           next one's (a hidden track one audio: NAME (Track 0).wav)\n"
 	"  flac     the same as FLAC (libFLAC), tagged from CD-TEXT, ISRC, MCN\n"
+	"  chd      NAME.chd, MAME's compressed CD (glassmaster-convert(1)) with\n"
+	"           the captured subchannel, CD-TEXT, ISRC, MCN and indexes\n"
 	"\n"
 	"options:\n"
 	"  -o, --output DIR     write into DIR, made when missing (default: beside\n"
 	"                       the capture)\n"
-	"  --format F           redump, cue, ccd, toc, iso, wav or flac\n"
+	"  --format F           redump, cue, ccd, toc, iso, wav, flac or chd\n"
 	"  --offset N           the disc's write offset in samples (default: found,\n"
 	"                       else 0)\n"
 	"  --force              replace existing output files\n"

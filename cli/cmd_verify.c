@@ -729,6 +729,7 @@ out:
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		CLI_PARENT_OPTION,
 		{"integrity", no_argument, NULL, 'i'},
 		{"accuraterip", required_argument, NULL, 'A'},
 		{"ctdb-crc", required_argument, NULL, 'C'},
@@ -818,6 +819,10 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		case 'q':
 			progress = CLI_PROGRESS_NEVER;
+			break;
+		case CLI_OPT_PARENT:
+			if (cli_add_parent("verify", optarg) != 0)
+				return GM_EXIT_USAGE;
 			break;
 		case 'h':
 			cli_help(&gm_cmd_verify, stdout);
@@ -910,9 +915,9 @@ const struct gm_command gm_cmd_verify = {
 	.summary = "check a disc or image against a master, or a raw image alone",
 	.usage = "glassmaster verify [--retries N] [--simulate FAULTS] [--drive-profile FILE] "
 		 "[--no-hash] "
-		 "[--json] [--map FILE] [--progress | --quiet] SOURCE MASTER\n"
+		 "[--json] [--map FILE] [--progress | --quiet] [--parent FILE] SOURCE MASTER\n"
 		 "glassmaster verify --integrity [--sector-size 2352|2448] "
-		 "[--first-lba LBA] [--json] [--progress | --quiet] IMAGE\n"
+		 "[--first-lba LBA] [--json] [--progress | --quiet] [--parent FILE] IMAGE\n"
 		 "glassmaster verify --accuraterip DBAR [--ctdb-crc HEX] [--dat FILE] [--json] "
 		 "[--progress | --quiet] IMAGE",
 	.help =
@@ -943,6 +948,8 @@ const struct gm_command gm_cmd_verify = {
 	"where the image stores them raw: one verdict joins them all.\n"
 	"\n"
 	"options:\n"
+	"  --parent FILE        a CHD's parent (default: the .chd beside it with\n"
+	"                       the SHA-1 the CHD names); repeatable\n"
 	"  --retries N          reads more of a sector that failed (default 1)\n"
 	"  --simulate FAULTS    read SOURCE through the simulated faulty drive\n"
 	"  --drive-profile FILE read the SOURCE image through the emulated MMC\n"

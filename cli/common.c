@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chd.h"
 #include "cli.h"
 #include "rip.h"
 #include "verify.h"
@@ -55,6 +56,18 @@ int cli_bad_option(const char *cmd, char **argv)
 				       "value", optopt);
 	return cli_usage_error(cmd, "option '%s' is unknown or lacks its value",
 			       argv[optind - 1]);
+}
+
+int cli_add_parent(const char *cmd, const char *path)
+{
+	static const char *paths[16];
+	static unsigned n;
+
+	if (n == sizeof(paths) / sizeof(paths[0]))
+		return cli_usage_error(cmd, "more than %u --parent options", n);
+	paths[n++] = path;
+	gm_chd_set_parents(paths, n);
+	return 0;
 }
 
 int cli_fail(const char *cmd, struct gm_ctx *ctx, int ret)

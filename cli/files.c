@@ -36,6 +36,9 @@ bool cli_files_option(const char *cmd, int c, const char *arg, struct cli_files_
 		else
 			o->session = (unsigned)v;
 		return true;
+	case CLI_OPT_PARENT:
+		*status = cli_add_parent(cmd, arg);
+		return true;
 	default:
 		return false;
 	}

@@ -24,7 +24,8 @@ struct cli_files {
    one of them (*status set to an exit status on a bad value, else 0). */
 #define CLI_FILES_OPTIONS \
 	{"fs", required_argument, NULL, 0x100}, \
-	{"session", required_argument, NULL, 0x101}
+	{"session", required_argument, NULL, 0x101}, \
+	CLI_PARENT_OPTION
 struct cli_files_opts {
 	enum gm_fs_type type;
 	unsigned session;

@@ -16,12 +16,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -250,7 +252,107 @@ static bool zero20(const uint8_t *p)
 	return true;
 }
 
+static const char *const *parent_paths;
+static unsigned parent_count;
+
+void gm_chd_set_parents(const char *const *paths, unsigned n)
+{
+	parent_paths = paths;
+	parent_count = n;
+}
+
+/* A parent's parent is looked for too, this deep at most (a chain of
+   CHDs naming each other is refused, not followed). */
+#define MAX_PARENT_DEPTH 8
+
+static int open_depth(struct gm_ctx *ctx, const char *path, unsigned depth,
+		      struct gm_chd **out);
+
+static void sha1_hex(const uint8_t *sha1, char hex[41])
+{
+	for (int i = 0; i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sha1[i]);
+}
+
+/* Whether the file at path is a v5 CHD whose SHA-1 is sha1. */
+static bool has_sha1(const char *path, const uint8_t *sha1)
+{
+	uint8_t h[GM_CHD_HEADER_V5];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && memcmp(h, "MComprHD", 8) == 0
+	      && gm_be32(h + 12) == 5 && memcmp(h + 84, sha1, 20) == 0;
+	close(fd);
+	return yes;
+}
+
+/* The parent of chd: the files given first, then the CHDs in chd's
+   directory; the message says which SHA-1 was looked for, and where. */
+static int find_parent(struct gm_ctx *ctx, struct gm_chd *chd, unsigned depth)
+{
+	char hex[41], *dir, *slash, *found = NULL;
+	DIR *d;
+	int ret;
+
+	sha1_hex(chd->parent_sha1, hex);
+	if (depth >= MAX_PARENT_DEPTH)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': its parents go %u deep (CHDs "
+				    "naming each other as parents?)", chd->path, depth);
+	for (unsigned i = 0; i < parent_count && found == NULL; i++)
+		if (strcmp(parent_paths[i], chd->path) != 0 && has_sha1(parent_paths[i],
+									 chd->parent_sha1))
+			found = gm_strdup(parent_paths[i]);
+	dir = gm_strdup(chd->path);
+	if (dir == NULL) {
+		free(found);
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	}
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		slash[1] = '\0';
+	d = found == NULL ? opendir(slash != NULL ? dir : ".") : NULL;
+	for (struct dirent *e; d != NULL && found == NULL && (e = readdir(d)) != NULL;) {
+		size_t n = strlen(e->d_name);
+		size_t len = (slash != NULL ? strlen(dir) : 0) + n + 1;
+		char *cand;
+
+		if (n < 5 || strcasecmp(e->d_name + n - 4, ".chd") != 0)
+			continue;
+		if ((cand = malloc(len)) == NULL)
+			break;
+		snprintf(cand, len, "%s%s", slash != NULL ? dir : "", e->d_name);
+		if (strcmp(cand, chd->path) != 0 && has_sha1(cand, chd->parent_sha1))
+			found = cand;
+		else
+			free(cand);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	if (found == NULL)
+		return gm_error_set(ctx, GM_ERR_NOENT, "'%s' is a CHD with a parent (it holds "
+				    "only what differs from the CHD whose SHA-1 is %s), and "
+				    "%s CHD beside it has that SHA-1: give the parent with "
+				    "--parent FILE", chd->path, hex,
+				    parent_count ? "neither a --parent given nor a" : "no");
+	ret = open_depth(ctx, found, depth + 1, &chd->parent);
+	free(found);
+	if (ret != 0)
+		return ret;
+	pthread_mutex_init(&chd->parent_lock, NULL);
+	return 0;
+}
+
 int gm_chd_open(struct gm_ctx *ctx, const char *path, struct gm_chd **out)
+{
+	return open_depth(ctx, path, 0, out);
+}
+
+static int open_depth(struct gm_ctx *ctx, const char *path, unsigned depth,
+		      struct gm_chd **out)
 {
 	struct gm_chd *chd = calloc(1, sizeof(*chd));
 	uint8_t h[GM_CHD_HEADER_V5];
@@ -327,13 +429,6 @@ int gm_chd_open(struct gm_ctx *ctx, const char *path, struct gm_chd **out)
 		goto fail;
 	}
 	chd->hunk_count = (uint32_t)hunks;
-	if (chd->has_parent) {
-		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' is a CHD with a parent "
-				   "(it holds only what differs from another CHD): make it "
-				   "whole with `chdman copy -i %s -o WHOLE.chd -op PARENT.chd`",
-				   path, path);
-		goto fail;
-	}
 	if (chd->map_offset == 0) {
 		ret = gm_error_set(ctx, GM_ERR_FORMAT, "'%s' is an incomplete CHD (it has "
 				   "no map: the program writing it stopped)", path);
@@ -359,6 +454,8 @@ int gm_chd_open(struct gm_ctx *ctx, const char *path, struct gm_chd **out)
 		}
 	}
 	ret = chd->compressors[0] != 0 ? decode_map(ctx, chd) : plain_map(ctx, chd);
+	if (ret == 0 && chd->has_parent)
+		ret = find_parent(ctx, chd, depth);
 	if (ret != 0)
 		goto fail;
 	*out = chd;
@@ -375,6 +472,10 @@ void gm_chd_close(struct gm_chd *chd)
 	if (chd == NULL)
 		return;
 	ra_stop(chd);
+	if (chd->parent != NULL) {
+		gm_chd_close(chd->parent);
+		pthread_mutex_destroy(&chd->parent_lock);
+	}
 	if (chd->fd >= 0)
 		close(chd->fd);
 	for (int i = 0; i < 4; i++)
@@ -392,6 +493,26 @@ static int read_hunk_with(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, ui
 int gm_chd_read_hunk(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint8_t *buf)
 {
 	return read_hunk_with(ctx, chd, n, buf, chd->codec, chd->packed);
+}
+
+/* Hunk n of chd from the bytes at off of its parent (one reader at a
+   time: read-ahead threads share the parent). */
+static int parent_bytes(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, uint64_t off,
+			uint8_t *buf)
+{
+	struct gm_chd *p = chd->parent;
+	uint64_t size = (uint64_t)p->hunk_count * p->hunk_bytes;
+	int ret;
+
+	if (off > size || size - off < chd->hunk_bytes)
+		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu is at byte %llu of "
+				    "the parent '%s', which ends at %llu", chd->path,
+				    (unsigned long)n, (unsigned long long)off, p->path,
+				    (unsigned long long)size);
+	pthread_mutex_lock(&chd->parent_lock);
+	ret = gm_chd_read(ctx, p, off, buf, chd->hunk_bytes);
+	pthread_mutex_unlock(&chd->parent_lock);
+	return ret;
 }
 
 /* Hunk n into buf with the decompressors codec[] and the buffer packed
@@ -421,11 +542,23 @@ static int read_hunk_with(struct gm_ctx *ctx, struct gm_chd *chd, uint32_t n, ui
 	snprintf(what, sizeof(what), "hunk %lu", (unsigned long)n);
 	switch (e->type) {
 	case GM_CHD_HUNK_ZERO:
+		/* not stored: zeros, or the parent's hunk there */
+		if (chd->parent != NULL)
+			return parent_bytes(ctx, chd, n, (uint64_t)n * chd->hunk_bytes, buf);
 		memset(buf, 0, chd->hunk_bytes);
 		return 0;
 	case GM_CHD_HUNK_PARENT:
-		return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu is in a parent CHD, "
-				    "and this one names none", chd->path, (unsigned long)n);
+		/* the parent's bytes from a unit of its (the map has no CRC
+		   for them: the parent's own hunks are checked) */
+		if (chd->parent == NULL)
+			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu is in a parent "
+					    "CHD, and this one names none", chd->path,
+					    (unsigned long)n);
+		if (e->offset > UINT64_MAX / chd->parent->unit_bytes)
+			return gm_error_set(ctx, GM_ERR_FORMAT, "'%s': hunk %lu is at unit %llu "
+					    "of the parent, which it does not have", chd->path,
+					    (unsigned long)n, (unsigned long long)e->offset);
+		return parent_bytes(ctx, chd, n, e->offset * chd->parent->unit_bytes, buf);
 	case GM_CHD_HUNK_NONE:
 		ret = pread_all(ctx, chd, e->offset, buf, chd->hunk_bytes, what);
 		if (ret != 0)

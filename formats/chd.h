@@ -12,6 +12,7 @@
 #ifndef GM_CHD_H
 #define GM_CHD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,7 +88,8 @@ struct gm_chd {
 	uint8_t *packed;	/* one compressed hunk */
 	uint8_t *cache;		/* the hunk last read */
 	uint32_t cached;	/* its number, or UINT32_MAX */
-	struct gm_chd *parent;	/* (not opened: refused unless given) */
+	struct gm_chd *parent;	/* the CHD whose SHA-1 is parent_sha1 */
+	pthread_mutex_t parent_lock;	/* its reads (read-ahead threads share it) */
 	/* sequential reads decompress ahead on every core (chd.c) */
 	struct gm_chd_ra *ra;
 	uint64_t last_read;
@@ -101,6 +103,14 @@ struct gm_chd {
  * codecs.  Messages name the file and what is wrong.
  */
 int gm_chd_open(struct gm_ctx *ctx, const char *path, struct gm_chd **out);
+
+/*
+ * Where a CHD's parent is looked for: these files first (the CLI's
+ * --parent; a process-wide list, kept as given, not copied), then every
+ * *.chd beside the child.  The one whose header SHA-1 is the child's
+ * parent SHA-1 is opened with it.
+ */
+void gm_chd_set_parents(const char *const *paths, unsigned n);
 void gm_chd_close(struct gm_chd *chd);
 
 /* Hunk n into buf (hunk_bytes), its CRC checked: -GM_ERR_FORMAT naming

@@ -787,6 +787,13 @@ int gm_rip(struct gm_ctx *ctx, const struct gm_rip_opts *opts,
 	if (opts->speed != 0)
 		gm_drive_set_speed(ctx, r.drive, opts->speed);
 	report->drive = *gm_drive_info(r.drive);
+	if (opts->cd_only && report->drive.media != GM_MEDIA_CD) {
+		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' is a %s: a CHD is written "
+				   "from a CD capture; rip it to NAME.iso (resumable), then "
+				   "`glassmaster convert NAME.iso NAME.chd`", opts->source,
+				   report->drive.media == GM_MEDIA_DVD ? "DVD" : "BD");
+		goto out;
+	}
 	if (opts->capture && report->drive.media == GM_MEDIA_CD) {
 		ret = gm_capture(ctx, opts, r.drive, opts->out, report);
 		report->reads = gm_drive_reads(r.drive);

@@ -321,6 +321,10 @@ struct gm_rip_opts {
 	   through the emulated drive) gives NAME.raw, NAME.sub, ...; other
 	   media are ripped to the image out as without it */
 	bool capture;
+	/* with capture: only a CD is taken (the CLI's -o NAME.chd: the capture
+	   is split into NAME.chd); other media are refused before anything
+	   is written */
+	bool cd_only;
 	const struct gm_drive_db *db;	/* the drive's offsets; NULL: none */
 	int32_t read_offset;	/* with read_offset_set: overrides the db */
 	bool read_offset_set;

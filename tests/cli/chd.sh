@@ -261,4 +261,35 @@ cmp "$T/sp/chd.dat" "$T/sp/files.dat" || { diff "$T/sp/chd.dat" "$T/sp/files.dat
 	fail "hash --dat of our CHD is not the dat of the files it splits into"; }
 run 0 "$GM" info "$T/ours.chd"
 contains "$T/out" "CHD SHA-1: $(chdman info -i "$T/ours.chd" | sed -n 's/^SHA1: *//p')"
+# a CHD with a parent (chdman createcd -op: the child holds the hunks that
+# differ and points into the parent for the rest): read with the parent
+# beside it or given by --parent; refused, naming the SHA-1 it wants,
+# without; a --parent of another CHD is not taken for it
+mkdir "$T/par" "$T/par/away"
+cp "$T/a.iso" "$T/par/b.iso"
+head -c 8192 /dev/urandom | dd of="$T/par/b.iso" bs=2048 seek=40 conv=notrunc 2> /dev/null
+chdman createcd -f -i "$T/a.iso" -o "$T/par/parent.chd" > /dev/null 2>&1 ||
+	fail "chdman createcd (the parent)"
+chdman createcd -f -i "$T/par/b.iso" -o "$T/par/child.chd" -op "$T/par/parent.chd" \
+	> /dev/null 2>&1 || fail "chdman createcd -op"
+[ "$(wc -c < "$T/par/child.chd")" -lt $(( $(wc -c < "$T/par/parent.chd") / 4 )) ] ||
+	fail "chdman's child CHD is not much smaller than its parent (no parent hunks?)"
+echo "\$ glassmaster convert child.chd back.iso (the parent beside it)"
+run 0 "$GM" convert "$T/par/child.chd" "$T/par/back.iso"
+cmp "$T/par/back.iso" "$T/par/b.iso" || fail "a child CHD read with its parent differs"
+run 0 "$GM" verify --integrity "$T/par/child.chd"
+mv "$T/par/parent.chd" "$T/par/away/p.chd"
+psha=$(chdman info -i "$T/par/away/p.chd" | sed -n 's/^SHA1: *//p')
+run 2 "$GM" convert "$T/par/child.chd" "$T/par/none.iso"
+contains "$T/err" "child.chd' is a CHD with a parent"
+contains "$T/err" "$psha"
+[ ! -e "$T/par/none.iso" ] || fail "a child CHD without its parent left an output"
+run 2 "$GM" info --parent "$T/m-default.chd" "$T/par/child.chd"
+contains "$T/err" "neither a --parent given nor"
+echo "\$ glassmaster ls --parent away/p.chd child.chd"
+run 0 "$GM" ls -R --parent "$T/par/away/p.chd" "$T/par/child.chd"
+[ -s "$T/out" ] || fail "ls of a child CHD with --parent listed nothing"
+run 0 "$GM" convert --parent "$T/par/away/p.chd" "$T/par/child.chd" "$T/par/back2.iso"
+cmp "$T/par/back2.iso" "$T/par/b.iso" || fail "a child CHD read with --parent differs"
+
 echo "chd.sh: ok"

@@ -370,6 +370,38 @@ run 0 "$GM" split -o "$T/s-eaudio" "$T/eaudio"
 run 0 "$GM" rip --quiet "$R/htoa.cue" -o "$T/r"
 contains "$T/out" "SPLIT: '$T/r.cue' (redump)"
 test -f "$T/r (Track 1).bin" -a -f "$T/r.dat" || fail "rip did not split"
+# --- rip -o NAME.chd: the capture split into a CHD alone, which keeps the
+# subchannel (chdman sees RW_RAW and verifies it), the sheet's CD-TEXT,
+# ISRCs, MCN and INDEX 02, and the redump hashes of the same capture's
+# split; a DVD is refused before anything is written
+mkdir "$T/c"
+echo "\$ glassmaster rip audio4.cue -o c/audio4.chd"
+run 0 "$GM" rip --quiet "$R/audio4.cue" -o "$T/c/audio4.chd"
+contains "$T/out" "SPLIT: '$T/c/audio4.chd' (chd)"
+[ ! -e "$T/c/audio4.cue" ] && [ ! -e "$T/c/audio4 (Track 1).bin" ] ||
+	fail "rip -o NAME.chd wrote redump files too"
+chdman verify -i "$T/c/audio4.chd" > "$T/c/verify" 2>&1 || { cat "$T/c/verify";
+	fail "chdman verify of rip's CHD"; }
+chdman info -v -i "$T/c/audio4.chd" > "$T/c/info" 2>&1
+grep -q "SUBTYPE:RW_RAW" "$T/c/info" || fail "rip's CHD has no subchannel"
+run 0 "$GM" split -o "$T/c/s" "$T/c/audio4"
+run 0 "$GM" hash --dat "$T/c/audio4.chd"
+grep 'Track [1-9][0-9]*).bin' "$T/out" > "$T/c/chd.dat"
+grep 'Track [1-9][0-9]*).bin' "$T/c/s/audio4.dat" > "$T/c/files.dat"
+[ "$(wc -l < "$T/c/files.dat")" -eq 4 ] || fail "the split of audio4 has not 4 tracks"
+cmp "$T/c/chd.dat" "$T/c/files.dat" || { diff "$T/c/chd.dat" "$T/c/files.dat" >&2;
+	fail "hash --dat of rip's CHD is not the dat of the capture's redump split"; }
+run 0 "$GM" convert "$T/c/audio4.chd" "$T/c/back.cue"
+for line in "CATALOG 0123456789012" "ISRC GBGMA2600001" "INDEX 02" "TITLE \"Reference Disc\""; do
+	contains "$T/c/back.cue" "$line"
+done
+truncate -s 900M "$T/c/dvd.iso"
+run 2 "$GM" rip --quiet "$T/c/dvd.iso" -o "$T/c/dvd.chd"
+contains "$T/err" "is a DVD: a CHD is written from a CD capture"
+[ -z "$(ls "$T/c" | grep '^dvd\.\|^dvd$' | grep -v '^dvd.iso$')" ] || fail "a refused rip -o x.chd wrote files"
+run 2 "$GM" rip --no-split "$R/audio4.cue" -o "$T/c/x.chd"
+contains "$T/err" "--no-split contradicts it"
+
 # refusals
 run 2 "$GM" split --format redump --format cue "$T/audio4"
 contains "$T/err" "redump and cue both write NAME.cue"
