@@ -53,6 +53,7 @@ extern const struct gm_command gm_cmd_hash;
 extern const struct gm_command gm_cmd_rip;
 extern const struct gm_command gm_cmd_drives;
 extern const struct gm_command gm_cmd_master;
+extern const struct gm_command gm_cmd_mkisofs;
 extern const struct gm_command gm_cmd_serve;
 extern const struct gm_command gm_cmd_ls;
 extern const struct gm_command gm_cmd_extract;

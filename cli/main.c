@@ -14,6 +14,7 @@ const struct gm_command *const gm_commands[] = {
 	&gm_cmd_rip,
 	&gm_cmd_drives,
 	&gm_cmd_master,
+	&gm_cmd_mkisofs,
 	&gm_cmd_info,
 	&gm_cmd_convert,
 	&gm_cmd_split,

@@ -177,6 +177,7 @@ struct build {
 	uint64_t joliet_skipped;	/* symlinks and specials */
 	uint64_t opened;		/* files the writer has opened */
 	uint64_t files;
+	size_t nboot;			/* the front end's entry being added */
 };
 
 static void note(struct build *b, const char *fmt, ...)
@@ -361,7 +362,7 @@ static char *absolute(const char *path)
 
 static int boot_entry(struct build *b, const struct gm_tree *tree, const char *path,
 		      const char *catalog, bool first, uint8_t platform,
-		      ElToritoBootImage **out)
+		      enum eltorito_boot_media_type emul, ElToritoBootImage **out)
 {
 	char *abs = absolute(path), *cat = NULL;
 	const struct gm_node *g;
@@ -389,11 +390,11 @@ static int boot_entry(struct build *b, const struct gm_tree *tree, const char *p
 			free(cat);
 			return ret;
 		}
-		ret = iso_image_set_boot_image(b->img, abs, ELTORITO_NO_EMUL, cat, out);
+		ret = iso_image_set_boot_image(b->img, abs, emul, cat, out);
 		if (ret >= 0)
 			iso_image_set_boot_catalog_weight(b->img, 1000000000);
 	} else {
-		ret = iso_image_add_boot_image(b->img, abs, ELTORITO_NO_EMUL, 0, out);
+		ret = iso_image_add_boot_image(b->img, abs, emul, 0, out);
 	}
 	if (ret < 0) {
 		gm_error_set(b->ctx, GM_ERR_FORMAT, "El Torito boot image '%s'%s%s: %s",
@@ -404,7 +405,16 @@ static int boot_entry(struct build *b, const struct gm_tree *tree, const char *p
 		return -GM_ERR_FORMAT;
 	}
 	el_torito_set_boot_platform_id(*out, platform);
-	if (platform == 0) {
+	if (emul != ELTORITO_NO_EMUL) {
+		/* the emulated disk's size says what is loaded */
+	} else if (b->opts->nboots > 0) {
+		int want = b->opts->boots[b->nboot].load_size;
+
+		if (want > 0)
+			el_torito_set_load_size(*out, (short)(uint16_t)want);
+		else
+			el_torito_set_full_load(*out, 1);
+	} else if (platform == 0) {
 		el_torito_set_load_size(*out, 4);
 	} else {
 		uint64_t sectors = (g->size + 511) / 512;
@@ -418,17 +428,115 @@ static int boot_entry(struct build *b, const struct gm_tree *tree, const char *p
 	return 0;
 }
 
+/* A file of at most 32 KiB (at least min bytes) for the system area, in
+   a zeroed 32 KiB buffer. */
+static int read_area(struct build *b, const char *path, size_t min, const char *what,
+		     char **out)
+{
+	char *area = calloc(1, 32768);
+	FILE *f;
+	size_t n;
+	int extra = EOF;
+
+	*out = NULL;
+	if (area == NULL)
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	if ((f = fopen(path, "rb")) == NULL) {
+		free(area);
+		return gm_error_set_errno(b->ctx, errno == ENOENT ? GM_ERR_NOENT : GM_ERR_IO,
+					  errno, "cannot read the %s '%s'", what, path);
+	}
+	n = fread(area, 1, 32768, f);
+	if (n == 32768)
+		extra = fgetc(f);
+	fclose(f);
+	if (n < min || extra != EOF) {
+		free(area);
+		return gm_error_set(b->ctx, GM_ERR_FORMAT, "the %s '%s' has %s bytes (%zu to "
+				    "32768 fit)", what, path, n < min ? "too few" : "more than "
+				    "32768", min);
+	}
+	*out = area;
+	return 0;
+}
+
+/* The mkisofs front end's boot: its El Torito entries in order, the
+   system area, the EFI and appended partitions. */
+static int setup_front(struct build *b, const struct gm_tree *tree, IsoWriteOpts *wo)
+{
+	static const enum eltorito_boot_media_type emuls[] = {
+		[GM_BOOT_NO_EMUL] = ELTORITO_NO_EMUL,
+		[GM_BOOT_FLOPPY] = ELTORITO_FLOPPY_EMUL,
+		[GM_BOOT_HARD_DISK] = ELTORITO_HARD_DISC_EMUL,
+	};
+	const struct gm_iso_opts *o = b->opts;
+	char *area = NULL;
+	int ret;
+
+	for (b->nboot = 0; b->nboot < o->nboots; b->nboot++) {
+		const struct gm_boot_image *bi = &o->boots[b->nboot];
+		ElToritoBootImage *img;
+
+		ret = boot_entry(b, tree, bi->path, o->boot_catalog, b->nboot == 0,
+				 bi->platform, emuls[bi->emul], &img);
+		if (ret != 0)
+			return ret;
+		el_torito_set_isolinux_options(img, bi->isolinux, 0);
+	}
+	if (o->nboots > 0 && o->catalog_hidden)
+		iso_image_set_boot_catalog_hidden(b->img, LIBISO_HIDE_ON_RR
+						  | LIBISO_HIDE_ON_JOLIET | LIBISO_HIDE_ON_1999);
+	if (o->system_area != NULL
+	    && (ret = read_area(b, o->system_area, 1, "system area file", &area)) != 0)
+		return ret;
+	if (area != NULL || o->system_area_options != 0) {
+		ret = iso_write_opts_set_system_area(wo, area, o->system_area_options, 0);
+		free(area);
+		if (ret < 0)
+			return gm_error_set(b->ctx, GM_ERR_FORMAT, "the system area%s%s%s: %s",
+					    o->system_area ? " '" : "",
+					    o->system_area ? o->system_area : "",
+					    o->system_area ? "'" : "", iso_error_to_msg(ret));
+	}
+	if (o->efi_boot_part != NULL
+	    && (ret = iso_write_opts_set_efi_bootp(wo, (char *)o->efi_boot_part, 0)) < 0)
+		return gm_error_set(b->ctx, GM_ERR_FORMAT, "the EFI boot partition '%s': %s",
+				    o->efi_boot_part, iso_error_to_msg(ret));
+	if (o->part_offset != 0
+	    && (ret = iso_write_opts_set_part_offset(wo, o->part_offset, 0, 0)) < 0)
+		return gm_error_set(b->ctx, GM_ERR_USAGE, "partition offset %lu: %s",
+				    (unsigned long)o->part_offset, iso_error_to_msg(ret));
+	for (int k = 0; k < 4; k++)
+		if (o->append[k].file != NULL
+		    && (ret = iso_write_opts_set_partition_img(wo, k + 1, o->append[k].type,
+							       (char *)o->append[k].file,
+							       0)) < 0)
+			return gm_error_set(b->ctx, GM_ERR_FORMAT, "appended partition %d "
+					    "'%s': %s", k + 1, o->append[k].file,
+					    iso_error_to_msg(ret));
+	if (o->append_as_gpt)
+		iso_write_opts_set_appended_as_gpt(wo, 1);
+	return 0;
+}
+
 static int setup_boot(struct build *b, const struct gm_tree *tree, IsoWriteOpts *wo)
 {
 	const struct gm_iso_opts *o = b->opts;
 	ElToritoBootImage *bios = NULL, *efi = NULL;
 	int ret;
 
+	if (o->nboots > 0 || o->system_area != NULL || o->system_area_options != 0
+	    || o->efi_boot_part != NULL || o->part_offset != 0 || o->append[0].file != NULL
+	    || o->append[1].file != NULL || o->append[2].file != NULL
+	    || o->append[3].file != NULL)
+		return setup_front(b, tree, wo);
+
 	if (o->hybrid_mbr != NULL && o->boot == NULL)
 		return gm_error_set(b->ctx, GM_ERR_USAGE, "--hybrid-mbr needs --boot: "
 				    "an isohybrid MBR starts ISOLINUX");
 	if (o->boot != NULL) {
-		ret = boot_entry(b, tree, o->boot, o->boot_catalog, true, 0x00, &bios);
+		ret = boot_entry(b, tree, o->boot, o->boot_catalog, true, 0x00, ELTORITO_NO_EMUL,
+				 &bios);
 		if (ret != 0)
 			return ret;
 		/* the boot info table ISOLINUX and GRUB expect; isohybrid */
@@ -436,40 +544,18 @@ static int setup_boot(struct build *b, const struct gm_tree *tree, IsoWriteOpts 
 	}
 	if (o->efi_boot != NULL) {
 		ret = boot_entry(b, tree, o->efi_boot, o->boot_catalog, bios == NULL,
-				 0xef, &efi);
+				 0xef, ELTORITO_NO_EMUL, &efi);
 		if (ret != 0)
 			return ret;
 		/* with an isohybrid MBR: a GPT partition for the FAT image */
 		el_torito_set_isolinux_options(efi, o->hybrid_mbr ? 1 << 2 : 0, 0);
 	}
 	if (o->hybrid_mbr != NULL) {
-		char *area = calloc(1, 32768);
-		FILE *f = fopen(o->hybrid_mbr, "rb");
-		size_t n = 0;
-		int extra = EOF;
+		char *area;
 
-		if (area == NULL) {
-			if (f != NULL)
-				fclose(f);
-			return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
-		}
-		if (f == NULL) {
-			free(area);
-			return gm_error_set_errno(b->ctx, errno == ENOENT ? GM_ERR_NOENT
-						  : GM_ERR_IO, errno, "cannot read the MBR "
-						  "template '%s'", o->hybrid_mbr);
-		}
-		n = fread(area, 1, 32768, f);
-		if (n == 32768)
-			extra = fgetc(f);
-		fclose(f);
-		if (n < 432 || extra != EOF) {
-			free(area);
-			return gm_error_set(b->ctx, GM_ERR_FORMAT, "MBR template '%s' has "
-					    "%s bytes: an isohybrid MBR (isohdpfx.bin) has "
-					    "432 to 512", o->hybrid_mbr, n < 432 ? "too few"
-					    : "more than 32768");
-		}
+		ret = read_area(b, o->hybrid_mbr, 432, "isohybrid MBR template", &area);
+		if (ret != 0)
+			return ret;
 		ret = iso_write_opts_set_system_area(wo, area, 2, 0);
 		free(area);
 		if (ret < 0)
@@ -515,7 +601,7 @@ static int make_image(struct build *b, const struct gm_tree *tree)
 	ret = iso_image_new(o->volume_id, &b->img);
 	if (ret < 0)
 		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
-	iso_image_set_volset_id(b->img, o->volume_id);
+	iso_image_set_volset_id(b->img, o->volume_set != NULL ? o->volume_set : o->volume_id);
 	if (o->publisher != NULL)
 		iso_image_set_publisher_id(b->img, o->publisher);
 	if (o->preparer != NULL)
@@ -564,7 +650,16 @@ static int write_opts(struct build *b, IsoWriteOpts **out)
 		iso_write_opts_set_aaip(wo, 1);
 		iso_write_opts_set_record_md5(wo, 1, 1);
 	}
-	if (o->date >= 0) {
+	if (o->tail_blocks > 0)
+		iso_write_opts_set_tail_blocks(wo, o->tail_blocks);
+	if (o->vol_uuid != NULL) {
+		char uuid[17];
+
+		snprintf(uuid, sizeof(uuid), "%s", o->vol_uuid);
+		iso_write_opts_set_pvd_times(wo, 0, 0, 0, 0, uuid);
+		if (o->date >= 0)
+			iso_write_opts_set_gpt_guid(wo, NULL, 2);
+	} else if (o->date >= 0) {
 		char uuid[32];
 		time_t t = (time_t)o->date;
 		struct tm tm;
@@ -611,6 +706,10 @@ static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outse
 	total = (uint64_t)bs->get_size(bs);
 	b->report->size = total;
 	ret = 0;
+	if (b->opts->size_only) {
+		bs->cancel(bs);
+		total = 0;
+	}
 	while (done < total) {
 		/* never more than is left: libisofs answers 0 to that */
 		size_t want = total - done < CHUNK ? (size_t)(total - done) : CHUNK;
@@ -653,7 +752,7 @@ static int write_out(struct build *b, IsoWriteOpts *wo, FILE *f, struct gm_outse
 	free(bs);
 	free(buf);
 	drain_messages(worst, sizeof(worst));
-	if (ret != 0)
+	if (ret != 0 || b->opts->size_only)
 		return ret;
 	if (b->failure.set)
 		return gm_error_set(b->ctx, GM_ERR_IO, "%s", b->failure.text);
@@ -965,6 +1064,14 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 		note(&b, "Joliet: %llu symlinks and special files are only in the Rock "
 		     "Ridge tree (Joliet cannot hold them)",
 		     (unsigned long long)b.joliet_skipped);
+	if (ret == 0 && opts->size_only) {
+		if (bridge != NULL)
+			ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "the size of an ISO 9660 "
+					   "+ UDF bridge is known only once it is written");
+		else
+			ret = write_out(&b, wo, NULL, &set);
+		goto done;
+	}
 	if (ret == 0)
 		ret = gm_outset_open(ctx, &set, out, &f);
 	/* the sectors UDF will fill, then the session */
@@ -998,6 +1105,7 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 		ret = gm_outset_commit(ctx, &set);
 	else if (f != NULL)
 		gm_outset_abort(&set);
+done:
 	if (wo != NULL)
 		iso_write_opts_free(wo);
 	if (b.img != NULL)

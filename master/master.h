@@ -101,8 +101,27 @@ struct gm_master_progress {
 	uint64_t files, total_files;	/* regular files opened */
 };
 
+/* An El Torito entry as the mkisofs front end describes it. */
+enum gm_boot_emul { GM_BOOT_NO_EMUL, GM_BOOT_FLOPPY, GM_BOOT_HARD_DISK };
+struct gm_boot_image {
+	const char *path;	/* image path of the boot file */
+	uint8_t platform;	/* 0x00 x86 BIOS, 0xef EFI */
+	enum gm_boot_emul emul;
+	int load_size;		/* 512-byte sectors to load; 0: the whole file */
+	int isolinux;		/* el_torito_set_isolinux_options() bits: 1 boot
+				   info table, 2 isohybrid, 1 << 2 GPT Basic
+				   Data, 1 << 9 GRUB2 boot info */
+};
+
+/* A partition appended after the image (mkisofs -append_partition). */
+struct gm_append_part {
+	uint8_t type;		/* MBR type */
+	const char *file;	/* NULL: none */
+};
+
 struct gm_iso_opts {
 	const char *volume_id, *publisher, *preparer, *application, *system_id;
+	const char *volume_set;	/* NULL: the volume id */
 	bool rock, joliet, iso1999;
 	int level;		/* 1, 2 or 3 */
 	const char *boot;	/* image path of an El Torito BIOS boot image */
@@ -110,6 +129,23 @@ struct gm_iso_opts {
 	const char *efi_boot;	/* image path of an EFI FAT image */
 	const char *hybrid_mbr;	/* disk path of an isohybrid MBR template */
 	bool md5;		/* libisofs MD5 tags */
+	/* the mkisofs front end's boot set-up, used instead of boot, efi_boot
+	   and hybrid_mbr when nboots or system_area or system_area_options
+	   is set */
+	const struct gm_boot_image *boots;	/* in catalog order */
+	size_t nboots;
+	bool catalog_hidden;	/* the catalog in no directory tree */
+	const char *system_area;	/* a file of up to 32 KiB */
+	int system_area_options;	/* iso_write_opts_set_system_area()'s */
+	const char *efi_boot_part;	/* "--efi-boot-image" or a FAT image file:
+					   a GPT partition of type EFI System */
+	uint32_t part_offset;	/* 2048-byte blocks: 0, or 16 and more */
+	struct gm_append_part append[4];	/* MBR partitions 1-4 after it */
+	bool append_as_gpt;	/* those in a GPT, not the MBR */
+	const char *vol_uuid;	/* 16 digits YYYYMMDDhhmmsscc: the volume
+				   dates as given (GRUB's --fs-uuid) */
+	uint32_t tail_blocks;	/* zero blocks after the image (-pad: 150) */
+	bool size_only;		/* lay the image out: report->size, no file */
 	const struct gm_udf_opts *udf;	/* a bridge: UDF beside ISO 9660 */
 	const struct gm_node *const *pads;	/* 16 sectors of zeros right */
 	size_t npads;			/* before each of these files */
