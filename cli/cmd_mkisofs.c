@@ -193,7 +193,7 @@ static const struct opt *find_opt(const char *arg, const char **value)
 
 static void print_help(FILE *f)
 {
-	fprintf(f, "usage: glassmaster mkisofs [-as mkisofs] [OPTION...] PATHSPEC...\n\n"
+	fprintf(f, "usage: glassmaster mkisofs [-as mkisofs] [OPTION ...] PATHSPEC ...\n\n"
 		"Write an ISO 9660 image as genisoimage and xorriso -as mkisofs do\n"
 		"(glassmaster-mkisofs(1)); what is not listed here is refused.\n\n"
 		"options:\n");
@@ -776,7 +776,7 @@ const struct gm_command gm_cmd_mkisofs = {
 	.run = cmd_mkisofs,
 	.summary = "write an ISO 9660 image from a genisoimage / xorriso -as mkisofs "
 		   "command line",
-	.usage = "glassmaster mkisofs [-as mkisofs] [OPTION...] PATHSPEC...",
+	.usage = "glassmaster mkisofs [-as mkisofs] [OPTION ...] PATHSPEC ...",
 	.help =
 	"Take the options build scripts pass to genisoimage and `xorriso -as\n"
 	"mkisofs` and write the image through glassmaster's ISO 9660 writer\n"
