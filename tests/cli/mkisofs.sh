@@ -1,0 +1,125 @@
+# mkisofs.sh - `glassmaster mkisofs` (issue 18), the mkisofs command line,
+# against the real `xorriso -as mkisofs` given the same command lines:
+# - a plain -r -J image and a debian-cd style ISOLINUX + EFI hybrid
+#   (-isohybrid-mbr, -isohybrid-gpt-basdat) have the same El Torito
+#   catalog, system area (MBR, GPT: xorriso's own reports, GUIDs equal
+#   under SOURCE_DATE_EPOCH) and file tree (isoinfo) as xorriso's;
+# - -print-size gives xorriso's number of blocks, and the size written;
+# - --sort-weight puts /boot's files first; -r makes owners 0 and modes
+#   r-x / r--; a leading `-as mkisofs` is skipped;
+# - an option not supported (-hfsplus, -isohybrid-apm-hfsplus, -M) stops
+#   it with the option's name, status 2 and no image; -help names what
+#   grub-mkrescue looks for that is supported, and not -hfsplus.
+# Each command line run is printed.
+. "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
+
+for tool in xorriso isoinfo mkfs.vfat; do
+	command -v "$tool" > /dev/null || fail "$tool is not installed (sh bootstrap check)"
+done
+isolinux=/usr/lib/ISOLINUX/isolinux.bin
+mbr=/usr/lib/ISOLINUX/isohdpfx.bin
+[ -f "$isolinux" ] && [ -f "$mbr" ] || fail "no $isolinux or $mbr (Debian package isolinux)"
+export SOURCE_DATE_EPOCH=1700000000
+
+tree=$T/tree
+mkdir -p "$tree/isolinux" "$tree/boot/grub" "$tree/sub dir"
+cp "$isolinux" /usr/lib/syslinux/modules/bios/ldlinux.c32 "$tree/isolinux/"
+mkfs.vfat -C "$tree/boot/grub/efi.img" 2880 > /dev/null || fail "mkfs.vfat"
+echo "some data" > "$tree/readme.txt"
+echo "more" > "$tree/sub dir/a file with a long name.txt"
+head -c 100000 /dev/urandom > "$tree/sub dir/random.bin"
+chmod 0640 "$tree/readme.txt"
+chmod 0750 "$tree/sub dir"
+
+# same NAME ARGS...: ours and xorriso's image of ARGS (-o given here) have
+# the same El Torito and system area reports and the same tree
+same() {
+	name=$1
+	shift
+	echo "\$ glassmaster mkisofs -o $name.iso $*"
+	run 0 "$GM" mkisofs -o "$T/$name.iso" "$@"
+	echo "\$ xorriso -as mkisofs -o $name-x.iso $*"
+	xorriso -as mkisofs -o "$T/$name-x.iso" "$@" > "$T/xorriso.log" 2>&1 ||
+		{ cat "$T/xorriso.log"; fail "xorriso -as mkisofs $*"; }
+	for i in "$name" "$name-x"; do
+		xorriso -indev "$T/$i.iso" -report_el_torito plain -report_system_area plain \
+			2> /dev/null > "$T/$i.report"
+		{ isoinfo -R -l -i "$T/$i.iso"; isoinfo -J -l -i "$T/$i.iso" 2> /dev/null; } |
+			sed 's/ [A-Z][a-z][a-z] [ 0-9]* [0-9]* / /' > "$T/$i.tree"
+	done
+	cmp "$T/$name.report" "$T/$name-x.report" || { diff "$T/$name.report" "$T/$name-x.report";
+		fail "$name: El Torito or system area differ from xorriso's"; }
+	cmp "$T/$name.tree" "$T/$name-x.tree" || { diff "$T/$name.tree" "$T/$name-x.tree";
+		fail "$name: the file tree differs from xorriso's"; }
+	[ "$(wc -c < "$T/$name.iso")" -eq "$(wc -c < "$T/$name-x.iso")" ] ||
+		fail "$name: $(wc -c < "$T/$name.iso") bytes, xorriso's $(wc -c < "$T/$name-x.iso")"
+}
+
+same plain -r -J -V PLAIN "$tree"
+grep -q "long name" "$T/plain.tree" || fail "the tree listing lacks the files"
+same rock -R -J -joliet-long -iso-level 3 -V ROCK "$tree"
+same hybrid -r -J -joliet-long -V Install -isohybrid-mbr "$mbr" \
+	-b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 \
+	-boot-info-table -eltorito-alt-boot -e boot/grub/efi.img -no-emul-boot \
+	-isohybrid-gpt-basdat "$tree"
+contains "$T/hybrid.report" "System area summary: MBR isohybrid cyl-align-on GPT"
+contains "$T/hybrid.report" "El Torito boot img :   2  UEFI"
+same graft -r -graft-points "docs/read=$tree/readme.txt" "/deep/er/sub=$tree/sub dir"
+same catalog -r -b isolinux/isolinux.bin -no-emul-boot -boot-info-table "$tree"
+contains "$T/catalog.report" "El Torito cat path : /boot.catalog"
+
+# -r: owner 0, r-x for directories and executables, r-- for the rest
+isoinfo -R -l -i "$T/plain.iso" > "$T/plain.l"
+grep -q -- '-r--r--r-- *1 *0 *0 .*readme.txt' "$T/plain.l" || { cat "$T/plain.l";
+	fail "-r: readme.txt is not r--r--r-- owned by 0"; }
+grep -q 'dr-xr-xr-x .*sub dir' "$T/plain.l" || fail "-r: 'sub dir' is not dr-xr-xr-x"
+isoinfo -R -l -i "$T/rock.iso" > "$T/rock.l"
+grep -q -- '-rw-r----- .*readme.txt' "$T/rock.l" || fail "-R: readme.txt lost its mode"
+
+# -print-size: the blocks xorriso counts, the blocks written
+"$GM" mkisofs -print-size -r -J "$tree" > "$T/size" || fail "-print-size"
+xorriso -as mkisofs -print-size -r -J "$tree" 2> /dev/null > "$T/size-x"
+cmp "$T/size" "$T/size-x" || fail "-print-size: $(cat "$T/size"), xorriso $(cat "$T/size-x")"
+[ "$(cat "$T/size")" -eq $(( $(wc -c < "$T/plain.iso") / 2048 )) ] ||
+	fail "-print-size $(cat "$T/size") is not the size written"
+
+# --sort-weight: /boot's files before the others; `-as mkisofs` skipped
+echo "\$ glassmaster mkisofs -as mkisofs -r --sort-weight 0 / --sort-weight 1 /boot ..."
+run 0 "$GM" mkisofs -as mkisofs -o "$T/sorted.iso" -r --sort-weight 0 / \
+	--sort-weight 1 /boot "$tree"
+lba() {
+	xorriso -indev "$2" -find "$1" -exec report_lba -- 2> /dev/null |
+		awk -F, '/^File data lba/ { print $2 + 0 }'
+}
+[ "$(lba /boot/grub/efi.img "$T/sorted.iso")" -lt "$(lba /readme.txt "$T/sorted.iso")" ] ||
+	fail "--sort-weight 1 /boot did not put /boot first"
+run 0 "$GM" mkisofs -o "$T/unsorted.iso" -r --sort-weight 1 /readme.txt "$tree"
+[ "$(lba /readme.txt "$T/unsorted.iso")" -lt "$(lba /boot/grub/efi.img "$T/unsorted.iso")" ] ||
+	fail "--sort-weight 1 /readme.txt did not put it first"
+
+# refusals: by name, status 2, no image
+for opt in -hfsplus -isohybrid-apm-hfsplus "-M $T/plain.iso" -no-such-option; do
+	# shellcheck disable=SC2086
+	run 2 "$GM" mkisofs -o "$T/refused.iso" $opt -r "$tree"
+	contains "$T/err" "${opt%% *}"
+	[ ! -e "$T/refused.iso" ] || fail "$opt: an image was written"
+done
+run 2 "$GM" mkisofs -o "$T/refused.iso" -r -sort-weight
+contains "$T/err" "option '-sort-weight' needs WEIGHT PATH"
+run 2 "$GM" mkisofs -o "$T/refused.iso" -no-emul-boot -r "$tree"
+contains "$T/err" "without -b or -e"
+run 2 "$GM" mkisofs -o "$T/refused.iso" -r -b nothere.img -no-emul-boot "$tree"
+contains "$T/err" "boot image '/nothere.img' is not a file"
+[ ! -e "$T/refused.iso" ] || fail "a refused boot image left an image"
+run 2 "$GM" mkisofs -o "$T/refused.iso" --sort-weight 1 /nothere "$tree"
+contains "$T/err" "'/nothere' is not in the image"
+
+# -help: what grub-mkrescue looks for, of what is supported; no HFS+
+run 0 "$GM" mkisofs -as mkisofs -help
+for opt in --grub2-boot-info --grub2-mbr --efi-boot -efi-boot-part --efi-boot-image \
+	--protective-msdos-label --sort-weight --modification-date -isohybrid-gpt-basdat; do
+	contains "$T/out" -- "$opt"
+done
+lacks "$T/out" hfsplus
+lacks "$T/out" -hfs-
+echo "mkisofs.sh: ok"
