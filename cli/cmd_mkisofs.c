@@ -36,7 +36,7 @@ enum opt_id {
 	O_HIDE, O_HIDE_JOLIET, O_SORT, O_SORT_WEIGHT, O_FOLLOW, O_UDF, O_LIMITED,
 	O_CHARSET, O_QUIET, O_VERBOSE, O_PRINT_SIZE, O_MULTI, O_MSINFO, O_MOD_DATE,
 	O_VOLUME_DATE, O_MD5, O_CHECKSUMS, O_PAD, O_NO_PAD, O_CACHE_INODES, O_HELP,
-	O_VERSION
+	O_VERSION, O_HFSPLUS, O_APM_BLOCK, O_HFS_CREATOR, O_HFS_BLESS
 };
 
 static const struct opt {
@@ -71,8 +71,7 @@ static const struct opt {
 	{ "-volset", 1, O_VOLSET, "ID", "the volume set id" },
 	{ "-b", 1, O_BOOT, "PATH", "an El Torito BIOS boot image (image path)" },
 	{ "-eltorito-boot", 1, O_BOOT, "PATH", NULL },
-	{ "-c", 1, O_CATALOG, "PATH", "the boot catalog (default boot.cat beside the "
-	  "first boot image)" },
+	{ "-c", 1, O_CATALOG, "PATH", "the boot catalog (default /boot.catalog)" },
 	{ "-eltorito-catalog", 1, O_CATALOG, "PATH", NULL },
 	{ "--boot-catalog-hide", 0, O_CATALOG_HIDE, NULL, "the boot catalog in no "
 	  "directory" },
@@ -93,7 +92,16 @@ static const struct opt {
 	  "(isohdpfx.bin): the image boots as a disk too" },
 	{ "-isohybrid-gpt-basdat", 0, O_GPT_BASDAT, NULL, "with -isohybrid-mbr: the "
 	  "entry's file as a GPT Basic Data partition" },
-	{ "-isohybrid-apm-hfsplus", 0, O_APM_HFSPLUS, NULL, NULL },
+	{ "-isohybrid-apm-hfsplus", 0, O_APM_HFSPLUS, NULL, "with -isohybrid-mbr: the "
+	  "entry's file in an Apple partition map as HFS+" },
+	{ "-hfsplus", 0, O_HFSPLUS, NULL, "an HFS+ tree beside ISO 9660 (the files' data "
+	  "shared) and an Apple partition map" },
+	{ "-apm-block-size", 1, O_APM_BLOCK, "N", "the Apple partition map's blocks: 512 "
+	  "or 2048" },
+	{ "-hfsplus-file-creator-type", 3, O_HFS_CREATOR, "CREATOR TYPE PATH", "HFS+ "
+	  "creator and type codes (4 characters each) of the file at PATH" },
+	{ "-hfs-bless-by", 2, O_HFS_BLESS, "KIND PATH", "an HFS+ blessing: p (PPC boot "
+	  "directory), i (Intel boot file), s (show folder), 9 (OS 9), x (OS X)" },
 	{ "--grub2-mbr", 1, O_GRUB2_MBR, "FILE", "GRUB's boot_hybrid.img as the MBR, "
 	  "patched with the first boot image's address" },
 	{ "--grub2-boot-info", 0, O_GRUB2_INFO, NULL, "patch the entry's file with its "
@@ -244,10 +252,13 @@ struct front {
 	const char *path_list;
 	struct { long long weight; const char *path; } weights[MAX_LIST];
 	size_t nweights;
+	struct gm_hfs_creator creators[MAX_LIST];
+	size_t ncreators;
+	struct gm_hfs_bless blesses[5];
+	size_t nblesses;
 	struct gm_boot_image boots[MAX_BOOTS];
 	size_t nboots;
 	bool pending;		/* boots[nboots] is being described */
-	bool attached_early;	/* an entry was closed before the end */
 	bool graft, rational, udf_bridge, print_size, long_names, joliet_long;
 	int progress;
 };
@@ -287,7 +298,6 @@ static int close_entry(struct front *f)
 			     "which file boots");
 	f->pending = false;
 	f->nboots++;
-	f->attached_early = true;	/* (unless at the end: parse() says) */
 	return 0;
 }
 
@@ -445,9 +455,37 @@ static int parse(struct front *f, int argc, char **argv, bool *done)
 			f->iso.system_area_options = (f->iso.system_area_options & ~0x4001) | 2;
 			break;
 		case O_APM_HFSPLUS:
-			return usage("%s is not supported: glassmaster writes no Apple "
-				     "partition map or HFS+ (leave it out: the image still "
-				     "boots PCs by BIOS and EFI)", a);
+			if ((e = entry(f)) == NULL)
+				return usage("more than 8 El Torito entries");
+			e->isolinux |= 1 << 8;
+			break;
+		case O_HFSPLUS: f->iso.hfsplus = true; break;
+		case O_APM_BLOCK:
+			if (strcmp(args[0], "512") != 0 && strcmp(args[0], "2048") != 0)
+				return usage("-apm-block-size takes 512 or 2048, not '%s'",
+					     args[0]);
+			f->iso.apm_block_size = args[0][0] == '5' ? 512 : 2048;
+			break;
+		case O_HFS_CREATOR:
+			if (strlen(args[0]) != 4 || strlen(args[1]) != 4)
+				return usage("-hfsplus-file-creator-type: a creator and a type "
+					     "of 4 characters each, not '%s' '%s'", args[0],
+					     args[1]);
+			if (f->ncreators == MAX_LIST)
+				return usage("more than 256 -hfsplus-file-creator-type");
+			memcpy(f->creators[f->ncreators].creator, args[0], 4);
+			memcpy(f->creators[f->ncreators].type, args[1], 4);
+			f->creators[f->ncreators++].path = args[2];
+			break;
+		case O_HFS_BLESS:
+			if (strlen(args[0]) != 1 || strchr("pis9x", args[0][0]) == NULL)
+				return usage("-hfs-bless-by takes p, i, s, 9 or x, not '%s'",
+					     args[0]);
+			if (f->nblesses == 5)
+				return usage("more than 5 -hfs-bless-by");
+			f->blesses[f->nblesses].kind = args[0][0];
+			f->blesses[f->nblesses++].path = args[1];
+			break;
 		case O_GRUB2_MBR:
 			f->iso.system_area = args[0];
 			f->iso.system_area_options = (f->iso.system_area_options & ~2) | 0x4000;
@@ -543,16 +581,10 @@ static int parse(struct front *f, int argc, char **argv, bool *done)
 			return 0;
 		}
 	}
-	/* xorriso's catalog: boot.cat beside the first image when an entry
-	   was attached before the end of the options, else /boot.catalog */
-	{
-		bool early = f->attached_early;
-		int ret = close_entry(f);
-
-		if (ret == 0 && f->iso.boot_catalog == NULL && !early && f->nboots > 0)
-			f->iso.boot_catalog = "/boot.catalog";
-		return ret;
-	}
+	/* xorriso's catalog, unless -c: /boot.catalog */
+	if (f->iso.boot_catalog == NULL)
+		f->iso.boot_catalog = "/boot.catalog";
+	return close_entry(f);
 }
 
 /* a pathspec as gm_tree_scan() takes it: graft points as they are; a
@@ -722,6 +754,10 @@ static int cmd_mkisofs(int argc, char **argv)
 		f->udf.date = f->iso.date;
 		f->iso.udf = &f->udf;
 	}
+	f->iso.hfs_creators = f->creators;
+	f->iso.nhfs_creators = f->ncreators;
+	f->iso.hfs_blesses = f->blesses;
+	f->iso.nhfs_blesses = f->nblesses;
 	f->iso.boots = f->boots;
 	f->iso.nboots = f->nboots;
 	f->iso.size_only = f->print_size;

@@ -460,6 +460,75 @@ static int read_area(struct build *b, const char *path, size_t min, const char *
 	return 0;
 }
 
+/* The libisofs node at an image path, or an error naming what needs it. */
+static int node_at(struct build *b, const char *path, const char *what, IsoNode **out)
+{
+	char *abs = absolute(path);
+	int ret;
+
+	if (abs == NULL)
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	ret = iso_tree_path_to_node(b->img, abs, out);
+	if (ret != 1)
+		ret = gm_error_set(b->ctx, GM_ERR_NOENT, "%s: '%s' is not in the image", what,
+				   abs);
+	else
+		ret = 0;
+	free(abs);
+	return ret;
+}
+
+/* HFS+ (the mkisofs front end's -hfsplus): creator and type codes,
+   blessings. */
+static int setup_hfsplus(struct build *b, IsoWriteOpts *wo)
+{
+	static const char kinds[] = "pis9x";	/* in IsoHfsplusBlessings order */
+	const struct gm_iso_opts *o = b->opts;
+	IsoNode *node;
+	int ret;
+
+	if (!o->hfsplus)
+		return 0;
+	iso_write_opts_set_hfsplus(wo, 1);
+	if (o->apm_block_size != 0)
+		iso_write_opts_set_hfsp_block_size(wo, 0, o->apm_block_size);
+	/* as xorriso: HFS+ comes with AAIP */
+	iso_write_opts_set_aaip(wo, 1);
+	for (size_t i = 0; i < o->nhfs_creators; i++) {
+		struct iso_hfsplus_xinfo_data *d;
+
+		ret = node_at(b, o->hfs_creators[i].path, "-hfsplus-file-creator-type", &node);
+		if (ret != 0)
+			return ret;
+		if ((d = iso_hfsplus_xinfo_new(0)) == NULL)
+			return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+		memcpy(d->creator_code, o->hfs_creators[i].creator, 4);
+		memcpy(d->type_code, o->hfs_creators[i].type, 4);
+		iso_node_remove_xinfo(node, iso_hfsplus_xinfo_func);
+		if (iso_node_add_xinfo(node, iso_hfsplus_xinfo_func, d) < 0) {
+			iso_hfsplus_xinfo_func(d, 1);
+			return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+		}
+	}
+	for (size_t i = 0; i < o->nhfs_blesses; i++) {
+		const char *k = strchr(kinds, o->hfs_blesses[i].kind);
+
+		if (o->hfs_blesses[i].kind == '\0' || k == NULL)
+			return gm_error_set(b->ctx, GM_ERR_USAGE, "-hfs-bless-by '%c': p, i, s, 9 "
+					    "or x", o->hfs_blesses[i].kind);
+		ret = node_at(b, o->hfs_blesses[i].path, "-hfs-bless-by", &node);
+		if (ret != 0)
+			return ret;
+		ret = iso_image_hfsplus_bless(b->img, (enum IsoHfsplusBlessings)(k - kinds),
+					      node, 0);
+		if (ret < 0)
+			return gm_error_set(b->ctx, GM_ERR_USAGE, "-hfs-bless-by %c '%s': %s",
+					    o->hfs_blesses[i].kind, o->hfs_blesses[i].path,
+					    iso_error_to_msg(ret));
+	}
+	return 0;
+}
+
 /* The mkisofs front end's boot: its El Torito entries in order, the
    system area, the EFI and appended partitions. */
 static int setup_front(struct build *b, const struct gm_tree *tree, IsoWriteOpts *wo)
@@ -516,7 +585,7 @@ static int setup_front(struct build *b, const struct gm_tree *tree, IsoWriteOpts
 					    iso_error_to_msg(ret));
 	if (o->append_as_gpt)
 		iso_write_opts_set_appended_as_gpt(wo, 1);
-	return 0;
+	return setup_hfsplus(b, wo);
 }
 
 static int setup_boot(struct build *b, const struct gm_tree *tree, IsoWriteOpts *wo)
@@ -525,7 +594,7 @@ static int setup_boot(struct build *b, const struct gm_tree *tree, IsoWriteOpts 
 	ElToritoBootImage *bios = NULL, *efi = NULL;
 	int ret;
 
-	if (o->nboots > 0 || o->system_area != NULL || o->system_area_options != 0
+	if (o->nboots > 0 || o->system_area != NULL || o->system_area_options != 0 || o->hfsplus
 	    || o->efi_boot_part != NULL || o->part_offset != 0 || o->append[0].file != NULL
 	    || o->append[1].file != NULL || o->append[2].file != NULL
 	    || o->append[3].file != NULL)
@@ -1023,7 +1092,9 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 	if (opts->level < 1 || opts->level > 3)
 		return gm_error_set(ctx, GM_ERR_USAGE, "ISO level %d: 1, 2 or 3", opts->level);
 	if (opts->udf != NULL && (opts->boot != NULL || opts->efi_boot != NULL
-				  || opts->hybrid_mbr != NULL || opts->md5))
+				  || opts->hybrid_mbr != NULL || opts->md5 || opts->nboots > 0
+				  || opts->system_area != NULL || opts->system_area_options
+				  || opts->efi_boot_part != NULL || opts->hfsplus))
 		return gm_error_set(ctx, GM_ERR_USAGE, "an ISO 9660 + UDF bridge cannot "
 				    "boot or carry MD5 tags yet");
 	pthread_mutex_init(&b.failure.lock, NULL);

@@ -145,6 +145,20 @@ struct gm_iso_opts {
 	const char *vol_uuid;	/* 16 digits YYYYMMDDhhmmsscc: the volume
 				   dates as given (GRUB's --fs-uuid) */
 	uint32_t tail_blocks;	/* zero blocks after the image (-pad: 150) */
+	/* HFS+ beside ISO 9660 (libisofs), with an Apple partition map of
+	   apm_block_size (512 or 2048; 0: libisofs's choice) */
+	bool hfsplus;
+	int apm_block_size;
+	const struct gm_hfs_creator {
+		char creator[4], type[4];
+		const char *path;	/* image path */
+	} *hfs_creators;
+	size_t nhfs_creators;
+	const struct gm_hfs_bless {
+		char kind;		/* p, i, s, 9 or x, as xorriso's */
+		const char *path;
+	} *hfs_blesses;
+	size_t nhfs_blesses;
 	bool size_only;		/* lay the image out: report->size, no file */
 	const struct gm_udf_opts *udf;	/* a bridge: UDF beside ISO 9660 */
 	const struct gm_node *const *pads;	/* 16 sectors of zeros right */

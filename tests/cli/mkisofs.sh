@@ -64,6 +64,16 @@ same hybrid -r -J -joliet-long -V Install -isohybrid-mbr "$mbr" \
 	-isohybrid-gpt-basdat "$tree"
 contains "$T/hybrid.report" "System area summary: MBR isohybrid cyl-align-on GPT"
 contains "$T/hybrid.report" "El Torito boot img :   2  UEFI"
+# HFS+ with an Apple partition map, as grub-mkrescue asks; debian-cd's
+# -isohybrid-apm-hfsplus
+same hfs -r -V HFS -hfsplus -apm-block-size 2048 -b isolinux/isolinux.bin \
+	-no-emul-boot --efi-boot boot/grub/efi.img \
+	-hfsplus-file-creator-type chrp tbxj /readme.txt -hfs-bless-by i /readme.txt "$tree"
+contains "$T/hfs.report" "HFSPLUS"
+same apm -r -V APM -isohybrid-mbr "$mbr" -b isolinux/isolinux.bin -c isolinux/boot.cat \
+	-no-emul-boot -boot-load-size 4 -boot-info-table -eltorito-alt-boot \
+	-e boot/grub/efi.img -no-emul-boot -isohybrid-gpt-basdat -isohybrid-apm-hfsplus "$tree"
+contains "$T/apm.report" "APM"
 same graft -r -graft-points "docs/read=$tree/readme.txt" "/deep/er/sub=$tree/sub dir"
 same catalog -r -b isolinux/isolinux.bin -no-emul-boot -boot-info-table "$tree"
 contains "$T/catalog.report" "El Torito cat path : /boot.catalog"
@@ -98,7 +108,7 @@ run 0 "$GM" mkisofs -o "$T/unsorted.iso" -r --sort-weight 1 /readme.txt "$tree"
 	fail "--sort-weight 1 /readme.txt did not put it first"
 
 # refusals: by name, status 2, no image
-for opt in -hfsplus -isohybrid-apm-hfsplus "-M $T/plain.iso" -no-such-option; do
+for opt in "-M $T/plain.iso" "-C 0,100" "-mips-boot x" -no-such-option; do
 	# shellcheck disable=SC2086
 	run 2 "$GM" mkisofs -o "$T/refused.iso" $opt -r "$tree"
 	contains "$T/err" "${opt%% *}"
@@ -114,12 +124,14 @@ contains "$T/err" "boot image '/nothere.img' is not a file"
 run 2 "$GM" mkisofs -o "$T/refused.iso" --sort-weight 1 /nothere "$tree"
 contains "$T/err" "'/nothere' is not in the image"
 
-# -help: what grub-mkrescue looks for, of what is supported; no HFS+
+# -help: what grub-mkrescue passes (it looks for --grub2-boot-info), and
+# not what is refused
 run 0 "$GM" mkisofs -as mkisofs -help
 for opt in --grub2-boot-info --grub2-mbr --efi-boot -efi-boot-part --efi-boot-image \
-	--protective-msdos-label --sort-weight --modification-date -isohybrid-gpt-basdat; do
-	contains "$T/out" -- "$opt"
+	--protective-msdos-label --sort-weight --modification-date -isohybrid-gpt-basdat \
+	-hfsplus -apm-block-size -hfsplus-file-creator-type -hfs-bless-by; do
+	contains "$T/out" "$opt"
 done
-lacks "$T/out" hfsplus
-lacks "$T/out" -hfs-
+lacks "$T/out" "-M FILE"
+lacks "$T/out" "-mips-boot"
 echo "mkisofs.sh: ok"
