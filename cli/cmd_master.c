@@ -85,6 +85,9 @@ static int cmd_master(int argc, char **argv)
 		{"efi-boot", required_argument, NULL, 'e'},
 		{"hybrid-mbr", required_argument, NULL, 'm'},
 		{"md5", no_argument, NULL, '5'},
+		{"zisofs", no_argument, NULL, 'Z'},
+		{"zisofs-min", required_argument, NULL, 'i'},
+		{"zisofs-exclude", required_argument, NULL, 'E'},
 		{"date", required_argument, NULL, 'd'},
 		{"force", no_argument, NULL, 'f'},
 		{"sync", no_argument, NULL, 'S'},
@@ -95,6 +98,7 @@ static int cmd_master(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	const char *exclude[MAX_PATTERNS], *hide[MAX_PATTERNS], *hide_j[MAX_PATTERNS];
+	const char *zexclude[MAX_PATTERNS];
 	struct gm_tree_opts topts;
 	struct gm_iso_opts iopts;
 	struct gm_iso_report report;
@@ -128,6 +132,7 @@ static int cmd_master(int argc, char **argv)
 	topts.exclude = exclude;
 	topts.hide = hide;
 	topts.hide_joliet = hide_j;
+	iopts.zisofs_exclude = zexclude;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:V:fh", longopts, NULL)) != -1) {
@@ -202,6 +207,18 @@ static int cmd_master(int argc, char **argv)
 		case 'e': iopts.efi_boot = optarg; break;
 		case 'm': iopts.hybrid_mbr = optarg; break;
 		case '5': iopts.md5 = true; break;
+		case 'Z': iopts.zisofs = true; break;
+		case 'i':
+			if (!cli_parse_int(optarg, 0, INT64_MAX, &v))
+				return cli_usage_error("master", "--zisofs-min must be a number "
+						       "of bytes, not '%s'", optarg);
+			iopts.zisofs_min = (uint64_t)v;
+			break;
+		case 'E':
+			if (!add_pattern(zexclude, &iopts.nzisofs_exclude, optarg))
+				return cli_usage_error("master", "more than %d --zisofs-exclude "
+						       "patterns", MAX_PATTERNS);
+			break;
 		case 'd':
 			if (!cli_parse_int(optarg, 0, 253402300799LL, &v))
 				return cli_usage_error("master", "--date must be seconds since "
@@ -219,7 +236,7 @@ static int cmd_master(int argc, char **argv)
 		default:
 			return cli_bad_option("master", argv);
 		}
-		if (iso_only == NULL && strchr("PpAYrRjJ9lHKbcem5", c) != NULL)
+		if (iso_only == NULL && strchr("PpAYrRjJ9lHKbcem5ZiE", c) != NULL)
 			for (size_t i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == c)
 					iso_only = longopts[i].name;
@@ -409,7 +426,7 @@ const struct gm_command gm_cmd_master = {
 		 "[--udf-symlinks follow | skip | keep] [--hide PATTERN] "
 		 "[--hide-joliet PATTERN] [--sort FILE] [--boot PATH] "
 		 "[--boot-catalog PATH] [--efi-boot PATH] [--hybrid-mbr FILE] "
-		 "[--md5] [--date EPOCH] [--force] [--sync] [--json] "
+		 "[--md5] [--zisofs] [--zisofs-min SIZE] [--zisofs-exclude PATTERN] [--date EPOCH] [--force] [--sync] [--json] "
 		 "[--progress | --quiet] SRC ...",
 	.help =
 	"Write an ISO 9660 image of the sources through libisofs (or with\n"
@@ -469,6 +486,12 @@ const struct gm_command gm_cmd_master = {
 	"                         image also boots as a disk; with --efi-boot a\n"
 	"                         GPT whose EFI partition is the FAT image\n"
 	"  --md5                  record libisofs MD5 tags (session and files)\n"
+	"  --zisofs               compress files with zisofs where that saves\n"
+	"                         blocks (Linux reads them transparently; zisofs2\n"
+	"                         from 4 GiB); mkzftree's files are kept as they are\n"
+	"  --zisofs-min SIZE      only files of SIZE bytes and more (default 0)\n"
+	"  --zisofs-exclude PATTERN\n"
+	"                         files not to compress (as --exclude matches)\n"
 	"  --date EPOCH           as SOURCE_DATE_EPOCH\n"
 	"  --force                replace an existing IMAGE\n"
 	"  --sync                 wait until the image is on disk before naming\n"

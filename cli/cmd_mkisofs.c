@@ -36,7 +36,7 @@ enum opt_id {
 	O_HIDE, O_HIDE_JOLIET, O_SORT, O_SORT_WEIGHT, O_FOLLOW, O_UDF, O_LIMITED,
 	O_CHARSET, O_QUIET, O_VERBOSE, O_PRINT_SIZE, O_MULTI, O_MSINFO, O_MOD_DATE,
 	O_VOLUME_DATE, O_MD5, O_CHECKSUMS, O_PAD, O_NO_PAD, O_CACHE_INODES, O_HELP,
-	O_VERSION, O_HFSPLUS, O_APM_BLOCK, O_HFS_CREATOR, O_HFS_BLESS
+	O_VERSION, O_ZISOFS, O_HFSPLUS, O_APM_BLOCK, O_HFS_CREATOR, O_HFS_BLESS
 };
 
 static const struct opt {
@@ -154,6 +154,9 @@ static const struct opt {
 	{ "--md5", 0, O_MD5, NULL, NULL },
 	{ "-checksum_algorithm_iso", 1, O_CHECKSUMS, "LIST", "accepted: only jigdo "
 	  "files use it, and the image is the same" },
+	{ "-z", 0, O_ZISOFS, NULL, "zisofs: files compressed where that saves blocks, "
+	  "mkzftree's files marked as they are" },
+	{ "-transparent-compression", 0, O_ZISOFS, NULL, NULL },
 	{ "-pad", 0, O_PAD, NULL, "150 blocks of zeros at the end (the default)" },
 	{ "-no-pad", 0, O_NO_PAD, NULL, "no padding" },
 	{ "-cache-inodes", 0, O_CACHE_INODES, NULL, "accepted: hard links are always "
@@ -568,6 +571,7 @@ static int parse(struct front *f, int argc, char **argv, bool *done)
 			break;
 		case O_MD5: f->iso.md5 = true; break;
 		case O_CHECKSUMS: break;
+		case O_ZISOFS: f->iso.zisofs = true; break;
 		case O_PAD: f->iso.tail_blocks = 150; break;
 		case O_NO_PAD: f->iso.tail_blocks = 0; break;
 		case O_CACHE_INODES: break;

@@ -25,6 +25,7 @@
 #define LIBISOFS_WITHOUT_LIBBURN 1
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -178,6 +179,7 @@ struct build {
 	uint64_t opened;		/* files the writer has opened */
 	uint64_t files;
 	size_t nboot;			/* the front end's entry being added */
+	uint64_t zisofs_files, zisofs_marked;	/* compressed, found compressed */
 };
 
 static void note(struct build *b, const char *fmt, ...)
@@ -198,6 +200,49 @@ static int iso_fail(struct build *b, int err, const char *what, const char *path
 {
 	return gm_error_set(b->ctx, err == (int)ISO_OUT_OF_MEM ? GM_ERR_NOMEM : GM_ERR_FORMAT,
 			    "%s '%s': %s", what, path, iso_error_to_msg(err));
+}
+
+/* zisofs for file f (node g), unless small or excluded: mkzftree's output
+   marked as it is, anything else through libisofs's filter when that
+   saves blocks. */
+static int compress_file(struct build *b, IsoFile *f, const struct gm_node *g)
+{
+	const struct gm_iso_opts *o = b->opts;
+	char *path = NULL;
+	int ret;
+
+	if (g->size < o->zisofs_min || g->size == 0)
+		return 0;
+	for (size_t i = 0; i < o->nzisofs_exclude; i++) {
+		const char *p = o->zisofs_exclude[i];
+
+		if (strchr(p, '/') == NULL) {
+			if (fnmatch(p, g->name, 0) == 0)
+				return 0;
+			continue;
+		}
+		if (path == NULL && (path = gm_node_path(g)) == NULL)
+			return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+		if (fnmatch(p, path, FNM_PATHNAME) == 0) {
+			free(path);
+			return 0;
+		}
+	}
+	free(path);
+	/* bit3: this node alone; bits 8-15: zisofs2 headers recognised too */
+	ret = iso_node_zf_by_magic((IsoNode *)f, 8 | (2 << 8));
+	if (ret < 0)
+		return iso_fail(b, ret, "cannot read the zisofs header of", g->src);
+	if (ret == 1) {
+		b->zisofs_marked++;
+		return 0;
+	}
+	ret = iso_file_add_zisofs_filter(f, 1);
+	if (ret < 0)
+		return iso_fail(b, ret, "cannot compress", g->src);
+	if (ret == 1)
+		b->zisofs_files++;
+	return 0;
 }
 
 static void set_attrs(IsoNode *n, const struct gm_node *g)
@@ -304,6 +349,8 @@ static int add_tree(struct build *b, IsoDir *parent, const struct gm_node *dir)
 				return iso_fail(b, ret, "cannot add the file", g->src);
 			}
 			n = (IsoNode *)f;
+			if (b->opts->zisofs && (ret = compress_file(b, f, g)) != 0)
+				return ret;
 			break;
 		}
 		case GM_NODE_SYMLINK: {
@@ -1091,6 +1138,12 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 	b.report = report;
 	if (opts->level < 1 || opts->level > 3)
 		return gm_error_set(ctx, GM_ERR_USAGE, "ISO level %d: 1, 2 or 3", opts->level);
+	if (opts->zisofs && opts->udf != NULL)
+		return gm_error_set(ctx, GM_ERR_USAGE, "zisofs and an ISO 9660 + UDF bridge "
+				    "exclude each other: UDF would read the compressed bytes");
+	if (opts->zisofs && !opts->rock)
+		return gm_error_set(ctx, GM_ERR_USAGE, "zisofs needs Rock Ridge: readers "
+				    "find the compressed files by their ZF entries");
 	if (opts->udf != NULL && (opts->boot != NULL || opts->efi_boot != NULL
 				  || opts->hybrid_mbr != NULL || opts->md5 || opts->nboots > 0
 				  || opts->system_area != NULL || opts->system_area_options
@@ -1101,6 +1154,17 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 	if (iso_init() < 0) {
 		pthread_mutex_destroy(&b.failure.lock);
 		return gm_error_set(ctx, GM_ERR_NOMEM, "libisofs cannot start");
+	}
+	if (opts->zisofs) {
+		struct iso_zisofs_ctrl z;
+
+		memset(&z, 0, sizeof(z));
+		z.version = 1;
+		if (iso_zisofs_get_params(&z, 0) >= 0) {
+			/* zisofs2 where zisofs cannot count the bytes */
+			z.v2_enabled = 1;
+			iso_zisofs_set_params(&z, 0);
+		}
 	}
 	iso_set_local_charset("UTF-8", 0);
 	iso_set_msgs_severities("ALL", "NEVER", "glassmaster");
@@ -1131,6 +1195,9 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 			iso_write_opts_set_overwrite_buf(wo, head);
 		}
 	}
+	if (ret == 0 && opts->zisofs)
+		note(&b, "zisofs: %llu files compressed, %llu already compressed (mkzftree)",
+		     (unsigned long long)b.zisofs_files, (unsigned long long)b.zisofs_marked);
 	if (ret == 0 && b.joliet_skipped > 0 && opts->joliet)
 		note(&b, "Joliet: %llu symlinks and special files are only in the Rock "
 		     "Ridge tree (Joliet cannot hold them)",

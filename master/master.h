@@ -129,6 +129,15 @@ struct gm_iso_opts {
 	const char *efi_boot;	/* image path of an EFI FAT image */
 	const char *hybrid_mbr;	/* disk path of an isohybrid MBR template */
 	bool md5;		/* libisofs MD5 tags */
+	/* zisofs: regular files of zisofs_min bytes and more, not matching
+	   an exclusion (fnmatch: the leaf name, or the image path when the
+	   pattern has a '/'), are compressed when that saves blocks (zisofs2
+	   for files of 4 GiB and more); files that already carry zisofs
+	   headers (mkzftree's) are marked as such instead */
+	bool zisofs;
+	uint64_t zisofs_min;
+	const char *const *zisofs_exclude;
+	size_t nzisofs_exclude;
 	/* the mkisofs front end's boot set-up, used instead of boot, efi_boot
 	   and hybrid_mbr when nboots or system_area or system_area_options
 	   is set */
