@@ -240,7 +240,7 @@ static int cmd_master(int argc, char **argv)
 			for (size_t i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == c)
 					iso_only = longopts[i].name;
-		if (no_bridge == NULL && strchr("bcem5", c) != NULL)
+		if (no_bridge == NULL && strchr("5", c) != NULL)
 			for (size_t i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == c)
 					no_bridge = longopts[i].name;
@@ -274,8 +274,7 @@ static int cmd_master(int argc, char **argv)
 	}
 	if (bridge && no_bridge != NULL)
 		return cli_usage_error("master", "--%s: an ISO 9660 + UDF bridge "
-				       "(--fs iso+udf) cannot boot or carry MD5 tags "
-				       "yet", no_bridge);
+				       "(--fs iso+udf) cannot carry MD5 tags yet", no_bridge);
 	if (!udf && !bridge && rev_given)
 		return cli_usage_error("master", "--udf-rev needs --fs udf or iso+udf");
 	if (!udf && !bridge && udf_links)
@@ -449,7 +448,7 @@ const struct gm_command gm_cmd_master = {
 	"                         POSIX modes, owners, times, symlinks, hard\n"
 	"                         links, Unicode names; the ISO 9660 options\n"
 	"                         do not apply) or a bridge that is both, each\n"
-	"                         file's data stored once (no booting, no MD5)\n"
+	"                         file's data stored once (it boots; no MD5)\n"
 	"  --udf-rev REV          the UDF revision: 1.02, 2.01 (the default), 2.50\n"
 	"                         or 2.60 (these two with a metadata partition)\n"
 	"  --dvd-video            a DVD-Video disc: an ISO 9660 + UDF 1.02 bridge\n"

@@ -1144,12 +1144,9 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 	if (opts->zisofs && !opts->rock)
 		return gm_error_set(ctx, GM_ERR_USAGE, "zisofs needs Rock Ridge: readers "
 				    "find the compressed files by their ZF entries");
-	if (opts->udf != NULL && (opts->boot != NULL || opts->efi_boot != NULL
-				  || opts->hybrid_mbr != NULL || opts->md5 || opts->nboots > 0
-				  || opts->system_area != NULL || opts->system_area_options
-				  || opts->efi_boot_part != NULL || opts->hfsplus))
+	if (opts->udf != NULL && (opts->md5 || opts->efi_boot_part != NULL || opts->hfsplus))
 		return gm_error_set(ctx, GM_ERR_USAGE, "an ISO 9660 + UDF bridge cannot "
-				    "boot or carry MD5 tags yet");
+				    "carry MD5 tags, an EFI boot partition or HFS+ yet");
 	pthread_mutex_init(&b.failure.lock, NULL);
 	if (iso_init() < 0) {
 		pthread_mutex_destroy(&b.failure.lock);

@@ -11,7 +11,7 @@
 #   ISOLINUX by BIOS as a CD (ETCD) and as a disk (EHDD), and GRUB by EFI
 #   from the GPT partition -isohybrid-gpt-basdat makes.
 # Each command line run is printed.  The accelerator: GM_QEMU_ACCEL, else
-# the verdict tests/qemu/guest.sh cached, else tcg.
+# the verdict tests/qemu/guest.sh cached, else tcg (tests/cli/boot-lib.sh).
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
 ovmf=/usr/share/ovmf/OVMF.fd
@@ -23,32 +23,7 @@ for f in /usr/lib/grub/i386-pc/boot_hybrid.img /usr/lib/grub/x86_64-efi/kernel.i
 	/usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/poweroff.c32; do
 	[ -f "$f" ] || fail "$f is missing (grub-pc-bin, grub-efi-amd64-bin, ovmf, isolinux, syslinux-common)"
 done
-cache=${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}
-accel=${GM_QEMU_ACCEL:-$(cat "$cache/accel" 2> /dev/null || echo tcg)}
-
-# boot NAME IMAGE cd|hd|efi MARKER: IMAGE boots and MARKER shows on the
-# serial port, and the machine stops by itself within 90 s
-boot() {
-	case $3 in
-	cd) media="-cdrom $2 -boot d" ;;
-	hd) media="-drive file=$2,format=raw,if=ide -boot c" ;;
-	efi) media="-bios $ovmf -drive file=$2,format=raw,if=ide" ;;
-	esac
-	log=$T/$1-$3.serial
-	t0=$(date +%s)
-	status=0
-	echo "\$ qemu-system-x86_64 -accel $accel -nographic -serial file:$1-$3.serial $media -m 256 -no-reboot"
-	# shellcheck disable=SC2086
-	timeout -k 5 90 qemu-system-x86_64 -accel "$accel" -nographic -monitor none \
-		-serial "file:$log" -nic none $media -m 256 -no-reboot \
-		< /dev/null > "$T/qemu.log" 2>&1 || status=$?
-	tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' > "$log.txt"
-	echo "mkisofs_boot.sh: $1 ($3, $accel): status $status after $(( $(date +%s) - t0 )) s"
-	[ $status -ne 124 ] && [ $status -ne 137 ] ||
-		{ tail -20 "$log.txt"; fail "$1 ($3): the machine did not stop within 90 s"; }
-	[ $status -eq 0 ] || { cat "$T/qemu.log"; fail "$1 ($3): QEMU ended with status $status"; }
-	grep -aq "$4" "$log.txt" || { tail -20 "$log.txt"; fail "$1 ($3): no '$4' on the serial port"; }
-}
+. "$srcdir/tests/cli/boot-lib.sh"
 
 # structure IMAGE: El Torito, partitions and tree, without addresses
 structure() {
@@ -118,12 +93,7 @@ terminal_output serial
 echo glassmaster-grub-efi-booted
 halt
 CFG
-grub-mkstandalone -O x86_64-efi -o "$T/bootx64.efi" \
-	--install-modules="normal echo halt serial terminal configfile" --locales="" \
-	--fonts="" --themes="" "boot/grub/grub.cfg=$T/efi.cfg" || fail "grub-mkstandalone"
-mkfs.vfat -C "$d/boot/grub/efi.img" 2880 > /dev/null || fail "mkfs.vfat"
-mmd -i "$d/boot/grub/efi.img" ::/EFI ::/EFI/BOOT || fail "mmd"
-mcopy -i "$d/boot/grub/efi.img" "$T/bootx64.efi" ::/EFI/BOOT/BOOTX64.EFI || fail "mcopy"
+grub_efi_image "$d/boot/grub/efi.img" "$T/efi.cfg"
 set -- -r -J -joliet-long -cache-inodes -V "Debian test" -o "$T/dcd.iso" \
 	-isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin -b isolinux/isolinux.bin \
 	-c isolinux/boot.cat -boot-load-size 4 -boot-info-table -no-emul-boot \

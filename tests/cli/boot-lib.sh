@@ -1,0 +1,44 @@
+# boot-lib.sh - booting images in QEMU for the tests (sourced after
+# lib.sh): boot NAME IMAGE cd|hd|efi MARKER boots IMAGE as a CD-ROM or a
+# hard disk by SeaBIOS, or as a hard disk by OVMF (ovmf=... overrides
+# /usr/share/ovmf/OVMF.fd), within 90 s; MARKER must show on the serial
+# port, and the machine must stop by itself.  $log.txt keeps what the
+# serial port said.  grub_efi_image FAT CFG makes FAT, a FAT image with
+# a GRUB EFI loader whose embedded grub.cfg is CFG.
+ovmf=${ovmf:-/usr/share/ovmf/OVMF.fd}
+cache=${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}
+accel=${GM_QEMU_ACCEL:-$(cat "$cache/accel" 2> /dev/null || echo tcg)}
+
+# boot NAME IMAGE cd|hd|efi MARKER: IMAGE boots and MARKER shows on the
+# serial port, and the machine stops by itself within 90 s
+boot() {
+	case $3 in
+	cd) media="-cdrom $2 -boot d" ;;
+	hd) media="-drive file=$2,format=raw,if=ide -boot c" ;;
+	efi) media="-bios $ovmf -drive file=$2,format=raw,if=ide" ;;
+	esac
+	log=$T/$1-$3.serial
+	t0=$(date +%s)
+	status=0
+	echo "\$ qemu-system-x86_64 -accel $accel -nographic -serial file:$1-$3.serial $media -m 256 -no-reboot"
+	# shellcheck disable=SC2086
+	timeout -k 5 90 qemu-system-x86_64 -accel "$accel" -nographic -monitor none \
+		-serial "file:$log" -nic none $media -m 256 -no-reboot \
+		< /dev/null > "$T/qemu.log" 2>&1 || status=$?
+	tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' > "$log.txt"
+	echo "$1 ($3, $accel): status $status after $(( $(date +%s) - t0 )) s"
+	[ $status -ne 124 ] && [ $status -ne 137 ] ||
+		{ tail -20 "$log.txt"; fail "$1 ($3): the machine did not stop within 90 s"; }
+	[ $status -eq 0 ] || { cat "$T/qemu.log"; fail "$1 ($3): QEMU ended with status $status"; }
+	grep -aq "$4" "$log.txt" || { tail -20 "$log.txt"; fail "$1 ($3): no '$4' on the serial port"; }
+}
+
+
+grub_efi_image() {
+	grub-mkstandalone -O x86_64-efi -o "$T/bootx64.efi" \
+		--install-modules="normal echo halt serial terminal configfile" --locales="" \
+		--fonts="" --themes="" "boot/grub/grub.cfg=$2" || fail "grub-mkstandalone"
+	mkfs.vfat -C "$1" 2880 > /dev/null || fail "mkfs.vfat"
+	mmd -i "$1" ::/EFI ::/EFI/BOOT || fail "mmd"
+	mcopy -i "$1" "$T/bootx64.efi" ::/EFI/BOOT/BOOTX64.EFI || fail "mcopy"
+}
