@@ -266,6 +266,7 @@ static int cmd_master(int argc, char **argv)
 	if (dvd) {
 		bridge = true;
 		uopts.revision = 0x0102;
+		uopts.no_embed_dirs = true;
 	}
 	if (bdmv) {
 		udf = true;

@@ -220,6 +220,10 @@ struct gm_udf_opts {
 	uint32_t extent_max;	/* bytes in a file's extent: 0 for UDF's most
 				   (2^30 - 2048); smaller (a multiple of 2048)
 				   only for tests of allocation extents */
+	bool no_embed_dirs;	/* every directory's FIDs in blocks of their
+				   own (DVD-Video: players read no embedded
+				   data); by default a directory whose FIDs
+				   fit in its File Entry keeps them there */
 	bool keep_symlinks;	/* write symlinks as symlinks (File Entries
 				   of type 12); false (the default) leaves
 				   them out with a note: 7-Zip refuses a

@@ -14,7 +14,7 @@
  * 2.00 on), the directories and the symlinks too big to live in their
  * File Entry, the Allocation Extent Descriptors of files with more
  * extents than a File Entry holds; then the files' data, each file
- * contiguous; the second and third Anchors end the image (N - 256 and N).
+ * contiguous; the second Anchor ends the image (N, the last sector).
  * From 2.50 on the metadata is the content of the metadata file (UDF
  * 2.2.13): the partition starts with the metadata file's and the mirror
  * file's File Entries, the metadata follows at block 32 and then its copy
@@ -424,10 +424,11 @@ static int lay_out(struct build *b)
 
 		if (e->type == FT_FILE)
 			b->nfiles++;
-		/* a directory's FIDs always get blocks of their own: libcdio's
-		   libudf (glassmaster verify's file names) reads a directory
-		   only through allocation descriptors */
-		if (e->type == FT_SYMLINK || (e->type == FT_FILE && !b->bridge))
+		/* small directories keep their FIDs in their File Entry (4/14.6.8
+		   type 3), but for DVD-Video; a bridge's files are the ISO 9660
+		   side's data */
+		if (e->type == FT_SYMLINK || (e->type == FT_FILE && !b->bridge)
+		    || (e->type == FT_DIR && !b->opts->no_embed_dirs))
 			e->embedded = e->length <= embed_max;
 		/* from 2.50 on a file's or symlink's data is in the physical
 		   partition, only metadata in the metadata one (UDF 2.2.13) */
@@ -496,7 +497,7 @@ static int lay_out(struct build *b)
 				    "blocks: more than a UDF volume of 2048-byte "
 				    "blocks holds", (unsigned long long)next);
 	b->part_len = (uint32_t)next;
-	b->sectors = PART_START + b->part_len + 257;
+	b->sectors = PART_START + b->part_len + 1;
 	b->report->size = (uint64_t)b->sectors * BLOCK;
 	count_entries(b);
 	return 0;
@@ -1315,20 +1316,13 @@ static void release(struct build *b)
 	free(b->buf);
 }
 
-/* The last two anchors: N - 256, right after the partition, and N. */
+/* The last anchor, at the last sector N (with the one at 256, the two
+   ECMA-167 3/8.4.2.1 asks for; genisoimage and mkudffs do the same, and
+   N - 256 would cost 255 sectors of nothing). */
 static int put_tail(struct build *b, uint8_t *d)
 {
-	int ret;
-
-	avdp(b, d, PART_START + b->part_len);
-	ret = put(b, d, BLOCK);
-	if (ret == 0)
-		ret = put_zero(b, 255);
-	if (ret == 0) {
-		avdp(b, d, b->sectors - 1);
-		ret = put(b, d, BLOCK);
-	}
-	return ret;
+	avdp(b, d, b->sectors - 1);
+	return put(b, d, BLOCK);
 }
 
 int gm_udf_write(struct gm_ctx *ctx, const struct gm_tree *tree,
@@ -1437,7 +1431,7 @@ int gm_udf_bridge_finish(struct gm_udf_bridge *br, struct gm_outset *set, FILE *
 	b->set = set;
 	b->f = f;
 	b->part_len = iso_end - PART_START;
-	b->sectors = iso_end + 257;
+	b->sectors = iso_end + 1;
 	b->report->size = (uint64_t)b->sectors * BLOCK;
 	if (fseeko(f, 0, SEEK_SET) != 0)
 		return gm_error_set_errno(b->ctx, GM_ERR_IO, errno, "cannot write '%s'",

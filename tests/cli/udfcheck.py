@@ -3,7 +3,7 @@
 # and OSTA UDF apart from the writer (master/udf.c): it shares no code
 # with it.  It checks the volume recognition sequence at sector 16 (after
 # any ISO 9660 descriptors: BEA01, NSR02 or NSR03 as the revision asks,
-# TEA01), finds the anchors at 256, N-256 and N, reads both volume
+# TEA01), finds the anchors at 256 and N (and N-256 if any), reads both volume
 # descriptor sequences (which must say the same) and the integrity
 # sequence, sets up the partitions the logical volume maps (a type 1 map,
 # and from UDF 2.50 a metadata partition map: the metadata file and its
@@ -193,9 +193,12 @@ class Checker:
             self.bad("the image has %d sectors, too few for UDF" % (self.n + 1))
             return
         self.check_vrs()
-        # anchors at 256, N-256 and N (UDF 2.2.3 asks for two of these; this
-        # checker for all three, N-256 but on a volume too small for it)
-        anchors = [256, self.n - 256, self.n] if self.n - 256 > 256 else [256, self.n]
+        # anchors at 256 and N (ECMA-167 3/8.4.2.1 asks for two of 256,
+        # N-256 and N; genisoimage and mkudffs write these two), and one at
+        # N-256 where there is one
+        anchors = [256, self.n]
+        if self.n - 256 > 256 and struct.unpack_from("<H", self.sector(self.n - 256), 0)[0] == 2:
+            anchors.insert(1, self.n - 256)
         vds = None
         for at in anchors:
             d = self.sector(at)
@@ -339,8 +342,8 @@ class Checker:
         maps = lvd["maps"]
         self.nmaps = len(maps)
         start, length = part["start"], part["length"]
-        if start + length > (self.n - 256 if self.n - 256 > 256 else self.n):
-            self.bad("the partition runs into the anchor at N-256")
+        if start + length > self.n:
+            self.bad("the partition runs into the anchor at N")
         phys = Part("partition", length, [(0, length, start)])
         metas = []
         for i, m in enumerate(maps):
