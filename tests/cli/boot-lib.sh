@@ -3,8 +3,11 @@
 # hard disk by SeaBIOS, or as a hard disk by OVMF (ovmf=... overrides
 # /usr/share/ovmf/OVMF.fd), within 90 s; MARKER must show on the serial
 # port, and the machine must stop by itself.  $log.txt keeps what the
-# serial port said.  grub_efi_image FAT CFG makes FAT, a FAT image with
-# a GRUB EFI loader whose embedded grub.cfg is CFG.
+# serial port said.  grub_cfg FILE MARKER writes a grub.cfg that says
+# MARKER on the serial port and halts; grub_efi_image FAT CFG makes FAT, a
+# FAT image with a GRUB EFI loader whose embedded grub.cfg is CFG;
+# isolinux_tree DIR MARKER puts ISOLINUX in DIR/isolinux, configured to
+# say MARKER on the serial port and power off.
 ovmf=${ovmf:-/usr/share/ovmf/OVMF.fd}
 cache=${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}
 accel=${GM_QEMU_ACCEL:-$(cat "$cache/accel" 2> /dev/null || echo tcg)}
@@ -41,4 +44,17 @@ grub_efi_image() {
 	mkfs.vfat -C "$1" 2880 > /dev/null || fail "mkfs.vfat"
 	mmd -i "$1" ::/EFI ::/EFI/BOOT || fail "mmd"
 	mcopy -i "$1" "$T/bootx64.efi" ::/EFI/BOOT/BOOTX64.EFI || fail "mcopy"
+}
+
+grub_cfg() {
+	printf 'serial --unit=0 --speed=115200\nterminal_output serial\necho %s\nhalt\n' \
+		"$2" > "$1"
+}
+
+isolinux_tree() {
+	mkdir -p "$1/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
+		/usr/lib/syslinux/modules/bios/poweroff.c32 "$1/isolinux/" || fail "copying ISOLINUX"
+	printf 'SERIAL 0 115200\nPROMPT 0\nTIMEOUT 0\nDEFAULT off\nLABEL off\n  SAY %s: powering off\n  COM32 poweroff.c32\n' \
+		"$2" > "$1/isolinux/isolinux.cfg"
 }

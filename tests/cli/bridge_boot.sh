@@ -17,7 +17,6 @@ for tool in qemu-system-x86_64 grub-mkrescue grub-mkstandalone xorriso mcopy mkf
 done
 . "$srcdir/tests/cli/boot-lib.sh"
 isolinux=/usr/lib/ISOLINUX
-bios=/usr/lib/syslinux/modules/bios
 
 # trees IMAGE NAME: the files of the ISO 9660 and the UDF trees, and their
 # bytes, are the same (the catalog only in ISO 9660)
@@ -37,23 +36,9 @@ trees() {
 
 # --- master: ISOLINUX, and GRUB for EFI ----------------------------------
 t=$T/tree
-mkdir -p "$t/isolinux" "$t/boot"
-cp "$isolinux/isolinux.bin" "$bios/ldlinux.c32" "$bios/poweroff.c32" "$t/isolinux/"
-cat > "$t/isolinux/isolinux.cfg" <<'CFG'
-SERIAL 0 115200
-PROMPT 0
-TIMEOUT 0
-DEFAULT off
-LABEL off
-  SAY glassmaster-bridge-isolinux: powering off
-  COM32 poweroff.c32
-CFG
-cat > "$T/efi.cfg" <<'CFG'
-serial --unit=0 --speed=115200
-terminal_output serial
-echo glassmaster-bridge-grub-efi
-halt
-CFG
+mkdir -p "$t/boot"
+isolinux_tree "$t" glassmaster-bridge-isolinux
+grub_cfg "$T/efi.cfg" glassmaster-bridge-grub-efi
 grub_efi_image "$t/boot/efi.img" "$T/efi.cfg"
 echo "data on both trees" > "$t/readme.txt"
 head -c 300000 /dev/urandom > "$t/random.bin"
@@ -71,12 +56,7 @@ grep -q "random.bin" "$T/m.udf.files" || fail "the UDF tree lacks random.bin"
 
 # --- mkisofs -udf: GRUB's tree and options ---------------------------------
 mkdir -p "$T/g/boot/grub"
-cat > "$T/g/boot/grub/grub.cfg" <<'CFG'
-serial --unit=0 --speed=115200
-terminal_output serial
-echo glassmaster-bridge-grub
-halt
-CFG
+grub_cfg "$T/g/boot/grub/grub.cfg" glassmaster-bridge-grub
 echo "\$ grub-mkrescue -o grub-x.iso (the real xorriso), its tree extracted"
 grub-mkrescue -o "$T/grub-x.iso" "$T/g" > "$T/mkrescue.log" 2>&1 ||
 	{ cat "$T/mkrescue.log"; fail "grub-mkrescue"; }

@@ -37,12 +37,7 @@ structure() {
 
 # --- grub-mkrescue through glassmaster, and through xorriso -------------
 mkdir -p "$T/grub/boot/grub"
-cat > "$T/grub/boot/grub/grub.cfg" <<'CFG'
-serial --unit=0 --speed=115200
-terminal_output serial
-echo glassmaster-grub-booted
-halt
-CFG
+grub_cfg "$T/grub/boot/grub/grub.cfg" glassmaster-grub-booted
 echo "a file" > "$T/grub/readme.txt"
 cat > "$T/xorriso" <<EOF2
 #!/bin/sh
@@ -75,24 +70,9 @@ done
 
 # --- Debian's ISOLINUX + EFI hybrid ----------------------------------------
 d=$T/dcd
-mkdir -p "$d/isolinux" "$d/boot/grub"
-cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
-	/usr/lib/syslinux/modules/bios/poweroff.c32 "$d/isolinux/"
-cat > "$d/isolinux/isolinux.cfg" <<'CFG'
-SERIAL 0 115200
-PROMPT 0
-TIMEOUT 0
-DEFAULT off
-LABEL off
-  SAY glassmaster-isolinux-booted: powering off
-  COM32 poweroff.c32
-CFG
-cat > "$T/efi.cfg" <<'CFG'
-serial --unit=0 --speed=115200
-terminal_output serial
-echo glassmaster-grub-efi-booted
-halt
-CFG
+mkdir -p "$d/boot/grub"
+isolinux_tree "$d" glassmaster-isolinux-booted
+grub_cfg "$T/efi.cfg" glassmaster-grub-efi-booted
 grub_efi_image "$d/boot/grub/efi.img" "$T/efi.cfg"
 set -- -r -J -joliet-long -cache-inodes -V "Debian test" -o "$T/dcd.iso" \
 	-isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin -b isolinux/isolinux.bin \
