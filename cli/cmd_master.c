@@ -85,6 +85,10 @@ static int cmd_master(int argc, char **argv)
 		{"efi-boot", required_argument, NULL, 'e'},
 		{"hybrid-mbr", required_argument, NULL, 'm'},
 		{"md5", no_argument, NULL, '5'},
+		{"append", required_argument, NULL, 'M'},
+		{"msinfo", required_argument, NULL, 'C'},
+		{"session-only", no_argument, NULL, 'N'},
+		{"remove", required_argument, NULL, 'K' + 0x100},
 		{"zisofs", no_argument, NULL, 'Z'},
 		{"zisofs-min", required_argument, NULL, 'i'},
 		{"zisofs-exclude", required_argument, NULL, 'E'},
@@ -98,7 +102,7 @@ static int cmd_master(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	const char *exclude[MAX_PATTERNS], *hide[MAX_PATTERNS], *hide_j[MAX_PATTERNS];
-	const char *zexclude[MAX_PATTERNS];
+	const char *zexclude[MAX_PATTERNS], *removes[MAX_PATTERNS];
 	struct gm_tree_opts topts;
 	struct gm_iso_opts iopts;
 	struct gm_iso_report report;
@@ -133,6 +137,7 @@ static int cmd_master(int argc, char **argv)
 	topts.hide = hide;
 	topts.hide_joliet = hide_j;
 	iopts.zisofs_exclude = zexclude;
+	iopts.removes = removes;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:V:fh", longopts, NULL)) != -1) {
@@ -207,6 +212,26 @@ static int cmd_master(int argc, char **argv)
 		case 'e': iopts.efi_boot = optarg; break;
 		case 'm': iopts.hybrid_mbr = optarg; break;
 		case '5': iopts.md5 = true; break;
+		case 'M': iopts.append_from = optarg; break;
+		case 'C': {
+			unsigned long last, next;
+			char tail;
+
+			if (sscanf(optarg, "%lu,%lu%c", &last, &next, &tail) != 2
+			    || last > UINT32_MAX || next > UINT32_MAX)
+				return cli_usage_error("master", "--msinfo takes LAST,NEXT (sector "
+						       "numbers, as cdrecord -msinfo prints "
+						       "them), not '%s'", optarg);
+			iopts.append_last = (uint32_t)last;
+			iopts.append_next = (uint32_t)next;
+			break;
+		}
+		case 'N': iopts.session_only = true; break;
+		case 'K' + 0x100:
+			if (!add_pattern(removes, &iopts.nremoves, optarg))
+				return cli_usage_error("master", "more than %d --remove",
+						       MAX_PATTERNS);
+			break;
 		case 'Z': iopts.zisofs = true; break;
 		case 'i':
 			if (!cli_parse_int(optarg, 0, INT64_MAX, &v))
@@ -236,7 +261,7 @@ static int cmd_master(int argc, char **argv)
 		default:
 			return cli_bad_option("master", argv);
 		}
-		if (iso_only == NULL && strchr("PpAYrRjJ9lHKbcem5ZiE", c) != NULL)
+		if (iso_only == NULL && strchr("PpAYrRjJ9lHKbcem5ZiEMCN", c) != NULL)
 			for (size_t i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == c)
 					iso_only = longopts[i].name;
@@ -276,6 +301,13 @@ static int cmd_master(int argc, char **argv)
 	if (bridge && no_bridge != NULL)
 		return cli_usage_error("master", "--%s: an ISO 9660 + UDF bridge "
 				       "(--fs iso+udf) cannot carry MD5 tags yet", no_bridge);
+	if (iopts.append_from == NULL && (iopts.append_next || iopts.append_last
+					  || iopts.session_only || iopts.nremoves))
+		return cli_usage_error("master", "--msinfo, --session-only and --remove "
+				       "need --append OLD");
+	if (iopts.append_from != NULL && (udf || bridge))
+		return cli_usage_error("master", "--append makes an ISO 9660 session: not "
+				       "with --fs udf or iso+udf");
 	if (!udf && !bridge && rev_given)
 		return cli_usage_error("master", "--udf-rev needs --fs udf or iso+udf");
 	if (!udf && !bridge && udf_links)
@@ -426,7 +458,7 @@ const struct gm_command gm_cmd_master = {
 		 "[--udf-symlinks follow | skip | keep] [--hide PATTERN] "
 		 "[--hide-joliet PATTERN] [--sort FILE] [--boot PATH] "
 		 "[--boot-catalog PATH] [--efi-boot PATH] [--hybrid-mbr FILE] "
-		 "[--md5] [--zisofs] [--zisofs-min SIZE] [--zisofs-exclude PATTERN] [--date EPOCH] [--force] [--sync] [--json] "
+		 "[--md5] [--append OLD] [--msinfo LAST,NEXT] [--session-only] [--remove PATH] [--zisofs] [--zisofs-min SIZE] [--zisofs-exclude PATTERN] [--date EPOCH] [--force] [--sync] [--json] "
 		 "[--progress | --quiet] SRC ...",
 	.help =
 	"Write an ISO 9660 image of the sources through libisofs (or with\n"
@@ -486,6 +518,16 @@ const struct gm_command gm_cmd_master = {
 	"                         image also boots as a disk; with --efi-boot a\n"
 	"                         GPT whose EFI partition is the FAT image\n"
 	"  --md5                  record libisofs MD5 tags (session and files)\n"
+	"  --append OLD           a new session appended to the ISO image OLD: its\n"
+	"                         tree with the sources merged in (a file\n"
+	"                         replaces the file of its path, a directory\n"
+	"                         merges); IMAGE is OLD grown by the session\n"
+	"  --msinfo LAST,NEXT     OLD's newest session starts at sector LAST, the\n"
+	"                         new one is for sector NEXT (cdrecord -msinfo;\n"
+	"                         default 0 and OLD's end rounded up to 32)\n"
+	"  --session-only         IMAGE is the new session alone, to be burnt at\n"
+	"                         NEXT\n"
+	"  --remove PATH          leave the image path PATH out of the new session\n"
 	"  --zisofs               compress files with zisofs where that saves\n"
 	"                         blocks (Linux reads them transparently; zisofs2\n"
 	"                         from 4 GiB); mkzftree's files are kept as they are\n"

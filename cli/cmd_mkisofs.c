@@ -142,9 +142,11 @@ static const struct opt {
 	{ "-verbose", 0, O_VERBOSE, NULL, NULL },
 	{ "-print-size", 0, O_PRINT_SIZE, NULL, "print the image's size in 2048-byte "
 	  "blocks and write nothing" },
-	{ "-M", 1, O_MULTI, "FILE", NULL },
+	{ "-M", 1, O_MULTI, "FILE", "a session appended to the image FILE: its tree "
+	  "with the pathspecs merged in; without -C the output is FILE grown by it" },
 	{ "-prev-session", 1, O_MULTI, "FILE", NULL },
-	{ "-C", 1, O_MSINFO, "LAST,NEXT", NULL },
+	{ "-C", 1, O_MSINFO, "LAST,NEXT", "with -M: FILE's last session starts at LAST; "
+	  "the output is the new session alone, for sector NEXT" },
 	{ "-cdrecord-params", 1, O_MSINFO, "LAST,NEXT", NULL },
 	{ "--modification-date", 1, O_MOD_DATE, "YYYYMMDDhhmmsscc", "the volume's "
 	  "dates, and so GRUB's file system UUID" },
@@ -550,10 +552,20 @@ static int parse(struct front *f, int argc, char **argv, bool *done)
 		case O_QUIET: f->progress = CLI_PROGRESS_NEVER; break;
 		case O_VERBOSE: f->progress = CLI_PROGRESS_ALWAYS; break;
 		case O_PRINT_SIZE: f->print_size = true; break;
-		case O_MULTI:
-		case O_MSINFO:
-			return usage("%s (a session appended to an image) is not supported "
-				     "yet", a);
+		case O_MULTI: f->iso.append_from = args[0]; break;
+		case O_MSINFO: {
+			unsigned long last, next;
+			char tail;
+
+			if (sscanf(args[0], "%lu,%lu%c", &last, &next, &tail) != 2
+			    || last > UINT32_MAX || next > UINT32_MAX)
+				return usage("-C takes LAST,NEXT (cdrecord -msinfo), not '%s'",
+					     args[0]);
+			f->iso.append_last = (uint32_t)last;
+			f->iso.append_next = (uint32_t)next;
+			f->iso.session_only = true;
+			break;
+		}
 		case O_MOD_DATE:
 			if (strlen(args[0]) != 16 || strspn(args[0], "0123456789") != 16)
 				return usage("--modification-date takes 16 digits "
@@ -682,6 +694,10 @@ static int cmd_mkisofs(int argc, char **argv)
 	status = parse(f, argc, argv, &done);
 	if (status != 0 || done)
 		goto out;
+	if (f->iso.session_only && f->iso.append_from == NULL) {
+		status = usage("-C needs -M: the image the session is appended to");
+		goto out;
+	}
 	if (f->out == NULL && !f->print_size) {
 		status = usage("-o FILE is missing");
 		goto out;

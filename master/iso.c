@@ -180,6 +180,9 @@ struct build {
 	uint64_t files;
 	size_t nboot;			/* the front end's entry being added */
 	uint64_t zisofs_files, zisofs_marked;	/* compressed, found compressed */
+	bool appending;			/* the old image's tree was imported */
+	uint32_t copied;		/* sectors of it copied (a grown image) */
+	uint64_t replaced;		/* its entries the sources replaced */
 };
 
 static void note(struct build *b, const char *fmt, ...)
@@ -313,6 +316,26 @@ static int add_tree(struct build *b, IsoDir *parent, const struct gm_node *dir)
 		int ret;
 
 		note_joliet_name(b, g);
+		if (b->appending) {
+			IsoNode *old = NULL;
+
+			/* a directory merges into one of its path; anything else
+			   replaces what was there */
+			if (iso_dir_get_node(parent, g->name, &old) == 1) {
+				if (g->kind == GM_NODE_DIR && iso_node_get_type(old) == LIBISO_DIR) {
+					set_attrs(old, g);
+					ret = add_tree(b, (IsoDir *)old, g);
+					if (ret != 0)
+						return ret;
+					continue;
+				}
+				if (iso_node_get_type(old) == LIBISO_DIR)
+					iso_node_remove_tree(old, NULL);
+				else
+					iso_node_remove(old);
+				b->replaced++;
+			}
+		}
 		switch (g->kind) {
 		case GM_NODE_DIR: {
 			IsoDir *d;
@@ -708,6 +731,133 @@ static int add_pad(struct build *b, IsoDir *root, const struct gm_node *g, size_
 	return 0;
 }
 
+static void drain_messages(char *worst, size_t size);
+
+/* Appending: the new session laid out for its sector (*start, where the
+   grown image's writing continues; 0 for a session alone), and for a
+   grown image the buffer of its first 32 sectors (*head). */
+static int setup_append(struct build *b, IsoWriteOpts *wo, const char *out,
+			uint32_t *start, uint8_t **head)
+{
+	const struct gm_iso_opts *o = b->opts;
+	struct stat st, ost;
+	uint64_t blocks;
+	uint32_t next;
+
+	if (o->udf != NULL)
+		return gm_error_set(b->ctx, GM_ERR_USAGE, "a session cannot be appended "
+				    "as an ISO 9660 + UDF bridge");
+	if (stat(o->append_from, &st) != 0)
+		return gm_error_set_errno(b->ctx, GM_ERR_NOENT, errno, "cannot open the "
+					  "image to append to, '%s'", o->append_from);
+	if (stat(out, &ost) == 0 && ost.st_dev == st.st_dev && ost.st_ino == st.st_ino)
+		return gm_error_set(b->ctx, GM_ERR_USAGE, "the output is the image appended "
+				    "to, '%s': write the new image beside it", out);
+	blocks = ((uint64_t)st.st_size + 2047) / 2048;
+	next = o->append_next;
+	if (next == 0) {
+		if (blocks > UINT32_MAX - 32)
+			return gm_error_set(b->ctx, GM_ERR_FORMAT, "'%s' is too big to append "
+					    "to", o->append_from);
+		next = (uint32_t)((blocks + 31) / 32 * 32);
+	}
+	if (!o->session_only && next < blocks)
+		return gm_error_set(b->ctx, GM_ERR_USAGE, "the new session cannot start at "
+				    "sector %lu, inside '%s' (%llu sectors)", (unsigned long)next,
+				    o->append_from, (unsigned long long)blocks);
+	iso_write_opts_set_appendable(wo, 1);
+	iso_write_opts_set_ms_block(wo, next);
+	if (o->session_only)
+		return 0;
+	*head = calloc(32, 2048);
+	if (*head == NULL)
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	iso_write_opts_set_overwrite_buf(wo, *head);
+	*start = next;
+	return 0;
+}
+
+/* The old image's bytes at the start of a grown image (b->copied: its
+   sectors, the last one padded). */
+static int copy_old(struct build *b, struct gm_outset *set, FILE *f)
+{
+	uint8_t *buf = malloc(CHUNK);
+	int fd = open(b->opts->append_from, O_RDONLY | O_CLOEXEC);
+	uint64_t done = 0;
+	int ret = 0;
+
+	if (buf == NULL || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? gm_error_set_errno(b->ctx, GM_ERR_NOENT, errno, "cannot open "
+						   "'%s'", b->opts->append_from)
+			: gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = gm_error_set_errno(b->ctx, GM_ERR_IO, errno, "cannot read '%s'",
+						 b->opts->append_from);
+			break;
+		}
+		if (n == 0)
+			break;
+		/* the last sector whole */
+		if (n % 2048 != 0 && n < CHUNK) {
+			memset(buf + n, 0, (size_t)(2048 - n % 2048));
+			n += 2048 - n % 2048;
+		}
+		ret = gm_outset_write(b->ctx, set, f, buf, (size_t)n);
+		if (ret != 0)
+			break;
+		done += (uint64_t)n;
+	}
+	close(fd);
+	free(buf);
+	b->copied = (uint32_t)(done / 2048);
+	return ret;
+}
+
+/* The tree of the old image's newest session (at append_last) into
+   b->img, whose sources then merge into it. */
+static int import_old(struct build *b)
+{
+	const struct gm_iso_opts *o = b->opts;
+	IsoDataSource *src = NULL;
+	IsoReadOpts *ro = NULL;
+	IsoReadImageFeatures *features = NULL;
+	char worst[ISO_MSGS_MESSAGE_LEN] = "";
+	int ret;
+
+	ret = iso_data_source_new_from_file(o->append_from, &src);
+	if (ret < 0)
+		return gm_error_set(b->ctx, GM_ERR_NOENT, "cannot open the image to append "
+				    "to, '%s': %s", o->append_from, iso_error_to_msg(ret));
+	if (iso_read_opts_new(&ro, 0) < 0) {
+		iso_data_source_unref(src);
+		return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+	}
+	iso_read_opts_set_start_block(ro, o->append_last);
+	ret = iso_image_import(b->img, src, ro, &features);
+	iso_read_opts_free(ro);
+	if (features != NULL)
+		iso_read_image_features_destroy(features);
+	iso_data_source_unref(src);
+	if (ret < 0) {
+		drain_messages(worst, sizeof(worst));
+		return gm_error_set(b->ctx, GM_ERR_FORMAT, "'%s': no ISO 9660 session at "
+				    "sector %lu to append to: %s%s%s", o->append_from,
+				    (unsigned long)o->append_last, iso_error_to_msg(ret),
+				    worst[0] ? ": " : "", worst);
+	}
+	b->appending = true;
+	return 0;
+}
+
 static int make_image(struct build *b, const struct gm_tree *tree)
 {
 	const struct gm_iso_opts *o = b->opts;
@@ -725,9 +875,26 @@ static int make_image(struct build *b, const struct gm_tree *tree)
 	if (o->application != NULL)
 		iso_image_set_application_id(b->img, o->application);
 	iso_image_set_system_id(b->img, o->system_id != NULL ? o->system_id : "LINUX");
+	if (o->append_from != NULL && (ret = import_old(b)) != 0)
+		return ret;
 	root = iso_image_get_root(b->img);
 	set_attrs((IsoNode *)root, tree->root);
 	ret = add_tree(b, root, tree->root);
+	for (size_t i = 0; ret == 0 && i < o->nremoves; i++) {
+		IsoNode *n = NULL;
+		char *abs = absolute(o->removes[i]);
+
+		if (abs == NULL)
+			return gm_error_set(b->ctx, GM_ERR_NOMEM, NULL);
+		if (iso_tree_path_to_node(b->img, abs, &n) != 1 || n == (IsoNode *)root)
+			ret = gm_error_set(b->ctx, GM_ERR_NOENT, "--remove: '%s' is not in the "
+					   "appended image", abs);
+		else if (iso_node_get_type(n) == LIBISO_DIR)
+			iso_node_remove_tree(n, NULL);
+		else
+			iso_node_remove(n);
+		free(abs);
+	}
 	for (size_t i = 0; ret == 0 && i < o->npads; i++)
 		ret = add_pad(b, root, o->pads[i], i);
 	return ret;
@@ -1192,6 +1359,8 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 			iso_write_opts_set_overwrite_buf(wo, head);
 		}
 	}
+	if (ret == 0 && opts->append_from != NULL)
+		ret = setup_append(&b, wo, out, &start, &head);
 	if (ret == 0 && opts->zisofs)
 		note(&b, "zisofs: %llu files compressed, %llu already compressed (mkzftree)",
 		     (unsigned long long)b.zisofs_files, (unsigned long long)b.zisofs_marked);
@@ -1209,8 +1378,11 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 	}
 	if (ret == 0)
 		ret = gm_outset_open(ctx, &set, out, &f);
+	/* a grown image: the old one, then zeros to the new session */
+	if (ret == 0 && opts->append_from != NULL && !opts->session_only)
+		ret = copy_old(&b, &set, f);
 	/* the sectors UDF will fill, then the session */
-	for (uint32_t k = 0; ret == 0 && k < start; k += 32) {
+	for (uint32_t k = b.copied; ret == 0 && k < start; k += 32) {
 		static const uint8_t zero[32 * 2048];
 		size_t n = start - k < 32 ? (size_t)(start - k) : 32;
 
@@ -1218,6 +1390,18 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 	}
 	if (ret == 0)
 		ret = write_out(&b, wo, f, &set);
+	/* a grown image: the new volume descriptors at sector 16 too, so that
+	   readers mount the newest session (the old system area stays) */
+	if (ret == 0 && opts->append_from != NULL && !opts->session_only) {
+		if (fflush(f) != 0 || pwrite(fileno(f), head + 16 * 2048, 16 * 2048, 16 * 2048)
+		    != 16 * 2048)
+			ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write the volume "
+						 "descriptors of '%s'", out);
+		report->size += (uint64_t)start * 2048;
+		if (b.replaced > 0)
+			note(&b, "%llu entries of the old session replaced",
+			     (unsigned long long)b.replaced);
+	}
 	if (ret == 0 && bridge != NULL) {
 		ret = finish_bridge(&b, bridge, &set, f, head, start,
 				    start + (uint32_t)(report->size / 2048));

@@ -169,6 +169,20 @@ struct gm_iso_opts {
 	} *hfs_blesses;
 	size_t nhfs_blesses;
 	bool size_only;		/* lay the image out: report->size, no file */
+	/* a session appended to the image append_from (its newest session
+	   starting at append_last): the tree is that session's, with the
+	   sources merged in (a file replaces a file of its path, a directory
+	   merges into one) and the image paths in removes taken out.  The
+	   session is laid out for sector append_next (0: the old image's end,
+	   rounded up to 32); written alone with session_only (mkisofs -M -C,
+	   for a disc), else after a copy of the old image with the new volume
+	   descriptors also at sector 16 (a grown image: readers mount the
+	   newest session). */
+	const char *append_from;
+	uint32_t append_last, append_next;
+	bool session_only;
+	const char *const *removes;
+	size_t nremoves;
 	const struct gm_udf_opts *udf;	/* a bridge: UDF beside ISO 9660 */
 	const struct gm_node *const *pads;	/* 16 sectors of zeros right */
 	size_t npads;			/* before each of these files */

@@ -7,9 +7,9 @@
 # - -print-size gives xorriso's number of blocks, and the size written;
 # - --sort-weight puts /boot's files first; -r makes owners 0 and modes
 #   r-x / r--; a leading `-as mkisofs` is skipped;
-# - an option not supported (-hfsplus, -isohybrid-apm-hfsplus, -M) stops
-#   it with the option's name, status 2 and no image; -help names what
-#   grub-mkrescue looks for that is supported, and not -hfsplus.
+# - an option not supported (-mips-boot, -chrp-boot) stops it with the
+#   option's name, status 2 and no image; -help names what grub-mkrescue
+#   passes (HFS+ included) and not what is refused.
 # Each command line run is printed.
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
 
@@ -108,7 +108,7 @@ run 0 "$GM" mkisofs -o "$T/unsorted.iso" -r --sort-weight 1 /readme.txt "$tree"
 	fail "--sort-weight 1 /readme.txt did not put it first"
 
 # refusals: by name, status 2, no image
-for opt in "-M $T/plain.iso" "-C 0,100" "-mips-boot x" -no-such-option; do
+for opt in "-mips-boot x" "-chrp-boot" -no-such-option; do
 	# shellcheck disable=SC2086
 	run 2 "$GM" mkisofs -o "$T/refused.iso" $opt -r "$tree"
 	contains "$T/err" "${opt%% *}"
@@ -132,6 +132,6 @@ for opt in --grub2-boot-info --grub2-mbr --efi-boot -efi-boot-part --efi-boot-im
 	-hfsplus -apm-block-size -hfsplus-file-creator-type -hfs-bless-by; do
 	contains "$T/out" "$opt"
 done
-lacks "$T/out" "-M FILE"
 lacks "$T/out" "-mips-boot"
+lacks "$T/out" "-chrp-boot"
 echo "mkisofs.sh: ok"
