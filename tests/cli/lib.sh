@@ -66,6 +66,25 @@ in_guest() {
 	}
 }
 
+# kernel_reads IMAGE DIR: the guest's kernel mounts IMAGE (iso9660, from
+# an ATAPI drive) and reads every file with the bytes of DIR's.
+kernel_reads() {
+	cat > "$T/guest.sh" <<'GUEST'
+mkdir -p /mnt
+mount -t iso9660 -o ro "$GM_SR_0" /mnt 2> /out/mount.err || exit 10
+cd /mnt
+find . -type f -exec md5sum {} \; | sort -k 2 > /out/md5
+cd /
+umount /mnt
+exit 0
+GUEST
+	in_guest "ide-cd:$1"
+	cat "$T/guest.log"
+	(cd "$2" && find . -type f -exec md5sum {} \; | sort -k 2) > "$T/want.md5"
+	cmp "$T/guest/md5" "$T/want.md5" || { diff "$T/guest/md5" "$T/want.md5";
+		fail "the kernel reads other files from $1 than $2 holds"; }
+}
+
 # poke FILE OFFSET: flip the bits of one byte of FILE in place.
 poke() {
 	old=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
