@@ -5,6 +5,10 @@
 #   catalog, system area (MBR, GPT: xorriso's own reports, GUIDs equal
 #   under SOURCE_DATE_EPOCH) and file tree (isoinfo) as xorriso's;
 # - -print-size gives xorriso's number of blocks, and the size written;
+# - partitions (-partition_offset, -append_partition, -appended_part_as_gpt),
+#   -m, -hide, -hide-joliet, -path-list and --md5 give xorriso's structure
+#   too; the MD5 tags check (xorriso -check_md5); --modification-date is
+#   the PVD's dates;
 # - --sort-weight puts /boot's files first; -r makes owners 0 and modes
 #   r-x / r--; a leading `-as mkisofs` is skipped;
 # - an option not supported (-mips-boot, -chrp-boot) stops it with the
@@ -77,6 +81,22 @@ contains "$T/apm.report" "APM"
 same graft -r -graft-points "docs/read=$tree/readme.txt" "/deep/er/sub=$tree/sub dir"
 same catalog -r -b isolinux/isolinux.bin -no-emul-boot -boot-info-table "$tree"
 contains "$T/catalog.report" "El Torito cat path : /boot.catalog"
+
+# partitions, exclusion, hiding, a path list, MD5 tags, the volume date
+cp "$tree/boot/grub/efi.img" "$T/esp.img"
+printf '%s\n' "$tree/readme.txt" "$tree/sub dir" > "$T/paths"
+same parts -r -J -V PARTS -partition_offset 16 -append_partition 2 0xef "$T/esp.img" \
+	-appended_part_as_gpt -m '*.bin' -hide readme.txt -hide-joliet sub\ dir --md5 \
+	--modification-date=2023111422133700 "$tree"
+contains "$T/parts.report" "Partition offset   : 16"
+grep -q "random.bin" "$T/parts.tree" && fail "-m '*.bin' did not leave random.bin out"
+same list -r -V LIST -path-list "$T/paths"
+xorriso -md5 on -indev "$T/parts.iso" -check_md5 FAILURE -- > "$T/md5.log" 2>&1 ||
+	{ cat "$T/md5.log"; fail "xorriso -check_md5 of -md5's tags"; }
+# the PVD's creation and modification dates (bytes 813 and 830)
+[ "$(dd if="$T/parts.iso" bs=1 skip=$((16 * 2048 + 813)) count=16 2> /dev/null)" = 2023111422133700 ] &&
+	[ "$(dd if="$T/parts.iso" bs=1 skip=$((16 * 2048 + 830)) count=16 2> /dev/null)" = 2023111422133700 ] ||
+	fail "--modification-date is not the volume's creation and modification date"
 
 # -r: owner 0, r-x for directories and executables, r-- for the rest
 isoinfo -R -l -i "$T/plain.iso" > "$T/plain.l"
