@@ -6,8 +6,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,6 +55,93 @@ static bool add_pattern(const char **list, size_t *n, const char *p)
 		return false;
 	list[(*n)++] = p;
 	return true;
+}
+
+/* Lead-out, lead-in and pregap before session 2's first sector (as the
+   cue reader and cdrecord -msinfo count them). */
+#define SESSION2_AT 11400u
+
+/* "STEM (Session N).iso" of sheet (STEM.cue). */
+static char *session_path(const char *sheet, unsigned n)
+{
+	size_t len = strlen(sheet) + 32;
+	char *p = malloc(len);
+
+	if (p != NULL)
+		snprintf(p, len, "%.*s (Session %u).iso", (int)(strlen(sheet) - 4), sheet, n);
+	return p;
+}
+
+/* A two-session disc as a cue sheet: OLD copied as session 1 (whole
+   sectors), the session just written as session 2; each file through a
+   temporary named when complete. */
+static int write_sheet(struct gm_ctx *ctx, const char *old, const char *sheet,
+		       const char *s1, const char *s2, bool force)
+{
+	size_t tlen = strlen(sheet) + 32;
+	char *tmp = malloc(tlen), buf[65536];
+	const char *b1 = strrchr(s1, '/') ? strrchr(s1, '/') + 1 : s1;
+	const char *b2 = strrchr(s2, '/') ? strrchr(s2, '/') + 1 : s2;
+	FILE *in = NULL, *o = NULL;
+	uint64_t done = 0;
+	size_t n;
+	int ret = 0;
+
+	if (tmp == NULL)
+		return gm_error_set(ctx, GM_ERR_NOMEM, NULL);
+	if (!force && (access(s1, F_OK) == 0 || access(sheet, F_OK) == 0)) {
+		ret = gm_error_set(ctx, GM_ERR_EXISTS, "'%s' or '%s' exists (--force "
+				   "replaces them)", s1, sheet);
+		goto out;
+	}
+	snprintf(tmp, tlen, "%s.%ld.tmp", sheet, (long)getpid());
+	if ((in = fopen(old, "rb")) == NULL || (o = fopen(tmp, "wb")) == NULL) {
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot copy '%s' to '%s'",
+					 old, s1);
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		if (fwrite(buf, 1, n, o) != n)
+			break;
+		done += n;
+	}
+	memset(buf, 0, 2048);
+	if (!ferror(in) && !ferror(o) && done % 2048 != 0)
+		fwrite(buf, 1, 2048 - done % 2048, o);
+	if (ferror(in) || ferror(o) || fclose(o) != 0) {
+		o = NULL;
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot copy '%s' to '%s'",
+					 old, s1);
+		goto out;
+	}
+	o = NULL;
+	if (rename(tmp, s1) != 0) {
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot name '%s'", s1);
+		goto out;
+	}
+	if ((o = fopen(tmp, "w")) == NULL) {
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", sheet);
+		goto out;
+	}
+	fprintf(o, "REM SESSION 01\nFILE \"%s\" BINARY\n  TRACK 01 MODE1/2048\n"
+		"    INDEX 01 00:00:00\nREM SESSION 02\nFILE \"%s\" BINARY\n"
+		"  TRACK 02 MODE1/2048\n    PREGAP 00:02:00\n    INDEX 01 00:00:00\n", b1, b2);
+	if (ferror(o) || fclose(o) != 0 || rename(tmp, sheet) != 0) {
+		o = NULL;
+		ret = gm_error_set_errno(ctx, GM_ERR_IO, errno, "cannot write '%s'", sheet);
+		unlink(s1);
+		goto out;
+	}
+	o = NULL;
+out:
+	if (in != NULL)
+		fclose(in);
+	if (o != NULL)
+		fclose(o);
+	if (ret != 0)
+		unlink(tmp);
+	free(tmp);
+	return ret;
 }
 
 static int cmd_master(int argc, char **argv)
@@ -120,7 +210,8 @@ static int cmd_master(int argc, char **argv)
 	struct master_run run;
 	struct gm_tree *tree = NULL;
 	struct gm_ctx *ctx;
-	const char *out = NULL, *epoch, *chd_out = NULL;
+	const char *out = NULL, *epoch, *chd_out = NULL, *sheet_out = NULL;
+	char *s1_out = NULL, *s2_out = NULL;
 	char *tmp_out = NULL;
 	struct stat chd_st;
 	unsigned long long chd_size = 0;
@@ -325,6 +416,39 @@ static int cmd_master(int argc, char **argv)
 	}
 	topts.clamp = iopts.date;
 
+	/* OUT.cue with --append: a two-session disc, the new session in
+	   OUT (Session 2).iso laid out behind OLD's lead-out */
+	if (iopts.append_from != NULL && strlen(out) > 4
+	    && strcmp(out + strlen(out) - 4, ".cue") == 0) {
+		struct stat ost;
+
+		if (iopts.session_only)
+			return cli_usage_error("master", "--session-only writes the session "
+					       "alone: not into a cue sheet");
+		if (stat(iopts.append_from, &ost) != 0)
+			return cli_usage_error("master", "cannot open the image to append to, "
+					       "'%s'", iopts.append_from);
+		if ((uint64_t)ost.st_size / 2048 > UINT32_MAX - 2 * SESSION2_AT)
+			return cli_usage_error("master", "'%s' is too big for a disc",
+					       iopts.append_from);
+		v = (long long)(((uint64_t)ost.st_size + 2047) / 2048 + SESSION2_AT);
+		if (iopts.append_next != 0 && iopts.append_next != (uint32_t)v)
+			return cli_usage_error("master", "in a cue sheet session 2 starts at "
+					       "sector %lld (OLD's end plus lead-out, lead-in "
+					       "and pregap), not %lu", v,
+					       (unsigned long)iopts.append_next);
+		iopts.append_next = (uint32_t)v;
+		iopts.session_only = true;
+		sheet_out = out;
+		s1_out = session_path(out, 1);
+		s2_out = session_path(out, 2);
+		if (s1_out == NULL || s2_out == NULL) {
+			free(s1_out);
+			free(s2_out);
+			return cli_fail("master", NULL, -GM_ERR_NOMEM);
+		}
+		out = s2_out;
+	}
 	/* a CHD: the image is mastered beside it, then compressed */
 	if (strlen(out) > 4 && strcmp(out + strlen(out) - 4, ".chd") == 0) {
 		size_t len = strlen(out) + 32;
@@ -378,6 +502,13 @@ static int cmd_master(int argc, char **argv)
 		size = report.size;
 		notes = report.notes;
 		nnotes = report.nnotes;
+	}
+	if (ret == 0 && sheet_out != NULL) {
+		ret = write_sheet(ctx, iopts.append_from, sheet_out, s1_out, s2_out,
+				  iopts.force);
+		if (ret != 0)
+			unlink(s2_out);
+		out = sheet_out;
 	}
 	if (ret == 0 && chd_out != NULL) {
 		/* the image just made, compressed into the CHD asked for */
@@ -439,6 +570,8 @@ static int cmd_master(int argc, char **argv)
 	gm_iso_report_release(&report);
 	gm_udf_report_release(&ureport);
 	free(pads);
+	free(s1_out);
+	free(s2_out);
 	gm_tree_free(tree);
 	gm_ctx_free(ctx);
 	return ret;

@@ -378,9 +378,11 @@ static void print_master_text(const struct gm_verify_opts *o,
 		       (unsigned long long)r->missing, (unsigned long long)r->sectors);
 	for (size_t i = 0; i < r->nfiles; i++)
 		printf("  %s: %s\n", r->files[i].name, dat_status_text(r->files[i].status));
-	if (r->volume > 0 && r->volume < r->sectors)
+	/* (of the first track: later sessions have volumes of their own) */
+	if (r->volume > 0 && r->ntracks > 0 && !r->tracks[0].audio
+	    && r->volume < (uint64_t)(r->tracks[0].last + 1))
 		printf("  %llu sectors of the master beyond its ISO 9660 volume "
-		       "(compared)\n", (unsigned long long)(r->sectors - r->volume));
+		       "(compared)\n", (unsigned long long)(r->tracks[0].last + 1 - r->volume));
 	if (r->extra > 0)
 		printf("  %llu sectors beyond the image (not compared)\n",
 		       (unsigned long long)r->extra);
@@ -927,7 +929,9 @@ const struct gm_command gm_cmd_verify = {
 	"the master's extent (an ISO 9660 master's own volume size), reading\n"
 	"failed sectors again; mismatching, unreadable and missing ranges are\n"
 	"listed with the files they touch, sectors beyond the master are only\n"
-	"counted. The verdict comes first: MATCH, MISMATCH or UNREADABLE.\n"
+	"counted. A master's later data tracks (a second session's) and audio\n"
+	"tracks are compared against a source image, sector by sector. The\n"
+	"verdict comes first: MATCH, MISMATCH or UNREADABLE.\n"
 	"\n"
 	"With --integrity, check every sector of a raw CD image (a raw file of\n"
 	"2352 or 2448 bytes a sector, or the raw tracks of a cue sheet, CloneCD,\n"

@@ -428,6 +428,104 @@ static int add_track(struct cmp *c, const struct gm_track *t, struct gm_verify_t
 	return 0;
 }
 
+/* User data of sectors [lba, lba + count) of src into buf; sectors the
+   source cannot give are marked in st (GM_SECTOR_GOOD when read). */
+static int read_user(struct cmp *c, struct gm_source *src, int32_t lba, uint32_t count,
+		     uint8_t *buf, enum gm_sector_status *st)
+{
+	struct gm_read req = {
+		.lba = lba, .count = count, .kind = GM_SECTOR_KIND_USER, .data = buf,
+		.status = st
+	};
+
+	memset(buf, 0, (size_t)count * GM_SECTOR_USER);
+	return gm_source_read(c->ctx, src, &req);
+}
+
+/*
+ * The data tracks after the first (a later session's, as an appended
+ * session makes) of the master against the source image: user data
+ * sector by sector, the source's sectors hashed as the track's.
+ */
+static int compare_later_data(struct cmp *c)
+{
+	const struct gm_disc *disc = gm_source_disc(c->master);
+	struct gm_source *source = NULL;
+	uint8_t *m = NULL, *w = NULL;
+	enum gm_sector_status *ms = NULL, *ws = NULL;
+	bool any = false;
+	int ret = 0;
+
+	for (unsigned i = 1; i < disc->ntracks; i++)
+		any = any || disc->tracks[i].mode != GM_TRACK_AUDIO;
+	if (!any)
+		return 0;
+	if (c->opts->faults != NULL || c->opts->profile != NULL
+	    || gm_path_is_device(c->opts->source))
+		return gm_error_set(c->ctx, GM_ERR_UNSUPPORTED, "'%s' has data tracks after "
+				    "the first: they are compared from images only",
+				    c->opts->master);
+	m = malloc((size_t)BLOCK * GM_SECTOR_USER);
+	w = malloc((size_t)BLOCK * GM_SECTOR_USER);
+	ms = malloc(BLOCK * sizeof(*ms));
+	ws = malloc(BLOCK * sizeof(*ws));
+	ret = m && w && ms && ws ? gm_image_open(c->ctx, c->opts->source, &source)
+	      : gm_error_set(c->ctx, GM_ERR_NOMEM, NULL);
+	for (unsigned i = 1; ret == 0 && i < disc->ntracks; i++) {
+		const struct gm_track *t = &disc->tracks[i];
+		int32_t from = t->index[0] + t->pregap, to = t->end - t->postgap;
+		struct gm_verify_track *vt;
+		struct gm_hasher *h = NULL;
+
+		if (t->mode == GM_TRACK_AUDIO)
+			continue;
+		ret = add_track(c, t, &vt);
+		if (ret == 0 && c->opts->hash && (h = gm_hasher_new(c->ctx, GM_HASH_DAT)) == NULL)
+			ret = -GM_ERR_NOMEM;
+		if (ret == 0) {
+			vt->first = from;
+			vt->last = to - 1;
+		}
+		for (int32_t lba = from; ret == 0 && lba < to; lba += (int32_t)BLOCK) {
+			uint32_t n = to - lba < (int32_t)BLOCK ? (uint32_t)(to - lba) : BLOCK;
+
+			ret = read_user(c, c->master, lba, n, m, ms);
+			if (ret == 0)
+				ret = read_user(c, source, lba, n, w, ws);
+			if (ret == 0 && h != NULL)
+				ret = gm_hasher_update(c->ctx, h, w, (size_t)n * GM_SECTOR_USER);
+			for (uint32_t k = 0; ret == 0 && k < n; k++) {
+				/* not there: missing; a read error: unreadable; a
+				   raw sector failing its EDC/ECC: not the master's */
+				enum gm_range_kind kind = ws[k] == GM_SECTOR_UNREAD
+					? GM_RANGE_MISSING : ws[k] == GM_SECTOR_ERROR
+					|| ws[k] == GM_SECTOR_C2 ? GM_RANGE_UNREADABLE
+					: GM_RANGE_MISMATCH;
+
+				if ((ws[k] == GM_SECTOR_GOOD || ws[k] == GM_SECTOR_SYNTH)
+				    && memcmp(w + (size_t)k * GM_SECTOR_USER,
+					      m + (size_t)k * GM_SECTOR_USER, GM_SECTOR_USER) == 0)
+					continue;
+				vt->mismatched++;
+				ret = add_bad(c, lba + (int32_t)k, kind);
+			}
+		}
+		if (ret == 0 && h != NULL) {
+			ret = gm_hasher_final(c->ctx, h, &vt->digests);
+			vt->hashed = ret == 0;
+		}
+		gm_hasher_free(h);
+		if (ret == 0 && to > from)
+			c->report->sectors += (uint64_t)(to - from);
+	}
+	gm_source_free(source);
+	free(m);
+	free(w);
+	free(ms);
+	free(ws);
+	return ret;
+}
+
 /* Every audio track of the master against the source image. */
 static int compare_audio(struct cmp *c)
 {
@@ -986,6 +1084,8 @@ int gm_verify(struct gm_ctx *ctx, const struct gm_verify_opts *opts,
 	}
 	if (ret == 0)
 		ret = compare_audio(&c);
+	if (ret == 0 && extent > 0)
+		ret = compare_later_data(&c);
 	if (ret == 0 && report->ntracks == 0)
 		ret = gm_error_set(ctx, GM_ERR_UNSUPPORTED, "'%s' has neither a data "
 				   "track at LBA 0 nor audio tracks to compare",

@@ -84,5 +84,33 @@ contains "$T/err" "need --append OLD"
 [ ! -e "$T/bad.iso" ] || fail "a refused append left an image"
 
 # the Linux kernel mounts the grown image's newest session
-kernel_reads "$T/new.iso" "$T/want"
+kernel_reads "ide-cd:$T/new.iso" "$T/want"
+
+# a two-session disc: -o NEW.cue (session 1 a copy of OLD, session 2 the
+# new one behind the lead-out, lead-in and pregap); info shows both
+# sessions, ls and extract the newest tree; verify compares the second
+# session too; served as a CD, the guest's kernel mounts the last session
+echo "\$ glassmaster master --append old.iso -o disc/ms.cue s2"
+mkdir "$T/disc"
+run 0 "$GM" master --append "$T/old.iso" --remove /gone.txt -o "$T/disc/ms.cue" "$T/s2"
+contains "$T/disc/ms.cue" "REM SESSION 02"
+cmp "$T/disc/ms (Session 1).iso" "$T/old.iso" || fail "session 1 is not OLD"
+run 0 "$GM" info "$T/disc/ms.cue"
+contains "$T/out" "2 sessions, 2 tracks"
+s2=$(( (old / 2048) + 11400 ))
+grep -Eq "^ +2 +2 +MODE1 +2048 +$s2 " "$T/out" || { cat "$T/out"; fail "session 2 does not start at $s2"; }
+run 0 "$GM" extract "$T/disc/ms.cue" -C "$T/gd"
+diff -r "$T/gd" "$T/want" > /dev/null || fail "extract of the two-session disc differs"
+run 0 "$GM" convert "$T/disc/ms.cue" "$T/copy.cue"
+run 0 "$GM" verify "$T/copy.cue" "$T/disc/ms.cue"
+contains "$T/out" "MATCH"
+poke "$T/copy (Track 2).bin" $((2352 * 20 + 100))
+run 1 "$GM" verify "$T/copy.cue" "$T/disc/ms.cue"
+contains "$T/out" "mismatch LBA $((s2 + 20))-$((s2 + 20)) (1 sector)"
+run 2 "$GM" master --append "$T/old.iso" --msinfo 0,100 -o "$T/disc/bad.cue" "$T/s2"
+contains "$T/err" "in a cue sheet session 2 starts at sector $s2"
+. "$srcdir/tests/cli/serve-lib.sh"
+trap 'for p in $pids; do kill $p 2> /dev/null || :; done; rm -rf "$T"' EXIT INT TERM
+serve ms "$T/disc/ms.cue"
+kernel_reads "iscsi:iscsi://127.0.0.1:$port/$iqn/0" "$T/want"
 echo "append.sh: ok"

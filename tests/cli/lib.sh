@@ -66,8 +66,9 @@ in_guest() {
 	}
 }
 
-# kernel_reads IMAGE DIR: the guest's kernel mounts IMAGE (iso9660, from
-# an ATAPI drive) and reads every file with the bytes of DIR's.
+# kernel_reads DRIVE DIR: the guest's kernel mounts the disc of DRIVE (a
+# guest.sh --drive: ide-cd:IMAGE, iscsi:URL) as iso9660 and reads every
+# file with the bytes of DIR's.
 kernel_reads() {
 	cat > "$T/guest.sh" <<'GUEST'
 mkdir -p /mnt
@@ -78,7 +79,7 @@ cd /
 umount /mnt
 exit 0
 GUEST
-	in_guest "ide-cd:$1"
+	in_guest "$1"
 	cat "$T/guest.log"
 	(cd "$2" && find . -type f -exec md5sum {} \; | sort -k 2) > "$T/want.md5"
 	cmp "$T/guest/md5" "$T/want.md5" || { diff "$T/guest/md5" "$T/want.md5";

@@ -92,5 +92,5 @@ kver=$(ls /boot/vmlinuz-*-cloud-amd64 2> /dev/null | sed 's|.*/vmlinuz-||' | sor
 grep -q '^CONFIG_ZISOFS=y' "/boot/config-$kver" ||
 	fail "the guest kernel $kver is built without CONFIG_ZISOFS"
 echo "zisofs.sh: the guest kernel $kver has CONFIG_ZISOFS=y"
-kernel_reads "$T/z.iso" "$T/want"
+kernel_reads "ide-cd:$T/z.iso" "$T/want"
 echo "zisofs.sh: ok"
