@@ -199,7 +199,6 @@ static int cmd_master(int argc, char **argv)
 	struct gm_udf_opts uopts;
 	struct gm_udf_report ureport;
 	const char *iso_only = NULL;	/* the first option only ISO 9660 has */
-	const char *no_bridge = NULL;	/* the first a bridge cannot take */
 	bool udf = false, bridge = false, rev_given = false, fs_given = false;
 	bool udf_links = false;
 	bool dvd = false, bdmv = false;
@@ -356,10 +355,6 @@ static int cmd_master(int argc, char **argv)
 			for (size_t i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == c)
 					iso_only = longopts[i].name;
-		if (no_bridge == NULL && strchr("5", c) != NULL)
-			for (size_t i = 0; longopts[i].name != NULL; i++)
-				if (longopts[i].val == c)
-					no_bridge = longopts[i].name;
 	}
 	if (out == NULL)
 		return cli_usage_error("master", "-o IMAGE is missing");
@@ -389,9 +384,6 @@ static int cmd_master(int argc, char **argv)
 		if (!rev_given)
 			uopts.revision = 0x0250;
 	}
-	if (bridge && no_bridge != NULL)
-		return cli_usage_error("master", "--%s: an ISO 9660 + UDF bridge "
-				       "(--fs iso+udf) cannot carry MD5 tags yet", no_bridge);
 	if (iopts.append_from == NULL && (iopts.append_next || iopts.append_last
 					  || iopts.session_only || iopts.nremoves))
 		return cli_usage_error("master", "--msinfo, --session-only and --remove "
@@ -614,7 +606,7 @@ const struct gm_command gm_cmd_master = {
 	"                         POSIX modes, owners, times, symlinks, hard\n"
 	"                         links, Unicode names; the ISO 9660 options\n"
 	"                         do not apply) or a bridge that is both, each\n"
-	"                         file's data stored once (it boots; no MD5)\n"
+	"                         file's data stored once\n"
 	"  --udf-rev REV          the UDF revision: 1.02, 2.01 (the default), 2.50\n"
 	"                         or 2.60 (these two with a metadata partition)\n"
 	"  --dvd-video            a DVD-Video disc: an ISO 9660 + UDF 1.02 bridge\n"

@@ -132,7 +132,7 @@ static const struct opt {
 	{ "-f", 0, O_FOLLOW, NULL, "store what symlinks point to" },
 	{ "-follow-links", 0, O_FOLLOW, NULL, NULL },
 	{ "-udf", 0, O_UDF, NULL, "a UDF 1.02 tree beside ISO 9660 (a bridge; not with "
-	  "-md5, -efi-boot-part or -hfsplus)" },
+	  "-efi-boot-part or -hfsplus)" },
 	{ "-allow-limited-size", 0, O_LIMITED, NULL, "accepted: files of 4 GiB and "
 	  "more need -iso-level 3" },
 	{ "-input-charset", 1, O_CHARSET, "CHARSET", "only UTF-8 (and its aliases) is "

@@ -1311,9 +1311,10 @@ int gm_iso_write(struct gm_ctx *ctx, const struct gm_tree *tree,
 	if (opts->zisofs && !opts->rock)
 		return gm_error_set(ctx, GM_ERR_USAGE, "zisofs needs Rock Ridge: readers "
 				    "find the compressed files by their ZF entries");
-	if (opts->udf != NULL && (opts->md5 || opts->efi_boot_part != NULL || opts->hfsplus))
+	if (opts->udf != NULL && (opts->efi_boot_part != NULL || opts->hfsplus))
 		return gm_error_set(ctx, GM_ERR_USAGE, "an ISO 9660 + UDF bridge cannot "
-				    "carry MD5 tags, an EFI boot partition or HFS+ yet");
+				    "carry an EFI boot partition or HFS+ yet: they are "
+				    "written where UDF's structures go");
 	pthread_mutex_init(&b.failure.lock, NULL);
 	if (iso_init() < 0) {
 		pthread_mutex_destroy(&b.failure.lock);

@@ -1,6 +1,6 @@
 # bridge_boot.sh - bootable ISO 9660 + UDF bridges (issue 18): an image that
 # is both file systems, each file's data stored once, boots in QEMU (TCG):
-# - `master --fs iso+udf --boot --efi-boot --hybrid-mbr` of an ISOLINUX
+# - `master --fs iso+udf --boot --efi-boot --hybrid-mbr --md5` of an ISOLINUX
 #   tree with a GRUB EFI loader in its FAT image: ISOLINUX by BIOS as a CD
 #   (ETCD) and as a disk (EHDD), GRUB by EFI (OVMF) as a disk;
 # - `mkisofs -udf` with grub-mkrescue's tree and GRUB's BIOS options
@@ -43,9 +43,11 @@ grub_efi_image "$t/boot/efi.img" "$T/efi.cfg"
 echo "data on both trees" > "$t/readme.txt"
 head -c 300000 /dev/urandom > "$t/random.bin"
 set -- master --fs iso+udf -o "$T/m.iso" --boot isolinux/isolinux.bin \
-	--efi-boot boot/efi.img --hybrid-mbr "$isolinux/isohdpfx.bin" "$t"
+	--efi-boot boot/efi.img --hybrid-mbr "$isolinux/isohdpfx.bin" --md5 "$t"
 echo "\$ glassmaster $*"
 run 0 "$GM" "$@"
+xorriso -md5 on -indev "$T/m.iso" -check_md5_r FAILURE / -- > "$T/md5.log" 2>&1 ||
+	{ cat "$T/md5.log"; fail "the bootable bridge's MD5 tags do not check"; }
 boot bridge "$T/m.iso" cd "ISOLINUX .* ETCD Copyright"
 grep -aq glassmaster-bridge-isolinux "$log.txt" || fail "ISOLINUX did not run its label (CD)"
 boot bridge "$T/m.iso" hd "ISOLINUX .* EHDD Copyright"

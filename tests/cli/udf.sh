@@ -137,9 +137,18 @@ done
 # ISO 9660 directories, not twice the data
 [ $(wc -c < "$T/b250.iso") -lt $(($(wc -c < "$T/a250.udf") + 1048576)) ] ||
 	fail "the 2.50 bridge has $(wc -c < "$T/b250.iso") bytes, the UDF image $(wc -c < "$T/a250.udf")"
-run 2 "$GM" master --fs iso+udf --md5 -o "$T/x.iso" "$tree"
-contains "$T/err" "--md5: an ISO 9660 + UDF bridge (--fs iso+udf) cannot carry MD5 tags yet"
-[ ! -e "$T/x.iso" ] || fail "a refused bridge was left"
+# a bridge with libisofs's MD5 tags: xorriso checks the session and each
+# file, and the UDF side stays whole
+run 0 "$GM" master --fs iso+udf --md5 -o "$T/x.iso" "$T/btree"
+xorriso -md5 on -indev "$T/x.iso" -check_md5 FAILURE -- > "$T/md5.log" 2>&1 ||
+	{ cat "$T/md5.log"; fail "a bridge's MD5 tags do not check"; }
+xorriso -md5 on -indev "$T/x.iso" -check_md5_r FAILURE / -- > "$T/md5.log" 2>&1 ||
+	{ cat "$T/md5.log"; fail "a bridge's file MD5s do not check"; }
+python3 "$srcdir/tests/cli/udfcheck.py" "$T/x.iso" > "$T/check" 2>&1 ||
+	{ cat "$T/check"; fail "udfcheck of a bridge with MD5 tags"; }
+run 2 "$GM" mkisofs -udf -hfsplus -o "$T/y.iso" "$T/btree"
+contains "$T/err" "cannot carry an EFI boot partition or HFS+ yet"
+[ ! -e "$T/y.iso" ] || fail "a refused bridge was left"
 
 # names UDF cannot hold are refused, names that are not UTF-8 noted
 mkdir -p "$T/names"
