@@ -1,6 +1,7 @@
 # boot-lib.sh - booting images in QEMU for the tests (sourced after
-# lib.sh): boot NAME IMAGE cd|hd|efi MARKER boots IMAGE as a CD-ROM or a
-# hard disk by SeaBIOS, or as a hard disk by OVMF (ovmf=... overrides
+# lib.sh): boot NAME IMAGE cd|hd|efi|efi-cd MARKER boots IMAGE as a CD-ROM
+# or a hard disk by SeaBIOS, or as a hard disk or a CD-ROM (El Torito's
+# EFI entry) by OVMF (ovmf=... overrides
 # /usr/share/ovmf/OVMF.fd), within 90 s; MARKER must show on the serial
 # port, and the machine must stop by itself.  $log.txt keeps what the
 # serial port said.  grub_cfg FILE MARKER writes a grub.cfg that says
@@ -12,13 +13,14 @@ ovmf=${ovmf:-/usr/share/ovmf/OVMF.fd}
 cache=${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}
 accel=${GM_QEMU_ACCEL:-$(cat "$cache/accel" 2> /dev/null || echo tcg)}
 
-# boot NAME IMAGE cd|hd|efi MARKER: IMAGE boots and MARKER shows on the
+# boot NAME IMAGE cd|hd|efi|efi-cd MARKER: IMAGE boots and MARKER shows on the
 # serial port, and the machine stops by itself within 90 s
 boot() {
 	case $3 in
 	cd) media="-cdrom $2 -boot d" ;;
 	hd) media="-drive file=$2,format=raw,if=ide -boot c" ;;
 	efi) media="-bios $ovmf -drive file=$2,format=raw,if=ide" ;;
+	efi-cd) media="-bios $ovmf -cdrom $2" ;;
 	esac
 	log=$T/$1-$3.serial
 	t0=$(date +%s)

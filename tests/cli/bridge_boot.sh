@@ -2,7 +2,7 @@
 # is both file systems, each file's data stored once, boots in QEMU (TCG):
 # - `master --fs iso+udf --boot --efi-boot --hybrid-mbr --md5` of an ISOLINUX
 #   tree with a GRUB EFI loader in its FAT image: ISOLINUX by BIOS as a CD
-#   (ETCD) and as a disk (EHDD), GRUB by EFI (OVMF) as a disk;
+#   (ETCD) and as a disk (EHDD), GRUB by EFI (OVMF) as a disk and a CD;
 # - `mkisofs -udf` with grub-mkrescue's tree and GRUB's BIOS options
 #   (--grub2-boot-info, --grub2-mbr, --protective-msdos-label, --efi-boot):
 #   GRUB by BIOS as a CD and as a disk, and by EFI;
@@ -53,6 +53,7 @@ grep -aq glassmaster-bridge-isolinux "$log.txt" || fail "ISOLINUX did not run it
 boot bridge "$T/m.iso" hd "ISOLINUX .* EHDD Copyright"
 grep -aq glassmaster-bridge-isolinux "$log.txt" || fail "ISOLINUX did not run its label (disk)"
 boot bridge "$T/m.iso" efi glassmaster-bridge-grub-efi
+boot bridge "$T/m.iso" efi-cd glassmaster-bridge-grub-efi
 trees "$T/m.iso" m
 grep -q "random.bin" "$T/m.udf.files" || fail "the UDF tree lacks random.bin"
 
@@ -75,5 +76,6 @@ run 0 "$GM" "$@"
 boot grub-bridge "$T/g.iso" cd glassmaster-bridge-grub
 boot grub-bridge "$T/g.iso" hd glassmaster-bridge-grub
 boot grub-bridge "$T/g.iso" efi glassmaster-bridge-grub
+boot grub-bridge "$T/g.iso" efi-cd glassmaster-bridge-grub
 trees "$T/g.iso" g
 echo "bridge_boot.sh: ok"

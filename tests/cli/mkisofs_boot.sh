@@ -2,14 +2,14 @@
 # - grub-mkrescue --xorriso=WRAPPER (the wrapper execs glassmaster mkisofs,
 #   and logs the command lines grub-mkrescue passes): the image boots GRUB
 #   in QEMU (TCG) by BIOS as a CD and as a disk, and by EFI (OVMF) as a
-#   disk; GRUB runs the grub.cfg given to grub-mkrescue, which says so on
-#   the serial port and halts;
+#   disk and as a CD; GRUB runs the grub.cfg given to grub-mkrescue,
+#   which says so on the serial port and halts;
 # - the same grub-mkrescue run with the real xorriso makes an image of the
 #   same structure: El Torito entries, MBR, GPT and Apple partition map
 #   (xorriso's own reports, without the addresses and GUIDs), file tree;
 # - Debian's ISOLINUX + EFI hybrid (the debian-cd command line) boots
 #   ISOLINUX by BIOS as a CD (ETCD) and as a disk (EHDD), and GRUB by EFI
-#   from the GPT partition -isohybrid-gpt-basdat makes.
+#   from the GPT partition -isohybrid-gpt-basdat makes and from the CD.
 # Each command line run is printed.  The accelerator: GM_QEMU_ACCEL, else
 # the verdict tests/qemu/guest.sh cached, else tcg (tests/cli/boot-lib.sh).
 . "${GM_SRCDIR:-$2}/tests/cli/lib.sh"
@@ -54,6 +54,7 @@ grep -q -- "--grub2-boot-info" "$T/xorriso.args" ||
 boot grub "$T/grub.iso" cd glassmaster-grub-booted
 boot grub "$T/grub.iso" hd glassmaster-grub-booted
 boot grub "$T/grub.iso" efi glassmaster-grub-booted
+boot grub "$T/grub.iso" efi-cd glassmaster-grub-booted
 echo "\$ grub-mkrescue -o grub-x.iso grub (the real xorriso)"
 grub-mkrescue -o "$T/grub-x.iso" "$T/grub" > "$T/mkrescue-x.log" 2>&1 ||
 	{ cat "$T/mkrescue-x.log"; fail "grub-mkrescue with xorriso"; }
@@ -85,4 +86,5 @@ grep -aq glassmaster-isolinux-booted "$log.txt" || fail "ISOLINUX did not run it
 boot dcd "$T/dcd.iso" hd "ISOLINUX .* EHDD Copyright"
 grep -aq glassmaster-isolinux-booted "$log.txt" || fail "ISOLINUX did not run its label (disk)"
 boot dcd "$T/dcd.iso" efi glassmaster-grub-efi-booted
+boot dcd "$T/dcd.iso" efi-cd glassmaster-grub-efi-booted
 echo "mkisofs_boot.sh: ok"
