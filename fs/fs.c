@@ -1,7 +1,7 @@
 /*
  * fs.c - the file-system reader's common part: opening (which tree a
  * volume is read as), the node arrays and their lookups, hard-link
- * identities, reading a file's data through its extents (zisofs blocks
+ * identities, reading a file's data through its extents (zisofs and zisofs2 blocks
  * inflated with zlib, RRIP 1.12 ZF and the zisofs header as mkzftree and
  * libisofs write it) and the sectors a file system uses.
  */
@@ -817,15 +817,16 @@ static uint64_t stored_size(const struct gm_fs *fs, const struct fs_node *n)
 }
 
 static const uint8_t zisofs_magic[8] = { 0x37, 0xe4, 0x53, 0x96, 0xc9, 0xdb, 0xd6, 0x07 };
+static const uint8_t zisofs2_magic[8] = { 0xef, 0x22, 0x55, 0xa1, 0xbc, 0x1b, 0x95, 0xa0 };
 
 /* Block b of a zisofs file into fs->zblock (its size in fs->zsize). */
 static int zisofs_block(struct gm_fs *fs, uint32_t node, uint64_t b, uint64_t *bad)
 {
 	const struct fs_node *n = &fs->node[node];
-	uint8_t hdr[16], ptr[8];
-	unsigned log2;
+	uint8_t hdr[24], ptr[16];
+	unsigned log2, psize = n->zv2 ? 8 : 4;
 	size_t bsize, hsize;
-	uint64_t nblocks, from, to, stored = stored_size(fs, n);
+	uint64_t nblocks, from, to, size, stored = stored_size(fs, n);
 	uint8_t *packed;
 	uLongf outlen;
 	int64_t r;
@@ -833,31 +834,36 @@ static int zisofs_block(struct gm_fs *fs, uint32_t node, uint64_t b, uint64_t *b
 
 	if (fs->znode == node && fs->zindex == b)
 		return 0;
-	r = raw_read(fs, n, 0, hdr, sizeof(hdr), bad);
+	r = raw_read(fs, n, 0, hdr, n->zv2 ? 24 : 16, bad);
 	if (r < 0)
 		return (int)r;
-	log2 = hdr[13];
-	hsize = (size_t)hdr[12] * 4;
-	if (r < 16 || memcmp(hdr, zisofs_magic, 8) != 0 || log2 != n->zlog
-	    || hsize < 16)
-		return gm_error_set(fs->ctx, GM_ERR_FORMAT, "not a zisofs stream (its "
-				    "header is damaged)");
+	/* zisofs: magic, size (32), header size / 4, log2; zisofs2: magic,
+	   version 0, header size / 4, algorithm 1 (zlib), log2, size (64) */
+	log2 = n->zv2 ? hdr[11] : hdr[13];
+	hsize = (size_t)(n->zv2 ? hdr[9] : hdr[12]) * 4;
+	size = n->zv2 ? gm_le64(hdr + 12) : gm_le32(hdr + 8);
+	if (r < (n->zv2 ? 24 : 16)
+	    || memcmp(hdr, n->zv2 ? zisofs2_magic : zisofs_magic, 8) != 0
+	    || log2 != n->zlog || hsize < (n->zv2 ? 24u : 16u)
+	    || (n->zv2 && (hdr[8] != 0 || hdr[10] != 1)))
+		return gm_error_set(fs->ctx, GM_ERR_FORMAT, "not a zisofs%s stream (its "
+				    "header is damaged)", n->zv2 ? "2" : "");
 	bsize = (size_t)1 << log2;
-	nblocks = (gm_le32(hdr + 8) + bsize - 1) / bsize;
+	nblocks = size / bsize + (size % bsize != 0);
 	if (b >= nblocks)
 		return gm_error_set(fs->ctx, GM_ERR_FORMAT, "zisofs block %llu of %llu",
 				    (unsigned long long)b, (unsigned long long)nblocks);
-	r = raw_read(fs, n, hsize + 4 * b, ptr, 8, bad);
+	r = raw_read(fs, n, hsize + psize * b, ptr, 2 * psize, bad);
 	if (r < 0)
 		return (int)r;
-	from = gm_le32(ptr);
-	to = gm_le32(ptr + 4);
-	if (r < 8 || to < from || to > stored || to - from > 2 * bsize + 1024)
+	from = n->zv2 ? gm_le64(ptr) : gm_le32(ptr);
+	to = n->zv2 ? gm_le64(ptr + 8) : gm_le32(ptr + 4);
+	if (r < 2 * psize || to < from || to > stored || to - from > 2 * bsize + 1024)
 		return gm_error_set(fs->ctx, GM_ERR_FORMAT, "zisofs block %llu has a "
 				    "bad pointer (%llu to %llu of %llu bytes)",
 				    (unsigned long long)b, (unsigned long long)from,
 				    (unsigned long long)to, (unsigned long long)stored);
-	if (fs->zblock == NULL && (fs->zblock = malloc((size_t)1 << 17)) == NULL)
+	if (fs->zblock == NULL && (fs->zblock = malloc((size_t)1 << 20)) == NULL)
 		return gm_error_set(fs->ctx, GM_ERR_NOMEM, NULL);
 	fs->znode = GM_FS_NONE;
 	if (to == from) {

@@ -28,6 +28,7 @@ struct fs_node {
 	uint32_t canon;			/* the node a hard link shares, or itself */
 	uint32_t depth;
 	uint8_t zlog;			/* zisofs: log2 of the block size (15-17) */
+	bool zv2;			/* zisofs2 (64-bit sizes and pointers) */
 	uint64_t key;			/* identity of hard links (0: none) */
 	uint64_t entry;			/* the sector of its UDF File Entry + 1 (0: none) */
 	struct gm_fs_stat st;

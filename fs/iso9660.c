@@ -72,9 +72,9 @@ struct rr {
 	bool relocated;		/* RE */
 	bool has_cl;
 	uint64_t cl;
-	bool has_zf;
+	bool has_zf, zf_v2;
 	uint8_t zf_log;
-	uint32_t zf_size;
+	uint64_t zf_size;
 };
 
 static bool first_seen(struct iso *w, uint64_t lba)
@@ -239,11 +239,20 @@ static void rr_entry(struct iso *w, uint32_t node, const uint8_t *e, struct rr *
 	} else if (e[0] == 'C' && e[1] == 'L' && len >= 12) {
 		r->has_cl = true;
 		r->cl = gm_le32(e + 4);
-	} else if (e[0] == 'Z' && e[1] == 'F' && len >= 16) {
-		if (e[4] == 'p' && e[5] == 'z' && e[7] >= 15 && e[7] <= 17) {
+	} else if (((e[0] == 'Z' && e[1] == 'F') || (e[0] == 'Z' && e[1] == '2')) && len >= 16) {
+		/* zisofs (ZF version 1, "pz", 32-bit size) or zisofs2 with zlib
+		   (ZF or Z2 version 2, "PZ", 64-bit size) */
+		if (e[1] == 'F' && e[3] == 1 && e[4] == 'p' && e[5] == 'z' && e[7] >= 15
+		    && e[7] <= 17) {
 			r->has_zf = true;
+			r->zf_v2 = false;
 			r->zf_log = e[7];
 			r->zf_size = gm_le32(e + 8);
+		} else if (e[3] == 2 && e[4] == 'P' && e[5] == 'Z' && e[7] >= 15 && e[7] <= 20) {
+			r->has_zf = true;
+			r->zf_v2 = true;
+			r->zf_log = e[7];
+			r->zf_size = gm_le64(e + 8);
 		} else {
 			fs_warn(w->fs, node, "compressed as '%c%c' (ZF), which is not "
 				"read: the stored bytes are given",
@@ -552,6 +561,7 @@ static int add_record(struct iso *w, uint32_t dir, const uint8_t *rec, uint32_t 
 	if (r.has_zf && S_ISREG(fs->node[node].st.mode)) {
 		fs->node[node].st.flags |= GM_FS_ZISOFS;
 		fs->node[node].zlog = r.zf_log;
+		fs->node[node].zv2 = r.zf_v2;
 		fs->node[node].st.size = r.zf_size;
 	}
 	if (w->rr && S_ISREG(fs->node[node].st.mode) && r.has_px && r.nlink > 1 && size > 0)
