@@ -8,7 +8,8 @@
 # MARKER on the serial port and halts; grub_efi_image FAT CFG makes FAT, a
 # FAT image with a GRUB EFI loader whose embedded grub.cfg is CFG;
 # isolinux_tree DIR MARKER puts ISOLINUX in DIR/isolinux, configured to
-# say MARKER on the serial port and power off.
+# say MARKER on the serial port and power off; boot_hybrid boots an
+# ISOLINUX + GRUB EFI image every way.
 ovmf=${ovmf:-/usr/share/ovmf/OVMF.fd}
 cache=${GM_QEMU_CACHE:-$builddir/tests/qemu-cache}
 accel=${GM_QEMU_ACCEL:-$(cat "$cache/accel" 2> /dev/null || echo tcg)}
@@ -59,4 +60,17 @@ isolinux_tree() {
 		/usr/lib/syslinux/modules/bios/poweroff.c32 "$1/isolinux/" || fail "copying ISOLINUX"
 	printf 'SERIAL 0 115200\nPROMPT 0\nTIMEOUT 0\nDEFAULT off\nLABEL off\n  SAY %s: powering off\n  COM32 poweroff.c32\n' \
 		"$2" > "$1/isolinux/isolinux.cfg"
+}
+
+# boot_hybrid NAME IMAGE ISOLINUX-MARKER GRUB-MARKER: an ISOLINUX + GRUB EFI
+# hybrid boots ISOLINUX by BIOS as a CD (El Torito: ETCD) and as a disk
+# (the isohybrid MBR: EHDD), which runs its label, and GRUB by EFI as a
+# disk and as a CD
+boot_hybrid() {
+	boot "$1" "$2" cd "ISOLINUX .* ETCD Copyright"
+	grep -aq "$3" "$log.txt" || fail "$1: ISOLINUX did not run its label (CD)"
+	boot "$1" "$2" hd "ISOLINUX .* EHDD Copyright"
+	grep -aq "$3" "$log.txt" || fail "$1: ISOLINUX did not run its label (disk)"
+	boot "$1" "$2" efi "$4"
+	boot "$1" "$2" efi-cd "$4"
 }

@@ -48,12 +48,7 @@ echo "\$ glassmaster $*"
 run 0 "$GM" "$@"
 xorriso -md5 on -indev "$T/m.iso" -check_md5_r FAILURE / -- > "$T/md5.log" 2>&1 ||
 	{ cat "$T/md5.log"; fail "the bootable bridge's MD5 tags do not check"; }
-boot bridge "$T/m.iso" cd "ISOLINUX .* ETCD Copyright"
-grep -aq glassmaster-bridge-isolinux "$log.txt" || fail "ISOLINUX did not run its label (CD)"
-boot bridge "$T/m.iso" hd "ISOLINUX .* EHDD Copyright"
-grep -aq glassmaster-bridge-isolinux "$log.txt" || fail "ISOLINUX did not run its label (disk)"
-boot bridge "$T/m.iso" efi glassmaster-bridge-grub-efi
-boot bridge "$T/m.iso" efi-cd glassmaster-bridge-grub-efi
+boot_hybrid bridge "$T/m.iso" glassmaster-bridge-isolinux glassmaster-bridge-grub-efi
 trees "$T/m.iso" m
 grep -q "random.bin" "$T/m.udf.files" || fail "the UDF tree lacks random.bin"
 
